@@ -1,0 +1,147 @@
+//! The two-layer model f(x) = Σ_j v_j h(w_jᵀx, λ) with loss
+//! L(W, λ) = ½ E[(f − y)²] + α/2 ‖W‖² — written once, generic over dual numbers.
+//!
+//! θ = vec(W) with W ∈ R^{m×d} stored row-major: θ[j·d + k] = W[j, k]. The output weights v
+//! are fixed (not trained), as in the paper's Appendix B.
+
+use crate::activation::{check_normalisation, homotopy, Activation, Builtin};
+use crate::data::{paper_output_weights, paper_teacher, Dataset, PAPER_N, PAPER_SEED};
+use crate::error::{ensure_finite, Error, Result};
+use ndarray::{Array1, Array2, ArrayView1};
+use num_dual::DualNum;
+
+/// Paper Appendix B Tikhonov parameter α.
+pub const PAPER_ALPHA: f64 = 4e-3;
+
+/// The two-layer network with MSE loss and Tikhonov regularisation.
+#[derive(Clone, Debug)]
+pub struct TwoLayer<A: Activation = Builtin> {
+    data: Dataset,
+    v: Array1<f64>,
+    alpha: f64,
+    act: A,
+}
+
+impl TwoLayer<Builtin> {
+    /// The paper's Appendix B model at width `m`: d = 5, N = 500, seed 77 teacher data,
+    /// v_j = 0.5 + j/(m − 1), α = 4e-3, tanh.
+    ///
+    /// ```
+    /// let model = actbif::model::TwoLayer::paper(10).unwrap();
+    /// assert_eq!(model.n_params(), 50);
+    /// assert_eq!(model.alpha(), 4e-3);
+    /// ```
+    pub fn paper(m: usize) -> Result<Self> {
+        if m == 0 {
+            return Err(Error::param("width", "must be at least 1"));
+        }
+        TwoLayer::new(
+            paper_teacher(PAPER_SEED, PAPER_N),
+            paper_output_weights(m),
+            PAPER_ALPHA,
+            Builtin::Tanh,
+        )
+    }
+}
+
+impl<A: Activation> TwoLayer<A> {
+    /// Builds a validated model: finite data and v, v non-empty, α ≥ 0 and finite, and an
+    /// activation with σ(0) = 0, σ′(0) = 1.
+    pub fn new(data: Dataset, v: Array1<f64>, alpha: f64, act: A) -> Result<Self> {
+        let data = Dataset::new(data.x, data.y)?;
+        if v.is_empty() {
+            return Err(Error::param(
+                "width",
+                "output weights v must have at least one entry",
+            ));
+        }
+        ensure_finite("output weights v", v.iter())?;
+        if !(alpha.is_finite() && alpha >= 0.0) {
+            return Err(Error::param(
+                "alpha",
+                format!("must be finite and ≥ 0, got {alpha}"),
+            ));
+        }
+        check_normalisation(&act)?;
+        Ok(TwoLayer {
+            data,
+            v,
+            alpha,
+            act,
+        })
+    }
+
+    /// Width m.
+    pub fn width(&self) -> usize {
+        self.v.len()
+    }
+
+    /// Input dimension d.
+    pub fn input_dim(&self) -> usize {
+        self.data.dim()
+    }
+
+    /// Number of trained parameters n = m·d.
+    pub fn n_params(&self) -> usize {
+        self.width() * self.input_dim()
+    }
+
+    /// Tikhonov parameter α.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// Output weights v.
+    pub fn output_weights(&self) -> &Array1<f64> {
+        &self.v
+    }
+
+    /// The data set.
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    /// The activation σ.
+    pub fn activation(&self) -> &A {
+        &self.act
+    }
+
+    /// Reshapes θ into W (m × d).
+    pub fn weights(&self, theta: ArrayView1<f64>) -> Array2<f64> {
+        theta
+            .to_owned()
+            .into_shape_with_order((self.width(), self.input_dim()))
+            .expect("θ has m·d entries")
+    }
+
+    /// The reference definition of the loss, generic over dual numbers:
+    /// L(θ, λ) = 1/(2N) Σ_i (Σ_j v_j h(w_jᵀx_i, λ) − y_i)² + α/2 ‖θ‖².
+    pub fn loss_generic<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
+        let (n, d) = self.data.x.dim();
+        assert_eq!(theta.len(), self.n_params(), "θ must have m·d entries");
+        let mut total = D::from(0.0);
+        for (xi, yi) in self.data.x.outer_iter().zip(self.data.y.iter()) {
+            let mut f = D::from(0.0);
+            for (j, vj) in self.v.iter().enumerate() {
+                let mut z = D::from(0.0);
+                for k in 0..d {
+                    z += theta[j * d + k].clone() * xi[k];
+                }
+                f += homotopy(&self.act, z, lambda.clone()) * *vj;
+            }
+            let r = f - *yi;
+            total += r.clone() * r;
+        }
+        let mut reg = D::from(0.0);
+        for t in theta {
+            reg += t.clone() * t.clone();
+        }
+        total * (0.5 / n as f64) + reg * (0.5 * self.alpha)
+    }
+
+    /// L(θ, λ) at a real point.
+    pub fn loss(&self, theta: ArrayView1<f64>, lambda: f64) -> f64 {
+        let t: Vec<f64> = theta.to_vec();
+        self.loss_generic(&t, lambda)
+    }
+}

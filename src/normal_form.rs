@@ -1,0 +1,1 @@
+//! Lyapunov–Schmidt coefficients at a located event and normal-form classification.

@@ -1,0 +1,1 @@
+//! Tables, JSON and SVG figures; atomic file writes.
