@@ -1,0 +1,361 @@
+//! The library side of the `actbif` subcommands: validated model specifications and the
+//! `trace`, `coefficients`, `check-derivatives` and `bench-derivatives` computations. The
+//! binary only parses arguments and prints.
+
+use super::common::{as_closed_form, closed_form_callback, event_at, first_crossing, start_point, HessianSource, Setting};
+use crate::activation::Builtin;
+use crate::continuation::{
+    trace, trace_paper, Branch, ContinuationParams, Event, EventKind, Method, PaperParams, Point,
+    Status,
+};
+use crate::data::{self, Dataset};
+use crate::error::{Error, Result};
+use crate::model::{TwoLayer, PAPER_ALPHA};
+use crate::normal_form::{branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Where the data come from.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum DataSource {
+    /// The paper's teacher data (seed 77, N = 500, d = 5).
+    #[default]
+    Paper,
+    /// The B.1 toy data (seed 42, N = 2000, d = 1).
+    Toy,
+    /// A file read by [`data::load`] (.npy pair or CSV).
+    File(PathBuf),
+}
+
+impl FromStr for DataSource {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "" => Err(Error::param("data", "expected `paper`, `toy` or a file path")),
+            "paper" => Ok(DataSource::Paper),
+            "toy" => Ok(DataSource::Toy),
+            path => Ok(DataSource::File(PathBuf::from(path))),
+        }
+    }
+}
+
+impl std::fmt::Display for DataSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DataSource::Paper => f.write_str("paper_teacher(77, 500)"),
+            DataSource::Toy => f.write_str("toy(42, 2000)"),
+            DataSource::File(p) => write!(f, "file {}", p.display()),
+        }
+    }
+}
+
+/// A model as the CLI describes it; defaults are the paper's Appendix B setting.
+///
+/// ```
+/// use actbif::experiments::commands::{DataSource, ModelSpec};
+/// let s = ModelSpec::default();
+/// assert_eq!((s.width, s.alpha), (10, 4e-3));
+/// assert_eq!(s.activation, actbif::activation::Builtin::Tanh);
+/// assert_eq!(s.data, DataSource::Paper);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelSpec {
+    /// Width m (v_j = 0.5 + j/(m − 1)).
+    pub width: usize,
+    /// Tikhonov α.
+    pub alpha: f64,
+    /// Activation.
+    pub activation: Builtin,
+    /// Data.
+    pub data: DataSource,
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec {
+            width: 10,
+            alpha: PAPER_ALPHA,
+            activation: Builtin::Tanh,
+            data: DataSource::Paper,
+        }
+    }
+}
+
+impl ModelSpec {
+    /// Checks the scalar parameters (before any data is generated or read).
+    pub fn validate(&self) -> Result<()> {
+        if self.width == 0 {
+            return Err(Error::param("width", "must be at least 1"));
+        }
+        if !(self.alpha.is_finite() && self.alpha >= 0.0) {
+            return Err(Error::param(
+                "alpha",
+                format!("must be finite and ≥ 0, got {}", self.alpha),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Builds the validated model.
+    pub fn build(&self) -> Result<TwoLayer> {
+        self.validate()?;
+        let data: Dataset = match &self.data {
+            DataSource::Paper => data::paper_teacher(data::PAPER_SEED, data::PAPER_N),
+            DataSource::Toy => data::toy(data::TOY_SEED, data::TOY_N),
+            DataSource::File(p) => {
+                if !p.exists() {
+                    return Err(Error::Io {
+                        path: p.clone(),
+                        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+                    });
+                }
+                data::load(p)?
+            }
+        };
+        TwoLayer::new(
+            data,
+            data::paper_output_weights(self.width),
+            self.alpha,
+            self.activation,
+        )
+    }
+
+    /// The setting description of a built model.
+    pub fn setting(&self, model: &TwoLayer) -> Setting {
+        Setting::of(model, &self.data.to_string())
+    }
+}
+
+/// Checks an upper λ bound.
+pub fn validate_lambda_max(lambda_max: f64) -> Result<()> {
+    if !(lambda_max.is_finite() && lambda_max > 0.0) {
+        return Err(Error::param(
+            "lambda-max",
+            format!("must be finite and > 0, got {lambda_max}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks λ ∈ [0, λ_max].
+pub fn validate_lambda(lambda: f64, lambda_max: f64) -> Result<()> {
+    if !(lambda.is_finite() && (0.0..=lambda_max).contains(&lambda)) {
+        return Err(Error::param(
+            "lambda",
+            format!("must lie in [0, {lambda_max}], got {lambda}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Output of `actbif trace`.
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceReport {
+    /// Model setting.
+    pub setting: Setting,
+    /// Method.
+    pub method: Method,
+    /// λ window end.
+    pub lambda_max: f64,
+    /// Points.
+    pub points: Vec<Point>,
+    /// Events.
+    pub events: Vec<Event>,
+    /// Largest ‖∇L‖.
+    pub max_grad_norm: f64,
+    /// Why the trace stopped.
+    pub status: Status,
+}
+
+fn trace_branch(model: &TwoLayer, method: Method, lambda_max: f64, progress: bool) -> Result<Branch> {
+    validate_lambda_max(lambda_max)?;
+    let theta0 = start_point(model)?;
+    match method {
+        Method::Exact => trace(
+            model,
+            theta0.view(),
+            0.0,
+            &ContinuationParams {
+                lambda_max,
+                progress,
+                ..Default::default()
+            },
+        ),
+        Method::Paper => trace_paper(
+            model,
+            theta0.view(),
+            &PaperParams {
+                lambda_max,
+                progress,
+                ..Default::default()
+            },
+        ),
+    }
+}
+
+/// `actbif trace`: the branch from W0 by the chosen method.
+pub fn run_trace(spec: &ModelSpec, method: Method, lambda_max: f64, progress: bool) -> Result<TraceReport> {
+    validate_lambda_max(lambda_max)?;
+    let model = spec.build()?;
+    let b = trace_branch(&model, method, lambda_max, progress)?;
+    Ok(TraceReport {
+        setting: spec.setting(&model),
+        method,
+        lambda_max,
+        points: b.points,
+        events: b.events,
+        max_grad_norm: b.max_grad_norm,
+        status: b.status,
+    })
+}
+
+/// Output of `actbif coefficients`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CoefficientsReport {
+    /// Model setting.
+    pub setting: Setting,
+    /// Method that located the point.
+    pub method: Method,
+    /// Index of the event used.
+    pub event_index: usize,
+    /// The event (θ*, φ, eigenvalues, ...).
+    pub event: Event,
+    /// The coefficients (λ*, eig_ratio, g_µ, g_aµ, g_aa/g_aaa three ways, corrected g_aaa,
+    /// classification).
+    #[serde(flatten)]
+    pub coefficients: Coefficients,
+    /// Normal form vs traced branch, or why it could not be checked.
+    pub branch_check: std::result::Result<BranchCheck, String>,
+}
+
+/// `actbif coefficients`: reduced coefficients at the `index`-th event of the branch (the
+/// paper method's "event" is its grid point nearest the interpolated crossing, kernel from its
+/// forward-difference Hessian).
+pub fn run_coefficients(spec: &ModelSpec, method: Method, index: usize, progress: bool) -> Result<CoefficientsReport> {
+    let model = spec.build()?;
+    let b = trace_branch(&model, method, 1.0, progress)?;
+    let event = match method {
+        Method::Exact => b.events.get(index).cloned().ok_or_else(|| {
+            Error::param(
+                "event",
+                format!("the exact branch has {} event(s) on [0, 1]; index {index} does not exist", b.events.len()),
+            )
+        })?,
+        Method::Paper => {
+            let c = first_crossing(&b.points).filter(|_| index == 0).ok_or_else(|| {
+                Error::param(
+                    "event",
+                    format!(
+                        "the paper method found {} crossing(s) on its grid; index {index} does not exist",
+                        usize::from(first_crossing(&b.points).is_some())
+                    ),
+                )
+            })?;
+            let p = &b.points[c.index_nearest];
+            event_at(&model, p.theta.view(), p.lambda, EventKind::EigenvalueCrossing, HessianSource::PAPER, p.arclength)?
+        }
+    };
+    let cb = closed_form_callback(&model);
+    let c = coefficients(&model, &event, as_closed_form(&cb), &CoefficientOptions::default())?;
+    let check = branch_check(&c, &event, &b).map_err(|e| e.to_string());
+    Ok(CoefficientsReport {
+        setting: spec.setting(&model),
+        method,
+        event_index: index,
+        event,
+        coefficients: c,
+        branch_check: check,
+    })
+}
+
+/// `actbif check-derivatives`: validated inputs, then the derivative check.
+///
+/// Local adapter: `derivatives::check::check_derivatives` is not on `main` yet; until it lands
+/// this validates the inputs and reports that the check is unavailable.
+pub fn run_check_derivatives(spec: &ModelSpec, lambda: f64, seed: u64, json: bool) -> Result<String> {
+    spec.validate()?;
+    validate_lambda(lambda, 1.0)?;
+    let _ = (seed, json);
+    let _model = spec.build()?;
+    Err(Error::NoConvergence {
+        method: "check-derivatives".into(),
+        reason: "derivatives::check is not available in this build yet".into(),
+    })
+}
+
+/// `actbif bench-derivatives`: timing of the derivative implementations.
+///
+/// Local adapter until `derivatives::check::bench_derivatives` lands.
+pub fn run_bench_derivatives(width: Option<usize>) -> Result<String> {
+    if width == Some(0) {
+        return Err(Error::param("width", "must be at least 1"));
+    }
+    Err(Error::NoConvergence {
+        method: "bench-derivatives".into(),
+        reason: "derivatives::check is not available in this build yet".into(),
+    })
+}
+
+/// Whether an error comes from bad user input (exit code 2) rather than a failed computation.
+pub fn is_input_error(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::InvalidParameter { .. }
+            | Error::Shape { .. }
+            | Error::NonFinite { .. }
+            | Error::BadActivation { .. }
+            | Error::UnknownActivation(_)
+            | Error::Io { .. }
+            | Error::Parse { .. }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_validation_names_the_parameter() {
+        let bad_w = ModelSpec { width: 0, ..Default::default() };
+        assert!(bad_w.validate().unwrap_err().to_string().contains("width"));
+        for a in [-1e-3, f64::NAN, f64::INFINITY] {
+            let s = ModelSpec { alpha: a, ..Default::default() };
+            assert!(s.validate().unwrap_err().to_string().contains("alpha"));
+        }
+        assert!(ModelSpec::default().validate().is_ok());
+    }
+
+    #[test]
+    fn lambda_checks() {
+        assert!(validate_lambda(0.0, 1.0).is_ok());
+        assert!(validate_lambda(1.0, 1.0).is_ok());
+        assert!(validate_lambda(1.5, 1.0).is_err());
+        assert!(validate_lambda(-0.1, 1.0).is_err());
+        assert!(validate_lambda(f64::NAN, 1.0).is_err());
+        assert!(validate_lambda_max(0.0).is_err());
+        assert!(validate_lambda_max(2.0).is_ok());
+    }
+
+    #[test]
+    fn data_source_parses() {
+        assert_eq!("paper".parse::<DataSource>().unwrap(), DataSource::Paper);
+        assert_eq!("toy".parse::<DataSource>().unwrap(), DataSource::Toy);
+        assert_eq!(
+            "x.csv".parse::<DataSource>().unwrap(),
+            DataSource::File(PathBuf::from("x.csv"))
+        );
+        assert!("".parse::<DataSource>().is_err());
+    }
+
+    #[test]
+    fn missing_file_is_an_io_error() {
+        let s = ModelSpec {
+            data: DataSource::File(PathBuf::from("/nonexistent/actbif.csv")),
+            ..Default::default()
+        };
+        let e = s.build().unwrap_err();
+        assert!(is_input_error(&e));
+        assert!(e.to_string().contains("/nonexistent/actbif.csv"));
+    }
+}

@@ -1,0 +1,665 @@
+//! Shared pieces of the experiments: the start point W0, restricted objectives, events at
+//! arbitrary points, crossings on a λ grid, reduced potentials and fits, and small local
+//! adapters for engine functions whose signatures are not (yet) on `main`.
+
+use crate::activation::Activation;
+use crate::continuation::{newton_critical_point, Branch, Event, EventKind, Point};
+use crate::derivatives::finite_diff::{forward_hessian, PAPER_FD_STEP};
+use crate::derivatives::Objective;
+use crate::error::{Error, Result};
+use crate::linalg::{solve, sym_eigen};
+use crate::model::TwoLayer;
+use crate::normal_form::ClosedForm;
+use crate::theory::ClosedFormCoefficients;
+use ndarray::{s, Array1, Array2, ArrayView1};
+use serde::Serialize;
+
+/// Tolerance of the Newton polish of start points (same as the continuation corrector).
+pub const START_TOL: f64 = 1e-13;
+
+/// Description of a model setting, written into every result file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Setting {
+    /// Input dimension d.
+    pub d: usize,
+    /// Width m.
+    pub m: usize,
+    /// Number of samples N.
+    pub n_samples: usize,
+    /// Tikhonov parameter α.
+    pub alpha: f64,
+    /// Activation name.
+    pub activation: String,
+    /// Output weights v.
+    pub v: Vec<f64>,
+    /// Where the data come from.
+    pub data: String,
+}
+
+impl Setting {
+    /// Describes `model`; `data` names the data source.
+    pub fn of<A: Activation>(model: &TwoLayer<A>, data: &str) -> Self {
+        Setting {
+            d: model.input_dim(),
+            m: model.width(),
+            n_samples: model.data().n_samples(),
+            alpha: model.alpha(),
+            activation: model.activation().name(),
+            v: model.output_weights().to_vec(),
+            data: data.to_string(),
+        }
+    }
+}
+
+/// The closed-form minimiser at λ = 0 (Sylvester solution): W0 = v cᵀ with
+/// (‖v‖²Σ + αI)c = γ. For α = 0 this is the minimum-norm minimiser (the α → 0⁺ limit).
+///
+/// Local adapter until `theory::linear_endpoint` provides W0.
+pub fn w0_closed_form<A: Activation>(model: &TwoLayer<A>) -> Result<Array1<f64>> {
+    let v = model.output_weights();
+    let data = model.data();
+    let mut a = data.covariance() * v.dot(v);
+    for k in 0..a.nrows() {
+        a[[k, k]] += model.alpha();
+    }
+    let c = solve(&a, &data.cross_covariance())?;
+    let (m, d) = (model.width(), model.input_dim());
+    Ok(Array1::from_shape_fn(m * d, |i| v[i / d] * c[i % d]))
+}
+
+/// W0 polished by Newton on ∇L(·, 0) = 0 (the start point of every branch at α > 0).
+pub fn start_point<A: Activation>(model: &TwoLayer<A>) -> Result<Array1<f64>> {
+    let w0 = w0_closed_form(model)?;
+    newton_critical_point(model, w0.view(), 0.0, START_TOL)
+}
+
+/// Where a Hessian comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HessianSource {
+    /// Exact (AD / structured).
+    Exact,
+    /// The paper's forward differences of the exact gradient with this step.
+    ForwardDifference(f64),
+}
+
+impl HessianSource {
+    /// The paper's choice: forward differences with ε = 1e-5.
+    pub const PAPER: HessianSource = HessianSource::ForwardDifference(PAPER_FD_STEP);
+
+    /// The Hessian at (θ, λ).
+    pub fn hessian<O: Objective + ?Sized>(
+        self,
+        obj: &O,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+    ) -> Array2<f64> {
+        match self {
+            HessianSource::Exact => obj.hessian(theta, lambda),
+            HessianSource::ForwardDifference(eps) => forward_hessian(obj, theta, lambda, eps),
+        }
+    }
+}
+
+/// Builds an [`Event`] at an arbitrary point (e.g. the paper method's grid point nearest its
+/// crossing): kernel = eigenvector of the eigenvalue of smallest modulus of the chosen
+/// Hessian, residual = max(‖∇L‖, |λ_min|).
+pub fn event_at<O: Objective + ?Sized>(
+    obj: &O,
+    theta: ArrayView1<f64>,
+    lambda: f64,
+    kind: EventKind,
+    source: HessianSource,
+    arclength: f64,
+) -> Result<Event> {
+    let h = source.hessian(obj, theta, lambda);
+    let eig = sym_eigen(&h)?;
+    let (k, _) = eig
+        .values
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+        .ok_or_else(|| Error::param("theta", "empty parameter vector"))?;
+    let g = obj.gradient(theta, lambda);
+    let gn = g.dot(&g).sqrt();
+    let morse = eig.values.iter().filter(|&&x| x < 0.0).count();
+    Ok(Event {
+        kind,
+        lambda,
+        residual: gn.max(eig.values[k].abs()),
+        eigenvalues: eig.values.iter().take(6).copied().collect(),
+        kernel: eig.vectors.column(k).to_vec(),
+        theta: theta.to_vec(),
+        morse_before: morse,
+        morse_after: morse,
+        arclength,
+    })
+}
+
+/// The first sign change (+ → −) of the smallest recorded eigenvalue along a branch's points,
+/// by linear interpolation (the paper's crossing).
+#[derive(Clone, Debug, Serialize)]
+pub struct Crossing {
+    /// Interpolated λ*.
+    pub lambda: f64,
+    /// Index of the last point before the crossing.
+    pub index_before: usize,
+    /// Index of the point nearest in λ to the crossing.
+    pub index_nearest: usize,
+    /// Δλ1/Δλ over the crossing interval (the paper's crossing speed).
+    pub slope: f64,
+    /// |λ1/λ2| at the nearest point.
+    pub eig_ratio: f64,
+    /// λ2 at the nearest point.
+    pub lambda2: f64,
+}
+
+/// The first + → − crossing of `eigenvalues[0]` along `points`, if any.
+pub fn first_crossing(points: &[Point]) -> Option<Crossing> {
+    let e1 = |p: &Point| p.eigenvalues.first().copied().unwrap_or(f64::NAN);
+    points.windows(2).enumerate().find_map(|(i, w)| {
+        let (a, b) = (e1(&w[0]), e1(&w[1]));
+        if !(a > 0.0 && b <= 0.0) {
+            return None;
+        }
+        let t = a / (a - b);
+        let lambda = w[0].lambda + t * (w[1].lambda - w[0].lambda);
+        let nearest = if t < 0.5 { i } else { i + 1 };
+        let p = &points[nearest];
+        let l2 = p.eigenvalues.get(1).copied().unwrap_or(f64::NAN);
+        Some(Crossing {
+            lambda,
+            index_before: i,
+            index_nearest: nearest,
+            slope: (b - a) / (w[1].lambda - w[0].lambda),
+            eig_ratio: (e1(p) / l2).abs(),
+            lambda2: l2,
+        })
+    })
+}
+
+/// The point of `branch` nearest in λ to `lambda` among its first `upto` points.
+pub fn nearest_point(branch: &Branch, lambda: f64) -> Option<&Point> {
+    branch
+        .points
+        .iter()
+        .min_by(|a, b| (a.lambda - lambda).abs().total_cmp(&(b.lambda - lambda).abs()))
+}
+
+/// ϕ(a) = L(θ + aφ, λ) − L(θ, λ) on the grid `a`.
+pub fn reduced_potential<O: Objective + ?Sized>(
+    obj: &O,
+    theta: ArrayView1<f64>,
+    phi: ArrayView1<f64>,
+    lambda: f64,
+    a: &[f64],
+) -> Vec<f64> {
+    let l0 = obj.value(theta, lambda);
+    a.iter()
+        .map(|&ai| {
+            let t = &theta + &(&phi * ai);
+            obj.value(t.view(), lambda) - l0
+        })
+        .collect()
+}
+
+/// Least-squares polynomial fit y ≈ Σ_k c_k x^k, k = 0..=degree (Householder QR on the
+/// Vandermonde matrix of x scaled to [−1, 1]; coefficients returned in the unscaled variable).
+pub fn poly_fit(x: &[f64], y: &[f64], degree: usize) -> Result<Vec<f64>> {
+    let n = x.len();
+    let p = degree + 1;
+    if y.len() != n {
+        return Err(Error::shape("fit values", n, y.len()));
+    }
+    if n < p {
+        return Err(Error::param(
+            "fit",
+            format!("{n} points cannot determine {p} coefficients"),
+        ));
+    }
+    let scale = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if !(scale > 0.0 && scale.is_finite()) {
+        return Err(Error::param("fit", "abscissae must be finite and not all 0"));
+    }
+    let mut a = Array2::from_shape_fn((n, p), |(i, k)| (x[i] / scale).powi(k as i32));
+    let mut b = Array1::from(y.to_vec());
+    // Householder QR, applied to b on the fly.
+    for k in 0..p {
+        let col = a.slice(s![k.., k]).to_owned();
+        let norm = col.dot(&col).sqrt();
+        if norm == 0.0 {
+            return Err(Error::Linalg("rank-deficient Vandermonde matrix".into()));
+        }
+        let alpha = if col[0] > 0.0 { -norm } else { norm };
+        let mut u = col;
+        u[0] -= alpha;
+        let un = u.dot(&u);
+        if un > 0.0 {
+            for j in k..p {
+                let f = 2.0 * u.dot(&a.slice(s![k.., j])) / un;
+                a.slice_mut(s![k.., j]).scaled_add(-f, &u);
+            }
+            let f = 2.0 * u.dot(&b.slice(s![k..])) / un;
+            b.slice_mut(s![k..]).scaled_add(-f, &u);
+        }
+    }
+    let mut c = vec![0.0; p];
+    for k in (0..p).rev() {
+        let mut acc = b[k];
+        for j in k + 1..p {
+            acc -= a[[k, j]] * c[j];
+        }
+        c[k] = acc / a[[k, k]];
+    }
+    for (k, ck) in c.iter_mut().enumerate() {
+        *ck /= scale.powi(k as i32);
+    }
+    Ok(c)
+}
+
+/// Least-squares line y ≈ a + b x: returns (a, b).
+pub fn line_fit(x: &[f64], y: &[f64]) -> Result<(f64, f64)> {
+    let c = poly_fit(x, y, 1)?;
+    Ok((c[0], c[1]))
+}
+
+/// A fit of ϕ(a) by a polynomial with its Taylor reference c3 = g_aa/6, c4 = g_aaa/24.
+#[derive(Clone, Debug, Serialize)]
+pub struct PotentialFit {
+    /// Half-width A of the symmetric fit window [−A, A].
+    pub half_width: f64,
+    /// Fit degree.
+    pub degree: usize,
+    /// Coefficients c0..c_degree.
+    pub coefficients: Vec<f64>,
+    /// |c3/c4| (the paper's symmetry ratio).
+    pub ratio_c3_c4: f64,
+}
+
+/// Fits ϕ on a symmetric grid of `n` points in [−A, A].
+pub fn fit_potential<O: Objective + ?Sized>(
+    obj: &O,
+    theta: ArrayView1<f64>,
+    phi: ArrayView1<f64>,
+    lambda: f64,
+    half_width: f64,
+    n: usize,
+    degree: usize,
+) -> Result<(Vec<f64>, Vec<f64>, PotentialFit)> {
+    let a = linspace(-half_width, half_width, n);
+    let y = reduced_potential(obj, theta, phi, lambda, &a);
+    let c = poly_fit(&a, &y, degree)?;
+    let ratio = if degree >= 4 {
+        (c[3] / c[4]).abs()
+    } else {
+        f64::NAN
+    };
+    Ok((
+        a,
+        y,
+        PotentialFit {
+            half_width,
+            degree,
+            coefficients: c,
+            ratio_c3_c4: ratio,
+        },
+    ))
+}
+
+/// n equally spaced points from a to b inclusive.
+pub fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
+    match n {
+        0 => vec![],
+        1 => vec![a],
+        _ => (0..n)
+            .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+            .collect(),
+    }
+}
+
+/// An objective restricted to an affine subspace θ = origin + B ξ (e.g. a fixed-point subspace
+/// of a symmetry). Derivatives are the pulled-back ones: ∇ = Bᵀ∇L, H = BᵀHB, ...
+#[derive(Clone, Debug)]
+pub struct Restricted<'a, O: Objective + ?Sized> {
+    /// The full objective.
+    pub obj: &'a O,
+    /// Basis B (n × k), columns spanning the subspace directions.
+    pub basis: Array2<f64>,
+    /// Origin (n).
+    pub origin: Array1<f64>,
+}
+
+impl<'a, O: Objective + ?Sized> Restricted<'a, O> {
+    /// θ = origin + B ξ.
+    pub fn embed(&self, xi: ArrayView1<f64>) -> Array1<f64> {
+        &self.origin + &self.basis.dot(&xi)
+    }
+}
+
+impl<O: Objective + ?Sized> Objective for Restricted<'_, O> {
+    fn dim(&self) -> usize {
+        self.basis.ncols()
+    }
+    fn value(&self, xi: ArrayView1<f64>, lambda: f64) -> f64 {
+        self.obj.value(self.embed(xi).view(), lambda)
+    }
+    fn gradient(&self, xi: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
+        self.basis
+            .t()
+            .dot(&self.obj.gradient(self.embed(xi).view(), lambda))
+    }
+    fn hessian(&self, xi: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
+        let h = self.obj.hessian(self.embed(xi).view(), lambda);
+        self.basis.t().dot(&h).dot(&self.basis)
+    }
+    fn grad_lambda(&self, xi: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
+        self.basis
+            .t()
+            .dot(&self.obj.grad_lambda(self.embed(xi).view(), lambda))
+    }
+    fn hessian_lambda(&self, xi: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
+        let h = self.obj.hessian_lambda(self.embed(xi).view(), lambda);
+        self.basis.t().dot(&h).dot(&self.basis)
+    }
+    fn d3_vec(&self, xi: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {
+        let bu = self.basis.dot(&u);
+        self.basis
+            .t()
+            .dot(&self.obj.d3_vec(self.embed(xi).view(), lambda, bu.view()))
+    }
+    fn d4(&self, xi: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64 {
+        let bu = self.basis.dot(&u);
+        self.obj.d4(self.embed(xi).view(), lambda, bu.view())
+    }
+    fn hessian_directional(
+        &self,
+        xi: ArrayView1<f64>,
+        lambda: f64,
+        u: ArrayView1<f64>,
+    ) -> Array2<f64> {
+        let bu = self.basis.dot(&u);
+        let h = self
+            .obj
+            .hessian_directional(self.embed(xi).view(), lambda, bu.view());
+        self.basis.t().dot(&h).dot(&self.basis)
+    }
+}
+
+/// Orthonormal basis (m × (m−1)) of the complement of v, by a Householder reflector.
+fn complement_basis(v: &Array1<f64>) -> Result<Array2<f64>> {
+    let m = v.len();
+    let nv = v.dot(v).sqrt();
+    if !(nv > 0.0) {
+        return Err(Error::param("output weights v", "must not be zero"));
+    }
+    let mut u = v / nv;
+    // Reflect e0 onto ±v̂: P = I − 2wwᵀ/‖w‖², w = v̂ − s e0 with s = sign(v̂0) (stable).
+    let s0 = if u[0] >= 0.0 { 1.0 } else { -1.0 };
+    u[0] -= s0;
+    let un = u.dot(&u);
+    let p = Array2::from_shape_fn((m, m), |(i, j)| {
+        let id = if i == j { 1.0 } else { 0.0 };
+        if un > 0.0 {
+            id - 2.0 * u[i] * u[j] / un
+        } else {
+            id
+        }
+    });
+    Ok(p.slice(s![.., 1..]).to_owned())
+}
+
+/// λ1′(0) at the linear endpoint, exactly and by the paper's formula (22)/(18).
+#[derive(Clone, Debug, Serialize)]
+pub struct EndpointSlope {
+    /// λ1(0) (smallest exact Hessian eigenvalue at W0; = α by Thm 7.6(i)).
+    pub lambda1_at_0: f64,
+    /// Dimension of the flat space {vᵀδW = 0}, (m − 1)d.
+    pub flat_dim: usize,
+    /// Exact λ1′(0) by degenerate perturbation theory: the smallest eigenvalue of
+    /// Qᵀ(∂λH + D³L[θ′(0), ·, ·])Q on the α-eigenspace Q (θ′(0) = −H⁻¹∂λ∇L).
+    pub exact: f64,
+    /// Spread of the first-order splitting: the largest eigenvalue of the same operator.
+    pub exact_max: f64,
+    /// The paper's (22) (its (18) for non-tanh σ, with the sign convention of (22)):
+    /// Σ_j v_j² u_jᵀE[(σ′(w_jᵀx) − 1)xxᵀ]u_j, minimised over unit u in the flat space.
+    pub paper_22: f64,
+    /// (22) evaluated at the exact perturbation-theory eigenvector u0.
+    pub paper_22_at_exact_u0: f64,
+    /// First-order prediction λ* ≈ α/|λ1′(0)| from the exact slope (∞ if it is ≥ 0).
+    pub lambda_star_first_order: f64,
+    /// The same prediction from the paper's (22).
+    pub lambda_star_first_order_paper: f64,
+}
+
+/// λ1′(0) by degenerate perturbation theory and by the paper's (22).
+///
+/// Local adapter until `theory::linear_endpoint` lands (it will be the canonical version).
+pub fn endpoint_slope<A: Activation>(
+    model: &TwoLayer<A>,
+    theta0: ArrayView1<f64>,
+) -> Result<EndpointSlope> {
+    let (m, d) = (model.width(), model.input_dim());
+    let n = m * d;
+    let h = model.hessian(theta0, 0.0);
+    let lambda1_at_0 = crate::linalg::sym_eigenvalues(&h)?[0];
+    if m < 2 {
+        return Err(Error::param(
+            "width",
+            "the flat space {vᵀδW = 0} is empty for m = 1",
+        ));
+    }
+    let vperp = complement_basis(model.output_weights())?;
+    let k = (m - 1) * d;
+    let mut q = Array2::zeros((n, k));
+    for j in 0..m {
+        for c in 0..m - 1 {
+            for i in 0..d {
+                q[[j * d + i, c * d + i]] = vperp[[j, c]];
+            }
+        }
+    }
+    let dtheta = solve(&h, &(-model.grad_lambda(theta0, 0.0)))?;
+    let dh = model.hessian_lambda(theta0, 0.0) + model.hessian_directional(theta0, 0.0, dtheta.view());
+    let restricted = q.t().dot(&dh).dot(&q);
+    let sym = (&restricted + &restricted.t()) * 0.5;
+    let e = sym_eigen(&sym)?;
+    let exact = e.values[0];
+    let exact_max = e.values[k - 1];
+    let u0 = q.dot(&e.vectors.column(0));
+    // The paper's operator: block-diagonal v_j² E[(σ′(w_jᵀx) − 1) x xᵀ].
+    let data = model.data();
+    let v = model.output_weights();
+    let w = model.weights(theta0);
+    let mut b = Array2::<f64>::zeros((n, n));
+    let nsamp = data.n_samples() as f64;
+    for (xi, _) in data.x.outer_iter().zip(data.y.iter()) {
+        for j in 0..m {
+            let z = w.row(j).dot(&xi);
+            let s = model.activation().derivs(z)[1] - 1.0;
+            let f = v[j] * v[j] * s / nsamp;
+            for a in 0..d {
+                for c in 0..d {
+                    b[[j * d + a, j * d + c]] += f * xi[a] * xi[c];
+                }
+            }
+        }
+    }
+    let pb = q.t().dot(&b).dot(&q);
+    let pb = (&pb + &pb.t()) * 0.5;
+    let paper_22 = crate::linalg::sym_eigenvalues(&pb)?[0];
+    let paper_22_at_exact_u0 = u0.dot(&b.dot(&u0));
+    let pred = |s: f64| {
+        if s < 0.0 {
+            model.alpha() / s.abs()
+        } else {
+            f64::INFINITY
+        }
+    };
+    Ok(EndpointSlope {
+        lambda1_at_0,
+        flat_dim: k,
+        exact,
+        exact_max,
+        paper_22,
+        paper_22_at_exact_u0,
+        lambda_star_first_order: pred(exact),
+        lambda_star_first_order_paper: pred(paper_22),
+    })
+}
+
+/// The width fit λ1′(0) = K/m + K2/m² (least squares in 1/m on m·λ1′(0) = K + K2/m).
+#[derive(Clone, Debug, Serialize)]
+pub struct WidthFit {
+    /// K.
+    pub k: f64,
+    /// K2.
+    pub k2: f64,
+    /// Widths used.
+    pub widths: Vec<usize>,
+    /// Critical width m* = |K|/α where the first-order λ* reaches 1.
+    pub critical_width: f64,
+}
+
+/// Fits λ1′(0) = K/m + K2/m² over the given widths (local adapter until
+/// `theory::linear_endpoint` provides the K fit).
+pub fn width_fit(widths: &[usize], slopes: &[f64], alpha: f64) -> Result<WidthFit> {
+    let x: Vec<f64> = widths.iter().map(|&m| 1.0 / m as f64).collect();
+    let y: Vec<f64> = widths
+        .iter()
+        .zip(slopes)
+        .map(|(&m, &s)| m as f64 * s)
+        .collect();
+    let (k, k2) = line_fit(&x, &y)?;
+    Ok(WidthFit {
+        k,
+        k2,
+        widths: widths.to_vec(),
+        critical_width: k.abs() / alpha,
+    })
+}
+
+/// The paper's closed forms (25)–(26) as a callback for `normal_form::coefficients`.
+///
+/// Local adapter: returns `None` until `theory::directional` lands; the coefficients' `formula`
+/// fields are then `null` in the JSON.
+pub fn closed_form_callback<A: Activation>(
+    _model: &TwoLayer<A>,
+) -> Option<Box<dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> ClosedFormCoefficients + '_>> {
+    None
+}
+
+/// Borrows a boxed closed-form callback as the `normal_form::ClosedForm` type.
+pub fn as_closed_form<'a>(
+    cb: &'a Option<Box<dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> ClosedFormCoefficients + 'a>>,
+) -> Option<ClosedForm<'a>> {
+    cb.as_deref().map(|f| f as ClosedForm<'a>)
+}
+
+/// Formats a number for tables: 4 significant digits, scientific when small or large.
+pub fn fmt(x: f64) -> String {
+    if x.is_nan() {
+        return "n/a".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "∞".into() } else { "−∞".into() };
+    }
+    let a = x.abs();
+    if a != 0.0 && !(1e-3..1e4).contains(&a) {
+        format!("{x:.3e}")
+    } else {
+        let s = format!("{x:.4}");
+        // Trim to 4 significant digits for values ≥ 1.
+        if a >= 10.0 {
+            format!("{x:.2}")
+        } else {
+            s
+        }
+    }
+}
+
+/// Turns a panic payload into a message.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn poly_fit_recovers_polynomial() {
+        let x = linspace(-0.3, 0.3, 41);
+        let c = [0.1, -2.0, 0.5, 3.0, -7.0];
+        let y: Vec<f64> = x
+            .iter()
+            .map(|&t| c.iter().rev().fold(0.0, |acc, ck| acc * t + ck))
+            .collect();
+        let f = poly_fit(&x, &y, 4).unwrap();
+        for (a, b) in f.iter().zip(c) {
+            // Exact data: only rounding (cond of the scaled Vandermonde ~1e2, × 0.3⁻⁴).
+            assert_relative_eq!(*a, b, max_relative = 1e-10, epsilon = 1e-12);
+        }
+    }
+
+    #[test]
+    fn poly_fit_rejects_underdetermined() {
+        assert!(poly_fit(&[0.0, 1.0], &[1.0, 2.0], 3).is_err());
+        assert!(poly_fit(&[0.0, 0.0, 0.0], &[1.0, 2.0, 3.0], 1).is_err());
+    }
+
+    #[test]
+    fn complement_is_orthonormal_and_orthogonal_to_v() {
+        for v in [vec![0.5, 1.0, 1.5], vec![-1.0, 0.0], vec![0.0, 2.0, 0.0, 1.0]] {
+            let v = Array1::from(v);
+            let q = complement_basis(&v).unwrap();
+            let g = q.t().dot(&q);
+            for i in 0..g.nrows() {
+                for j in 0..g.ncols() {
+                    let e = if i == j { 1.0 } else { 0.0 };
+                    assert!((g[[i, j]] - e).abs() < 1e-14);
+                }
+                assert!(q.column(i).dot(&v).abs() < 1e-14);
+            }
+        }
+    }
+
+    #[test]
+    fn crossing_interpolates_linearly() {
+        let pt = |l: f64, e: f64| Point {
+            lambda: l,
+            grad_norm: 0.0,
+            loss: 0.0,
+            eigenvalues: vec![e, 1.0],
+            tangent_lambda: 0.0,
+            morse_index: 0,
+            arclength: 0.0,
+            theta: Array1::zeros(1),
+        };
+        let pts = vec![pt(0.0, 1.0), pt(0.5, 0.25), pt(1.0, -0.75)];
+        let c = first_crossing(&pts).unwrap();
+        assert_relative_eq!(c.lambda, 0.625, epsilon = 1e-15);
+        assert_relative_eq!(c.slope, -2.0, epsilon = 1e-15);
+        assert_eq!(c.index_nearest, 1);
+        assert!(first_crossing(&pts[..2]).is_none());
+    }
+
+    #[test]
+    fn width_fit_recovers_constants() {
+        let widths = [3usize, 5, 10, 20];
+        let s: Vec<f64> = widths
+            .iter()
+            .map(|&m| -0.07 / m as f64 + 0.02 / (m * m) as f64)
+            .collect();
+        let f = width_fit(&widths, &s, 4e-3).unwrap();
+        assert_relative_eq!(f.k, -0.07, max_relative = 1e-12);
+        assert_relative_eq!(f.k2, 0.02, max_relative = 1e-10);
+        assert_relative_eq!(f.critical_width, 17.5, max_relative = 1e-12);
+    }
+}

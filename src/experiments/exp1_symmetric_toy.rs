@@ -1,0 +1,385 @@
+//! B.1: the S2-symmetric toy model d = 1, m = 2, v = (1, 1) on `data::toy(42, 2000)`.
+//!
+//! α = 0: the paper's toy is unregularised (Prop 7.2/7.4 and Table 1's λ1(0) = 0 only hold at
+//! α = 0; with α > 0 the transverse eigenvalue would start at α). The diagonal w1 = w2 is the
+//! fixed-point subspace of the swap, so the branch is traced on it (1-D restricted objective),
+//! exactly (pseudo-arclength) and by the paper's method (minimisation on a λ grid); the full
+//! 2 × 2 Hessian is evaluated along it.
+
+use super::common::{
+    fit_potential, linspace, nearest_point, HessianSource, Restricted, Setting, START_TOL,
+};
+use super::output::{ContourPlot, LinePlot, Series, Style};
+use super::{Context, Outcome};
+use crate::activation::Builtin;
+use crate::continuation::{
+    newton_critical_point, trace, trace_paper, Branch, ContinuationParams, PaperParams, Spectrum,
+    Status,
+};
+use crate::data::{toy, TOY_N, TOY_SEED};
+use crate::derivatives::Objective;
+use crate::error::Result;
+use crate::model::TwoLayer;
+use ndarray::{array, Array1, Array2};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// The λ values of the contour panels (paper Fig. 1, row 1).
+pub const CONTOUR_LAMBDAS: [f64; 4] = [0.0, 0.3, 0.7, 1.0];
+/// The λ values of the reduced-potential curves.
+pub const POTENTIAL_LAMBDAS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
+
+/// The toy model v = (1, a) at the given α on the B.1 data.
+pub fn toy_model(a: f64, alpha: f64) -> Result<TwoLayer> {
+    TwoLayer::new(toy(TOY_SEED, TOY_N), array![1.0, a], alpha, Builtin::Tanh)
+}
+
+/// One point of the diagonal branch with the full 2 × 2 spectrum.
+#[derive(Clone, Debug, Serialize)]
+pub struct DiagonalPoint {
+    /// λ.
+    pub lambda: f64,
+    /// w = w1 = w2.
+    pub w: f64,
+    /// Transverse eigenvalue: uᵀHu, u = (1, −1)/√2.
+    pub transverse: f64,
+    /// Longitudinal eigenvalue: eᵀHe, e = (1, 1)/√2.
+    pub longitudinal: f64,
+    /// uᵀHe (0 by the swap symmetry).
+    pub coupling: f64,
+    /// L.
+    pub loss: f64,
+    /// ‖∇L‖ of the full objective.
+    pub grad_norm: f64,
+}
+
+/// The diagonal branch by one method.
+#[derive(Clone, Debug, Serialize)]
+pub struct DiagonalBranch {
+    /// "exact" (pseudo-arclength, exact Hessian) or "paper" (grid minimisation, FD Hessian).
+    pub method: String,
+    /// Why the trace stopped.
+    pub status: Status,
+    /// Points.
+    pub points: Vec<DiagonalPoint>,
+    /// Events the continuation located on the 1-D restricted problem (longitudinal).
+    pub restricted_events: usize,
+    /// Largest transverse eigenvalue over points with λ > 0 (negative: saddle throughout).
+    pub max_transverse_for_positive_lambda: f64,
+    /// Smallest longitudinal eigenvalue.
+    pub min_longitudinal: f64,
+}
+
+/// The reduced potential along s = (w1 − w2)/2 at one λ.
+#[derive(Clone, Debug, Serialize)]
+pub struct ToyPotential {
+    /// λ.
+    pub lambda: f64,
+    /// w* on the diagonal.
+    pub w_star: f64,
+    /// Grid in s.
+    pub s: Vec<f64>,
+    /// ϕ(s) = L(w* + s, w* − s) − L(w*, w*).
+    pub phi: Vec<f64>,
+    /// max_s |ϕ(s) − ϕ(−s)| (exact Z2: 0).
+    pub max_asymmetry: f64,
+    /// max_s |ϕ(s)| (at λ = 0 the line is exactly flat: rounding only).
+    pub max_abs_phi: f64,
+    /// Degree-8 least-squares fit coefficients c0..c8.
+    pub fit: Vec<f64>,
+    /// max |odd coefficient| / max |coefficient| of the fit.
+    pub odd_to_even: f64,
+}
+
+/// A loss-contour panel.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContourPanel {
+    /// λ.
+    pub lambda: f64,
+    /// Figure file (relative to the output directory).
+    pub figure: String,
+    /// Grid minimum (w1, w2, L).
+    pub grid_min: (f64, f64, f64),
+}
+
+/// Result of B.1.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exp1Result {
+    /// Model setting.
+    pub setting: Setting,
+    /// Why α = 0.
+    pub alpha_choice: String,
+    /// Exact transverse eigenvalue at λ = 0 (Prop 7.4: exactly 0).
+    pub transverse_at_0_exact: f64,
+    /// The paper method's (forward-difference) transverse eigenvalue at λ = 0.
+    pub transverse_at_0_paper: f64,
+    /// λ* of the toy: a boundary degeneracy at λ = 0.
+    pub lambda_star: f64,
+    /// Interpretation in words, from the numbers.
+    pub finding: String,
+    /// Exact branch.
+    pub exact: DiagonalBranch,
+    /// Paper-method branch.
+    pub paper: DiagonalBranch,
+    /// Reduced potentials.
+    pub potentials: Vec<ToyPotential>,
+    /// Contour panels.
+    pub contours: Vec<ContourPanel>,
+}
+
+fn diag_point<O: Objective + ?Sized>(
+    obj: &O,
+    lambda: f64,
+    w: f64,
+    source: HessianSource,
+) -> DiagonalPoint {
+    let theta = array![w, w];
+    let h = source.hessian(obj, theta.view(), lambda);
+    let r = std::f64::consts::FRAC_1_SQRT_2;
+    let (u, e) = (array![r, -r], array![r, r]);
+    let g = obj.gradient(theta.view(), lambda);
+    DiagonalPoint {
+        lambda,
+        w,
+        transverse: u.dot(&h.dot(&u)),
+        longitudinal: e.dot(&h.dot(&e)),
+        coupling: u.dot(&h.dot(&e)),
+        loss: obj.value(theta.view(), lambda),
+        grad_norm: g.dot(&g).sqrt(),
+    }
+}
+
+fn summarise(method: &str, branch: &Branch, points: Vec<DiagonalPoint>) -> DiagonalBranch {
+    let max_t = points
+        .iter()
+        .filter(|p| p.lambda > 0.0)
+        .map(|p| p.transverse)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let min_l = points
+        .iter()
+        .map(|p| p.longitudinal)
+        .fold(f64::INFINITY, f64::min);
+    DiagonalBranch {
+        method: method.into(),
+        status: branch.status.clone(),
+        points,
+        restricted_events: branch.events.len(),
+        max_transverse_for_positive_lambda: max_t,
+        min_longitudinal: min_l,
+    }
+}
+
+/// Runs B.1.
+pub fn run(ctx: &Context) -> Result<Outcome<Exp1Result>> {
+    let model = toy_model(1.0, 0.0)?;
+    let diag = Restricted {
+        obj: &model,
+        basis: Array2::from_shape_vec((2, 1), vec![1.0, 1.0]).expect("2 × 1"),
+        origin: Array1::zeros(2),
+    };
+    let w0 = super::common::w0_closed_form(&model)?;
+    let xi0 = newton_critical_point(&diag, array![w0[0]].view(), 0.0, START_TOL)?;
+    ctx.message("B.1 exact diagonal trace");
+    let params = ContinuationParams {
+        spectrum: Spectrum::Full,
+        ..Default::default()
+    };
+    let exact = trace(&diag, xi0.view(), 0.0, &params)?;
+    ctx.message("B.1 paper-method diagonal trace");
+    let pparams = PaperParams {
+        n_steps: ctx.paper_steps,
+        spectrum: Spectrum::Full,
+        ..Default::default()
+    };
+    let paper = trace_paper(&diag, xi0.view(), &pparams)?;
+    let ex_pts: Vec<DiagonalPoint> = exact
+        .points
+        .iter()
+        .map(|p| diag_point(&model, p.lambda, p.theta[0], HessianSource::Exact))
+        .collect();
+    let pa_pts: Vec<DiagonalPoint> = paper
+        .points
+        .iter()
+        .map(|p| diag_point(&model, p.lambda, p.theta[0], HessianSource::PAPER))
+        .collect();
+    let t0_exact = diag_point(&model, 0.0, xi0[0], HessianSource::Exact).transverse;
+    let t0_paper = diag_point(&model, 0.0, xi0[0], HessianSource::PAPER).transverse;
+
+    // Reduced potentials along s at several λ.
+    ctx.message("B.1 reduced potentials");
+    let mut potentials = Vec::new();
+    for &lam in &POTENTIAL_LAMBDAS {
+        let start = nearest_point(&exact, lam)
+            .map(|p| p.theta.clone())
+            .unwrap_or_else(|| xi0.clone());
+        let xi = newton_critical_point(&diag, start.view(), lam, START_TOL)?;
+        let w = xi[0];
+        let theta = array![w, w];
+        let phi_dir = array![1.0, -1.0];
+        let (s, phi, fit) = fit_potential(
+            &model,
+            theta.view(),
+            phi_dir.view(),
+            lam,
+            1.0,
+            ctx.grid(81, 41),
+            8,
+        )?;
+        let n = s.len();
+        let max_asym = (0..n)
+            .map(|i| (phi[i] - phi[n - 1 - i]).abs())
+            .fold(0.0, f64::max);
+        let max_abs = phi.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let c = &fit.coefficients;
+        let cmax = c.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let odd = c
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        potentials.push(ToyPotential {
+            lambda: lam,
+            w_star: w,
+            s,
+            phi,
+            max_asymmetry: max_asym,
+            max_abs_phi: max_abs,
+            fit: c.clone(),
+            odd_to_even: if cmax > 0.0 { odd / cmax } else { 0.0 },
+        });
+    }
+
+    // Loss contours.
+    ctx.message("B.1 loss contours");
+    let g = ctx.grid(81, 41);
+    let axis = linspace(-0.5, 2.0, g);
+    let mut contours = Vec::new();
+    let mut figures = Vec::new();
+    for &lam in &CONTOUR_LAMBDAS {
+        let z: Vec<Vec<f64>> = axis
+            .par_iter()
+            .map(|&w1| {
+                axis.iter()
+                    .map(|&w2| model.value(array![w1, w2].view(), lam))
+                    .collect()
+            })
+            .collect();
+        let mut best = (f64::NAN, f64::NAN, f64::INFINITY);
+        for (i, row) in z.iter().enumerate() {
+            for (j, &v) in row.iter().enumerate() {
+                if v < best.2 {
+                    best = (axis[i], axis[j], v);
+                }
+            }
+        }
+        let name = format!("figures/toy_contours_lambda_{lam:.1}.svg");
+        let diag_line = Series::new(
+            "diagonal w1 = w2",
+            vec![(axis[0], axis[0]), (axis[g - 1], axis[g - 1])],
+            Style::Line,
+            9,
+        );
+        let w_star = newton_critical_point(
+            &diag,
+            nearest_point(&exact, lam)
+                .map(|p| p.theta.clone())
+                .unwrap_or_else(|| xi0.clone())
+                .view(),
+            lam,
+            START_TOL,
+        )?[0];
+        let plot = ContourPlot {
+            title: format!("toy loss, λ = {lam}"),
+            x_label: "w1".into(),
+            y_label: "w2".into(),
+            xs: axis.clone(),
+            ys: axis.clone(),
+            z,
+            levels: 14,
+            overlays: vec![
+                diag_line,
+                Series::new("diagonal critical point", vec![(w_star, w_star)], Style::Markers, 3),
+            ],
+        };
+        figures.push((name.clone(), plot.to_svg()?));
+        contours.push(ContourPanel {
+            lambda: lam,
+            figure: name,
+            grid_min: best,
+        });
+    }
+
+    let exact_b = summarise("exact", &exact, ex_pts);
+    let paper_b = summarise("paper", &paper, pa_pts);
+    let finding = format!(
+        "On the diagonal w1 = w2 the transverse eigenvalue is {:.1e} at λ = 0 (exact; paper FD: {:.1e}) \
+         and at most {:.3e} for λ > 0 on the exact branch: the symmetric branch is degenerate at \
+         the boundary λ = 0 and a saddle for all traced λ > 0 (λ* = 0, boundary). The \
+         longitudinal eigenvalue stays ≥ {:.3e}. ϕ(s) at λ = 0 is flat to rounding (max |ϕ| = \
+         {:.1e}), i.e. not quartic: at λ = 0 the loss depends on w1 + w2 only. The swap symmetry \
+         is exact: max |ϕ(s) − ϕ(−s)| = {:.1e} over all λ.",
+        t0_exact,
+        t0_paper,
+        exact_b.max_transverse_for_positive_lambda,
+        exact_b.min_longitudinal,
+        potentials[0].max_abs_phi,
+        potentials.iter().map(|p| p.max_asymmetry).fold(0.0, f64::max),
+    );
+    let result = Exp1Result {
+        setting: Setting::of(&model, "data::toy(42, 2000): x ~ N(0,1), y = tanh(1.5x) + 0.02ε"),
+        alpha_choice: "α = 0: the paper's toy is unregularised (Prop 7.2/7.4, Table 1: λ1(0) = 0 \
+                       (S2)); with α > 0 the transverse eigenvalue would start at α, not 0."
+            .into(),
+        transverse_at_0_exact: t0_exact,
+        transverse_at_0_paper: t0_paper,
+        lambda_star: 0.0,
+        finding,
+        exact: exact_b,
+        paper: paper_b,
+        potentials,
+        contours,
+    };
+
+    // Figures.
+    let mut eig = LinePlot {
+        title: "toy: Hessian eigenvalues along the diagonal branch".into(),
+        x_label: "λ".into(),
+        y_label: "eigenvalue".into(),
+        hlines: vec![0.0],
+        ..Default::default()
+    };
+    for (b, style, off) in [
+        (&result.exact, Style::Line, 0),
+        (&result.paper, Style::Dashed, 2),
+    ] {
+        eig.series.push(Series::new(
+            format!("transverse (w1 − w2), {}", b.method),
+            b.points.iter().map(|p| (p.lambda, p.transverse)).collect(),
+            style,
+            off,
+        ));
+        eig.series.push(Series::new(
+            format!("longitudinal (w1 + w2), {}", b.method),
+            b.points.iter().map(|p| (p.lambda, p.longitudinal)).collect(),
+            style,
+            off + 1,
+        ));
+    }
+    figures.push(("figures/toy_diagonal_eigenvalues.svg".into(), eig.to_svg()?));
+    let mut pot = LinePlot {
+        title: "toy: reduced potential along s = (w1 − w2)/2".into(),
+        x_label: "s".into(),
+        y_label: "ϕ(s)".into(),
+        ..Default::default()
+    };
+    for (k, p) in result.potentials.iter().enumerate() {
+        pot.series.push(Series::new(
+            format!("λ = {}", p.lambda),
+            p.s.iter().copied().zip(p.phi.iter().copied()).collect(),
+            Style::Line,
+            k,
+        ));
+    }
+    figures.push(("figures/toy_reduced_potentials.svg".into(), pot.to_svg()?));
+    Ok(Outcome { result, figures })
+}

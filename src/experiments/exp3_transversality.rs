@@ -1,0 +1,255 @@
+//! B.3 (with B.2's reduced potential): slices ϕ(a, µ) = L(θ* + aφ, λ* + µ) − L(θ*, λ* + µ)
+//! along the kernel line through the exact event (the paper's "line W* + a v0"), polynomial
+//! fits against the exact Taylor coefficients, c2(µ) and its slope against g_aµ, and the loss
+//! and gradient norm along both branches.
+
+use super::common::{fit_potential, line_fit, linspace, PotentialFit, Setting};
+use super::exp2_interior_event::M10;
+use super::output::{LinePlot, Scale, Series, Style};
+use super::{Context, Outcome};
+use crate::activation::Activation;
+use crate::derivatives::Objective;
+use crate::error::{Error, Result};
+use ndarray::Array1;
+use serde::Serialize;
+
+/// µ values of the potential slices.
+pub const SLICE_MUS: [f64; 5] = [-0.1, -0.05, 0.0, 0.05, 0.1];
+/// Half-width of the slice window in a (unit kernel vector).
+pub const SLICE_HALF_WIDTH: f64 = 0.5;
+
+/// One slice.
+#[derive(Clone, Debug, Serialize)]
+pub struct Slice {
+    /// µ = λ − λ*.
+    pub mu: f64,
+    /// a grid.
+    pub a: Vec<f64>,
+    /// ϕ(a, µ).
+    pub phi: Vec<f64>,
+}
+
+/// A fit at µ = 0 with the exact Taylor coefficients it should approach.
+#[derive(Clone, Debug, Serialize)]
+pub struct FitVsTaylor {
+    /// The fit.
+    pub fit: PotentialFit,
+    /// Exact ½φᵀHφ, D³L[φ³]/6, D⁴L[φ⁴]/24 at (θ*, λ*).
+    pub taylor_c2_c3_c4: [f64; 3],
+}
+
+/// Result of B.3.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exp3Result {
+    /// Model setting.
+    pub setting: Setting,
+    /// λ* of the exact event used.
+    pub lambda_star: f64,
+    /// Kind of that event.
+    pub event_kind: String,
+    /// Potential slices.
+    pub slices: Vec<Slice>,
+    /// Fits at µ = 0 (window 0.5 as plotted, and 0.1) against the Taylor coefficients.
+    pub fits: Vec<FitVsTaylor>,
+    /// µ grid of c2(µ).
+    pub c2_mu: Vec<f64>,
+    /// c2(µ) from degree-4 fits on [−0.1, 0.1].
+    pub c2_fit: Vec<f64>,
+    /// Exact ½φᵀH(θ*, λ* + µ)φ.
+    pub c2_exact: Vec<f64>,
+    /// Least-squares slope dc2/dµ of the fitted c2.
+    pub dc2_dmu_fit: f64,
+    /// Exact slope on the fixed line: ½φᵀ∂λHφ.
+    pub dc2_dmu_exact_line: f64,
+    /// g_aµ (Lyapunov–Schmidt, with the slaved correction), from the coefficients.
+    pub g_amu: Option<f64>,
+    /// ½ g_aµ (the slope of c2 when the rest of θ follows the branch).
+    pub half_g_amu: Option<f64>,
+    /// The paper's printed dc2/dµ.
+    pub paper_dc2_dmu: f64,
+    /// max ‖∇L‖ along the exact and the paper branch.
+    pub max_grad_norm_exact: f64,
+    /// See above.
+    pub max_grad_norm_paper: f64,
+    /// Interpretation in words, from the numbers.
+    pub finding: String,
+}
+
+/// Runs B.3.
+pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Result>> {
+    let report = m.events.first().ok_or_else(|| Error::NoConvergence {
+        method: "B.3".into(),
+        reason: "the exact branch has no located event on [0, 1]: nothing to slice".into(),
+    })?;
+    let ev = &report.event;
+    let theta = Array1::from(ev.theta.clone());
+    let phi = Array1::from(ev.kernel.clone());
+    let model = &m.model;
+    let lam = ev.lambda;
+    let na = ctx.grid(101, 41);
+    let mut slices = Vec::new();
+    for &mu in &SLICE_MUS {
+        let (a, y, _) = fit_potential(model, theta.view(), phi.view(), lam + mu, SLICE_HALF_WIDTH, na, 4)?;
+        slices.push(Slice { mu, a, phi: y });
+    }
+    let c2t = 0.5 * phi.dot(&model.hessian_vec(theta.view(), lam, phi.view()));
+    let c3t = model.d3(theta.view(), lam, phi.view()) / 6.0;
+    let c4t = model.d4(theta.view(), lam, phi.view()) / 24.0;
+    let mut fits = Vec::new();
+    for (w, deg) in [(SLICE_HALF_WIDTH, 4), (0.1, 4), (0.1, 6)] {
+        let (_, _, f) = fit_potential(model, theta.view(), phi.view(), lam, w, na, deg)?;
+        fits.push(FitVsTaylor {
+            fit: f,
+            taylor_c2_c3_c4: [c2t, c3t, c4t],
+        });
+    }
+    let mus = linspace(-0.05, 0.05, ctx.grid(21, 11));
+    let mut c2_fit = Vec::new();
+    let mut c2_exact = Vec::new();
+    for &mu in &mus {
+        let (_, _, f) = fit_potential(model, theta.view(), phi.view(), lam + mu, 0.1, na, 4)?;
+        c2_fit.push(f.coefficients[2]);
+        c2_exact.push(0.5 * phi.dot(&model.hessian_vec(theta.view(), lam + mu, phi.view())));
+    }
+    let (_, slope_fit) = line_fit(&mus, &c2_fit)?;
+    let dh = model.hessian_lambda(theta.view(), lam);
+    let slope_line = 0.5 * phi.dot(&dh.dot(&phi));
+    let g_amu = report.coefficients.as_ref().ok().map(|c| c.g_amu);
+    let finding = format!(
+        "At the exact {:?} (λ* = {:.6}) the fitted c2(µ) has slope {:.4e} (exact on the fixed line \
+         ½φᵀ∂λHφ = {:.4e}; ½g_aµ = {}); the paper printed dc2/dµ ≈ 0.044. Fit on [−0.5, 0.5]: \
+         c3 = {:.3e}, c4 = {:.3e}, |c3/c4| = {:.3} (exact Taylor c3 = {:.3e}, c4 = {:.3e}). \
+         Max ‖∇L‖: exact {:.1e}, paper method {:.1e}.",
+        ev.kind,
+        lam,
+        slope_fit,
+        slope_line,
+        g_amu.map(|g| format!("{:.4e}", 0.5 * g)).unwrap_or("n/a".into()),
+        fits[0].fit.coefficients[3],
+        fits[0].fit.coefficients[4],
+        fits[0].fit.ratio_c3_c4,
+        c3t,
+        c4t,
+        m.exact.max_grad_norm,
+        m.paper.max_grad_norm
+    );
+    let result = Exp3Result {
+        setting: Setting::of(model, "paper_teacher(77, 500) (numpy-compatible)"),
+        lambda_star: lam,
+        event_kind: format!("{:?}", ev.kind),
+        slices,
+        fits,
+        c2_mu: mus,
+        c2_fit,
+        c2_exact,
+        dc2_dmu_fit: slope_fit,
+        dc2_dmu_exact_line: slope_line,
+        g_amu,
+        half_g_amu: g_amu.map(|g| 0.5 * g),
+        paper_dc2_dmu: 0.044,
+        max_grad_norm_exact: m.exact.max_grad_norm,
+        max_grad_norm_paper: m.paper.max_grad_norm,
+        finding,
+    };
+
+    let mut figures = Vec::new();
+    let mut sl = LinePlot {
+        title: format!("reduced potential ϕ(a, µ) along the kernel line, λ* = {lam:.4}"),
+        x_label: "a".into(),
+        y_label: "ϕ(a, µ) − ϕ(0, µ)".into(),
+        ..Default::default()
+    };
+    for (k, s) in result.slices.iter().enumerate() {
+        sl.series.push(Series::new(
+            format!("µ = {}", s.mu),
+            s.a.iter().copied().zip(s.phi.iter().copied()).collect(),
+            Style::Line,
+            k,
+        ));
+    }
+    figures.push(("figures/hd_reduced_potential_slices.svg".into(), sl.to_svg()?));
+    let s0 = &result.slices[SLICE_MUS.iter().position(|&x| x == 0.0).expect("µ = 0 slice")];
+    let c = &result.fits[0].fit.coefficients;
+    let mut fit = LinePlot {
+        title: format!(
+            "ϕ(a) at λ* and degree-4 fit (|c3/c4| = {:.3})",
+            result.fits[0].fit.ratio_c3_c4
+        ),
+        x_label: "a".into(),
+        y_label: "ϕ(a)".into(),
+        ..Default::default()
+    };
+    fit.series.push(Series::new(
+        "ϕ(a) (exact loss)",
+        s0.a.iter().copied().zip(s0.phi.iter().copied()).collect(),
+        Style::Markers,
+        0,
+    ));
+    fit.series.push(Series::new(
+        "fit c0 + … + c4 a⁴",
+        s0.a
+            .iter()
+            .map(|&a| (a, c.iter().rev().fold(0.0, |acc, ck| acc * a + ck)))
+            .collect(),
+        Style::Line,
+        1,
+    ));
+    fit.series.push(Series::new(
+        "Taylor ½φᵀHφ a² + g_aa a³/6 + D⁴L a⁴/24",
+        s0.a
+            .iter()
+            .map(|&a| (a, c2t * a * a + c3t * a.powi(3) + c4t * a.powi(4)))
+            .collect(),
+        Style::Dashed,
+        2,
+    ));
+    figures.push(("figures/hd_reduced_potential_fit.svg".into(), fit.to_svg()?));
+    let mut c2 = LinePlot {
+        title: format!("c2(µ): fitted slope {:.3e}", slope_fit),
+        x_label: "µ = λ − λ*".into(),
+        y_label: "c2".into(),
+        hlines: vec![0.0],
+        ..Default::default()
+    };
+    c2.series.push(Series::new(
+        "fit",
+        result.c2_mu.iter().copied().zip(result.c2_fit.iter().copied()).collect(),
+        Style::Markers,
+        0,
+    ));
+    c2.series.push(Series::new(
+        "½φᵀH(θ*, λ*+µ)φ",
+        result.c2_mu.iter().copied().zip(result.c2_exact.iter().copied()).collect(),
+        Style::Line,
+        1,
+    ));
+    figures.push(("figures/hd_c2_of_mu.svg".into(), c2.to_svg()?));
+    for (what, f, scale, file) in [
+        ("loss L", 0, Scale::Log, "hd_loss_along_branch.svg"),
+        ("‖∇L‖", 1, Scale::Log, "hd_grad_norm_along_branch.svg"),
+    ] {
+        let mut p = LinePlot {
+            title: format!("{what} along the branch"),
+            x_label: "λ".into(),
+            y_label: what.into(),
+            y_scale: scale,
+            ..Default::default()
+        };
+        for (b, style, col, name) in [
+            (&m.exact, Style::Line, 0, "exact"),
+            (&m.paper, Style::Dashed, 1, "paper method"),
+        ] {
+            p.series.push(Series::new(
+                name,
+                b.points
+                    .iter()
+                    .map(|q| (q.lambda, if f == 0 { q.loss } else { q.grad_norm }))
+                    .collect(),
+                style,
+                col,
+            ));
+        }
+        figures.push((format!("figures/{file}"), p.to_svg()?));
+    }
+    Ok(Outcome { result, figures })
+}

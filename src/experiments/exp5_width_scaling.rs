@@ -1,0 +1,399 @@
+//! B.5: width scaling, m ∈ {3, 5, 8, 10, 15, 20, 30, 50, 75, 100}, α = 4e-3, the paper's data
+//! and v_j = 0.5 + j/(m − 1). Per width: λ1(0) = α, λ1′(0) exactly (degenerate perturbation
+//! theory) and by the paper's (22), λ* on the exact branch (first located event) and by the
+//! paper method (interpolated crossing on its grid), |λ1/λ2| there, the K fit, and where
+//! interior events stop.
+
+use super::common::{endpoint_slope, first_crossing, start_point, width_fit, EndpointSlope, Setting, WidthFit};
+use super::exp2_interior_event::report_event;
+use super::output::{LinePlot, Scale, Series, Style};
+use super::{Context, Outcome};
+use crate::continuation::{trace, trace_paper, ContinuationParams, PaperParams, Status};
+use crate::error::{Error, Result};
+use crate::model::TwoLayer;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::time::Instant;
+
+/// The paper's widths.
+pub const WIDTHS: [usize; 10] = [3, 5, 8, 10, 15, 20, 30, 50, 75, 100];
+/// Widths of the quick run.
+pub const QUICK_WIDTHS: [usize; 3] = [3, 10, 20];
+
+/// Exact side of one width.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExactWidth {
+    /// Why the trace stopped.
+    pub status: Status,
+    /// Number of points.
+    pub n_points: usize,
+    /// Largest ‖∇L‖.
+    pub max_grad_norm: f64,
+    /// First located event: kind.
+    pub event_kind: Option<String>,
+    /// λ* of the first event.
+    pub lambda_star: Option<f64>,
+    /// λ2 at the event (λ1 = 0 there to the event tolerance).
+    pub lambda2_at_event: Option<f64>,
+    /// |λ1/λ2| at the event.
+    pub eig_ratio: Option<f64>,
+    /// Classification of the first event.
+    pub classification: Option<String>,
+    /// g_µ at the first event.
+    pub g_mu: Option<f64>,
+    /// (λ, λ1) along the branch.
+    pub curve: Vec<(f64, f64)>,
+    /// Wall time of the trace (s).
+    pub seconds: f64,
+}
+
+/// Paper-method side of one width.
+#[derive(Clone, Debug, Serialize)]
+pub struct PaperWidth {
+    /// Why it stopped.
+    pub status: Status,
+    /// Largest ‖∇L‖ over the grid.
+    pub max_grad_norm: f64,
+    /// Interpolated crossing λ*.
+    pub lambda_star: Option<f64>,
+    /// |λ1/λ2| at the grid point nearest the crossing.
+    pub eig_ratio: Option<f64>,
+    /// The paper's FD estimate of λ1′(0): (λ1(Δλ) − λ1(0))/Δλ on its grid.
+    pub slope_fd: f64,
+    /// (λ, λ1) along the grid.
+    pub curve: Vec<(f64, f64)>,
+    /// Wall time (s).
+    pub seconds: f64,
+}
+
+/// One width.
+#[derive(Clone, Debug, Serialize)]
+pub struct WidthRow {
+    /// m.
+    pub m: usize,
+    /// λ1′(0) and λ1(0) at the linear endpoint.
+    pub endpoint: EndpointSlope,
+    /// |λ1(0) − α|.
+    pub lambda1_0_minus_alpha: f64,
+    /// Exact trace.
+    pub exact: std::result::Result<ExactWidth, String>,
+    /// Paper method.
+    pub paper: std::result::Result<PaperWidth, String>,
+}
+
+/// Result of B.5.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exp5Result {
+    /// Setting at the smallest width (v varies with m).
+    pub setting: Setting,
+    /// Paper-method grid steps used here.
+    pub paper_steps: usize,
+    /// Rows.
+    pub rows: Vec<WidthRow>,
+    /// K fit from the exact λ1′(0).
+    pub k_fit_exact: WidthFit,
+    /// K fit from the paper's (22).
+    pub k_fit_paper_22: WidthFit,
+    /// K fit from the paper method's FD slopes.
+    pub k_fit_paper_fd: Option<WidthFit>,
+    /// Smallest width from which on no exact interior event occurs in [0, 1].
+    pub exact_events_stop_at: Option<usize>,
+    /// Same for the paper method's crossings.
+    pub paper_crossings_stop_at: Option<usize>,
+    /// Interpretation in words, from the numbers.
+    pub finding: String,
+}
+
+fn exact_width(model: &TwoLayer, theta0: &ndarray::Array1<f64>) -> Result<ExactWidth> {
+    let t = Instant::now();
+    let b = trace(model, theta0.view(), 0.0, &ContinuationParams::default())?;
+    let ev = b.events.first();
+    let rep = ev.map(|e| report_event(model, e, &b));
+    let coeffs = rep.as_ref().and_then(|r| r.coefficients.as_ref().ok());
+    Ok(ExactWidth {
+        status: b.status.clone(),
+        n_points: b.points.len(),
+        max_grad_norm: b.max_grad_norm,
+        event_kind: ev.map(|e| format!("{:?}", e.kind)),
+        lambda_star: ev.map(|e| e.lambda),
+        lambda2_at_event: ev.and_then(|e| {
+            let mut s = e.eigenvalues.clone();
+            s.sort_by(|a, b| a.abs().total_cmp(&b.abs()));
+            s.get(1).copied()
+        }),
+        eig_ratio: coeffs.map(|c| c.eig_ratio),
+        classification: coeffs.map(|c| format!("{:?}", c.classification)),
+        g_mu: coeffs.map(|c| c.g_mu),
+        curve: b
+            .points
+            .iter()
+            .filter_map(|p| p.eigenvalues.first().map(|&e| (p.lambda, e)))
+            .collect(),
+        seconds: t.elapsed().as_secs_f64(),
+    })
+}
+
+fn paper_width(model: &TwoLayer, theta0: &ndarray::Array1<f64>, steps: usize) -> Result<PaperWidth> {
+    let t = Instant::now();
+    let b = trace_paper(
+        model,
+        theta0.view(),
+        &PaperParams {
+            n_steps: steps,
+            ..Default::default()
+        },
+    )?;
+    let c = first_crossing(&b.points);
+    let curve: Vec<(f64, f64)> = b
+        .points
+        .iter()
+        .filter_map(|p| p.eigenvalues.first().map(|&e| (p.lambda, e)))
+        .collect();
+    let slope_fd = if curve.len() >= 2 {
+        (curve[1].1 - curve[0].1) / (curve[1].0 - curve[0].0)
+    } else {
+        f64::NAN
+    };
+    Ok(PaperWidth {
+        status: b.status.clone(),
+        max_grad_norm: b.max_grad_norm,
+        lambda_star: c.as_ref().map(|c| c.lambda),
+        eig_ratio: c.as_ref().map(|c| c.eig_ratio),
+        slope_fd,
+        curve,
+        seconds: t.elapsed().as_secs_f64(),
+    })
+}
+
+/// The smallest width from which on every row has no event (None if the last has one).
+fn stop_width(rows: &[WidthRow], has_event: impl Fn(&WidthRow) -> Option<bool>) -> Option<usize> {
+    let mut stop = None;
+    for r in rows.iter().rev() {
+        match has_event(r) {
+            Some(false) => stop = Some(r.m),
+            _ => break,
+        }
+    }
+    stop
+}
+
+/// Runs B.5.
+pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
+    let widths: Vec<usize> = if ctx.quick {
+        QUICK_WIDTHS.to_vec()
+    } else {
+        WIDTHS.to_vec()
+    };
+    let steps = ctx.width_paper_steps;
+    let bar = ctx.bar(widths.len() as u64, "B.5 widths");
+    // Largest widths first so the two cores stay busy to the end.
+    let mut order = widths.clone();
+    order.sort_unstable_by(|a, b| b.cmp(a));
+    let mut rows: Vec<WidthRow> = order
+        .par_iter()
+        .map(|&m| -> Result<WidthRow> {
+            let model = TwoLayer::paper(m)?;
+            let theta0 = start_point(&model)?;
+            let endpoint = endpoint_slope(&model, theta0.view())?;
+            let row = WidthRow {
+                m,
+                lambda1_0_minus_alpha: (endpoint.lambda1_at_0 - model.alpha()).abs(),
+                endpoint,
+                exact: exact_width(&model, &theta0).map_err(|e| e.to_string()),
+                paper: paper_width(&model, &theta0, steps).map_err(|e| e.to_string()),
+            };
+            bar.inc(1);
+            Ok(row)
+        })
+        .collect::<Result<_>>()?;
+    bar.finish_and_clear();
+    rows.sort_by_key(|r| r.m);
+    let ws: Vec<usize> = rows.iter().map(|r| r.m).collect();
+    let alpha = crate::model::PAPER_ALPHA;
+    let ex: Vec<f64> = rows.iter().map(|r| r.endpoint.exact).collect();
+    let p22: Vec<f64> = rows.iter().map(|r| r.endpoint.paper_22).collect();
+    let k_exact = width_fit(&ws, &ex, alpha)?;
+    let k_p22 = width_fit(&ws, &p22, alpha)?;
+    let fd: Vec<(usize, f64)> = rows
+        .iter()
+        .filter_map(|r| r.paper.as_ref().ok().map(|p| (r.m, p.slope_fd)))
+        .collect();
+    let k_fd = if fd.len() >= 2 {
+        let (w, s): (Vec<usize>, Vec<f64>) = fd.into_iter().unzip();
+        Some(width_fit(&w, &s, alpha)?)
+    } else {
+        None
+    };
+    let exact_stop = stop_width(&rows, |r| {
+        r.exact
+            .as_ref()
+            .ok()
+            .map(|e| e.lambda_star.is_some_and(|l| l <= 1.0))
+    });
+    let paper_stop = stop_width(&rows, |r| {
+        r.paper.as_ref().ok().map(|p| p.lambda_star.is_some())
+    });
+    if rows.iter().all(|r| r.exact.is_err()) {
+        return Err(Error::NoConvergence {
+            method: "B.5".into(),
+            reason: format!(
+                "every exact trace failed, first: {}",
+                rows[0].exact.as_ref().err().cloned().unwrap_or_default()
+            ),
+        });
+    }
+    let per: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let e = r.exact.as_ref().ok().and_then(|e| e.lambda_star);
+            let p = r.paper.as_ref().ok().and_then(|p| p.lambda_star);
+            format!(
+                "m={}: exact {} / paper {} / α/|λ1′(0)| {:.3}",
+                r.m,
+                e.map(|x| format!("{x:.4}")).unwrap_or("none".into()),
+                p.map(|x| format!("{x:.4}")).unwrap_or("none".into()),
+                r.endpoint.lambda_star_first_order
+            )
+        })
+        .collect();
+    let finding = format!(
+        "max |λ1(0) − α| = {:.1e}. K (exact λ1′(0)) = {:.5}, K (paper (22)) = {:.5} (paper printed \
+         −0.0705); m* = |K|/α = {:.1} (exact). λ* per width: {}. Interior events stop from m = {} \
+         (exact) / m = {} (paper method).",
+        rows.iter().map(|r| r.lambda1_0_minus_alpha).fold(0.0, f64::max),
+        k_exact.k,
+        k_p22.k,
+        k_exact.critical_width,
+        per.join("; "),
+        exact_stop.map(|m| m.to_string()).unwrap_or("—".into()),
+        paper_stop.map(|m| m.to_string()).unwrap_or("—".into()),
+    );
+    let result = Exp5Result {
+        setting: Setting::of(&TwoLayer::paper(ws[0])?, "paper_teacher(77, 500) (numpy-compatible)"),
+        paper_steps: steps,
+        rows,
+        k_fit_exact: k_exact,
+        k_fit_paper_22: k_p22,
+        k_fit_paper_fd: k_fd,
+        exact_events_stop_at: exact_stop,
+        paper_crossings_stop_at: paper_stop,
+        finding,
+    };
+
+    let mut figures = Vec::new();
+    let mut curves = LinePlot {
+        title: "λ1 along the branch per width (exact solid, paper dashed)".into(),
+        x_label: "λ".into(),
+        y_label: "λ1".into(),
+        hlines: vec![0.0],
+        ..Default::default()
+    };
+    for (k, r) in result.rows.iter().enumerate() {
+        if let Ok(e) = &r.exact {
+            curves.series.push(Series::new(format!("m = {}", r.m), e.curve.clone(), Style::Line, k));
+        }
+        if let Ok(p) = &r.paper {
+            curves.series.push(Series::new("", p.curve.clone(), Style::Dashed, k));
+        }
+    }
+    figures.push(("figures/width_eigenvalue_curves.svg".into(), curves.to_svg()?));
+    let pts = |f: &dyn Fn(&WidthRow) -> Option<f64>| -> Vec<(f64, f64)> {
+        result.rows.iter().filter_map(|r| f(r).map(|y| (r.m as f64, y))).collect()
+    };
+    let mut ls = LinePlot {
+        title: "λ* vs width m".into(),
+        x_label: "m".into(),
+        y_label: "λ*".into(),
+        hlines: vec![1.0],
+        ..Default::default()
+    };
+    ls.series.push(Series::new(
+        "exact (first event)",
+        pts(&|r| r.exact.as_ref().ok().and_then(|e| e.lambda_star)),
+        Style::LineMarkers,
+        0,
+    ));
+    ls.series.push(Series::new(
+        "paper method (crossing)",
+        pts(&|r| r.paper.as_ref().ok().and_then(|p| p.lambda_star)),
+        Style::Markers,
+        1,
+    ));
+    ls.series.push(Series::new(
+        "α/|λ1′(0)| (exact slope)",
+        pts(&|r| Some(r.endpoint.lambda_star_first_order).filter(|x| x.is_finite() && *x < 3.0)),
+        Style::Dashed,
+        2,
+    ));
+    ls.series.push(Series::new(
+        "α/|λ1′(0)| (paper (22))",
+        pts(&|r| Some(r.endpoint.lambda_star_first_order_paper).filter(|x| x.is_finite() && *x < 3.0)),
+        Style::Dashed,
+        3,
+    ));
+    figures.push(("figures/width_lambda_star.svg".into(), ls.to_svg()?));
+    let mut sl = LinePlot {
+        title: "|λ1′(0)| vs m (log-log)".into(),
+        x_label: "m".into(),
+        y_label: "|λ1′(0)|".into(),
+        x_scale: Scale::Log,
+        y_scale: Scale::Log,
+        ..Default::default()
+    };
+    sl.series.push(Series::new("exact (degenerate PT)", pts(&|r| Some(r.endpoint.exact.abs())), Style::LineMarkers, 0));
+    sl.series.push(Series::new("paper (22)", pts(&|r| Some(r.endpoint.paper_22.abs())), Style::LineMarkers, 1));
+    sl.series.push(Series::new(
+        "paper method FD",
+        pts(&|r| r.paper.as_ref().ok().map(|p| p.slope_fd.abs())),
+        Style::Markers,
+        2,
+    ));
+    sl.series.push(Series::new(
+        "|K|/m + K2/m² fit (exact)",
+        pts(&|r| Some((result.k_fit_exact.k / r.m as f64 + result.k_fit_exact.k2 / (r.m * r.m) as f64).abs())),
+        Style::Dashed,
+        3,
+    ));
+    figures.push(("figures/width_slope_loglog.svg".into(), sl.to_svg()?));
+    let mut tv = LinePlot {
+        title: "theory α/|λ1′(0)| vs numerical λ*".into(),
+        x_label: "numerical λ*".into(),
+        y_label: "first-order theory".into(),
+        ..Default::default()
+    };
+    tv.series.push(Series::new(
+        "exact event vs exact slope",
+        result
+            .rows
+            .iter()
+            .filter_map(|r| {
+                r.exact
+                    .as_ref()
+                    .ok()
+                    .and_then(|e| e.lambda_star)
+                    .map(|l| (l, r.endpoint.lambda_star_first_order))
+            })
+            .collect(),
+        Style::Markers,
+        0,
+    ));
+    tv.series.push(Series::new(
+        "paper crossing vs paper (22)",
+        result
+            .rows
+            .iter()
+            .filter_map(|r| {
+                r.paper
+                    .as_ref()
+                    .ok()
+                    .and_then(|p| p.lambda_star)
+                    .map(|l| (l, r.endpoint.lambda_star_first_order_paper))
+            })
+            .collect(),
+        Style::Markers,
+        1,
+    ));
+    tv.series.push(Series::new("y = x", vec![(0.0, 0.0), (1.0, 1.0)], Style::Dashed, 7));
+    figures.push(("figures/width_theory_vs_numerical.svg".into(), tv.to_svg()?));
+    Ok(Outcome { result, figures })
+}

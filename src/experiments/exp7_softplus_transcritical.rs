@@ -1,0 +1,75 @@
+//! Remark 7.17: the B.2 setting with the normalised softplus σ(z) = 2(softplus(z) − ln 2)
+//! (σ″(0) = 1/2 ≠ 0), where the paper expects a transcritical normal form.
+
+use super::common::{endpoint_slope, Setting};
+use super::exp2_interior_event::{analyse, describe_events, eigen_figures, BranchSummary, EventReport};
+use super::{Context, Outcome};
+use crate::activation::Builtin;
+use crate::continuation::Status;
+use crate::data::{paper_output_weights, paper_teacher, PAPER_N, PAPER_SEED};
+use crate::error::Result;
+use crate::model::{TwoLayer, PAPER_ALPHA};
+use serde::Serialize;
+
+/// Width of this experiment (as B.2).
+pub const WIDTH: usize = 10;
+
+/// Result of Remark 7.17's experiment.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exp7Result {
+    /// Model setting.
+    pub setting: Setting,
+    /// λ1′(0) at the linear endpoint.
+    pub endpoint: super::common::EndpointSlope,
+    /// Exact branch.
+    pub exact: BranchSummary,
+    /// Events with coefficients and classification.
+    pub events: Vec<EventReport>,
+    /// Paper method.
+    pub paper_status: Status,
+    /// Paper-method crossing.
+    pub paper_crossing: Option<f64>,
+    /// Coefficients at the paper-method point.
+    pub paper_point: Option<EventReport>,
+    /// The paper's expectation.
+    pub paper_expectation: String,
+    /// Interpretation in words, from the numbers.
+    pub finding: String,
+}
+
+/// Runs the softplus experiment.
+pub fn run(ctx: &Context) -> Result<Outcome<Exp7Result>> {
+    let model = TwoLayer::new(
+        paper_teacher(PAPER_SEED, PAPER_N),
+        paper_output_weights(WIDTH),
+        PAPER_ALPHA,
+        Builtin::Softplus,
+    )?;
+    let m = analyse(model, ctx, "Remark 7.17 (softplus)")?;
+    let endpoint = endpoint_slope(&m.model, m.theta0.view())?;
+    let finding = format!(
+        "softplus: λ1′(0) = {:.4e} (exact; paper (18)/(22) form: {:.4e}). {} Paper method: {}.",
+        endpoint.exact,
+        endpoint.paper_22,
+        describe_events(&m),
+        m.crossing
+            .as_ref()
+            .map(|c| format!("crossing at λ ≈ {:.4}", c.lambda))
+            .unwrap_or("no crossing on its grid".into())
+    );
+    let result = Exp7Result {
+        setting: Setting::of(&m.model, "paper_teacher(77, 500) (numpy-compatible)"),
+        endpoint,
+        exact: BranchSummary::of(&m.exact),
+        events: m.events.clone(),
+        paper_status: m.paper.status.clone(),
+        paper_crossing: m.crossing.as_ref().map(|c| c.lambda),
+        paper_point: m.paper_event.clone(),
+        paper_expectation: "Remark 7.17: σ″(0) ≠ 0 makes g_aa = O(1), so the normal form would be \
+                            transcritical rather than (near-)pitchfork."
+            .into(),
+        finding,
+    };
+    let figures = eigen_figures(&m, "softplus")?;
+    Ok(Outcome { result, figures })
+}
