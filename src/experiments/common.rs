@@ -593,6 +593,129 @@ mod tests {
     use super::*;
     use approx::assert_relative_eq;
 
+    /// L = ¼Σθ⁴ + ½λΣa θ² + λ b·θ with hand-written exact derivatives.
+    struct Quartic {
+        a: Array1<f64>,
+        b: Array1<f64>,
+    }
+
+    impl Objective for Quartic {
+        fn dim(&self) -> usize {
+            self.a.len()
+        }
+        fn value(&self, t: ArrayView1<f64>, l: f64) -> f64 {
+            t.iter().map(|x| x.powi(4) / 4.0).sum::<f64>()
+                + 0.5 * l * (&self.a * &t * &t).sum()
+                + l * self.b.dot(&t)
+        }
+        fn gradient(&self, t: ArrayView1<f64>, l: f64) -> Array1<f64> {
+            t.mapv(|x| x.powi(3)) + &self.a * &t * l + &self.b * l
+        }
+        fn hessian(&self, t: ArrayView1<f64>, l: f64) -> Array2<f64> {
+            Array2::from_diag(&(t.mapv(|x| 3.0 * x * x) + &self.a * l))
+        }
+        fn grad_lambda(&self, t: ArrayView1<f64>, _l: f64) -> Array1<f64> {
+            &self.a * &t + &self.b
+        }
+        fn hessian_lambda(&self, _t: ArrayView1<f64>, _l: f64) -> Array2<f64> {
+            Array2::from_diag(&self.a)
+        }
+        fn d3_vec(&self, t: ArrayView1<f64>, _l: f64, u: ArrayView1<f64>) -> Array1<f64> {
+            &t * &u * &u * 6.0
+        }
+        fn d4(&self, _t: ArrayView1<f64>, _l: f64, u: ArrayView1<f64>) -> f64 {
+            6.0 * u.iter().map(|x| x.powi(4)).sum::<f64>()
+        }
+    }
+
+    #[test]
+    fn restricted_objective_matches_finite_differences() {
+        let q = Quartic {
+            a: Array1::from(vec![1.0, -2.0, 0.5]),
+            b: Array1::from(vec![0.3, 0.1, -0.2]),
+        };
+        let r = Restricted {
+            obj: &q,
+            basis: Array2::from_shape_vec((3, 2), vec![1.0, 0.5, -1.0, 2.0, 0.3, 0.0]).unwrap(),
+            origin: Array1::from(vec![0.2, -0.1, 0.4]),
+        };
+        let xi = Array1::from(vec![0.7, -0.3]);
+        let (l, h) = (0.6, 1e-5);
+        let e = |k: usize| {
+            let mut v = Array1::zeros(2);
+            v[k] = 1.0;
+            v
+        };
+        let g = r.gradient(xi.view(), l);
+        let hh = r.hessian(xi.view(), l);
+        let u = Array1::from(vec![0.4, 1.1]);
+        let d3 = r.d3_vec(xi.view(), l, u.view());
+        for k in 0..2 {
+            let p = &xi + &(e(k) * h);
+            let m = &xi - &(e(k) * h);
+            // Central differences: truncation O(h²) ~ 1e-10 relative to O(1) third derivatives.
+            let fd_g = (r.value(p.view(), l) - r.value(m.view(), l)) / (2.0 * h);
+            assert!((g[k] - fd_g).abs() < 1e-8, "gradient {k}");
+            let fd_h = (r.gradient(p.view(), l) - r.gradient(m.view(), l)) / (2.0 * h);
+            for j in 0..2 {
+                assert!((hh[[j, k]] - fd_h[j]).abs() < 1e-8, "hessian {j}{k}");
+            }
+            let fd_d3 = (r.hessian(p.view(), l) - r.hessian(m.view(), l)) / (2.0 * h);
+            assert!((d3[k] - u.dot(&fd_d3.dot(&u))).abs() < 1e-7, "d3 {k}");
+        }
+        let hd = r.hessian_directional(xi.view(), l, u.view());
+        let p = &xi + &(&u * h);
+        let m = &xi - &(&u * h);
+        let fd_hd = (r.hessian(p.view(), l) - r.hessian(m.view(), l)) / (2.0 * h);
+        assert!((&hd - &fd_hd).iter().all(|x| x.abs() < 1e-7));
+        let fd_gl = (r.gradient(xi.view(), l + h) - r.gradient(xi.view(), l - h)) / (2.0 * h);
+        assert!((&r.grad_lambda(xi.view(), l) - &fd_gl).iter().all(|x| x.abs() < 1e-8));
+        // D⁴ along u: second difference of uᵀH(ξ + tu)u, truncation O(h²).
+        let h2 = 1e-3;
+        let quad = |t: f64| {
+            let z = &xi + &(&u * t);
+            u.dot(&r.hessian(z.view(), l).dot(&u))
+        };
+        let fd_d4 = (quad(h2) - 2.0 * quad(0.0) + quad(-h2)) / (h2 * h2);
+        let d4 = r.d4(xi.view(), l, u.view());
+        assert!((d4 - fd_d4).abs() < 1e-5 * d4.abs(), "d4 {d4} vs {fd_d4}");
+    }
+
+    #[test]
+    fn event_at_picks_smallest_modulus_eigenvector() {
+        let q = Quartic {
+            a: Array1::from(vec![1.0, -2.0, 0.5]),
+            b: Array1::zeros(3),
+        };
+        // H = diag(3θ² + λa) at θ = (1, 0.5, 1), λ = 0.375: diag(3.375, 0, 3.1875).
+        let t = Array1::from(vec![1.0, 0.5, 1.0]);
+        let ev = event_at(&q, t.view(), 0.375, EventKind::EigenvalueCrossing, HessianSource::Exact, 0.0).unwrap();
+        assert!(ev.kernel[1].abs() > 1.0 - 1e-15);
+        assert_eq!(ev.eigenvalues.len(), 3);
+        assert!(ev.eigenvalues[0].abs() < 1e-15);
+        let g = q.gradient(t.view(), 0.375);
+        assert!((ev.residual - g.dot(&g).sqrt()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn reduced_potential_is_the_loss_difference() {
+        let q = Quartic {
+            a: Array1::from(vec![1.0, -2.0]),
+            b: Array1::zeros(2),
+        };
+        // ϕ(a) along e0 at θ = 0: a⁴/4 + λa²/2, exactly.
+        let t = Array1::zeros(2);
+        let phi = Array1::from(vec![1.0, 0.0]);
+        let a = linspace(-1.0, 1.0, 21);
+        let y = reduced_potential(&q, t.view(), phi.view(), 0.5, &a);
+        for (ai, yi) in a.iter().zip(&y) {
+            assert!((yi - (ai.powi(4) / 4.0 + 0.25 * ai * ai)).abs() < 1e-15);
+        }
+        let c = poly_fit(&a, &y, 4).unwrap();
+        assert!((c[2] - 0.25).abs() < 1e-12 && (c[4] - 0.25).abs() < 1e-12);
+        assert!(c[1].abs() < 1e-13 && c[3].abs() < 1e-13);
+    }
+
     #[test]
     fn poly_fit_recovers_polynomial() {
         let x = linspace(-0.3, 0.3, 41);
