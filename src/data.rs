@@ -70,12 +70,12 @@ impl Dataset {
         self.x.ncols()
     }
 
-    /// Σ = E[xxᵀ] (empirical second moment).
+    /// Σ = E\[xxᵀ\] (empirical second moment).
     pub fn covariance(&self) -> Array2<f64> {
         self.x.t().dot(&self.x) / self.n_samples() as f64
     }
 
-    /// A warning when Σ = E[xxᵀ] is singular or ill-conditioned (condition number > 1e10),
+    /// A warning when Σ = E\[xxᵀ\] is singular or ill-conditioned (condition number > 1e10),
     /// in which case Hessians built from this data are unreliable; `None` when Σ is fine.
     ///
     /// ```
@@ -109,7 +109,7 @@ impl Dataset {
         })
     }
 
-    /// γ = E[x y].
+    /// γ = E\[x y\].
     pub fn cross_covariance(&self) -> Array1<f64> {
         self.x.t().dot(&self.y) / self.n_samples() as f64
     }
