@@ -303,7 +303,8 @@ impl Table1 {
             "exact (this crate)",
         ]);
         for r in &self.rows {
-            tab.row([
+            // Five cells per row by construction.
+            let _ = tab.push_row([
                 r.section.clone(),
                 r.quantity.clone(),
                 r.paper_printed.clone(),
