@@ -22,8 +22,8 @@
 //! solvers instead.
 
 use super::Objective;
-use ndarray::{Array1, Array2, ArrayView1};
 use nalgebra::Dyn;
+use ndarray::{Array1, Array2, ArrayView1};
 use num_dual::{Dual2, Dual2Vec, Dual2_64, Dual3_64, Dual64, DualNum, DualVec, HyperDual64};
 
 type DualDVec<T> = DualVec<T, Dyn>;
@@ -118,7 +118,12 @@ impl<L: GenericLoss> AdObjective<L> {
     /// ∇L, Hu, DL[u], D²L[u, u] and D³L[u, u, ·] together, from one `DualDVec<Dual2_64>` pass
     /// (θ + tu with t an inner second-order dual, outer gradient): O(n·C), the cost of
     /// [`Objective::d3_vec`] alone.
-    pub fn directional(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Directional {
+    pub fn directional(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+        u: ArrayView1<f64>,
+    ) -> Directional {
         self.check(theta);
         self.check_dir(u);
         let t: Vec<Dual2_64> = theta
