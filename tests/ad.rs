@@ -522,3 +522,334 @@ fn two_layer_matches_hand_coded() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Three-layer model
+// ---------------------------------------------------------------------------------------------
+
+use actbif::deep::{Lambda0Options, ThreeLayer};
+use actbif::Error;
+
+fn small_data(seed: u64) -> Dataset {
+    let (n, d) = (20, 3);
+    let mut s = Stream(seed);
+    let x = Array2::from_shape_simple_fn((n, d), || 1.5 * s.next());
+    let y = x
+        .rows()
+        .into_iter()
+        .map(|r| (r[0] - 0.5 * r[1]).tanh() + 0.3 * r[2] + 0.05 * s.next())
+        .collect();
+    Dataset::new(x, y).unwrap()
+}
+
+fn small_three_layer(m1: usize, act: Builtin) -> ThreeLayer<Builtin> {
+    ThreeLayer::new(small_data(99), m1, Array1::from(vec![0.7, 1.2]), 0.01, act).unwrap()
+}
+
+fn maxnorm(a: &[f64]) -> f64 {
+    a.iter().fold(0.0f64, |m, x| m.max(x.abs()))
+}
+
+/// Central differences have error C h² + O(h⁴): halving h must divide the error by ≈ 4.
+/// A wrong AD value leaves an h-independent error, giving a ratio ≈ 1.
+fn assert_second_order(what: &str, ad: Vec<f64>, fd: impl Fn(f64) -> Vec<f64>) {
+    let h = 1e-2;
+    let err = |h: f64| {
+        let f = fd(h);
+        assert_eq!(f.len(), ad.len(), "{what}: lengths");
+        maxnorm(&f.iter().zip(&ad).map(|(a, b)| a - b).collect::<Vec<_>>())
+    };
+    let (e1, e2) = (err(h), err(h / 2.0));
+    let ratio = e1 / e2;
+    assert!(
+        (3.5..=4.5).contains(&ratio),
+        "{what}: FD error ratio {ratio} (errors {e1:e}, {e2:e}; scale {:e})",
+        maxnorm(&ad)
+    );
+    assert!(
+        e1 <= 1e-2 * maxnorm(&ad).max(1e-6),
+        "{what}: FD error {e1:e} too large"
+    );
+}
+
+fn shifted(t: &Array1<f64>, dir: &Array1<f64>, h: f64) -> Array1<f64> {
+    t + &(dir * h)
+}
+
+fn flat<D: ndarray::Dimension>(a: ndarray::Array<f64, D>) -> Vec<f64> {
+    a.iter().copied().collect()
+}
+
+#[test]
+fn three_layer_ad_vs_central_differences() {
+    for act in [Builtin::Tanh, Builtin::Softplus] {
+        let model = small_three_layer(3, act);
+        let n = model.n_params();
+        let obj = AdObjective(&model);
+        let mut s = Stream(21);
+        let th = s.vec(n) * 0.8;
+        let u = s.vec(n);
+        let v = s.vec(n);
+        let lam = 0.6;
+        let t = th.view();
+        let unit = |k: usize| Array1::from_shape_fn(n, |i| if i == k { 1.0 } else { 0.0 });
+        let cd = |f: &dyn Fn(&Array1<f64>) -> Vec<f64>, dir: &Array1<f64>, h: f64| -> Vec<f64> {
+            let p = f(&shifted(&th, dir, h));
+            let m = f(&shifted(&th, dir, -h));
+            p.iter().zip(&m).map(|(a, b)| (a - b) / (2.0 * h)).collect()
+        };
+        let cd_lam = |f: &dyn Fn(f64) -> Vec<f64>, h: f64| -> Vec<f64> {
+            let p = f(lam + h);
+            let m = f(lam - h);
+            p.iter().zip(&m).map(|(a, b)| (a - b) / (2.0 * h)).collect()
+        };
+        assert_second_order("gradient", flat(obj.gradient(t, lam)), |h| {
+            (0..n)
+                .map(|k| cd(&|x| vec![obj.value(x.view(), lam)], &unit(k), h)[0])
+                .collect()
+        });
+        assert_second_order("hessian", flat(obj.hessian(t, lam)), |h| {
+            let mut out = vec![0.0; n * n];
+            for k in 0..n {
+                let col = cd(&|x| flat(obj.gradient(x.view(), lam)), &unit(k), h);
+                for i in 0..n {
+                    out[i * n + k] = col[i];
+                }
+            }
+            out
+        });
+        assert_second_order(
+            "hessian_vec",
+            flat(obj.hessian_vec(t, lam, u.view())),
+            |h| cd(&|x| flat(obj.gradient(x.view(), lam)), &u, h),
+        );
+        assert_second_order("grad_lambda", flat(obj.grad_lambda(t, lam)), |h| {
+            cd_lam(&|l| flat(obj.gradient(t, l)), h)
+        });
+        assert_second_order("hessian_lambda", flat(obj.hessian_lambda(t, lam)), |h| {
+            cd_lam(&|l| flat(obj.hessian(t, l)), h)
+        });
+        assert_second_order("d3_vec", flat(obj.d3_vec(t, lam, u.view())), |h| {
+            cd(&|x| flat(obj.hessian_vec(x.view(), lam, u.view())), &u, h)
+        });
+        assert_second_order(
+            "d3_mixed_vec",
+            flat(obj.d3_mixed_vec(t, lam, u.view(), v.view())),
+            |h| cd(&|x| flat(obj.hessian_vec(x.view(), lam, v.view())), &u, h),
+        );
+        assert_second_order(
+            "hessian_directional",
+            flat(obj.hessian_directional(t, lam, u.view())),
+            |h| cd(&|x| flat(obj.hessian(x.view(), lam)), &u, h),
+        );
+        assert_second_order("d3", vec![obj.d3(t, lam, u.view())], |h| {
+            cd(
+                &|x| vec![obj.directional(x.view(), lam, u.view()).d2],
+                &u,
+                h,
+            )
+        });
+        assert_second_order("d4", vec![obj.d4(t, lam, u.view())], |h| {
+            cd(&|x| vec![obj.d3(x.view(), lam, u.view())], &u, h)
+        });
+    }
+}
+
+/// Independent forward pass with ndarray: f = σ_λ(σ_λ(X Wᵀ) Aᵀ) u.
+#[test]
+fn three_layer_layout_and_forward_pass() {
+    let model = small_three_layer(3, Builtin::Tanh);
+    let (m1, d, m2) = (3, 3, 2);
+    let mut s = Stream(4);
+    let w = Array2::from_shape_simple_fn((m1, d), || s.next());
+    let a = Array2::from_shape_simple_fn((m2, m1), || s.next());
+    let th = model.pack(w.view(), a.view()).unwrap();
+    assert_eq!(th[d + 2], w[[1, 2]]);
+    assert_eq!(th[m1 * d + m1 + 2], a[[1, 2]]);
+    let (w2, a2) = model.split(th.view()).unwrap();
+    assert_eq!((w2, a2), (w.clone(), a.clone()));
+    let data = model.data();
+    let u = model.output_weights();
+    let reg = 0.5 * model.alpha() * th.dot(&th);
+    for &lam in &[0.0, 0.35, 1.0] {
+        let h = |z: f64| (1.0 - lam) * z + lam * z.tanh();
+        let h1 = data.x.dot(&w.t()).mapv(h);
+        let f = h1.dot(&a.t()).mapv(h).dot(u);
+        let mse = 0.5 * (&f - &data.y).mapv(|r| r * r).mean().unwrap();
+        assert_close("loss", model.loss(th.view(), lam), mse + reg, 1e-13);
+    }
+    // λ = 0: the network is linear in x with b = Wᵀ Aᵀ u.
+    let b = w.t().dot(&a.t().dot(u));
+    let f0 = data.x.dot(&b);
+    let mse0 = 0.5 * (&f0 - &data.y).mapv(|r| r * r).mean().unwrap();
+    assert_close("linear loss", model.loss(th.view(), 0.0), mse0 + reg, 1e-13);
+    assert!(matches!(
+        model.split(Array1::zeros(3).view()),
+        Err(Error::Shape { .. })
+    ));
+    assert!(matches!(
+        model.pack(a.view(), w.view()),
+        Err(Error::Shape { .. })
+    ));
+}
+
+#[test]
+fn three_layer_validation() {
+    struct Shifted;
+    impl Activation for Shifted {
+        fn name(&self) -> String {
+            "shifted".into()
+        }
+        fn sigma<D: DualNum<Primitive = f64>>(&self, z: D) -> D {
+            z.tanh() + 0.1
+        }
+    }
+    let u = || Array1::from(vec![1.0, 2.0]);
+    assert!(matches!(
+        ThreeLayer::new(small_data(1), 0, u(), 0.1, Builtin::Tanh),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        ThreeLayer::new(small_data(1), 2, Array1::zeros(0), 0.1, Builtin::Tanh),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        ThreeLayer::new(
+            small_data(1),
+            2,
+            Array1::from(vec![1.0, f64::NAN]),
+            0.1,
+            Builtin::Tanh
+        ),
+        Err(Error::NonFinite { .. })
+    ));
+    for alpha in [-1e-3, f64::NAN, f64::INFINITY] {
+        assert!(matches!(
+            ThreeLayer::new(small_data(1), 2, u(), alpha, Builtin::Tanh),
+            Err(Error::InvalidParameter { .. })
+        ));
+    }
+    assert!(matches!(
+        ThreeLayer::new(small_data(1), 2, u(), 0.1, Shifted),
+        Err(Error::BadActivation { .. })
+    ));
+    let mut bad = small_data(1);
+    bad.x[[3, 1]] = f64::NAN;
+    assert!(matches!(
+        ThreeLayer::new(bad, 2, u(), 0.1, Builtin::Tanh),
+        Err(Error::NonFinite { .. })
+    ));
+    let model = small_three_layer(2, Builtin::Tanh);
+    for opts in [
+        Lambda0Options {
+            grad_tol: 0.0,
+            ..Default::default()
+        },
+        Lambda0Options {
+            init_scale: f64::NAN,
+            ..Default::default()
+        },
+    ] {
+        assert!(matches!(
+            model.lambda0_minimiser(&opts),
+            Err(Error::InvalidParameter { .. })
+        ));
+    }
+    let few = Lambda0Options {
+        max_iter: 1,
+        ..Default::default()
+    };
+    assert!(matches!(
+        model.lambda0_minimiser(&few),
+        Err(Error::NoConvergence { .. })
+    ));
+}
+
+/// The reduced λ = 0 problem (module docs of `deep`): min_b ½bᵀΣb − γᵀb + c‖b‖ + ½E[y²],
+/// c = α/‖u‖, solved by bisection on ρ = ‖b‖ with b(ρ) = (Σ + (c/ρ)I)⁻¹γ.
+fn reduced_lambda0(model: &ThreeLayer<Builtin>) -> (Array1<f64>, f64) {
+    let data = model.data();
+    let sigma = data.covariance();
+    let gamma = data.cross_covariance();
+    let c = model.alpha() / model.output_weights().dot(model.output_weights()).sqrt();
+    let ey2 = data.y.mapv(|y| y * y).mean().unwrap();
+    let f = |b: &Array1<f64>| {
+        0.5 * b.dot(&sigma.dot(b)) - gamma.dot(b) + c * b.dot(b).sqrt() + 0.5 * ey2
+    };
+    assert!(gamma.dot(&gamma).sqrt() > c, "test data must give b ≠ 0");
+    let d = gamma.len();
+    let b_of = |rho: f64| {
+        actbif::linalg::solve(&(&sigma + &(Array2::<f64>::eye(d) * (c / rho))), &gamma).unwrap()
+    };
+    // φ(ρ) = ‖b(ρ)‖ − ρ: > 0 for small ρ (slope ‖γ‖/c > 1), < 0 at ρ = ‖Σ⁻¹γ‖.
+    let bl = actbif::linalg::solve(&sigma, &gamma).unwrap();
+    let (mut lo, mut hi) = (1e-12, bl.dot(&bl).sqrt());
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        let b = b_of(mid);
+        if b.dot(&b).sqrt() > mid {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let b = b_of(0.5 * (lo + hi));
+    let fb = f(&b);
+    (b, fb)
+}
+
+#[test]
+fn three_layer_lambda0_minimiser() {
+    for m1 in [1usize, 3] {
+        let model = small_three_layer(m1, Builtin::Tanh);
+        let res = model.lambda0_minimiser(&Lambda0Options::default()).unwrap();
+        let obj = AdObjective(&model);
+        let g = obj.gradient(res.theta.view(), 0.0);
+        assert!(res.gradient_norm <= 1e-12);
+        assert!(
+            g.dot(&g).sqrt() <= 1e-12,
+            "m1={m1}: ‖∇L‖ = {:e}",
+            g.dot(&g).sqrt()
+        );
+
+        // Independent reduced problem: same fitted linear map and same minimum value.
+        let (b_star, f_star) = reduced_lambda0(&model);
+        let (w, a) = model.split(res.theta.view()).unwrap();
+        let b = w.t().dot(&a.t().dot(model.output_weights()));
+        assert_close_arr(&format!("m1={m1}: b"), &b, &b_star, 1e-8);
+        assert_close(
+            &format!("m1={m1}: L*"),
+            model.loss(res.theta.view(), 0.0),
+            f_star,
+            1e-12,
+        );
+
+        // Spectrum: exactly m1 − 1 zero modes (rotations), the rest positive.
+        let h = obj.hessian(res.theta.view(), 0.0);
+        let ev = actbif::linalg::sym_eigenvalues(&h).unwrap();
+        let hmax = ev[ev.len() - 1];
+        let zero = ev.iter().filter(|x| x.abs() <= 1e-8 * hmax).count();
+        assert_eq!(zero, m1 - 1, "m1={m1}: spectrum {ev}");
+        assert!(ev[m1 - 1] > 1e-5 * hmax, "m1={m1}: spectrum {ev}");
+        assert_close_arr(
+            &format!("m1={m1}: reported spectrum"),
+            &res.hessian_eigenvalues,
+            &ev,
+            1e-10,
+        );
+        // The zero modes are the infinitesimal rotations (ΩW, −AΩ), Ω skew.
+        for i in 0..m1 {
+            for j in i + 1..m1 {
+                let mut om = Array2::<f64>::zeros((m1, m1));
+                om[[i, j]] = 1.0;
+                om[[j, i]] = -1.0;
+                let xi = model.pack(om.dot(&w).view(), (-a.dot(&om)).view()).unwrap();
+                let hx = h.dot(&xi);
+                assert!(
+                    hx.dot(&hx).sqrt() <= 1e-9 * hmax * xi.dot(&xi).sqrt(),
+                    "rotation ({i},{j}) not in the kernel"
+                );
+            }
+        }
+    }
+}

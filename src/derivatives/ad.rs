@@ -81,6 +81,16 @@ pub trait GenericLoss: Send + Sync {
     fn loss<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D;
 }
 
+/// A reference to a loss is a loss (so `AdObjective(&model)` borrows).
+impl<L: GenericLoss + ?Sized> GenericLoss for &L {
+    fn dim(&self) -> usize {
+        (**self).dim()
+    }
+    fn loss<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
+        (**self).loss(theta, lambda)
+    }
+}
+
 /// Exact derivatives of a [`GenericLoss`] by forward-mode AD (num-dual); see the
 /// [module documentation](self) for the dual type and cost of each method.
 #[derive(Clone, Debug)]
