@@ -485,7 +485,14 @@ fn two_layer_matches_hand_coded() {
             let ctx = |w: &str| format!("{act} λ={lam}: {w}");
             assert_close(&ctx("value"), obj.value(t, lam), model.loss(t, lam), tol);
             assert_close_arr(&ctx("gradient"), &obj.gradient(t, lam), &ex.grad, tol);
-            assert_close_arr(&ctx("hessian"), &obj.hessian(t, lam), &ex.hess, tol);
+            let h = obj.hessian(t, lam);
+            assert_close_arr(&ctx("hessian"), &h, &ex.hess, tol);
+            // The Objective contract: Hessians are symmetric (bitwise, after symmetrisation).
+            assert_eq!(h, h.t(), "{}", ctx("hessian symmetry"));
+            let hl = obj.hessian_lambda(t, lam);
+            assert_eq!(hl, hl.t(), "{}", ctx("hessian_lambda symmetry"));
+            let hd = obj.hessian_directional(t, lam, uv);
+            assert_eq!(hd, hd.t(), "{}", ctx("hessian_directional symmetry"));
             assert_close_arr(
                 &ctx("hessian_vec"),
                 &obj.hessian_vec(t, lam, uv),

@@ -220,8 +220,12 @@ fn hess_pass<L: GenericLoss, T: DualNum<Primitive = f64>>(
     }
 }
 
+/// n × n from row-major entries, symmetrised: nested inner duals combine the two mixed
+/// partials in different floating-point orders, so they can differ in the last bit.
 fn square(n: usize, entries: impl Iterator<Item = f64>) -> Array2<f64> {
-    Array2::from_shape_vec((n, n), entries.collect()).expect("n² entries")
+    let a = Array2::from_shape_vec((n, n), entries.collect()).expect("n² entries");
+    let at = a.t().to_owned();
+    (a + at) * 0.5
 }
 
 impl<L: GenericLoss> Objective for AdObjective<L> {
