@@ -89,7 +89,11 @@ impl Objective for RotatedFold {
     }
     fn gradient(&self, t: ArrayView1<f64>, l: f64) -> Array1<f64> {
         let y = self.y(t);
-        self.back(array![y[0] * y[0] + l - 0.5, y[1] - l, 2.0 * (y[2] + l * l)])
+        self.back(array![
+            y[0] * y[0] + l - 0.5,
+            y[1] - l,
+            2.0 * (y[2] + l * l)
+        ])
     }
     fn hessian(&self, t: ArrayView1<f64>, _l: f64) -> Array2<f64> {
         let y = self.y(t);
@@ -283,7 +287,11 @@ fn scalar_fold_is_passed_located_and_followed_back() {
     // On the analytic branch θ² = ½ − λ; Morse index = [θ < 0]; λ ≤ ½.
     for q in &b.points {
         let t = q.theta[0];
-        assert!((t * t - (0.5 - q.lambda)).abs() < 1e-12, "off branch at λ = {}", q.lambda);
+        assert!(
+            (t * t - (0.5 - q.lambda)).abs() < 1e-12,
+            "off branch at λ = {}",
+            q.lambda
+        );
         assert_eq!(q.morse_index, usize::from(t < 0.0));
         assert!(q.lambda <= 0.5 + 1e-15);
         assert!((q.eigenvalues[0] - 2.0 * t).abs() < 1e-12);
@@ -418,7 +426,10 @@ fn stalls_on_nan_gradient() {
     let p = ContinuationParams::default();
     let b = trace(&NanBeyond, array![0.5f64.sqrt()].view(), 0.0, &p).unwrap();
     assert!(matches!(b.status, Status::Stalled(_)), "{:?}", b.status);
-    assert!(b.points.iter().all(|q| q.lambda <= 0.3 && q.grad_norm <= p.grad_tol));
+    assert!(b
+        .points
+        .iter()
+        .all(|q| q.lambda <= 0.3 && q.grad_norm <= p.grad_tol));
 }
 
 #[test]
@@ -614,7 +625,13 @@ fn resample_is_exact_on_linear_data_and_stops_at_the_fold() {
 
 #[test]
 fn resample_fold_branch_within_interpolation_error() {
-    let b = trace(&Fold1, array![0.5f64.sqrt()].view(), 0.0, &Default::default()).unwrap();
+    let b = trace(
+        &Fold1,
+        array![0.5f64.sqrt()].view(),
+        0.0,
+        &Default::default(),
+    )
+    .unwrap();
     let grid: Vec<f64> = (0..=100).map(|i| i as f64 / 100.0).collect();
     let r = resample(&b, &grid);
     assert!(!r.is_empty());
@@ -627,7 +644,11 @@ fn resample_fold_branch_within_interpolation_error() {
         let h = c.lambda - a.lambda;
         let bound = h * h / 8.0 * 0.5 * (0.5 - c.lambda).powf(-1.5) + 1e-12;
         let exact = 2.0 * (0.5 - g.lambda).sqrt();
-        assert!((g.eigenvalues[0] - exact).abs() <= bound, "λ = {}", g.lambda);
+        assert!(
+            (g.eigenvalues[0] - exact).abs() <= bound,
+            "λ = {}",
+            g.lambda
+        );
     }
 }
 
@@ -663,7 +684,9 @@ fn orthogonal(n: usize, seed: u64) -> Array2<f64> {
 
 fn with_spectrum(d: &[f64], seed: u64) -> Array2<f64> {
     let q = orthogonal(d.len(), seed);
-    let a = q.dot(&Array2::from_diag(&Array1::from(d.to_vec()))).dot(&q.t());
+    let a = q
+        .dot(&Array2::from_diag(&Array1::from(d.to_vec())))
+        .dot(&q.t());
     (&a + &a.t()) * 0.5
 }
 
@@ -687,7 +710,10 @@ fn check_smallest(d: &[f64], k: usize, seed: u64) -> bool {
         );
         let v = e.vectors.column(i);
         let r = a.dot(&v) - &v * e.values[i];
-        assert!(r.dot(&r).sqrt() <= 1e-9 * scale * (n as f64), "residual {i}");
+        assert!(
+            r.dot(&r).sqrt() <= 1e-9 * scale * (n as f64),
+            "residual {i}"
+        );
     }
     let g = e.vectors.t().dot(&e.vectors) - Array2::<f64>::eye(k);
     assert!(g.iter().all(|v| v.abs() < 1e-10), "not orthonormal");
@@ -702,9 +728,14 @@ fn partial_spectrum_small_sizes_are_dense() {
 }
 
 #[test]
-fn partial_spectrum_large_sizes_use_shift_invert() {
-    // n = 61: spread spectrum with two negatives.
+fn partial_spectrum_larger_sizes_use_shift_invert() {
+    // n = 61 (just past the dense threshold): spread spectrum with two negatives; right on
+    // whichever path.
     let d: Vec<f64> = (0..61).map(|i| (i as f64 - 2.0) * 0.37 + 0.05).collect();
+    check_smallest(&d, 6, 4);
+    // n = 61 with well-separated smallest eigenvalues: the shift-invert path.
+    let mut d: Vec<f64> = (0..61).map(|i| 10.0 + i as f64).collect();
+    d[..6].copy_from_slice(&[-0.3, -0.01, 0.02, 0.05, 0.08, 0.1]);
     assert!(!check_smallest(&d, 6, 4));
     // n = 200: a cluster of 50 equal eigenvalues α = 4e-3 (as at λ = 0 in the paper model),
     // a near-cluster, three negatives and a large tail.
@@ -731,7 +762,9 @@ fn partial_spectrum_falls_back_when_many_negatives() {
 
 #[test]
 fn partial_spectrum_warm_start_and_bad_input() {
-    let d: Vec<f64> = (0..150).map(|i| 0.01 * (i as f64 + 1.0).powf(1.5) - 0.02).collect();
+    let d: Vec<f64> = (0..150)
+        .map(|i| 0.01 * (i as f64 + 1.0).powf(1.5) - 0.02)
+        .collect();
     let a = with_spectrum(&d, 8);
     let cold = sym_eigen_smallest(&a, 6, None).unwrap();
     let warm = sym_eigen_smallest(&a, 6, Some(&cold.vectors)).unwrap();

@@ -57,11 +57,7 @@ fn make_event<O: Objective + ?Sized>(
                 Spectrum::Smallest(k) => k.min(e.values.len()),
                 Spectrum::Full => e.values.len(),
             };
-            (
-                e.values[i],
-                phi.to_vec(),
-                e.values.slice(s![..k]).to_vec(),
-            )
+            (e.values[i], phi.to_vec(), e.values.slice(s![..k]).to_vec())
         }
         _ => (f64::NAN, vec![], vec![]),
     };
@@ -224,7 +220,11 @@ fn chord_brent<O: Objective + ?Sized>(
         }
         ta = tb;
         fa = fb;
-        tb += if d.abs() > tol1 { d } else { tol1 * xm.signum() };
+        tb += if d.abs() > tol1 {
+            d
+        } else {
+            tol1 * xm.signum()
+        };
         match chord_point(obj, a, b, tb, idx, corr_tol) {
             Some((x, f)) => {
                 fb = f;

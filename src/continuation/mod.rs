@@ -274,10 +274,16 @@ pub fn newton_critical_point<O: Objective + ?Sized>(
     }
     crate::error::ensure_finite("initial θ", theta0.iter())?;
     if !lambda.is_finite() {
-        return Err(crate::Error::param("lambda", format!("must be finite, got {lambda}")));
+        return Err(crate::Error::param(
+            "lambda",
+            format!("must be finite, got {lambda}"),
+        ));
     }
     if !(tol > 0.0 && tol.is_finite()) {
-        return Err(crate::Error::param("tol", format!("must be positive, got {tol}")));
+        return Err(crate::Error::param(
+            "tol",
+            format!("must be positive, got {tol}"),
+        ));
     }
     corrector::newton_fixed_lambda(obj, theta0, lambda, tol, tracer::NATURAL_NEWTON_ITERS)
         .map(|(theta, _)| theta)
@@ -307,10 +313,10 @@ pub fn trace<O: Objective + ?Sized>(
 
 /// The paper's method from (θ0, 0) on its λ grid: at each λ_i = i·lambda_max/n_steps, L-BFGS
 /// (argmin, More–Thuente line search, memory 10) warm-started at the previous minimiser, the
-/// forward-difference Hessian (step `fd_step`) and its dense eigendecomposition. A sign change
-/// + → − of the smallest eigenvalue between grid points is an
-/// [`EventKind::EigenvalueCrossing`] at the linearly interpolated λ*, with θ and φ from the
-/// nearest grid point and the residual evaluated at that (θ, λ*). A jump in θ (see
+/// forward-difference Hessian (step `fd_step`) and its dense eigendecomposition. When the
+/// smallest eigenvalue changes sign from positive to non-positive between grid points, an
+/// [`EventKind::EigenvalueCrossing`] is recorded at the linearly interpolated λ*, with θ and φ
+/// from the nearest grid point and the residual evaluated at that (θ, λ*). A jump in θ (see
 /// [`PaperParams::jump_ratio`]) or the smallest eigenvalue snapping from negative to positive
 /// ends the trace with [`Status::BranchJump`] (unless `continue_after_jump`).
 pub fn trace_paper<O: Objective + ?Sized>(
@@ -332,8 +338,10 @@ pub struct GridPoint {
     pub eigenvalues: Vec<f64>,
 }
 
-/// Resamples the part of a branch that is a graph over λ (up to the first fold) onto `grid`;
-/// grid values outside that part are omitted.
+/// Resamples the part of a branch that is a graph over λ (the leading points on which λ
+/// increases and, for exact branches, the tangent points to increasing λ: up to the first fold)
+/// onto `grid` by linear interpolation in λ of the loss and of each recorded eigenvalue; grid
+/// values outside that part are omitted.
 pub fn resample(branch: &Branch, grid: &[f64]) -> Vec<GridPoint> {
     resample_impl::resample_impl(branch, grid)
 }

@@ -76,7 +76,10 @@ fn minimise<O: Objective + ?Sized>(
             .configure(|state| state.param(init).max_iters(p.max_iters))
             .run();
     }
-    let best = best.into_inner().map(|b| b.1).unwrap_or_else(|_| theta0.to_vec());
+    let best = best
+        .into_inner()
+        .map(|b| b.1)
+        .unwrap_or_else(|_| theta0.to_vec());
     Array1::from(best)
 }
 
@@ -120,10 +123,16 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
         return Err(Error::param("gtol", "gtol and ftol must be finite and ≥ 0"));
     }
     if !(p.fd_step > 0.0 && p.fd_step.is_finite()) {
-        return Err(Error::param("fd_step", format!("must be positive, got {}", p.fd_step)));
+        return Err(Error::param(
+            "fd_step",
+            format!("must be positive, got {}", p.fd_step),
+        ));
     }
-    if !(p.jump_ratio > 1.0) {
-        return Err(Error::param("jump_ratio", format!("must exceed 1, got {}", p.jump_ratio)));
+    if p.jump_ratio.is_nan() || p.jump_ratio <= 1.0 {
+        return Err(Error::param(
+            "jump_ratio",
+            format!("must exceed 1, got {}", p.jump_ratio),
+        ));
     }
     if p.spectrum == Spectrum::Smallest(0) {
         return Err(Error::param("spectrum", "Smallest(k) needs k ≥ 1"));

@@ -8,7 +8,7 @@ use super::events::{locate, Endpoint};
 use super::{Branch, ContinuationParams, EventKind, Method, Point, Spectrum, Status};
 use crate::derivatives::Objective;
 use crate::error::{ensure_finite, Error, Result};
-use crate::linalg::{sym_eigen, sym_eigen_smallest, PartialEigen};
+use crate::linalg::{sym_eigen_smallest, sym_eigenvalues, PartialEigen, DENSE_EIGEN_MAX};
 use ndarray::{Array1, Array2, ArrayView1};
 
 /// Newton iterations allowed for a natural-parameter solve (start point, boundary landing).
@@ -58,35 +58,43 @@ impl State {
     }
 }
 
+/// Points traced with dense eigenvalues after the partial eigensolver fell back to the dense one
+/// (clustered spectra), before it is tried again.
+const DENSE_SPELL: usize = 8;
+
 /// Eigenvalues per `spectrum` and the Morse index (exact inertia count on the partial path,
-/// the full spectrum on the dense one).
+/// the full spectrum on the dense one). With `dense_values_only`, the dense eigenvalues without
+/// eigenvectors (the cheapest dense path; no warm start for the next point).
 pub(crate) fn spectrum_of(
     h: &Array2<f64>,
     spectrum: Spectrum,
     warm: Option<&Array2<f64>>,
+    dense_values_only: bool,
 ) -> Result<PartialEigen> {
-    match spectrum {
-        Spectrum::Smallest(k) => sym_eigen_smallest(h, k, warm),
-        Spectrum::Full => {
-            let e = sym_eigen(h)?;
-            let negative_count = e.values.iter().filter(|&&v| v < 0.0).count();
-            Ok(PartialEigen {
-                values: e.values,
-                vectors: e.vectors,
-                negative_count,
-                dense: true,
-            })
-        }
-    }
+    let k = match spectrum {
+        Spectrum::Smallest(k) if !dense_values_only => return sym_eigen_smallest(h, k, warm),
+        Spectrum::Smallest(k) => k.min(h.nrows()),
+        Spectrum::Full => h.nrows(),
+    };
+    let values = sym_eigenvalues(h)?;
+    let negative_count = values.iter().filter(|&&v| v < 0.0).count();
+    Ok(PartialEigen {
+        values: values.slice(ndarray::s![..k]).to_owned(),
+        vectors: Array2::zeros((h.nrows(), 0)),
+        negative_count,
+        dense: true,
+    })
 }
 
 /// Hessian, tangent (oriented by `border`) and spectrum at a converged point.
+#[allow(clippy::too_many_arguments)]
 fn analyse<O: Objective + ?Sized>(
     obj: &O,
     x: Array1<f64>,
     grad_norm: f64,
     border: ArrayView1<f64>,
     warm: Option<&Array2<f64>>,
+    dense_values_only: bool,
     arclength: f64,
     params: &ContinuationParams,
 ) -> std::result::Result<State, String> {
@@ -96,7 +104,8 @@ fn analyse<O: Objective + ?Sized>(
     let gl = obj.grad_lambda(theta, lam);
     let (tau, jac) = tangent(&h, &gl, border)
         .ok_or_else(|| format!("singular bordered Jacobian at λ = {lam}"))?;
-    let eig = spectrum_of(&h, params.spectrum, warm).map_err(|e| e.to_string())?;
+    let eig =
+        spectrum_of(&h, params.spectrum, warm, dense_values_only).map_err(|e| e.to_string())?;
     Ok(State {
         morse: eig.negative_count,
         x,
@@ -127,7 +136,10 @@ fn validate(n: usize, theta0: ArrayView1<f64>, lambda0: f64, p: &ContinuationPar
     if p.lambda_min >= p.lambda_max {
         return Err(Error::param(
             "lambda_max",
-            format!("must exceed lambda_min = {}, got {}", p.lambda_min, p.lambda_max),
+            format!(
+                "must exceed lambda_min = {}, got {}",
+                p.lambda_min, p.lambda_max
+            ),
         ));
     }
     if !(p.lambda_min..=p.lambda_max).contains(&lambda0) {
@@ -139,8 +151,10 @@ fn validate(n: usize, theta0: ArrayView1<f64>, lambda0: f64, p: &ContinuationPar
             ),
         ));
     }
-    if !(p.ds_min > 0.0 && p.ds_min <= p.ds_initial && p.ds_initial <= p.ds_max)
-        || !p.ds_max.is_finite()
+    if !(p.ds_min > 0.0
+        && p.ds_min <= p.ds_initial
+        && p.ds_initial <= p.ds_max
+        && p.ds_max.is_finite())
     {
         return Err(Error::param(
             "ds_initial",
@@ -151,13 +165,22 @@ fn validate(n: usize, theta0: ArrayView1<f64>, lambda0: f64, p: &ContinuationPar
         ));
     }
     if !(p.grad_tol > 0.0 && p.grad_tol.is_finite()) {
-        return Err(Error::param("grad_tol", format!("must be positive, got {}", p.grad_tol)));
+        return Err(Error::param(
+            "grad_tol",
+            format!("must be positive, got {}", p.grad_tol),
+        ));
     }
     if !(p.event_tol > 0.0 && p.event_tol.is_finite()) {
-        return Err(Error::param("event_tol", format!("must be positive, got {}", p.event_tol)));
+        return Err(Error::param(
+            "event_tol",
+            format!("must be positive, got {}", p.event_tol),
+        ));
     }
     if !(p.max_turn > 0.0 && p.max_turn < std::f64::consts::PI) {
-        return Err(Error::param("max_turn", format!("must lie in (0, π), got {}", p.max_turn)));
+        return Err(Error::param(
+            "max_turn",
+            format!("must lie in (0, π), got {}", p.max_turn),
+        ));
     }
     if p.max_newton_iters == 0 {
         return Err(Error::param("max_newton_iters", "must be at least 1"));
@@ -190,21 +213,26 @@ pub(crate) fn trace_impl<O: Objective + ?Sized>(
 ) -> Result<Branch> {
     let n = obj.dim();
     validate(n, theta0, lambda0, params)?;
-    let (theta, gn) = newton_fixed_lambda(
-        obj,
-        theta0,
-        lambda0,
-        params.grad_tol,
-        NATURAL_NEWTON_ITERS,
-    )
-    .map_err(|reason| Error::NoConvergence {
-        method: "Newton at the start point".into(),
-        reason,
-    })?;
+    let (theta, gn) =
+        newton_fixed_lambda(obj, theta0, lambda0, params.grad_tol, NATURAL_NEWTON_ITERS).map_err(
+            |reason| Error::NoConvergence {
+                method: "Newton at the start point".into(),
+                reason,
+            },
+        )?;
     let x0 = join(theta.view(), lambda0);
     let mut e_lambda = Array1::zeros(n + 1);
     e_lambda[n] = 1.0;
-    let mut cur = match analyse(obj, x0.clone(), gn, e_lambda.view(), None, 0.0, params) {
+    let mut cur = match analyse(
+        obj,
+        x0.clone(),
+        gn,
+        e_lambda.view(),
+        None,
+        false,
+        0.0,
+        params,
+    ) {
         Ok(s) => s,
         Err(_) => {
             // Start exactly at a fold: take the kernel of [H ∂λ∇L] as the tangent.
@@ -213,7 +241,7 @@ pub(crate) fn trace_impl<O: Objective + ?Sized>(
             let t = tangent_svd(&h, &gl).ok_or_else(|| {
                 Error::Linalg(format!("no tangent at the start point λ = {lambda0}"))
             })?;
-            analyse(obj, x0, gn, t.view(), None, 0.0, params).map_err(Error::Linalg)?
+            analyse(obj, x0, gn, t.view(), None, false, 0.0, params).map_err(Error::Linalg)?
         }
     };
 
@@ -225,6 +253,10 @@ pub(crate) fn trace_impl<O: Objective + ?Sized>(
     let mut steps = 0usize;
     let mut last_failure = String::new();
     let isolate_min = (64.0 * params.ds_min).max(1e-9);
+    // Whether the partial eigensolver can take its fast path at all here.
+    let partial_possible =
+        matches!(params.spectrum, Spectrum::Smallest(k) if n > DENSE_EIGEN_MAX && 4 * k <= n);
+    let mut dense_spell = 0usize;
 
     let status = loop {
         if steps >= params.max_steps {
@@ -306,6 +338,7 @@ pub(crate) fn trace_impl<O: Objective + ?Sized>(
             gnb,
             cur.tau.view(),
             Some(&cur.eig.vectors),
+            dense_spell > 0,
             arclength,
             params,
         ) {
@@ -363,6 +396,13 @@ pub(crate) fn trace_impl<O: Objective + ?Sized>(
             ds = (ds * GROW_SLOW).min(params.ds_max);
         } else if corr.refreshes > 3 {
             ds *= 0.5;
+        }
+        if partial_possible {
+            if dense_spell > 0 {
+                dense_spell -= 1;
+            } else if next.eig.dense {
+                dense_spell = DENSE_SPELL;
+            }
         }
         cur = next;
         if let Some(pb) = &pb {
