@@ -168,7 +168,7 @@ pub(crate) fn lu_det_sign(lu: &PartialPivLu<f64>) -> f64 {
             j = fwd[j];
             len += 1;
         }
-        if len % 2 == 0 {
+        if len.is_multiple_of(2) {
             sign = -sign;
         }
     }
