@@ -250,6 +250,50 @@ impl Objective for Discontinuous {
     }
 }
 
+/// The pitchfork with a deterministic rough perturbation of size η added to the gradient only
+/// (a rounding floor the exact Hessian does not see).
+struct Noisy {
+    eta: f64,
+}
+
+impl Noisy {
+    fn noise(&self, t: ArrayView1<f64>, l: f64) -> Array1<f64> {
+        // Rough at every scale: an angle hashed from the bit patterns of (θ, λ).
+        let mut z = t[0].to_bits() ^ t[1].to_bits().rotate_left(21) ^ l.to_bits().rotate_left(42);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        let phase = (z >> 11) as f64 / (1u64 << 53) as f64 * std::f64::consts::TAU;
+        array![self.eta * phase.sin(), self.eta * phase.cos()]
+    }
+}
+
+impl Objective for Noisy {
+    fn dim(&self) -> usize {
+        2
+    }
+    fn value(&self, t: ArrayView1<f64>, l: f64) -> f64 {
+        Pitchfork { c: 0.37 }.value(t, l)
+    }
+    fn gradient(&self, t: ArrayView1<f64>, l: f64) -> Array1<f64> {
+        Pitchfork { c: 0.37 }.gradient(t, l) + self.noise(t, l)
+    }
+    fn hessian(&self, t: ArrayView1<f64>, l: f64) -> Array2<f64> {
+        Pitchfork { c: 0.37 }.hessian(t, l)
+    }
+    fn grad_lambda(&self, t: ArrayView1<f64>, l: f64) -> Array1<f64> {
+        Pitchfork { c: 0.37 }.grad_lambda(t, l)
+    }
+    fn hessian_lambda(&self, t: ArrayView1<f64>, l: f64) -> Array2<f64> {
+        Pitchfork { c: 0.37 }.hessian_lambda(t, l)
+    }
+    fn d3_vec(&self, t: ArrayView1<f64>, l: f64, u: ArrayView1<f64>) -> Array1<f64> {
+        Pitchfork { c: 0.37 }.d3_vec(t, l, u)
+    }
+    fn d4(&self, t: ArrayView1<f64>, l: f64, u: ArrayView1<f64>) -> f64 {
+        Pitchfork { c: 0.37 }.d4(t, l, u)
+    }
+}
+
 // ------------------------------------------------------------------------------------------
 // Helpers.
 // ------------------------------------------------------------------------------------------
@@ -438,6 +482,25 @@ fn refuses_to_jump_across_a_discontinuity() {
     let b = trace(&Discontinuous, array![0.0].view(), 0.0, &p).unwrap();
     assert!(matches!(b.status, Status::Stalled(_)), "{:?}", b.status);
     assert!(b.points.iter().all(|q| q.theta[0] == 0.0 && q.lambda < 0.3));
+}
+
+#[test]
+fn rounding_floor_fallback_is_bounded() {
+    // ‖noise‖ = η = 3e-13: above grad_tol = 1e-13, below the 1e-12 fallback bound.
+    let p = ContinuationParams::default();
+    let b = trace(&Noisy { eta: 3e-13 }, array![0.0, 0.0].view(), 0.0, &p).unwrap();
+    assert_eq!(b.status, Status::ReachedLambdaMax);
+    assert!(b.max_grad_norm <= 10.0 * p.grad_tol);
+    assert!(b.max_grad_norm > p.grad_tol, "the floor was not exercised");
+    // A floor above 10·grad_tol is never accepted: the trace fails to start or stalls, and
+    // nothing above the bound is recorded (chance cancellations of the noise may be).
+    match trace(&Noisy { eta: 1e-11 }, array![0.0, 0.0].view(), 0.0, &p) {
+        Err(_) => {}
+        Ok(b) => {
+            assert!(matches!(b.status, Status::Stalled(_)), "{:?}", b.status);
+            assert!(b.max_grad_norm <= 10.0 * p.grad_tol);
+        }
+    }
 }
 
 #[test]

@@ -128,6 +128,10 @@ pub(crate) struct Corrected {
 /// Chord iterations allowed per corrector in addition to the Newton budget.
 pub(crate) const MAX_CHORD_ITERS: usize = 30;
 
+/// Rounding-floor fallback: a corrector whose exact Newton steps no longer halve ‖∇L‖ is
+/// accepted once ‖∇L‖ ≤ FLOOR_FACTOR · tol (the recorded ‖∇L‖ is the true one).
+pub(crate) const FLOOR_FACTOR: f64 = 10.0;
+
 /// Newton/chord corrector on G(x) = (∇L(x), normalᵀ(x − xp)) = 0 from the predictor `xp`.
 ///
 /// Starts with `jac` (a factorisation of [[H, ∂λ∇L], [normalᵀ]] at a nearby point) as a chord
@@ -148,6 +152,8 @@ pub(crate) fn correct<O: Objective + ?Sized>(
     let (mut iters, mut refreshes) = (0usize, 0usize);
     let mut prev_step = f64::INFINITY;
     let mut gn0 = None;
+    // ‖∇L‖ before the last exact Newton step, if the last step was one.
+    let mut before_newton: Option<f64> = None;
     loop {
         let lam = lambda_of(&x);
         let g = obj.gradient(theta_of(&x), lam);
@@ -155,7 +161,8 @@ pub(crate) fn correct<O: Objective + ?Sized>(
         if !gn.is_finite() {
             return Err(format!("non-finite gradient at λ = {lam}"));
         }
-        if gn <= tol {
+        let at_floor = before_newton.is_some_and(|b| gn > 0.5 * b) && gn <= FLOOR_FACTOR * tol;
+        if gn <= tol || at_floor {
             return Ok(Corrected {
                 x,
                 grad_norm: gn,
@@ -172,7 +179,9 @@ pub(crate) fn correct<O: Objective + ?Sized>(
                 "corrector did not converge in {iters} iterations (‖∇L‖ = {gn:.3e})"
             ));
         }
+        before_newton = None;
         if stale {
+            before_newton = Some(gn);
             if refreshes >= max_newton {
                 return Err(format!(
                     "corrector did not converge in {refreshes} Newton iterations (‖∇L‖ = {gn:.3e})"
@@ -236,6 +245,10 @@ pub(crate) fn newton_fixed_lambda<O: Objective + ?Sized>(
             let gt = obj.gradient(trial.view(), lambda);
             let gtn = norm(gt.view());
             if gtn.is_finite() && gtn < gn {
+                if t == 1.0 && gtn > 0.5 * gn && gtn <= FLOOR_FACTOR * tol {
+                    // Full Newton step barely helps: rounding floor reached.
+                    return Ok((trial, gtn));
+                }
                 theta = trial;
                 g = gt;
                 gn = gtn;
@@ -243,6 +256,9 @@ pub(crate) fn newton_fixed_lambda<O: Objective + ?Sized>(
                 break;
             }
             t *= 0.5;
+        }
+        if !accepted && gn <= FLOOR_FACTOR * tol {
+            return Ok((theta, gn));
         }
         if !accepted {
             return Err(format!(

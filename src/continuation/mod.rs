@@ -166,7 +166,9 @@ pub struct ContinuationParams {
     pub ds_max: f64,
     /// Step budget (accepted + rejected steps).
     pub max_steps: usize,
-    /// Corrector tolerance on ‖∇L‖.
+    /// Corrector tolerance on ‖∇L‖. Rounding fallback: a corrector whose exact Newton steps
+    /// stop halving ‖∇L‖ is accepted once ‖∇L‖ ≤ 10·grad_tol (so ≤ 1e-12 by default); the
+    /// recorded ‖∇L‖ is always the true value.
     pub grad_tol: f64,
     /// Newton iterations per corrector before the step is rejected.
     pub max_newton_iters: usize,
@@ -260,8 +262,8 @@ impl Default for PaperParams {
 }
 
 /// Newton's method on ∇L(·, λ) = 0 from `theta0` to ‖∇L‖ ≤ `tol` (with backtracking on
-/// ‖∇L‖; at most 50 iterations). Errors with [`crate::Error::NoConvergence`] if the tolerance
-/// is not reached.
+/// ‖∇L‖; at most 50 iterations; accepted at ‖∇L‖ ≤ 10·tol once a full Newton step no longer
+/// halves ‖∇L‖, the rounding floor). Errors with [`crate::Error::NoConvergence`] otherwise.
 pub fn newton_critical_point<O: Objective + ?Sized>(
     obj: &O,
     theta0: ArrayView1<f64>,
