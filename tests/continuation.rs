@@ -179,6 +179,43 @@ impl Objective for Transcritical {
     }
 }
 
+/// Imperfect pitchfork ∇L = (θ1³ − (c − λ)θ1 + δ, θ2 − λ): the upper minimum θ1 ≈ √(c − λ)
+/// folds at λ_f = c − 3(δ/2)^(2/3) (θ1 = (δ/2)^(1/3)) into the saddle, passing close to the
+/// other minimum near (0, c): big steps can jump across the gap.
+struct Imperfect {
+    c: f64,
+    delta: f64,
+}
+
+impl Objective for Imperfect {
+    fn dim(&self) -> usize {
+        2
+    }
+    fn value(&self, t: ArrayView1<f64>, l: f64) -> f64 {
+        t[0].powi(4) / 4.0 - (self.c - l) * t[0] * t[0] / 2.0
+            + self.delta * t[0]
+            + (t[1] - l).powi(2) / 2.0
+    }
+    fn gradient(&self, t: ArrayView1<f64>, l: f64) -> Array1<f64> {
+        array![t[0].powi(3) - (self.c - l) * t[0] + self.delta, t[1] - l]
+    }
+    fn hessian(&self, t: ArrayView1<f64>, l: f64) -> Array2<f64> {
+        array![[3.0 * t[0] * t[0] - (self.c - l), 0.0], [0.0, 1.0]]
+    }
+    fn grad_lambda(&self, t: ArrayView1<f64>, _l: f64) -> Array1<f64> {
+        array![t[0], -1.0]
+    }
+    fn hessian_lambda(&self, _t: ArrayView1<f64>, _l: f64) -> Array2<f64> {
+        array![[1.0, 0.0], [0.0, 0.0]]
+    }
+    fn d3_vec(&self, t: ArrayView1<f64>, _l: f64, u: ArrayView1<f64>) -> Array1<f64> {
+        array![6.0 * t[0] * u[0] * u[0], 0.0]
+    }
+    fn d4(&self, _t: ArrayView1<f64>, _l: f64, u: ArrayView1<f64>) -> f64 {
+        6.0 * u[0].powi(4)
+    }
+}
+
 /// Pathological: Fold1 whose derivatives are NaN beyond λ = 0.3.
 struct NanBeyond;
 
@@ -441,6 +478,25 @@ fn transcritical_on_the_nontrivial_branch() {
     assert_eq!(e.kind, EventKind::BranchPoint);
     assert!((e.lambda - c).abs() <= 1e-10);
     assert_eq!((e.morse_before, e.morse_after), (1, 0));
+}
+
+#[test]
+fn imperfect_pitchfork_fold_without_branch_jump() {
+    let (c, delta) = (0.5, 1e-6);
+    let obj = Imperfect { c, delta };
+    let p = ContinuationParams::default();
+    let b = trace(&obj, array![c.sqrt(), 0.0].view(), 0.0, &p).unwrap();
+    assert_converged(&obj, &b, p.grad_tol);
+    let e = only_event(&b);
+    assert_eq!(e.kind, EventKind::Fold);
+    let lf = c - 3.0 * (delta / 2.0f64).powf(2.0 / 3.0);
+    assert!((e.lambda - lf).abs() <= 1e-10, "λ* = {} vs {lf}", e.lambda);
+    assert!((e.theta[0] - (delta / 2.0f64).cbrt()).abs() < 1e-6);
+    assert_eq!((e.morse_before, e.morse_after), (0, 1));
+    // Back along the saddle (θ1 between the two minima) to λ = 0.
+    assert_eq!(b.status, Status::ReachedLambdaMin);
+    let last = b.points.last().unwrap();
+    assert!(last.theta[0].abs() < 1e-5 && last.morse_index == 1);
 }
 
 #[test]

@@ -21,6 +21,10 @@ const GROW_SLOW: f64 = 1.3;
 /// another branch).
 const MAX_CORRECTION: f64 = 0.5;
 
+/// An event whose location leaves a residual above this (after Newton/Brent to `event_tol`)
+/// is taken as a sign that the step jumped between branches; the step is retried smaller.
+const JUMP_RESIDUAL: f64 = 1e-8;
+
 /// Everything kept about an accepted point.
 struct State {
     x: Array1<f64>,
@@ -367,7 +371,6 @@ pub(crate) fn trace_impl<O: Objective + ?Sized>(
             continue;
         }
 
-        // Accept.
         let mut kinds = Vec::new();
         if fold {
             kinds.push(EventKind::Fold);
@@ -378,17 +381,28 @@ pub(crate) fn trace_impl<O: Objective + ?Sized>(
         if kinds.is_empty() && dm != 0 {
             kinds.push(EventKind::MorseChange);
         }
-        for kind in kinds {
-            events.push(locate(
-                obj,
-                kind,
-                &cur.endpoint(),
-                &next.endpoint(),
-                ta,
-                tb,
-                params,
-            ));
+        let found: Vec<_> = kinds
+            .into_iter()
+            .map(|kind| locate(obj, kind, &cur.endpoint(), &next.endpoint(), ta, tb, params))
+            .collect();
+        // A gross location failure means the test functions jumped, typically because the
+        // corrector landed on a nearby branch (an imperfect bifurcation seen from afar): retry
+        // with a smaller step, which either resolves the event or follows the turn.
+        if params.locate_events
+            && ds > isolate_min
+            && found.iter().any(|e| !(e.residual <= JUMP_RESIDUAL))
+        {
+            last_failure = format!(
+                "event between λ = {} and λ = {} could not be located (possible branch jump)",
+                lambda_of(&cur.x),
+                lambda_of(&next.x)
+            );
+            ds *= 0.5;
+            continue;
         }
+
+        // Accept.
+        events.extend(found);
         points.push(next.point(obj));
         if corr.refreshes == 0 && corr.iters <= 4 {
             ds = (ds * GROW_FAST).min(params.ds_max);
