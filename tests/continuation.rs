@@ -287,8 +287,9 @@ impl Objective for Discontinuous {
     }
 }
 
-/// The pitchfork with a deterministic rough perturbation of size η added to the gradient only
-/// (a rounding floor the exact Hessian does not see).
+/// The pitchfork (c = 2: no event in [0, 1]; near a singular Hessian any gradient floor moves
+/// the solution by floor/µ) with a deterministic rough perturbation of size η added to the
+/// gradient only (a rounding floor the exact Hessian does not see).
 struct Noisy {
     eta: f64,
 }
@@ -309,25 +310,25 @@ impl Objective for Noisy {
         2
     }
     fn value(&self, t: ArrayView1<f64>, l: f64) -> f64 {
-        Pitchfork { c: 0.37 }.value(t, l)
+        Pitchfork { c: 2.0 }.value(t, l)
     }
     fn gradient(&self, t: ArrayView1<f64>, l: f64) -> Array1<f64> {
-        Pitchfork { c: 0.37 }.gradient(t, l) + self.noise(t, l)
+        Pitchfork { c: 2.0 }.gradient(t, l) + self.noise(t, l)
     }
     fn hessian(&self, t: ArrayView1<f64>, l: f64) -> Array2<f64> {
-        Pitchfork { c: 0.37 }.hessian(t, l)
+        Pitchfork { c: 2.0 }.hessian(t, l)
     }
     fn grad_lambda(&self, t: ArrayView1<f64>, l: f64) -> Array1<f64> {
-        Pitchfork { c: 0.37 }.grad_lambda(t, l)
+        Pitchfork { c: 2.0 }.grad_lambda(t, l)
     }
     fn hessian_lambda(&self, t: ArrayView1<f64>, l: f64) -> Array2<f64> {
-        Pitchfork { c: 0.37 }.hessian_lambda(t, l)
+        Pitchfork { c: 2.0 }.hessian_lambda(t, l)
     }
     fn d3_vec(&self, t: ArrayView1<f64>, l: f64, u: ArrayView1<f64>) -> Array1<f64> {
-        Pitchfork { c: 0.37 }.d3_vec(t, l, u)
+        Pitchfork { c: 2.0 }.d3_vec(t, l, u)
     }
     fn d4(&self, t: ArrayView1<f64>, l: f64, u: ArrayView1<f64>) -> f64 {
-        Pitchfork { c: 0.37 }.d4(t, l, u)
+        Pitchfork { c: 2.0 }.d4(t, l, u)
     }
 }
 

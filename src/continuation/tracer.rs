@@ -390,7 +390,9 @@ pub(crate) fn trace_impl<O: Objective + ?Sized>(
         // with a smaller step, which either resolves the event or follows the turn.
         if params.locate_events
             && ds > isolate_min
-            && found.iter().any(|e| !(e.residual <= JUMP_RESIDUAL))
+            && found
+                .iter()
+                .any(|e| e.residual.is_nan() || e.residual > JUMP_RESIDUAL)
         {
             last_failure = format!(
                 "event between λ = {} and λ = {} could not be located (possible branch jump)",
