@@ -299,9 +299,12 @@ pub fn newton_critical_point<O: Objective + ?Sized>(
 /// towards increasing λ, recording points and locating events.
 ///
 /// θ0 is first corrected by Newton at λ0 to `grad_tol`. Every recorded point was reached by the
-/// corrector (‖∇L‖ ≤ `grad_tol`); a step whose corrector fails, corrects by more than half the
-/// step, turns the tangent by more than `max_turn`, or contains more than one event is retried
-/// with half the step; below `ds_min` the trace ends [`Status::Stalled`]. A step that leaves
+/// corrector (‖∇L‖ ≤ `grad_tol`, see its rounding fallback); a step whose corrector fails,
+/// corrects by more than half the step, turns the tangent by more than `max_turn`, contains more
+/// than one event, or contains an event that cannot be located (residual > 1e-8: the corrector
+/// jumped to a nearby branch, e.g. at an imperfect bifurcation) is retried with half the step;
+/// below `ds_min` the trace ends [`Status::Stalled`]. The step grows ×2 (×1.3) after correctors
+/// that converged by chord iterations alone (with one Jacobian refresh), up to `ds_max`. A step that leaves
 /// [λ_min, λ_max] is replaced by a point exactly on the boundary (Newton at fixed λ from the
 /// interpolated θ), and the trace ends there.
 pub fn trace<O: Objective + ?Sized>(
