@@ -21,6 +21,7 @@ use faer::{Accum, MatMut, MatRef, Par};
 use ndarray::{Array1, Array2, ArrayView1, CowArray, Ix2};
 use rayon::prelude::*;
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 /// Below this many (sample, unit) pairs the pointwise stage runs serially.
 const PAR_MIN_PAIRS: usize = 4096;
@@ -62,6 +63,37 @@ fn contiguous(a: ArrayView1<'_, f64>) -> Cow<'_, [f64]> {
     match a.to_slice() {
         Some(s) => Cow::Borrowed(s),
         None => Cow::Owned(a.to_vec()),
+    }
+}
+
+/// Clears the upper halves of the vector registers (`vzeroupper`) on the calling thread.
+///
+/// faer's AVX-512 GEMM kernels return with dirty upper register state; afterwards every
+/// legacy-SSE instruction (glibc's `tanh`, `exp`, … as called by the activations) pays a
+/// transition penalty — measured 7 ns → 140–300 ns per `tanh` on this project's machine,
+/// persisting until the next `vzeroupper`. Calling this before transcendental-heavy loops and
+/// after our GEMMs keeps them at full speed.
+pub(crate) fn clear_simd_upper_state() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx")]
+        unsafe fn zeroupper() {
+            core::arch::x86_64::_mm256_zeroupper();
+        }
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: AVX support was checked at run time; vzeroupper only zeroes the upper
+            // register halves, which hold no live values across this call boundary.
+            unsafe { zeroupper() }
+        }
+    }
+}
+
+/// [`clear_simd_upper_state`] on the calling thread and, after a parallel GEMM, on every
+/// rayon worker.
+fn clear_after_gemm(par: Par) {
+    clear_simd_upper_state();
+    if !matches!(par, Par::Seq) {
+        rayon::broadcast(|_| clear_simd_upper_state());
     }
 }
 
@@ -110,6 +142,7 @@ fn gram(a: &[f64], b: Option<&[f64]>, n_samples: usize, n: usize, scale: f64) ->
                 matmul(dst, Accum::Replace, am.transpose(), bm, scale, par);
             }
         }
+        clear_after_gemm(par);
     }
     let s = out.as_slice_mut().expect("standard");
     match b {
@@ -149,14 +182,16 @@ fn add_block_diag(h: &mut Array2<f64>, c: &[f64], x: &[f64], n_samples: usize, m
         }
     }
     let mut blocks = vec![0.0; m * d * d];
+    let par = par_for(m * d);
     matmul(
         MatMut::from_row_major_slice_mut(&mut blocks, m, d * d),
         Accum::Replace,
         MatRef::from_row_major_slice(c, n_samples, m).transpose(),
         MatRef::from_row_major_slice(&p, n_samples, d * d),
         1.0,
-        par_for(m * d),
+        par,
     );
+    clear_after_gemm(par);
     for j in 0..m {
         for k in 0..d {
             for l in 0..d {
@@ -175,15 +210,16 @@ impl<A: Activation> TwoLayer<A> {
         assert_eq!(theta.len(), self.n_params(), "θ must have m·d entries");
     }
 
-    /// h^(k) for k < `k_count` (≤ 6) and, if `with_lambda`, ∂λh^(k), at every (i, j).
-    fn pointwise(
+    /// h^(k) for k < `K` (≤ 6) and, if `with_lambda`, ∂λh^(k), at every (i, j). `K` is a
+    /// constant so that unused derivative orders of inlined closed forms are optimised away.
+    fn pointwise<const K: usize>(
         &self,
         theta: ArrayView1<f64>,
         lambda: f64,
-        k_count: usize,
         with_lambda: bool,
     ) -> Pointwise {
-        debug_assert!(k_count >= 1 && k_count <= N_DERIVS);
+        const { assert!(K >= 1 && K <= N_DERIVS) };
+        let k_count = K;
         self.check_theta(&theta);
         let (n_samples, d) = self.data().x.dim();
         let m = self.width();
@@ -198,6 +234,9 @@ impl<A: Activation> TwoLayer<A> {
         let mut res = vec![0.0; 2 * n_samples];
         let act = self.activation();
         let fill = |i: usize, row: &mut [f64], rr: &mut [f64]| {
+            // Cheap, and protects the transcendental calls below on whichever thread runs
+            // this row, whoever left the registers dirty.
+            clear_simd_upper_state();
             let xi = &x[i * d..(i + 1) * d];
             let (mut f, mut fl) = (0.0, 0.0);
             for j in 0..m {
@@ -269,17 +308,17 @@ impl<A: Activation> TwoLayer<A> {
         Array1::from(out)
     }
 
-    /// Row-major N × n matrix with entries a_ij x_ik at (i, j·d + k).
-    fn scaled_jacobian(&self, a: &[f64]) -> Vec<f64> {
+    /// Fills `out` with the row-major N × n matrix with entries a_ij x_ik at (i, j·d + k).
+    fn scaled_jacobian(&self, a: &[f64], out: &mut Vec<f64>) {
         let (n_samples, d) = self.data().x.dim();
         let m = self.width();
         let n = m * d;
         let x = self.x_contiguous();
         let x = x.as_slice().expect("standard layout");
-        let mut jac = vec![0.0; n_samples * n];
+        out.resize(n_samples * n, 0.0);
         for i in 0..n_samples {
             let xi = &x[i * d..(i + 1) * d];
-            let row = &mut jac[i * n..(i + 1) * n];
+            let row = &mut out[i * n..(i + 1) * n];
             for j in 0..m {
                 let aij = a[i * m + j];
                 for (o, xk) in row[j * d..(j + 1) * d].iter_mut().zip(xi) {
@@ -287,7 +326,28 @@ impl<A: Activation> TwoLayer<A> {
                 }
             }
         }
-        jac
+    }
+
+    /// `scale · JₐᵀJₐ` or `scale · (JₐᵀJ_b + J_bᵀJₐ)` with J_c = [c_ij x_ik], built in
+    /// per-thread scratch buffers (no page faults for the N × n factors on repeated calls).
+    fn jacobian_gram(&self, a: &[f64], b: Option<&[f64]>, scale: f64) -> Array2<f64> {
+        thread_local! {
+            static SCRATCH: RefCell<[Vec<f64>; 2]> = const { RefCell::new([Vec::new(), Vec::new()]) };
+        }
+        let n_samples = self.data().n_samples();
+        let n = self.n_params();
+        SCRATCH.with(|cell| {
+            let mut bufs = cell.borrow_mut();
+            let [ja, jb] = &mut *bufs;
+            self.scaled_jacobian(a, ja);
+            match b {
+                None => gram(ja, None, n_samples, n, scale),
+                Some(b) => {
+                    self.scaled_jacobian(b, jb);
+                    gram(ja, Some(jb), n_samples, n, scale)
+                }
+            }
+        })
     }
 
     /// D^k f_i for k = 1..=`kmax` along u (returned as `[k-1][i]`) and s_ij.
@@ -330,7 +390,7 @@ impl<A: Activation> Objective for TwoLayer<A> {
     }
 
     fn gradient(&self, theta: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
-        let pw = self.pointwise(theta, lambda, 2, false);
+        let pw = self.pointwise::<2>(theta, lambda, false);
         let n_samples = self.data().n_samples();
         let m = self.width();
         let v = self.output_weights();
@@ -346,7 +406,7 @@ impl<A: Activation> Objective for TwoLayer<A> {
     }
 
     fn hessian(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
-        let pw = self.pointwise(theta, lambda, 3, false);
+        let pw = self.pointwise::<3>(theta, lambda, false);
         let (n_samples, d) = self.data().x.dim();
         let m = self.width();
         let n = m * d;
@@ -361,8 +421,7 @@ impl<A: Activation> Objective for TwoLayer<A> {
                 c[i * m + j] = ri * v[j] * pw.h(i, j, 2);
             }
         }
-        let jac = self.scaled_jacobian(&a);
-        let mut h = gram(&jac, None, n_samples, n, inv_n);
+        let mut h = self.jacobian_gram(&a, None, inv_n);
         let x = self.x_contiguous();
         add_block_diag(&mut h, &c, x.as_slice().expect("standard"), n_samples, m, d);
         for k in 0..n {
@@ -372,7 +431,7 @@ impl<A: Activation> Objective for TwoLayer<A> {
     }
 
     fn hessian_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {
-        let pw = self.pointwise(theta, lambda, 3, false);
+        let pw = self.pointwise::<3>(theta, lambda, false);
         let (df, s) = self.directional_f(&pw, u, 1);
         let n_samples = self.data().n_samples();
         let m = self.width();
@@ -390,7 +449,7 @@ impl<A: Activation> Objective for TwoLayer<A> {
     }
 
     fn grad_lambda(&self, theta: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
-        let pw = self.pointwise(theta, lambda, 2, true);
+        let pw = self.pointwise::<2>(theta, lambda, true);
         let n_samples = self.data().n_samples();
         let m = self.width();
         let v = self.output_weights();
@@ -405,10 +464,9 @@ impl<A: Activation> Objective for TwoLayer<A> {
     }
 
     fn hessian_lambda(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
-        let pw = self.pointwise(theta, lambda, 3, true);
+        let pw = self.pointwise::<3>(theta, lambda, true);
         let (n_samples, d) = self.data().x.dim();
         let m = self.width();
-        let n = m * d;
         let v = self.output_weights();
         let inv_n = 1.0 / n_samples as f64;
         let mut a = vec![0.0; n_samples * m];
@@ -421,16 +479,14 @@ impl<A: Activation> Objective for TwoLayer<A> {
                 c[i * m + j] = inv_n * v[j] * (pw.rl(i) * pw.h(i, j, 2) + pw.r(i) * pw.hl(i, j, 2));
             }
         }
-        let jac = self.scaled_jacobian(&a);
-        let jac_l = self.scaled_jacobian(&al);
-        let mut h = gram(&jac_l, Some(&jac), n_samples, n, inv_n);
+        let mut h = self.jacobian_gram(&al, Some(&a), inv_n);
         let x = self.x_contiguous();
         add_block_diag(&mut h, &c, x.as_slice().expect("standard"), n_samples, m, d);
         h
     }
 
     fn d3_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {
-        let pw = self.pointwise(theta, lambda, 4, false);
+        let pw = self.pointwise::<4>(theta, lambda, false);
         let (df, s) = self.directional_f(&pw, u, 2);
         let n_samples = self.data().n_samples();
         let m = self.width();
@@ -458,7 +514,7 @@ impl<A: Activation> Objective for TwoLayer<A> {
         u: ArrayView1<f64>,
         w: ArrayView1<f64>,
     ) -> Array1<f64> {
-        let pw = self.pointwise(theta, lambda, 4, false);
+        let pw = self.pointwise::<4>(theta, lambda, false);
         let (dfu, su) = self.directional_f(&pw, u, 1);
         let (dfw, sw) = self.directional_f(&pw, w, 1);
         let n_samples = self.data().n_samples();
@@ -487,7 +543,7 @@ impl<A: Activation> Objective for TwoLayer<A> {
     }
 
     fn d3(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64 {
-        let pw = self.pointwise(theta, lambda, 4, false);
+        let pw = self.pointwise::<4>(theta, lambda, false);
         let (df, _) = self.directional_f(&pw, u, 3);
         let n_samples = self.data().n_samples();
         let sum: f64 = (0..n_samples)
@@ -497,7 +553,7 @@ impl<A: Activation> Objective for TwoLayer<A> {
     }
 
     fn d4(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64 {
-        let pw = self.pointwise(theta, lambda, 5, false);
+        let pw = self.pointwise::<5>(theta, lambda, false);
         let (df, _) = self.directional_f(&pw, u, 4);
         let n_samples = self.data().n_samples();
         let sum: f64 = (0..n_samples)
@@ -512,11 +568,10 @@ impl<A: Activation> Objective for TwoLayer<A> {
         lambda: f64,
         u: ArrayView1<f64>,
     ) -> Array2<f64> {
-        let pw = self.pointwise(theta, lambda, 4, false);
+        let pw = self.pointwise::<4>(theta, lambda, false);
         let (df, s) = self.directional_f(&pw, u, 1);
         let (n_samples, d) = self.data().x.dim();
         let m = self.width();
-        let n = m * d;
         let v = self.output_weights();
         let inv_n = 1.0 / n_samples as f64;
         let mut a = vec![0.0; n_samples * m];
@@ -531,9 +586,7 @@ impl<A: Activation> Objective for TwoLayer<A> {
                     inv_n * v[j] * (df[0][i] * pw.h(i, j, 2) + pw.r(i) * pw.h(i, j, 3) * sij);
             }
         }
-        let jac = self.scaled_jacobian(&a);
-        let jac_u = self.scaled_jacobian(&au);
-        let mut h = gram(&jac_u, Some(&jac), n_samples, n, inv_n);
+        let mut h = self.jacobian_gram(&au, Some(&a), inv_n);
         let x = self.x_contiguous();
         add_block_diag(&mut h, &c, x.as_slice().expect("standard"), n_samples, m, d);
         h
