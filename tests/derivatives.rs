@@ -242,11 +242,11 @@ proptest! {
     }
 }
 
-/// Signed FD errors e(h), e(h/2), e(h/4) of a stencil whose error is c_p h^p + c_{p+q} h^{p+q}
-/// + …: the Richardson combination annihilating both leading terms must be of higher order.
-/// central (p = 2, q = 2): e(h) − 20 e(h/2) + 64 e(h/4) = O(h⁶);
-/// forward (p = 1, q = 1): e(h) − 6 e(h/2) + 8 e(h/4) = O(h³).
-/// Round-off: each difference carries ≤ `floor`·4^k (at h/4), weighted by the coefficients.
+/// Signed FD errors e(h), e(h/2), e(h/4) of a stencil whose error is c_p h^p plus
+/// c_{p+q} h^{p+q} plus higher terms: the Richardson combination annihilating both leading
+/// terms must be of higher order. Central (p = q = 2): e(h) − 20 e(h/2) + 64 e(h/4) = O(h⁶);
+/// forward (p = q = 1): e(h) − 6 e(h/2) + 8 e(h/4) = O(h³). Round-off: each difference
+/// carries ≤ `floor`·2^k·(2^k)^j at h/2^j, weighted by the coefficients.
 fn assert_order(
     what: &str,
     errs: [Array1<f64>; 3],

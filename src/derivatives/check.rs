@@ -23,8 +23,8 @@ use std::time::Instant;
 ///
 /// ```
 /// use actbif::derivatives::check::rel_err;
-/// let a = ndarray::arr1(&[1.0, 2.0]);
-/// let b = ndarray::arr1(&[1.0, 2.0 + 1e-3]);
+/// let a = ndarray::arr1(&[1.0, 2.0 + 1e-3]);
+/// let b = ndarray::arr1(&[1.0, 2.0]);
 /// assert!((rel_err(&a, &b) - 1e-3 / 5f64.sqrt()).abs() < 1e-12);
 /// ```
 pub fn rel_err<D: Dimension>(a: &Array<f64, D>, b: &Array<f64, D>) -> f64 {

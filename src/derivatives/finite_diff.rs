@@ -156,7 +156,7 @@ fn stencil(scheme: StepScheme, k: usize) -> Vec<(f64, f64)> {
             let mut out = Vec::with_capacity(k + 1);
             let mut binom = 1.0;
             for i in 0..=k {
-                let sign = if (k - i) % 2 == 0 { 1.0 } else { -1.0 };
+                let sign = if (k - i).is_multiple_of(2) { 1.0 } else { -1.0 };
                 out.push((i as f64, sign * binom));
                 binom = binom * (k - i) as f64 / (i + 1) as f64;
             }

@@ -88,11 +88,12 @@ pub(crate) fn clear_simd_upper_state() {
     }
 }
 
-/// [`clear_simd_upper_state`] on the calling thread and, after a parallel GEMM, on every
-/// rayon worker.
+/// [`clear_simd_upper_state`] on the calling thread and, after a parallel GEMM called from
+/// outside the pool, on every rayon worker (inside the pool, workers may be busy elsewhere;
+/// the per-row clearing in the pointwise stage still protects our own loops).
 fn clear_after_gemm(par: Par) {
     clear_simd_upper_state();
-    if !matches!(par, Par::Seq) {
+    if !matches!(par, Par::Seq) && rayon::current_thread_index().is_none() {
         rayon::broadcast(|_| clear_simd_upper_state());
     }
 }
