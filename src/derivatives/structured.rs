@@ -14,6 +14,7 @@
 
 use super::Objective;
 use crate::activation::{Activation, N_DERIVS};
+use crate::linalg::clear_simd_upper_state;
 use crate::model::TwoLayer;
 use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
@@ -66,29 +67,7 @@ fn contiguous(a: ArrayView1<'_, f64>) -> Cow<'_, [f64]> {
     }
 }
 
-/// Clears the upper halves of the vector registers (`vzeroupper`) on the calling thread.
-///
-/// faer's AVX-512 GEMM kernels return with dirty upper register state; afterwards every
-/// legacy-SSE instruction (glibc's `tanh`, `exp`, … as called by the activations) pays a
-/// transition penalty — measured 7 ns → 140–300 ns per `tanh` on this project's machine,
-/// persisting until the next `vzeroupper`. Calling this before transcendental-heavy loops and
-/// after our GEMMs keeps them at full speed.
-pub(crate) fn clear_simd_upper_state() {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx")]
-        unsafe fn zeroupper() {
-            core::arch::x86_64::_mm256_zeroupper();
-        }
-        if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: AVX support was checked at run time; vzeroupper only zeroes the upper
-            // register halves, which hold no live values across this call boundary.
-            unsafe { zeroupper() }
-        }
-    }
-}
-
-/// [`clear_simd_upper_state`] on the calling thread and, after a parallel GEMM called from
+/// [`clear_simd_upper_state`](crate::linalg::clear_simd_upper_state) on the calling thread and, after a parallel GEMM called from
 /// outside the pool, on every rayon worker (inside the pool, workers may be busy elsewhere;
 /// the per-row clearing in the pointwise stage still protects our own loops).
 fn clear_after_gemm(par: Par) {
