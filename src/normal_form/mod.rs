@@ -723,9 +723,8 @@ pub fn branch_check_with(
     let mut samples = Vec::new();
     let mut max_rel = 0.0f64;
     let mut logs = Vec::new();
-    for i in lo..=hi {
-        let a = a_of[i];
-        let lb = branch.points[i].lambda;
+    for (&a, p) in a_of[lo..=hi].iter().zip(&branch.points[lo..=hi]) {
+        let lb = p.lambda;
         if a.abs() > max_abs_a || (lb - ls).abs() <= floor {
             continue;
         }
