@@ -25,6 +25,9 @@ pub const TOY_N: usize = 2000;
 /// Noise scale of the B.1 toy data.
 pub const TOY_NOISE: f64 = 0.02;
 
+/// Condition number of Σ above which [`Dataset::condition_warning`] warns.
+pub const CONDITION_LIMIT: f64 = 1e10;
+
 /// A regression data set: inputs `x` (N × d) and targets `y` (N).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Dataset {
@@ -67,12 +70,46 @@ impl Dataset {
         self.x.ncols()
     }
 
-    /// Σ = E[xxᵀ] (empirical second moment).
+    /// Σ = E\[xxᵀ\] (empirical second moment).
     pub fn covariance(&self) -> Array2<f64> {
         self.x.t().dot(&self.x) / self.n_samples() as f64
     }
 
-    /// γ = E[x y].
+    /// A warning when Σ = E\[xxᵀ\] is singular or ill-conditioned (condition number > 1e10),
+    /// in which case Hessians built from this data are unreliable; `None` when Σ is fine.
+    ///
+    /// ```
+    /// use actbif::data::Dataset;
+    /// use ndarray::{array, Array1};
+    /// // Two identical input columns: Σ is singular.
+    /// let d = Dataset::new(array![[1.0, 1.0], [2.0, 2.0]], Array1::zeros(2)).unwrap();
+    /// assert!(d.condition_warning().is_some());
+    /// let ok = Dataset::new(array![[1.0, 0.0], [0.0, 1.0]], Array1::zeros(2)).unwrap();
+    /// assert!(ok.condition_warning().is_none());
+    /// ```
+    pub fn condition_warning(&self) -> Option<String> {
+        let ev = match crate::linalg::sym_eigenvalues(&self.covariance()) {
+            Ok(ev) => ev,
+            Err(e) => return Some(format!("cannot check conditioning of Σ = E[xxᵀ]: {e}")),
+        };
+        let max = ev.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let min = ev.iter().cloned().fold(f64::INFINITY, f64::min);
+        if min.is_nan() || max.is_nan() || min <= 0.0 {
+            return Some(format!(
+                "Σ = E[xxᵀ] is singular (eigenvalues in [{min:e}, {max:e}]): some input direction \
+                 carries no data"
+            ));
+        }
+        let cond = max / min;
+        (cond > CONDITION_LIMIT).then(|| {
+            format!(
+                "Σ = E[xxᵀ] is ill-conditioned (condition number {cond:.3e} > {CONDITION_LIMIT:e}); \
+                 results may be inaccurate"
+            )
+        })
+    }
+
+    /// γ = E\[x y\].
     pub fn cross_covariance(&self) -> Array1<f64> {
         self.x.t().dot(&self.y) / self.n_samples() as f64
     }
@@ -89,26 +126,93 @@ pub fn paper_output_weights(m: usize) -> Array1<f64> {
 /// Legacy numpy random stream: `np.random.seed(s)` then `np.random.randn(...)`, bit for bit
 /// (MT19937 with numpy's `init_genrand` seeding, 53-bit doubles, legacy polar Gaussian with
 /// its cached second variate).
+///
+/// ```
+/// use actbif::data::NumpyRng;
+/// let mut rng = NumpyRng::new(77);
+/// let g = rng.gaussian(); // == np.random.seed(77); np.random.randn()
+/// assert!(g.is_finite());
+/// ```
 #[derive(Clone, Debug)]
 pub struct NumpyRng {
-    _private: (),
+    mt: Box<[u32; MT_N]>,
+    pos: usize,
+    cached_gauss: Option<f64>,
 }
 
+const MT_N: usize = 624;
+const MT_M: usize = 397;
+
 impl NumpyRng {
-    /// Equivalent of `np.random.seed(seed)`.
+    /// Equivalent of `np.random.seed(seed)` (an integer seed goes through MT19937's
+    /// `init_genrand`, not `init_by_array`; the cached Gaussian is cleared).
     pub fn new(seed: u32) -> Self {
-        let _ = seed;
-        todo!("data helper")
+        let mut mt = Box::new([0u32; MT_N]);
+        mt[0] = seed;
+        for i in 1..MT_N {
+            let prev = mt[i - 1];
+            mt[i] = 1_812_433_253u32
+                .wrapping_mul(prev ^ (prev >> 30))
+                .wrapping_add(i as u32);
+        }
+        NumpyRng {
+            mt,
+            pos: MT_N,
+            cached_gauss: None,
+        }
     }
 
-    /// Equivalent of one `np.random.random_sample()` draw.
+    /// Regenerates the 624-word state block (reference MT19937 twist).
+    fn twist(&mut self) {
+        const UPPER: u32 = 0x8000_0000;
+        const LOWER: u32 = 0x7fff_ffff;
+        const MATRIX_A: u32 = 0x9908_b0df;
+        let mt = &mut self.mt;
+        for i in 0..MT_N {
+            let y = (mt[i] & UPPER) | (mt[(i + 1) % MT_N] & LOWER);
+            let mag = if y & 1 == 1 { MATRIX_A } else { 0 };
+            mt[i] = mt[(i + MT_M) % MT_N] ^ (y >> 1) ^ mag;
+        }
+        self.pos = 0;
+    }
+
+    /// One raw tempered 32-bit MT19937 output.
+    pub fn next_u32(&mut self) -> u32 {
+        if self.pos >= MT_N {
+            self.twist();
+        }
+        let mut y = self.mt[self.pos];
+        self.pos += 1;
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c_5680;
+        y ^= (y << 15) & 0xefc6_0000;
+        y ^ (y >> 18)
+    }
+
+    /// Equivalent of one `np.random.random_sample()` draw: a 53-bit double in [0, 1)
+    /// built from two 32-bit outputs. Does not touch the cached Gaussian (as in numpy).
     pub fn uniform(&mut self) -> f64 {
-        todo!("data helper")
+        let a = (self.next_u32() >> 5) as f64;
+        let b = (self.next_u32() >> 6) as f64;
+        (a * 67_108_864.0 + b) / 9_007_199_254_740_992.0
     }
 
-    /// Equivalent of one `np.random.randn()` draw.
+    /// Equivalent of one `np.random.randn()` draw (numpy's `legacy_gauss`: Marsaglia polar
+    /// method, returns f·x2 and caches f·x1 for the next call).
     pub fn gaussian(&mut self) -> f64 {
-        todo!("data helper")
+        if let Some(g) = self.cached_gauss.take() {
+            return g;
+        }
+        loop {
+            let x1 = 2.0 * self.uniform() - 1.0;
+            let x2 = 2.0 * self.uniform() - 1.0;
+            let r2 = x1 * x1 + x2 * x2;
+            if r2 < 1.0 && r2 != 0.0 {
+                let f = (-2.0 * r2.ln() / r2).sqrt();
+                self.cached_gauss = Some(f * x1);
+                return f * x2;
+            }
+        }
     }
 
     /// Equivalent of `np.random.randn(rows, cols)` (row-major).
@@ -124,7 +228,9 @@ impl NumpyRng {
 
 /// The paper's teacher data (Appendix B.2): X ~ N(0, I) (drawn first), then ε,
 /// y = X w_ℓ + 0.4 tanh(1.5 X w_nl) + 0.05 ε. `paper_teacher(PAPER_SEED, PAPER_N)` is the
-/// paper's data set.
+/// paper's data set. Bit-identical to numpy's `np.random.seed(seed); X = randn(n, 5);
+/// eps = randn(n)` (y itself agrees to rounding: numpy's matrix–vector sums may associate
+/// differently). Use `n ≥ 1`: `n = 0` yields an empty set that [`Dataset::new`] would reject.
 pub fn paper_teacher(seed: u32, n: usize) -> Dataset {
     let mut rng = NumpyRng::new(seed);
     let x = rng.randn2(n, PAPER_D);
@@ -136,6 +242,7 @@ pub fn paper_teacher(seed: u32, n: usize) -> Dataset {
 }
 
 /// The B.1 toy data: x ~ N(0, 1) (N = 2000, drawn first), then ε, y = tanh(1.5x) + 0.02 ε.
+/// Same numpy stream as [`paper_teacher`]; use `n ≥ 1`.
 pub fn toy(seed: u32, n: usize) -> Dataset {
     let mut rng = NumpyRng::new(seed);
     let x = rng.randn2(n, 1);
@@ -144,9 +251,274 @@ pub fn toy(seed: u32, n: usize) -> Dataset {
     Dataset { x, y }
 }
 
-/// Loads a data set from a `.npz`-free pair of `.npy` files (x: N × d, y: N) or a CSV file
-/// whose last column is y. Dispatches on the extension.
+/// Loads a data set from disk, dispatching on the file name (case-insensitive extension):
+///
+/// * `*.csv` — comma-separated floats, one sample per line, **last column is y**, all other
+///   columns are x (so at least 2 columns). An optional header line is recognised when the
+///   first non-blank line is not entirely numeric; blank lines and lines starting with `#`
+///   (as `np.savetxt` writes) are skipped.
+/// * `<stem>_x.npy` — **pair convention**: x is the 2-D (N × d) array in this file and y is
+///   read from the sibling `<stem>_y.npy` (shape (N,) or (N, 1)).
+/// * any other `*.npy` — a single 2-D array N × (d + 1) whose **last column is y**.
+///
+/// `.npy` files may hold `f8`, `f4`, `i8` or `i4` data (converted to f64), in C or Fortran
+/// order. Every failure is an [`Error`] naming the file: [`Error::Io`] (missing/unreadable),
+/// [`Error::Parse`] (malformed content, ragged CSV rows, unknown extension),
+/// [`Error::Shape`] (wrong dimensionality, N = 0, no input column, x/y length mismatch),
+/// [`Error::NonFinite`] (NaN or ±inf anywhere).
 pub fn load(path: &Path) -> Result<Dataset> {
-    let _ = path;
-    todo!("data helper")
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if name.ends_with(".csv") {
+        load_csv(path)
+    } else if let Some(y_path) = pair_y_path(path) {
+        load_npy_pair(path, &y_path)
+    } else if name.ends_with(".npy") {
+        load_npy_single(path)
+    } else {
+        Err(parse_err(
+            path,
+            "unsupported file type (expected a .csv or .npy file name)",
+        ))
+    }
+}
+
+/// For `…/<stem>_x.npy` (suffix case-insensitive) returns `…/<stem>_y.npy`.
+fn pair_y_path(path: &Path) -> Option<std::path::PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let cut = name.len().checked_sub(6)?;
+    let suffix = name.get(cut..)?;
+    if !suffix.eq_ignore_ascii_case("_x.npy") {
+        return None;
+    }
+    let y_char = if &suffix[1..2] == "X" { "Y" } else { "y" };
+    Some(path.with_file_name(format!("{}_{y_char}{}", &name[..cut], &suffix[2..])))
+}
+
+/// Loads x from `x_path` (2-D, N × d) and y from `y_path` (shape (N,) or (N, 1)).
+pub fn load_npy_pair(x_path: &Path, y_path: &Path) -> Result<Dataset> {
+    let x = read_npy_any(x_path)?;
+    let y = read_npy_any(y_path)?;
+    let x = to_2d(x, x_path, "a 2-D array (N × d)")?;
+    let y = match y.ndim() {
+        1 => y
+            .into_dimensionality::<ndarray::Ix1>()
+            .expect("ndim checked"),
+        2 if y.shape()[1] == 1 => {
+            let n = y.len();
+            y.into_shape_with_order(n)
+                .expect("N × 1 reshapes to N")
+                .into_dimensionality::<ndarray::Ix1>()
+                .expect("1-D by construction")
+        }
+        _ => {
+            return Err(Error::shape(
+                &format!("targets in `{}`", y_path.display()),
+                "shape (N,) or (N, 1)",
+                format!("{:?}", y.shape()),
+            ))
+        }
+    };
+    let what_x = format!("inputs in `{}`", x_path.display());
+    let what_y = format!("targets in `{}`", y_path.display());
+    validate(x, y, &what_x, &what_y)
+}
+
+fn load_npy_single(path: &Path) -> Result<Dataset> {
+    let a = read_npy_any(path)?;
+    let a = to_2d(a, path, "a 2-D array N × (d + 1) whose last column is y")?;
+    split_last_column(a, path)
+}
+
+fn load_csv(path: &Path) -> Result<Dataset> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut values = Vec::new();
+    let mut ncols: Option<usize> = None;
+    let mut nrows = 0usize;
+    let mut seen_first = false;
+    for (lineno, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let parsed: Vec<Option<f64>> = fields.iter().map(|f| f.parse::<f64>().ok()).collect();
+        if !seen_first {
+            seen_first = true;
+            if parsed.iter().any(Option::is_none) {
+                continue; // header line
+            }
+        }
+        match ncols {
+            None => ncols = Some(fields.len()),
+            Some(c) if c != fields.len() => {
+                return Err(parse_err(
+                    path,
+                    format!(
+                        "line {}: {} fields, but earlier rows have {c} (ragged rows)",
+                        lineno + 1,
+                        fields.len()
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+        for (col, (v, f)) in parsed.iter().zip(&fields).enumerate() {
+            match v {
+                Some(v) => values.push(*v),
+                None => {
+                    return Err(parse_err(
+                        path,
+                        format!(
+                            "line {}, column {}: `{f}` is not a number",
+                            lineno + 1,
+                            col + 1
+                        ),
+                    ))
+                }
+            }
+        }
+        nrows += 1;
+    }
+    let ncols = ncols.unwrap_or(0);
+    let a = Array2::from_shape_vec((nrows, ncols), values).expect("rectangular by construction");
+    split_last_column(a, path)
+}
+
+fn parse_err(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Parse {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+/// Reads any `.npy` of a supported numeric dtype as f64.
+fn read_npy_any(path: &Path) -> Result<ndarray::ArrayD<f64>> {
+    use ndarray_npy::{ReadNpyError, ReadNpyExt};
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let describe = |e: ReadNpyError| parse_err(path, format!("not a valid .npy file: {e}"));
+    match ndarray::ArrayD::<f64>::read_npy(&bytes[..]) {
+        Ok(a) => return Ok(a),
+        Err(ReadNpyError::WrongDescriptor(_)) => {}
+        Err(e) => return Err(describe(e)),
+    }
+    if let Ok(a) = ndarray::ArrayD::<f32>::read_npy(&bytes[..]) {
+        return Ok(a.mapv(f64::from));
+    }
+    if let Ok(a) = ndarray::ArrayD::<i64>::read_npy(&bytes[..]) {
+        return Ok(a.mapv(|v| v as f64));
+    }
+    match ndarray::ArrayD::<i32>::read_npy(&bytes[..]) {
+        Ok(a) => Ok(a.mapv(f64::from)),
+        Err(ReadNpyError::WrongDescriptor(d)) => Err(parse_err(
+            path,
+            format!("unsupported dtype {d} (expected f8, f4, i8 or i4)"),
+        )),
+        Err(e) => Err(describe(e)),
+    }
+}
+
+fn to_2d(a: ndarray::ArrayD<f64>, path: &Path, expected: &str) -> Result<Array2<f64>> {
+    let shape = a.shape().to_vec();
+    a.into_dimensionality::<ndarray::Ix2>().map_err(|_| {
+        Error::shape(
+            &format!("array in `{}`", path.display()),
+            expected,
+            format!("{}-D array of shape {shape:?}", shape.len()),
+        )
+    })
+}
+
+/// Splits an N × (d + 1) table into x (first d columns) and y (last column).
+fn split_last_column(a: Array2<f64>, path: &Path) -> Result<Dataset> {
+    let (n, c) = a.dim();
+    if n == 0 || c < 2 {
+        return Err(Error::shape(
+            &format!("data in `{}`", path.display()),
+            "N ≥ 1 rows and at least 2 columns (inputs, then y last)",
+            format!("{n} × {c}"),
+        ));
+    }
+    let x = a.slice(ndarray::s![.., ..c - 1]).to_owned();
+    let y = a.column(c - 1).to_owned();
+    // Name row and column (1-based, as in the file) of the first non-finite entry.
+    if let Some(index) = a.iter().position(|v| !v.is_finite()) {
+        return Err(Error::NonFinite {
+            what: format!(
+                "data file `{}` (row {}, column {})",
+                path.display(),
+                index / c + 1,
+                index % c + 1
+            ),
+            index,
+        });
+    }
+    let what = format!("data in `{}`", path.display());
+    validate(x, y, &what, &what)
+}
+
+fn validate(x: Array2<f64>, y: Array1<f64>, what_x: &str, what_y: &str) -> Result<Dataset> {
+    let (n, d) = x.dim();
+    if n == 0 || d == 0 {
+        return Err(Error::shape(
+            what_x,
+            "N ≥ 1 rows and d ≥ 1 columns",
+            format!("{n} × {d}"),
+        ));
+    }
+    if y.len() != n {
+        return Err(Error::shape(
+            what_y,
+            format!("{n} entries (one per row of x)"),
+            y.len(),
+        ));
+    }
+    ensure_finite(what_x, x.iter())?;
+    ensure_finite(what_y, y.iter())?;
+    Ok(Dataset { x, y })
+}
+
+/// Writes `data` as one `.npy` array N × (d + 1) (last column y; readable by [`load`] and
+/// `np.load`), atomically.
+pub fn save_npy(path: &Path, data: &Dataset) -> Result<()> {
+    use ndarray_npy::WriteNpyExt;
+    let table = ndarray::concatenate(
+        ndarray::Axis(1),
+        &[data.x.view(), data.y.view().insert_axis(ndarray::Axis(1))],
+    )
+    .map_err(|e| Error::shape("data set", "x and y with equal N", e))?;
+    let mut bytes = Vec::new();
+    table
+        .write_npy(&mut bytes)
+        .map_err(|e| parse_err(path, format!("cannot encode .npy: {e}")))?;
+    crate::report::write_atomic(path, &bytes)
+}
+
+/// Writes `data` as CSV with header `x0,…,x{d−1},y` and round-trip-exact numbers (readable
+/// by [`load`]), atomically.
+pub fn save_csv(path: &Path, data: &Dataset) -> Result<()> {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let header: Vec<String> = (0..data.dim())
+        .map(|j| format!("x{j}"))
+        .chain(std::iter::once("y".to_string()))
+        .collect();
+    out.push_str(&header.join(","));
+    out.push('\n');
+    for (row, y) in data.x.rows().into_iter().zip(data.y.iter()) {
+        for v in row.iter() {
+            // `{:?}` prints the shortest string that parses back to the same f64.
+            let _ = write!(out, "{v:?},");
+        }
+        let _ = writeln!(out, "{y:?}");
+    }
+    crate::report::write_atomic(path, out.as_bytes())
 }
