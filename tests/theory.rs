@@ -303,11 +303,27 @@ fn paper_18_equals_22_for_tanh() {
         Builtin::Softplus,
     )
     .unwrap();
-    assert!(lambda1_prime_with(&soft, &Ad(&soft))
-        .unwrap()
-        .paper
-        .eq22
-        .is_none());
+    let es = lambda1_prime_with(&soft, &Ad(&soft)).unwrap();
+    assert!(es.paper.eq22.is_none());
+    // The Gauss–Newton term vanishes on the flat space for any σ.
+    assert!(es.closed_form.terms[0].1.abs() < 1e-14 * es.lambda1_prime.abs().max(1.0));
+}
+
+#[test]
+fn residual_polynomial_is_the_small_weight_limit() {
+    // Scaling y by s scales W0 and r by s; σ″(z) − σ‴(0)z = O(z³) makes the relative error of
+    // the polynomial residual term O(s²).
+    let base = model(3, 4e-3);
+    let err = |s: f64| {
+        let d = base.data();
+        let data = Dataset::new(d.x.clone(), &d.y * s).unwrap();
+        let mdl = TwoLayer::new(data, base.output_weights().clone(), 4e-3, Builtin::Tanh).unwrap();
+        let es = lambda1_prime_with(&mdl, &Ad(&mdl)).unwrap();
+        (es.residual_polynomial - es.closed_form.terms[1].1).abs() / es.closed_form.terms[1].1.abs()
+    };
+    let (e1, e2) = (err(0.2), err(0.1));
+    assert!(e2 < 0.05, "{e2}");
+    assert!((3.5..4.5).contains(&(e1 / e2)), "ratio {}", e1 / e2);
 }
 
 #[test]

@@ -149,6 +149,9 @@ pub struct EndpointSlope {
     /// u0ᵀ(∂λH)u0 in closed form from the data: Gauss–Newton term (zero on the flat space)
     /// and residual term E[r Σ_j v_j σ″(w_jᵀx)(u0_jᵀx)²].
     pub closed_form: Decomposed,
+    /// The residual term with σ″(z) ≈ σ‴(0)z: E[r Σ_j v_j σ‴(0)(w_jᵀx)(u0_jᵀx)²] (the
+    /// small-weight approximation of the exact slope, analogous to Remark 7.8).
+    pub residual_polynomial: f64,
     /// The paper's formulas at the same u0.
     pub paper: PaperSlopes,
     /// First-order crossing λ* ≈ α/|λ1′(0)| (`None` when λ1′(0) ≥ 0: no crossing predicted).
@@ -225,7 +228,7 @@ pub fn lambda1_prime_with<A: Activation, O: Objective + ?Sized>(
     };
     let partial_only = u0.dot(&hl.dot(&u0));
     let d3_term = u0.dot(&d3.dot(&u0));
-    let (closed_form, paper) = endpoint_formulas(model, &w0m, u0.view());
+    let (closed_form, residual_polynomial, paper) = endpoint_formulas(model, &w0m, u0.view());
     Ok(EndpointSlope {
         alpha,
         lambda1_prime,
@@ -236,17 +239,19 @@ pub fn lambda1_prime_with<A: Activation, O: Objective + ?Sized>(
         eigenspace_residual,
         w0: theta.to_vec(),
         closed_form,
+        residual_polynomial,
         paper,
         lambda_star_first_order: first_order_lambda_star(alpha, lambda1_prime),
     })
 }
 
-/// The closed-form u0ᵀ(∂λH)u0 at λ = 0 (with its two terms) and the paper's formulas.
+/// The closed-form u0ᵀ(∂λH)u0 at λ = 0 (with its two terms), its polynomial approximation and
+/// the paper's formulas.
 fn endpoint_formulas<A: Activation>(
     model: &TwoLayer<A>,
     w0m: &Array2<f64>,
     u0: ArrayView1<f64>,
-) -> (Decomposed, PaperSlopes) {
+) -> (Decomposed, f64, PaperSlopes) {
     let data = model.data();
     let v = model.output_weights();
     let u = model.weights(u0);
@@ -254,7 +259,8 @@ fn endpoint_formulas<A: Activation>(
     let nf = data.n_samples() as f64;
     let z = data.x.dot(&w0m.t()); // N × m pre-activations
     let s = data.x.dot(&u.t()); // N × m directional pre-activations
-    let (mut gn, mut res, mut e18, mut e22, mut e78) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let s3 = act.derivs(0.0)[3];
+    let (mut gn, mut res, mut poly, mut e18, mut e22, mut e78) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     for i in 0..data.n_samples() {
         let f: f64 = z.row(i).dot(v);
         let r = f - data.y[i];
@@ -266,6 +272,7 @@ fn endpoint_formulas<A: Activation>(
             a += vj * (der[1] - 1.0) * sij;
             b += vj * sij;
             res += r * vj * der[2] * sij * sij;
+            poly += r * vj * s3 * zij * sij * sij;
             let w2 = vj * vj * sij * sij;
             e18 += w2 * (der[1] - 1.0);
             e22 -= w2 * zij.tanh().powi(2);
@@ -289,7 +296,7 @@ fn endpoint_formulas<A: Activation>(
         eq22: (act.name() == "tanh").then_some(e22 / nf),
         remark_7_8: e78 / nf,
     };
-    (closed, paper)
+    (closed, poly / nf, paper)
 }
 
 /// Least-squares fit of λ1′(0) = K/m + K2/m² over (m, λ1′(0)) pairs; returns (K, K2).
