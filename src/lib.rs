@@ -7,6 +7,7 @@
 pub mod activation;
 pub mod continuation;
 pub mod data;
+pub mod deep;
 pub mod derivatives;
 pub mod error;
 pub mod experiments;

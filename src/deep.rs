@@ -1,0 +1,386 @@
+//! A three-layer network under the activation homotopy, as a [`GenericLoss`] for
+//! [`AdObjective`]:
+//!
+//! f(x) = Σ_k u_k h(Σ_j A_kj h(w_jᵀx, λ), λ),
+//! L(W, A, λ) = ½ E[(f − y)²] + α/2 (‖W‖² + ‖A‖²),
+//!
+//! with W ∈ R^{m₁×d} and A ∈ R^{m₂×m₁} trained and the output weights u ∈ R^{m₂} fixed (like
+//! v in [`crate::model::TwoLayer`]).
+//!
+//! # Parameter layout
+//!
+//! θ = [vec(W), vec(A)], both row-major: θ[j·d + k] = W[j, k] and
+//! θ[m₁·d + k·m₁ + j] = A[k, j]; n = m₁·d + m₂·m₁. [`ThreeLayer::split`] and
+//! [`ThreeLayer::pack`] convert.
+//!
+//! # The λ = 0 starting point is not isolated
+//!
+//! At λ = 0 the network is linear, f(x) = bᵀx with b = Wᵀ Aᵀ u, and the loss is invariant under
+//! W ↦ QW, A ↦ AQᵀ for every orthogonal Q ∈ O(m₁). Minimising ‖W‖² + ‖A‖² at fixed b gives
+//! W = a bᵀ/‖a‖², A = u aᵀ/‖u‖² with ‖a‖² = ‖b‖‖u‖ and the direction of a ∈ R^{m₁} free, so the
+//! problem reduces to the group-lasso-like
+//! min_b ½ bᵀΣb − γᵀb + (α/‖u‖)‖b‖ (Σ = E[xxᵀ], γ = E[xy]), and the minimisers form a sphere
+//! S^{m₁−1} (when b ≠ 0): for m₁ ≥ 2 the Hessian at any of them has (at least) m₁ − 1 zero
+//! eigenvalues, the infinitesimal rotations. For λ > 0 the homotopy acts entry-wise and breaks
+//! this continuous symmetry (leaving only signed permutations of the hidden units for odd σ),
+//! so the λ = 0 point is a degenerate start for continuation unless m₁ = 1.
+//! [`ThreeLayer::lambda0_minimiser`] returns one minimiser and the Hessian spectrum there, so
+//! callers see the zero modes.
+
+use crate::activation::{check_normalisation, homotopy, Activation, Builtin};
+use crate::data::{paper_output_weights, paper_teacher, Dataset, PAPER_N, PAPER_SEED};
+use crate::derivatives::ad::{AdObjective, GenericLoss};
+use crate::derivatives::Objective;
+use crate::error::{ensure_finite, Error, Result};
+use crate::linalg::sym_eigen;
+use crate::model::PAPER_ALPHA;
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use num_dual::DualNum;
+
+/// The three-layer network with MSE loss and Tikhonov regularisation on W and A.
+#[derive(Clone, Debug)]
+pub struct ThreeLayer<A: Activation = Builtin> {
+    data: Dataset,
+    hidden: usize,
+    u: Array1<f64>,
+    alpha: f64,
+    act: A,
+}
+
+impl ThreeLayer<Builtin> {
+    /// The paper's Appendix B data and regularisation with a second hidden layer: d = 5,
+    /// N = 500, seed-77 teacher data, α = 4e-3, tanh, first hidden width `m1`, and fixed output
+    /// weights u_k = 0.5 + k/(m₂ − 1) on the `m2` units of the second hidden layer.
+    pub fn paper(m1: usize, m2: usize) -> Result<Self> {
+        if m2 == 0 {
+            return Err(Error::param("m2", "second hidden width must be at least 1"));
+        }
+        ThreeLayer::new(
+            paper_teacher(PAPER_SEED, PAPER_N),
+            m1,
+            paper_output_weights(m2),
+            PAPER_ALPHA,
+            Builtin::Tanh,
+        )
+    }
+}
+
+impl<A: Activation> ThreeLayer<A> {
+    /// Builds a validated model: finite data, first hidden width `hidden` = m₁ ≥ 1, finite
+    /// non-empty output weights u (their length is m₂), α finite and ≥ 0, and an activation
+    /// with σ(0) = 0, σ′(0) = 1.
+    pub fn new(data: Dataset, hidden: usize, u: Array1<f64>, alpha: f64, act: A) -> Result<Self> {
+        let data = Dataset::new(data.x, data.y)?;
+        if hidden == 0 {
+            return Err(Error::param("m1", "first hidden width must be at least 1"));
+        }
+        if u.is_empty() {
+            return Err(Error::param(
+                "m2",
+                "output weights u must have at least one entry",
+            ));
+        }
+        ensure_finite("output weights u", u.iter())?;
+        if !(alpha.is_finite() && alpha >= 0.0) {
+            return Err(Error::param(
+                "alpha",
+                format!("must be finite and ≥ 0, got {alpha}"),
+            ));
+        }
+        check_normalisation(&act)?;
+        Ok(ThreeLayer {
+            data,
+            hidden,
+            u,
+            alpha,
+            act,
+        })
+    }
+
+    /// First hidden width m₁ (rows of W).
+    pub fn hidden_width(&self) -> usize {
+        self.hidden
+    }
+
+    /// Second hidden width m₂ (rows of A, entries of u).
+    pub fn second_width(&self) -> usize {
+        self.u.len()
+    }
+
+    /// Input dimension d.
+    pub fn input_dim(&self) -> usize {
+        self.data.dim()
+    }
+
+    /// Number of trained parameters n = m₁·d + m₂·m₁.
+    pub fn n_params(&self) -> usize {
+        self.hidden * self.input_dim() + self.second_width() * self.hidden
+    }
+
+    /// Tikhonov parameter α.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// Fixed output weights u.
+    pub fn output_weights(&self) -> &Array1<f64> {
+        &self.u
+    }
+
+    /// The data set.
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    /// The activation σ.
+    pub fn activation(&self) -> &A {
+        &self.act
+    }
+
+    /// Splits θ into (W (m₁ × d), A (m₂ × m₁)); errors if θ does not have n entries.
+    pub fn split(&self, theta: ArrayView1<f64>) -> Result<(Array2<f64>, Array2<f64>)> {
+        let n = self.n_params();
+        if theta.len() != n {
+            return Err(Error::shape("θ", n, theta.len()));
+        }
+        let nw = self.hidden * self.input_dim();
+        let t = theta.to_vec();
+        let w = Array2::from_shape_vec((self.hidden, self.input_dim()), t[..nw].to_vec())
+            .expect("m₁·d entries");
+        let a = Array2::from_shape_vec((self.second_width(), self.hidden), t[nw..].to_vec())
+            .expect("m₂·m₁ entries");
+        Ok((w, a))
+    }
+
+    /// Packs W (m₁ × d) and A (m₂ × m₁) into θ; errors on wrong shapes.
+    pub fn pack(&self, w: ArrayView2<f64>, a: ArrayView2<f64>) -> Result<Array1<f64>> {
+        let (m1, d, m2) = (self.hidden, self.input_dim(), self.second_width());
+        if w.dim() != (m1, d) {
+            return Err(Error::shape(
+                "W",
+                format!("{m1} × {d}"),
+                format!("{} × {}", w.nrows(), w.ncols()),
+            ));
+        }
+        if a.dim() != (m2, m1) {
+            return Err(Error::shape(
+                "A",
+                format!("{m2} × {m1}"),
+                format!("{} × {}", a.nrows(), a.ncols()),
+            ));
+        }
+        Ok(w.iter().chain(a.iter()).copied().collect())
+    }
+
+    /// The reference definition of the loss, generic over dual numbers (θ in the
+    /// [module layout](self)).
+    pub fn loss_generic<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
+        let (n, d) = self.data.x.dim();
+        let (m1, m2) = (self.hidden, self.second_width());
+        assert_eq!(
+            theta.len(),
+            self.n_params(),
+            "θ must have m₁·d + m₂·m₁ entries"
+        );
+        let (w, a) = theta.split_at(m1 * d);
+        let mut total = D::from(0.0);
+        let mut h1 = Vec::with_capacity(m1);
+        for (xi, yi) in self.data.x.outer_iter().zip(self.data.y.iter()) {
+            h1.clear();
+            for j in 0..m1 {
+                let mut z = D::from(0.0);
+                for k in 0..d {
+                    z += w[j * d + k].clone() * xi[k];
+                }
+                h1.push(homotopy(&self.act, z, lambda.clone()));
+            }
+            let mut f = D::from(0.0);
+            for k in 0..m2 {
+                let mut z = D::from(0.0);
+                for (j, h) in h1.iter().enumerate() {
+                    z += a[k * m1 + j].clone() * h.clone();
+                }
+                f += homotopy(&self.act, z, lambda.clone()) * self.u[k];
+            }
+            let r = f - *yi;
+            total += r.clone() * r;
+        }
+        let mut reg = D::from(0.0);
+        for t in theta {
+            reg += t.clone() * t.clone();
+        }
+        total * (0.5 / n as f64) + reg * (0.5 * self.alpha)
+    }
+
+    /// L(θ, λ) at a real point.
+    pub fn loss(&self, theta: ArrayView1<f64>, lambda: f64) -> f64 {
+        self.loss_generic(&theta.to_vec(), lambda)
+    }
+
+    /// A minimiser of L(·, 0) (the linear network) by saddle-free damped Newton on the exact AD
+    /// derivatives, from a small deterministic start.
+    ///
+    /// Each step solves with |H| + μI (eigenvalues of the AD Hessian replaced by their moduli,
+    /// μ = ‖∇L‖), which moves away from the saddle at θ = 0 and stays well defined on the
+    /// degenerate minimiser set (see the [module documentation](self)), followed by a
+    /// backtracking line search on L. Stops when ‖∇L‖₂ ≤ `grad_tol`; errors with
+    /// [`Error::NoConvergence`] if that is not reached within `max_iter` steps, if the line
+    /// search fails, or if the point found is not a minimum (a Hessian eigenvalue below
+    /// −1e-8·max(1, ‖H‖)). Cost per step: one dense AD Hessian and one n × n eigensolve.
+    pub fn lambda0_minimiser(&self, opts: &Lambda0Options) -> Result<Lambda0Minimum> {
+        if !(opts.grad_tol.is_finite() && opts.grad_tol > 0.0) {
+            return Err(Error::param(
+                "grad_tol",
+                format!("must be finite and > 0, got {}", opts.grad_tol),
+            ));
+        }
+        if !(opts.init_scale.is_finite() && opts.init_scale > 0.0) {
+            return Err(Error::param(
+                "init_scale",
+                format!("must be finite and > 0, got {}", opts.init_scale),
+            ));
+        }
+        let obj = AdObjective(self);
+        let n = self.n_params();
+        let mut rng = SplitMix64(opts.seed);
+        let mut theta = Array1::from_shape_simple_fn(n, || opts.init_scale * rng.uniform());
+        let method = "λ = 0 saddle-free Newton";
+        for it in 0..=opts.max_iter {
+            let g = obj.gradient(theta.view(), 0.0);
+            let gnorm = g.dot(&g).sqrt();
+            let h = obj.hessian(theta.view(), 0.0);
+            let eig = sym_eigen(&h)?;
+            if gnorm <= opts.grad_tol {
+                let hscale = eig.values.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+                let lmin = eig.values[0];
+                if lmin < -1e-8 * hscale {
+                    return Err(Error::NoConvergence {
+                        method: method.into(),
+                        reason: format!(
+                            "reached a critical point that is not a minimum (smallest Hessian \
+                             eigenvalue {lmin:e}) after {it} iterations"
+                        ),
+                    });
+                }
+                return Ok(Lambda0Minimum {
+                    theta,
+                    gradient_norm: gnorm,
+                    iterations: it,
+                    hessian_eigenvalues: eig.values,
+                });
+            }
+            if it == opts.max_iter {
+                return Err(Error::NoConvergence {
+                    method: method.into(),
+                    reason: format!(
+                        "‖∇L‖ = {gnorm:e} > {:e} after {} iterations",
+                        opts.grad_tol, opts.max_iter
+                    ),
+                });
+            }
+            // p = −Σ_k (v_kᵀg)/(|λ_k| + μ) v_k.
+            let coeffs = eig.vectors.t().dot(&g);
+            let scaled = Array1::from_shape_fn(n, |k| -coeffs[k] / (eig.values[k].abs() + gnorm));
+            let p = eig.vectors.dot(&scaled);
+            let l0 = obj.value(theta.view(), 0.0);
+            let slope = g.dot(&p);
+            // Slack for rounding in L near convergence, where true decreases fall below it.
+            let slack = 16.0 * f64::EPSILON * l0.abs().max(1.0);
+            let mut t = 1.0;
+            let mut accepted = false;
+            for _ in 0..60 {
+                let trial = &theta + &(&p * t);
+                let l = obj.value(trial.view(), 0.0);
+                if l.is_finite() && l <= l0 + 1e-4 * t * slope + slack {
+                    theta = trial;
+                    accepted = true;
+                    break;
+                }
+                t *= 0.5;
+            }
+            if !accepted {
+                return Err(Error::NoConvergence {
+                    method: method.into(),
+                    reason: format!("line search failed at iteration {it} with ‖∇L‖ = {gnorm:e}"),
+                });
+            }
+        }
+        unreachable!("the loop returns at it == max_iter")
+    }
+}
+
+/// Options of [`ThreeLayer::lambda0_minimiser`].
+///
+/// ```
+/// let o = actbif::deep::Lambda0Options::default();
+/// assert_eq!(o.grad_tol, 1e-12);
+/// assert_eq!(o.max_iter, 200);
+/// assert_eq!(o.init_scale, 0.1);
+/// assert_eq!(o.seed, 0);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lambda0Options {
+    /// Stop when ‖∇L‖₂ ≤ this.
+    pub grad_tol: f64,
+    /// Maximum number of Newton steps.
+    pub max_iter: usize,
+    /// Start: θ entries uniform in [−init_scale, init_scale).
+    pub init_scale: f64,
+    /// Seed of the deterministic (SplitMix64) start.
+    pub seed: u64,
+}
+
+impl Default for Lambda0Options {
+    fn default() -> Self {
+        Lambda0Options {
+            grad_tol: 1e-12,
+            max_iter: 200,
+            init_scale: 0.1,
+            seed: 0,
+        }
+    }
+}
+
+/// Result of [`ThreeLayer::lambda0_minimiser`].
+#[derive(Clone, Debug)]
+pub struct Lambda0Minimum {
+    /// The minimiser θ*.
+    pub theta: Array1<f64>,
+    /// ‖∇L(θ*, 0)‖₂ (≤ the requested tolerance).
+    pub gradient_norm: f64,
+    /// Newton steps taken.
+    pub iterations: usize,
+    /// Eigenvalues of ∇²L(θ*, 0), ascending: for m₁ ≥ 2, m₁ − 1 of them vanish (rotation
+    /// symmetry; see the [module documentation](self)).
+    pub hessian_eigenvalues: Array1<f64>,
+}
+
+/// SplitMix64: a tiny deterministic stream for the Newton start (uniform in [−1, 1)).
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn uniform(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    }
+}
+
+impl<A: Activation> GenericLoss for ThreeLayer<A> {
+    fn dim(&self) -> usize {
+        self.n_params()
+    }
+    fn loss<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
+        self.loss_generic(theta, lambda)
+    }
+}
+
+/// Compile-time check that the three-layer model plugs into everything that takes an
+/// [`Objective`].
+const _: fn() = || {
+    fn is_objective<O: Objective>() {}
+    is_objective::<AdObjective<ThreeLayer<Builtin>>>();
+};
