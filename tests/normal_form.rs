@@ -14,6 +14,7 @@
 //! The couplings c, e make ψ20 ≠ 0 and b makes ψ01 ≠ 0.
 
 use actbif::continuation::{Branch, Event, EventKind, Method, Point, Status};
+use actbif::derivatives::ad::{AdObjective, GenericLoss};
 use actbif::normal_form::{
     branch_check, branch_check_with, coefficients, fit_polynomial, potential_slices,
     transversality, BranchCheckOptions, Classification, CoefficientOptions, PolyBasis,
@@ -21,6 +22,7 @@ use actbif::normal_form::{
 use actbif::theory::{ClosedFormCoefficients, Decomposed};
 use actbif::Objective;
 use ndarray::{array, Array1, Array2, ArrayView1};
+use num_dual::DualNum;
 
 #[derive(Clone, Copy, Debug)]
 struct Toy {
@@ -181,6 +183,35 @@ impl Objective for Toy {
     }
 }
 
+/// The same toy written once generically: the crate's AD path checks the hand-coded
+/// derivatives above (and the AD path is checked against them).
+impl GenericLoss for Toy {
+    fn dim(&self) -> usize {
+        3
+    }
+    fn loss<D: DualNum<Primitive = f64>>(&self, th: &[D], l: D) -> D {
+        let (t, x2, x3) = (th[0].clone(), th[1].clone(), th[2].clone());
+        let e5 = t.clone().exp()
+            - 1.0
+            - t.clone()
+            - t.powi(2) * 0.5
+            - t.powi(3) * (1.0 / 6.0)
+            - t.powi(4) * (1.0 / 24.0);
+        t.clone() * self.eps
+            + t.powi(3) * (self.g3 / 3.0)
+            + t.powi(4) * (self.d / 24.0)
+            + t.powi(6) * (self.s / 720.0)
+            + e5 * self.r
+            - l.clone() * t.clone() * self.beta
+            + l.clone() * t.powi(2) * (0.5 * self.q)
+            + x2.powi(2) * 0.5
+            + t.powi(2) * x2 * self.c
+            + x3.powi(2) * (0.5 * self.k)
+            - l * x3.clone() * self.b
+            + t.powi(2) * x3 * self.e
+    }
+}
+
 fn event(kind: EventKind, theta: &Array1<f64>, lambda: f64, kernel: &Array1<f64>) -> Event {
     Event {
         kind,
@@ -256,6 +287,75 @@ fn toy_branch_is_critical() {
             let g = toy.gradient(th.view(), toy.branch_lambda(t));
             assert!(g.iter().all(|x| x.abs() < 1e-14), "{toy:?} t={t}: {g}");
         }
+    }
+}
+
+#[test]
+fn hand_coded_toy_agrees_with_ad() {
+    let ip = Imperfect::new(1e-3);
+    let toy_r = Toy {
+        r: 0.7,
+        s: 1.3,
+        ..Toy::fold()
+    };
+    let cases = [
+        (Toy::fold(), origin_event(EventKind::Fold)),
+        (toy_r, origin_event(EventKind::Fold)),
+        (Toy::transcritical(), origin_event(EventKind::BranchPoint)),
+        (Toy::pitchfork(), origin_event(EventKind::BranchPoint)),
+        (
+            ip.toy,
+            event(EventKind::Fold, &ip.theta, ip.lambda, &ip.phi),
+        ),
+    ];
+    let o = CoefficientOptions::default();
+    for (toy, ev) in cases {
+        let hand = coefficients(&toy, &ev, None, &o).unwrap();
+        let ad = coefficients(&AdObjective(toy), &ev, None, &o).unwrap();
+        assert_eq!(hand.classification, ad.classification);
+        for (h, a, what) in [
+            (hand.g_mu, ad.g_mu, "g_µ"),
+            (hand.g_amu, ad.g_amu, "g_aµ"),
+            (hand.g_aa.ad, ad.g_aa.ad, "g_aa"),
+            (hand.g_aaa.ad, ad.g_aaa.ad, "g_aaa"),
+            (hand.g_aaa_reduced, ad.g_aaa_reduced, "g_aaa reduced"),
+            (hand.lambda2, ad.lambda2, "λ2"),
+        ] {
+            assert!(
+                (h - a).abs() <= 1e-13 * h.abs().max(1.0),
+                "{what}: {h} vs {a}"
+            );
+        }
+        // Off the event too: a generic point checks every hand-coded derivative.
+        let th = array![0.3, -0.2, 0.5];
+        let u = array![0.4, -1.1, 0.7];
+        let at = AdObjective(toy);
+        let close = |x: &Array1<f64>, y: &Array1<f64>| (x - y).iter().all(|d| d.abs() < 1e-13);
+        assert!(close(
+            &toy.gradient(th.view(), 0.3),
+            &at.gradient(th.view(), 0.3)
+        ));
+        assert!(close(
+            &toy.grad_lambda(th.view(), 0.3),
+            &at.grad_lambda(th.view(), 0.3)
+        ));
+        assert!(close(
+            &toy.d3_vec(th.view(), 0.3, u.view()),
+            &at.d3_vec(th.view(), 0.3, u.view())
+        ));
+        let hd = &toy.hessian(th.view(), 0.3) - &at.hessian(th.view(), 0.3);
+        assert!(hd.iter().all(|d| d.abs() < 1e-13));
+        let hd = &toy.hessian_lambda(th.view(), 0.3) - &at.hessian_lambda(th.view(), 0.3);
+        assert!(hd.iter().all(|d| d.abs() < 1e-13));
+        let (d4h, d4a) = (
+            toy.d4(th.view(), 0.3, u.view()),
+            at.d4(th.view(), 0.3, u.view()),
+        );
+        assert!(
+            (d4h - d4a).abs() < 1e-13 * d4h.abs().max(1.0),
+            "{d4h} vs {d4a}"
+        );
+        assert!((toy.value(th.view(), 0.3) - at.value(th.view(), 0.3)).abs() < 1e-15);
     }
 }
 

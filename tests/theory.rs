@@ -357,3 +357,14 @@ fn bad_inputs_are_errors() {
     assert!(gradient_at_zero(&mdl, Array1::zeros(5).view()).is_err());
     assert!(flat_basis(&Array1::zeros(3), 2).is_err());
 }
+
+#[test]
+fn crate_ad_path_agrees_with_local_ad() {
+    let mdl = model(4, 4e-3);
+    let a = lambda1_prime_with(&mdl, &Ad(&mdl)).unwrap();
+    let b = lambda1_prime_with(&mdl, &actbif::derivatives::ad::AdObjective(&mdl)).unwrap();
+    assert!((a.lambda1_prime - b.lambda1_prime).abs() < 1e-13 * a.lambda1_prime.abs());
+    for (x, y) in a.splitting_rates.iter().zip(&b.splitting_rates) {
+        assert!((x - y).abs() < 1e-13 * a.lambda1_prime.abs());
+    }
+}
