@@ -329,7 +329,8 @@ pub fn coefficients<O: Objective + ?Sized>(
     let g_amu = phi_hl_phi + d3_psi01;
 
     // Higher a-derivatives.
-    let g_aa_ad = d3pp.dot(&phi);
+    // D³L[φ³] via the objective's own d3 (AD implementations use a separate dual type).
+    let g_aa_ad = obj.d3(tv, lambda, pv);
     let d3_phi_phi_norm = norm(&d3pp);
     let d4 = obj.d4(tv, lambda, pv);
     let psi20 = bordered_solve(&h, &phi, &d3pp)?;
