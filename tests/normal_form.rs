@@ -13,7 +13,9 @@
 //! φ = e1, g_µ = −β, g_aµ = A, g_aa = 2g3, raw g_aaa = d, reduced g_aaa = G.
 //! The couplings c, e make ψ20 ≠ 0 and b makes ψ01 ≠ 0.
 
-use actbif::continuation::{Branch, Event, EventKind, Method, Point, Status};
+use actbif::continuation::{
+    trace, Branch, ContinuationParams, Event, EventKind, Method, Point, Status,
+};
 use actbif::derivatives::ad::{AdObjective, GenericLoss};
 use actbif::normal_form::{
     branch_check, branch_check_with, coefficients, fit_polynomial, potential_slices,
@@ -825,4 +827,50 @@ fn bad_inputs_are_errors() {
         ..Toy::fold()
     };
     assert!(coefficients(&flat, &ev, None, &o).is_err());
+}
+
+#[test]
+fn traced_fold_end_to_end() {
+    // β = −1 puts the branch λ(t) = −[t² + …]/(At + 1) at λ ≤ 0: traced towards increasing λ
+    // it reaches the fold at θ = 0, λ = 0 and turns back.
+    let toy = Toy {
+        beta: -1.0,
+        ..Toy::fold()
+    };
+    let t0 = -0.3;
+    let params = ContinuationParams {
+        lambda_min: toy.branch_lambda(t0) - 0.01,
+        lambda_max: 0.1,
+        ..Default::default()
+    };
+    let br = trace(
+        &toy,
+        toy.branch_theta(t0).view(),
+        toy.branch_lambda(t0),
+        &params,
+    )
+    .unwrap();
+    let ev = br
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Fold)
+        .expect("fold located");
+    assert!(ev.lambda.abs() < 1e-10, "λ* = {}", ev.lambda);
+    let c = coefficients(&toy, ev, None, &Default::default()).unwrap();
+    assert_eq!(c.classification, Classification::Fold, "{}", c.criteria);
+    // The located φ may carry either sign: compare sign-invariant combinations.
+    let sgn = c.phi[0].signum();
+    assert_rel(sgn * c.g_mu, 1.0, 1e-9, "g_µ");
+    assert_rel(sgn * c.g_aa.ad, 2.0, 1e-9, "g_aa");
+    assert_rel(c.g_amu, toy.a(), 1e-9, "g_aµ");
+    assert_rel(c.g_aaa_reduced, toy.big_g(), 1e-9, "reduced g_aaa");
+    let bc = branch_check(&c, ev, &br).unwrap();
+    assert!(bc.samples.len() >= 2, "{bc:?}");
+    // Relative deviation ≈ |G/6 − A|·|a| (λ(t) = −t² + (A − G/6)t³ + …) within the window.
+    let bound = 1.2 * (toy.big_g() / 6.0 - toy.a()).abs() * bc.max_abs_a;
+    assert!(
+        bc.max_rel_deviation <= bound,
+        "{} > {bound}",
+        bc.max_rel_deviation
+    );
 }

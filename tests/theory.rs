@@ -6,6 +6,7 @@
 //! fast path and the closed forms under test.
 
 use actbif::activation::Builtin;
+use actbif::continuation::newton_critical_point;
 use actbif::data::Dataset;
 use actbif::linalg;
 use actbif::model::TwoLayer;
@@ -130,25 +131,6 @@ fn flat(w: &Array2<f64>) -> Array1<f64> {
     Array1::from_iter(w.iter().copied())
 }
 
-/// Newton on ∇L(·, λ) = 0 with the AD objective.
-fn newton(obj: &Ad<'_>, theta0: &Array1<f64>, lambda: f64) -> Array1<f64> {
-    let mut th = theta0.clone();
-    for _ in 0..30 {
-        let g = obj.gradient(th.view(), lambda);
-        if norm(&g) < 1e-15 {
-            return th;
-        }
-        th = &th - &linalg::solve(&obj.hessian(th.view(), lambda), &g).unwrap();
-    }
-    let g = obj.gradient(th.view(), lambda);
-    assert!(
-        norm(&g) < 1e-13,
-        "Newton did not converge: ‖∇L‖ = {}",
-        norm(&g)
-    );
-    th
-}
-
 #[test]
 fn closed_form_gradient_matches_ad() {
     let mdl = model(3, 4e-3);
@@ -231,9 +213,9 @@ fn flat_space_is_the_alpha_eigenspace() {
     }
 }
 
-/// λ1(λ) on the branch from W0, by Newton with the AD objective.
+/// λ1(λ) on the branch from W0, by the crate's Newton with the local AD objective.
 fn lambda1_on_branch(ad: &Ad<'_>, theta0: &Array1<f64>, lambda: f64) -> f64 {
-    let th = newton(ad, theta0, lambda);
+    let th = newton_critical_point(ad, theta0.view(), lambda, 1e-15).unwrap();
     linalg::sym_eigenvalues(&ad.hessian(th.view(), lambda)).unwrap()[0]
 }
 
