@@ -42,6 +42,7 @@ pub fn sym_eigen(a: &Array2<f64>) -> Result<SymEigen> {
     let evd = m
         .self_adjoint_eigen(Side::Lower)
         .map_err(|e| Error::Linalg(format!("symmetric eigendecomposition failed: {e:?}")))?;
+    clear_simd_upper_state();
     let s = evd.S();
     let values = Array1::from_shape_fn(a.nrows(), |k| s[k]);
     Ok(SymEigen {
@@ -57,6 +58,7 @@ pub fn sym_eigenvalues(a: &Array2<f64>) -> Result<Array1<f64>> {
     let v = m
         .self_adjoint_eigenvalues(Side::Lower)
         .map_err(|e| Error::Linalg(format!("symmetric eigenvalues failed: {e:?}")))?;
+    clear_simd_upper_state();
     Ok(Array1::from(v))
 }
 
@@ -70,6 +72,7 @@ pub fn solve(a: &Array2<f64>, b: &Array1<f64>) -> Result<Array1<f64>> {
     let lu = to_faer(a).partial_piv_lu();
     let rhs = Mat::from_fn(b.len(), 1, |i, _| b[i]);
     let x = lu.solve(&rhs);
+    clear_simd_upper_state();
     let out = Array1::from_shape_fn(b.len(), |i| x[(i, 0)]);
     if out.iter().all(|v| v.is_finite()) {
         Ok(out)
@@ -137,7 +140,9 @@ fn lblt_inertia(f: &Lblt<f64>) -> Inertia {
 /// ```
 pub fn inertia(a: &Array2<f64>) -> Result<Inertia> {
     check_square(a, "symmetric matrix")?;
-    Ok(lblt_inertia(&to_faer(a).lblt(Side::Lower)))
+    let f = to_faer(a).lblt(Side::Lower);
+    clear_simd_upper_state();
+    Ok(lblt_inertia(&f))
 }
 
 /// Sign (+1, −1 or 0) of the determinant of a partial-pivoting LU factorisation: the product of
@@ -250,6 +255,16 @@ pub fn sym_eigen_smallest(
     k: usize,
     warm: Option<&Array2<f64>>,
 ) -> Result<PartialEigen> {
+    let out = sym_eigen_smallest_impl(a, k, warm);
+    clear_simd_upper_state();
+    out
+}
+
+fn sym_eigen_smallest_impl(
+    a: &Array2<f64>,
+    k: usize,
+    warm: Option<&Array2<f64>>,
+) -> Result<PartialEigen> {
     check_square(a, "symmetric matrix")?;
     let n = a.nrows();
     let k = k.min(n);
@@ -331,4 +346,26 @@ pub fn sym_eigen_smallest(
         fact.solve_in_place(x.as_mut());
     }
     dense_smallest(a, k)
+}
+
+/// Clears the upper halves of the vector registers (`vzeroupper`) on the calling thread.
+///
+/// faer's AVX-512 GEMM kernels return with dirty upper register state; afterwards every
+/// legacy-SSE instruction (glibc's `tanh`, `exp`, … as called by the activations) pays a
+/// transition penalty — measured 7 ns → 140–300 ns per `tanh` on this project's machine,
+/// persisting until the next `vzeroupper`. Calling this before transcendental-heavy loops and
+/// after our GEMMs keeps them at full speed.
+pub(crate) fn clear_simd_upper_state() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx")]
+        unsafe fn zeroupper() {
+            core::arch::x86_64::_mm256_zeroupper();
+        }
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: AVX support was checked at run time; vzeroupper only zeroes the upper
+            // register halves, which hold no live values across this call boundary.
+            unsafe { zeroupper() }
+        }
+    }
 }
