@@ -11,8 +11,8 @@ use actbif::data::Dataset;
 use actbif::linalg;
 use actbif::model::TwoLayer;
 use actbif::theory::linear_endpoint::{
-    first_order_lambda_star, fit_width_constant, flat_basis, gradient_at_zero, lambda1_prime_with,
-    w0, w0_approx,
+    first_order_lambda_star, fit_width_constant, flat_basis, gradient_at_zero, lambda1_prime,
+    lambda1_prime_with, w0, w0_approx,
 };
 use actbif::Objective;
 use ndarray::{Array1, Array2, ArrayView1};
@@ -157,6 +157,12 @@ fn w0_is_the_critical_point() {
         assert!(
             norm(&g) <= 1e-14 * scale,
             "closed-form ‖∇L‖ = {:e}",
+            norm(&g)
+        );
+        let g = mdl.gradient(th.view(), 0.0);
+        assert!(
+            norm(&g) <= 1e-14 * scale,
+            "structured ‖∇L‖ = {:e}",
             norm(&g)
         );
         let g = ad.gradient(th.view(), 0.0);
@@ -349,4 +355,39 @@ fn crate_ad_path_agrees_with_local_ad() {
     for (x, y) in a.splitting_rates.iter().zip(&b.splitting_rates) {
         assert!((x - y).abs() < 1e-13 * a.lambda1_prime.abs());
     }
+}
+
+#[test]
+fn structured_path_agrees_with_local_ad() {
+    let mdl = model(4, 4e-3);
+    let a = lambda1_prime_with(&mdl, &Ad(&mdl)).unwrap();
+    let b = lambda1_prime(&mdl).unwrap();
+    assert!((a.lambda1_prime - b.lambda1_prime).abs() < 1e-13 * a.lambda1_prime.abs());
+    assert!(b.eigenspace_residual < 1e-12);
+}
+
+#[test]
+fn paper_model_m10_slope() {
+    // Appendix B.2 model. The exact slope must match the eigenvalues along the branch
+    // (one-sided O(h²) difference, h = 5e-3 and 2.5e-3: error ratio ≈ 4), and it rounds to the
+    // paper's reported λ1′(0) = −0.00561 (Remark 7.8).
+    let mdl = TwoLayer::paper(10).unwrap();
+    let es = lambda1_prime(&mdl).unwrap();
+    let th0 = Array1::from(es.w0.clone());
+    let l1 = |l: f64| {
+        let th = newton_critical_point(&mdl, th0.view(), l, 1e-15).unwrap();
+        linalg::sym_eigenvalues(&mdl.hessian(th.view(), l)).unwrap()[0]
+    };
+    let fd = |h: f64| (-3.0 * es.alpha + 4.0 * l1(h) - l1(2.0 * h)) / (2.0 * h);
+    let (e1, e2) = (
+        (fd(5e-3) - es.lambda1_prime).abs(),
+        (fd(2.5e-3) - es.lambda1_prime).abs(),
+    );
+    assert!(e2 < 3e-4 * es.lambda1_prime.abs(), "FD error {e2:e}");
+    assert!((3.0..5.0).contains(&(e1 / e2)), "ratio {}", e1 / e2);
+    assert!(
+        (es.lambda1_prime - -0.00561).abs() < 5e-6,
+        "{}",
+        es.lambda1_prime
+    );
 }
