@@ -5,12 +5,12 @@
 //! (I − φφᵀ)∇L = 0. The reduced equation g(a, µ) = φᵀ∇L(θ* + aφ + w(a, µ), λ* + µ) has
 //!
 //! * g_µ = φᵀ∂λ∇L (the imperfection: g_µ ≠ 0 makes the event a fold),
-//! * g_aµ = φᵀ(∂λH)φ + D³L[φ, φ, ψ01], with Hψ01 = −(I − φφᵀ)∂λ∇L, ψ01 ⟂ φ,
-//! * g_aa = D³L[φ³],
-//! * g_aaa = D⁴L[φ⁴] + 3D³L[φ, φ, ψ20], with Hψ20 = −(I − φφᵀ)D³L[φ, φ, ·], ψ20 ⟂ φ.
+//! * g_aµ = φᵀ(∂λH)φ + D³L\[φ, φ, ψ01\], with Hψ01 = −(I − φφᵀ)∂λ∇L, ψ01 ⟂ φ,
+//! * g_aa = D³L\[φ³\],
+//! * g_aaa = D⁴L\[φ⁴\] + 3D³L\[φ, φ, ψ20\], with Hψ20 = −(I − φφᵀ)D³L\[φ, φ, ·\], ψ20 ⟂ φ.
 //!
-//! The paper's (26) drops the ψ20 term ("raw" g_aaa = D⁴L[φ⁴]); it is exact only when
-//! D³L[φ, φ, ·] is parallel to φ. Both are reported. The ψ's come from the bordered system
+//! The paper's (26) drops the ψ20 term ("raw" g_aaa = D⁴L\[φ⁴\]); it is exact only when
+//! D³L\[φ, φ, ·\] is parallel to φ. Both are reported. The ψ's come from the bordered system
 //! [H φ; φᵀ 0], which is regular at a simple kernel.
 //!
 //! [`potential`] holds the paper's reduced-potential slices and polynomial fits (B.2, B.3).
@@ -118,12 +118,12 @@ impl Default for CoefficientOptions {
 pub struct Smallness {
     /// |g_µ| / ‖∂λ∇L‖: the cosine between φ and ∂λ∇L.
     pub g_mu: f64,
-    /// |g_aa| / max(‖D³L[φ, φ, ·]‖, Σ|closed-form terms|): the cosine between φ and
-    /// D³L[φ, φ, ·] (or the cancellation among the paper's terms if larger).
+    /// |g_aa| / max(‖D³L\[φ, φ, ·\]‖, Σ|closed-form terms|): the cosine between φ and
+    /// D³L\[φ, φ, ·\] (or the cancellation among the paper's terms if larger).
     pub g_aa: f64,
-    /// |g_aaa_reduced| / (|D⁴L[φ⁴]| + 3|D³L[φ, φ, ψ20]|).
+    /// |g_aaa_reduced| / (|D⁴L\[φ⁴\]| + 3|D³L\[φ, φ, ψ20\]|).
     pub g_aaa: f64,
-    /// |g_aµ| / (|φᵀ∂λHφ| + |D³L[φ, φ, ψ01]|).
+    /// |g_aµ| / (|φᵀ∂λHφ| + |D³L\[φ, φ, ψ01\]|).
     pub g_amu: f64,
 }
 
@@ -140,21 +140,21 @@ pub struct Coefficients {
     pub eig_ratio: f64,
     /// g_µ = φᵀ∂λ∇L.
     pub g_mu: f64,
-    /// g_aµ = φᵀ(∂λH)φ + D³L[φ, φ, ψ01].
+    /// g_aµ = φᵀ(∂λH)φ + D³L\[φ, φ, ψ01\].
     pub g_amu: f64,
     /// dλ1/dλ along the branch (paper Prop 7.13), where the branch is a graph over λ.
     ///
-    /// Computed as φᵀ(∂λH + D³L[dθ/dλ, ·, ·])φ (Hellmann–Feynman) with dθ/dλ = ψ01, the
+    /// Computed as φᵀ(∂λH + D³L\[dθ/dλ, ·, ·\])φ (Hellmann–Feynman) with dθ/dλ = ψ01, the
     /// solution of H dθ/dλ = −∂λ∇L without φ-component: the speed along the branch through
     /// the event whose tangent is orthogonal to φ (the paper's straightened trivial branch).
     /// It equals g_aµ (Prop 7.13); along the other branch of a transcritical point it is
     /// −g_aµ. `None` at a fold, where dθ/dλ is infinite (λ1 ∝ √|λ − λ*| there).
     pub crossing_speed: Option<f64>,
-    /// g_aa = D³L[φ³].
+    /// g_aa = D³L\[φ³\].
     pub g_aa: ThreeWay,
-    /// raw g_aaa = D⁴L[φ⁴] (the paper's (26)).
+    /// raw g_aaa = D⁴L\[φ⁴\] (the paper's (26)).
     pub g_aaa: ThreeWay,
-    /// corrected g_aaa = D⁴L[φ⁴] + 3 D³L[φ, φ, ψ20].
+    /// corrected g_aaa = D⁴L\[φ⁴\] + 3 D³L\[φ, φ, ψ20\].
     pub g_aaa_reduced: f64,
     /// |g_aa / g_aaa_reduced|.
     pub ratio_aa_aaa: f64,
@@ -162,9 +162,9 @@ pub struct Coefficients {
     pub classification: Classification,
     /// Human-readable statement of the criteria applied and the relative sizes.
     pub criteria: String,
-    /// g_aµ with its two terms φᵀ∂λHφ and D³L[φ, φ, ψ01].
+    /// g_aµ with its two terms φᵀ∂λHφ and D³L\[φ, φ, ψ01\].
     pub g_amu_terms: Decomposed,
-    /// g_aaa_reduced with its two terms D⁴L[φ⁴] and 3D³L[φ, φ, ψ20].
+    /// g_aaa_reduced with its two terms D⁴L\[φ⁴\] and 3D³L\[φ, φ, ψ20\].
     pub g_aaa_reduced_terms: Decomposed,
     /// Coefficients relative to their scales (the classification's criteria).
     pub smallness: Smallness,
@@ -172,7 +172,7 @@ pub struct Coefficients {
     pub grad_norm: f64,
     /// ‖∂λ∇L(θ*, λ*)‖.
     pub grad_lambda_norm: f64,
-    /// ‖D³L[φ, φ, ·]‖.
+    /// ‖D³L\[φ, φ, ·\]‖.
     pub d3_phi_phi_norm: f64,
     /// ‖Hφ‖: how well φ spans the kernel.
     pub kernel_residual: f64,
@@ -182,7 +182,7 @@ pub struct Coefficients {
     pub phi: Vec<f64>,
     /// ψ01 (H ψ01 = −(I − φφᵀ)∂λ∇L, ψ01 ⟂ φ).
     pub psi01: Vec<f64>,
-    /// ψ20 (H ψ20 = −(I − φφᵀ)D³L[φ, φ, ·], ψ20 ⟂ φ).
+    /// ψ20 (H ψ20 = −(I − φφᵀ)D³L\[φ, φ, ·\], ψ20 ⟂ φ).
     pub psi20: Vec<f64>,
 }
 

@@ -4,8 +4,8 @@
 //! The paper's "reduced potential" is the loss on the straight line θ* + aφ (not the
 //! Lyapunov–Schmidt potential, which follows the slaved w(a, µ)):
 //! φ(a, µ) = L(θ* + aφ, λ* + µ) − L(θ*, λ* + µ). Its Taylor coefficients are
-//! c1 = µ-dependent slope φᵀ∇L, c2 = ½φᵀHφ, c3 = D³L[φ³]/6 = g_aa/6 and
-//! c4 = D⁴L[φ⁴]/24 = raw g_aaa/24, so the fit recovers the *raw* (26), not the reduced g_aaa;
+//! c1 = µ-dependent slope φᵀ∇L, c2 = ½φᵀHφ, c3 = D³L\[φ³\]/6 = g_aa/6 and
+//! c4 = D⁴L\[φ⁴\]/24 = raw g_aaa/24, so the fit recovers the *raw* (26), not the reduced g_aaa;
 //! dc2/dµ = ½φᵀ(∂λH)φ, the first term of g_aµ only.
 
 use super::event_point;

@@ -8,7 +8,7 @@
 //!   α → 0 limit.
 //! * λ1′(0): the eigenvalue α of H0,α is (m − 1)d-fold degenerate on {vᵀδW = 0}, so the
 //!   slope of the lowest eigenvalue branch is the smallest eigenvalue of Qᵀ(dH/dλ)Q, Q an
-//!   orthonormal basis of that space, dH/dλ = ∂λH + D³L[dθ/dλ, ·, ·], dθ/dλ = −H⁻¹∂λ∇L.
+//!   orthonormal basis of that space, dH/dλ = ∂λH + D³L\[dθ/dλ, ·, ·\], dθ/dλ = −H⁻¹∂λ∇L.
 //!   (L(·, 0) is quadratic, so the D³ term vanishes at λ = 0; it is computed anyway.)
 //!
 //! On the flat space the Gauss–Newton part of ∂λH vanishes identically (its quadratic form is
@@ -135,7 +135,7 @@ pub struct EndpointSlope {
     pub lambda1_prime: f64,
     /// u0ᵀ(∂λH)u0 (partial derivative only, no D³ term).
     pub partial_only: f64,
-    /// u0ᵀD³L[dθ/dλ, ·, ·]u0 (zero in exact arithmetic at λ = 0).
+    /// u0ᵀD³L\[dθ/dλ, ·, ·\]u0 (zero in exact arithmetic at λ = 0).
     pub d3_term: f64,
     /// All eigenvalues of Qᵀ(dH/dλ)Q, ascending: the slopes of the (m − 1)d eigenvalue
     /// branches leaving α.
