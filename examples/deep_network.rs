@@ -25,10 +25,11 @@
 //! ([`FixedSecondLayer::loss_generic`], a [`actbif::derivatives::ad::GenericLoss`]), and
 //! [`AdObjective`] turns it into every exact derivative the continuation and the normal form
 //! need. With the defaults (seed 10, α = 4e-3) the minimum branch from λ = 0 ends at a fold
-//! (saddle-node) inside (0, 1), turns back as an index-1 saddle to a second fold, and continues
-//! as a second minimum to λ = 1: the same S-shaped hysteresis as the paper's two-layer model
-//! at m = 10. That is specific to the instance: for other seeds at the same α the branch can
-//! stay a minimum all the way (no events), or fold several times.
+//! (saddle-node, g_µ ≠ 0) at λ* ≈ 0.4746, turns back as an index-1 saddle to a second fold at
+//! λ ≈ 0.3604, and continues as a second minimum to λ = 1: the same S-shaped hysteresis as the
+//! paper's two-layer model at m = 10. That is specific to the instance: among seeds 1–11 at the
+//! same α, five stay a minimum all the way (no events; e.g. seed 1), five fold once and back,
+//! and seed 9 folds four times.
 //!
 //! Run: `cargo run --release --example deep_network [-- SEED [ALPHA]]`.
 
@@ -39,7 +40,14 @@ use actbif::model::PAPER_ALPHA;
 use actbif::normal_form::{coefficients, CoefficientOptions};
 use actbif::Objective;
 
-fn main() -> actbif::Result<()> {
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> actbif::Result<()> {
     let mut args = std::env::args().skip(1);
     let seed: u32 = match args.next() {
         Some(s) => s

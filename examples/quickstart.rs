@@ -7,15 +7,23 @@
 //! `.npy` file and read back. The model is the paper's m = 10 network with α = 4e-3.
 
 use actbif::activation::Builtin;
-use actbif::continuation::{newton_critical_point, trace, ContinuationParams};
+use actbif::continuation::{trace, ContinuationParams};
 use actbif::data::{self, paper_output_weights, PAPER_N, PAPER_SEED};
 use actbif::model::TwoLayer;
 use actbif::normal_form::{coefficients, CoefficientOptions};
 use actbif::theory::directional::closed_form_coefficients;
-use ndarray::Array1;
+use actbif::theory::linear_endpoint::w0;
+use ndarray::{Array1, ArrayView1};
 use std::path::PathBuf;
 
-fn main() -> actbif::Result<()> {
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> actbif::Result<()> {
     // 1. Data.
     let data = match std::env::args().nth(1) {
         Some(path) => data::load(&PathBuf::from(path))?,
@@ -32,10 +40,10 @@ fn main() -> actbif::Result<()> {
     // 2. Model: f(x) = Σ_j v_j h(w_jᵀx, λ), v_j = 0.5 + j/(m − 1), L = ½E[(f − y)²] + α/2‖W‖².
     let model = TwoLayer::new(data, paper_output_weights(10), 4e-3, Builtin::Tanh)?;
 
-    // 3. Start: the unique minimiser W0 at λ = 0 (L(·, 0) is a regularised linear least-squares
-    //    problem, so Newton from zero converges in one step).
-    let zero = Array1::zeros(model.n_params());
-    let theta0 = newton_critical_point(&model, zero.view(), 0.0, 1e-13)?;
+    // 3. Start: the unique minimiser at λ = 0, W0 = v γᵀ(‖v‖²Σ + αI)⁻¹ (closed form; the
+    //    trace's first Newton correction polishes it). For a model without a closed form,
+    //    `continuation::newton_critical_point` from zero does the same (L(·, 0) is quadratic).
+    let theta0: Array1<f64> = w0(&model)?.into_iter().collect();
 
     // 4. Pseudo-arclength continuation of ∇L(θ, λ) = 0 over λ ∈ [0, 1].
     let branch = trace(&model, theta0.view(), 0.0, &ContinuationParams::default())?;
@@ -52,11 +60,10 @@ fn main() -> actbif::Result<()> {
         );
     }
 
-    // 5. Normal-form coefficients at the first event, with the paper's closed forms (25)–(26).
+    // 5. Normal-form coefficients at the first event, with the paper's closed forms (25)–(26)
+    //    for comparison. (g_mu and g_aa change sign with the orientation of the kernel vector.)
     if let Some(event) = branch.events.first() {
-        let closed_form = |theta: ndarray::ArrayView1<f64>,
-                           lambda: f64,
-                           phi: ndarray::ArrayView1<f64>| {
+        let closed_form = |theta: ArrayView1<f64>, lambda: f64, phi: ArrayView1<f64>| {
             closed_form_coefficients(&model, theta, lambda, phi).expect("θ*, φ come from the trace")
         };
         let c = coefficients(

@@ -19,7 +19,7 @@
 //! W ↦ QW, A ↦ AQᵀ for every orthogonal Q ∈ O(m₁). Minimising ‖W‖² + ‖A‖² at fixed b gives
 //! W = a bᵀ/‖a‖², A = u aᵀ/‖u‖² with ‖a‖² = ‖b‖‖u‖ and the direction of a ∈ R^{m₁} free, so the
 //! problem reduces to the group-lasso-like
-//! min_b ½ bᵀΣb − γᵀb + (α/‖u‖)‖b‖ (Σ = E[xxᵀ], γ = E[xy]), and the minimisers form a sphere
+//! min_b ½ bᵀΣb − γᵀb + (α/‖u‖)‖b‖ (Σ = E\[xxᵀ\], γ = E\[xy\]), and the minimisers form a sphere
 //! S^{m₁−1} (when b ≠ 0): for m₁ ≥ 2 the Hessian at any of them has (at least) m₁ − 1 zero
 //! eigenvalues, the infinitesimal rotations. For λ > 0 the homotopy acts entry-wise and breaks
 //! this continuous symmetry (leaving only signed permutations of the hidden units for odd σ),
@@ -592,7 +592,7 @@ impl<A: Activation> FixedSecondLayer<A> {
     }
 
     /// The unique minimiser of L(·, 0) in closed form: θ₀ = vec(c βᵀ) with c = Aᵀu and
-    /// (‖c‖²Σ + αI) β = γ (Σ = E[xxᵀ], γ = E[xy]). Errors if that system is singular
+    /// (‖c‖²Σ + αI) β = γ (Σ = E\[xxᵀ\], γ = E\[xy\]). Errors if that system is singular
     /// (α = 0 with Σ singular or c = 0).
     pub fn lambda0_minimiser(&self) -> Result<Array1<f64>> {
         let c = self.a.t().dot(&self.u);

@@ -349,8 +349,8 @@ fn located_events_recheck_and_classify() {
             e.kind
         );
         if fold {
-            // Generic fold: φ far from orthogonal to ∂λ∇L, and the tangent's λ-component
-            // changes sign between the points on either side of the event.
+            // A genuine fold: the FD value alone shows g_µ ≠ 0 (a hundred times its 1e-5 error
+            // bound), and the tangent's λ-component changes sign across the event.
             assert!(
                 cos > 1e-3,
                 "λ* = {lam}: g_µ only marginally nonzero ({cos:e})"
