@@ -226,10 +226,10 @@ pub fn erf_derivs<const K: usize>(x: f64) -> [f64; K] {
     out[0] = libm::erf(x);
     let g = 2.0 / PI.sqrt() * (-x * x).exp();
     let (mut h_prev, mut h) = (0.0, 1.0); // H_{-1} (unused), H_0
-    for k in 1..K {
+    for (k, slot) in out.iter_mut().enumerate().skip(1) {
         let n = (k - 1) as f64;
         let sign = if (k - 1) % 2 == 0 { 1.0 } else { -1.0 };
-        out[k] = sign * h * g;
+        *slot = sign * h * g;
         let h_next = 2.0 * x * h - 2.0 * n * h_prev;
         h_prev = h;
         h = h_next;
@@ -272,14 +272,15 @@ pub fn homotopy_derivs<A: Activation + ?Sized>(
 /// Checks the normalisation σ(0) = 0 and σ′(0) = 1 with exact AD (tolerance 1e-12).
 pub fn check_normalisation<A: Activation + ?Sized>(act: &A) -> Result<()> {
     let s = act.sigma(Dual64::new(0.0, 1.0));
-    if !(s.re.abs() <= 1e-12) {
+    // Written so that NaN fails the check.
+    if s.re.abs().partial_cmp(&1e-12) != Some(std::cmp::Ordering::Less) {
         return Err(Error::BadActivation {
             name: act.name(),
             condition: "σ(0) = 0".into(),
             value: s.re,
         });
     }
-    if !((s.eps - 1.0).abs() <= 1e-12) {
+    if (s.eps - 1.0).abs().partial_cmp(&1e-12) != Some(std::cmp::Ordering::Less) {
         return Err(Error::BadActivation {
             name: act.name(),
             condition: "σ′(0) = 1".into(),

@@ -19,16 +19,22 @@
 //! W ↦ QW, A ↦ AQᵀ for every orthogonal Q ∈ O(m₁). Minimising ‖W‖² + ‖A‖² at fixed b gives
 //! W = a bᵀ/‖a‖², A = u aᵀ/‖u‖² with ‖a‖² = ‖b‖‖u‖ and the direction of a ∈ R^{m₁} free, so the
 //! problem reduces to the group-lasso-like
-//! min_b ½ bᵀΣb − γᵀb + (α/‖u‖)‖b‖ (Σ = E[xxᵀ], γ = E[xy]), and the minimisers form a sphere
+//! min_b ½ bᵀΣb − γᵀb + (α/‖u‖)‖b‖ (Σ = E\[xxᵀ\], γ = E\[xy\]), and the minimisers form a sphere
 //! S^{m₁−1} (when b ≠ 0): for m₁ ≥ 2 the Hessian at any of them has (at least) m₁ − 1 zero
 //! eigenvalues, the infinitesimal rotations. For λ > 0 the homotopy acts entry-wise and breaks
 //! this continuous symmetry (leaving only signed permutations of the hidden units for odd σ),
 //! so the λ = 0 point is a degenerate start for continuation unless m₁ = 1.
 //! [`ThreeLayer::lambda0_minimiser`] returns one minimiser and the Hessian spectrum there, so
 //! callers see the zero modes.
+//!
+//! [`FixedSecondLayer`] freezes A (only W is trained): its λ = 0 minimiser is unique, so it is
+//! the three-layer model continuation can start from at λ = 0 (the `deep_network` example).
 
 use crate::activation::{check_normalisation, homotopy, Activation, Builtin};
-use crate::data::{paper_output_weights, paper_teacher, Dataset, PAPER_N, PAPER_SEED};
+use crate::data::{
+    paper_output_weights, paper_teacher, Dataset, NumpyRng, PAPER_N, PAPER_NOISE, PAPER_SEED,
+    PAPER_W_LINEAR, PAPER_W_NONLINEAR,
+};
 use crate::derivatives::ad::{AdObjective, GenericLoss};
 use crate::derivatives::Objective;
 use crate::error::{ensure_finite, Error, Result};
@@ -384,3 +390,227 @@ const _: fn() = || {
     fn is_objective<O: Objective>() {}
     is_objective::<AdObjective<ThreeLayer<Builtin>>>();
 };
+
+/// The three-layer network of [`ThreeLayer`] with its second layer A frozen: only W is trained.
+///
+/// f(x) = Σ_k u_k h(Σ_j A_kj h(w_jᵀx, λ), λ), L(W, λ) = ½ E[(f − y)²] + α/2 ‖W‖²,
+/// θ = vec(W) row-major (θ[j·d + k] = W[j, k]), n = m₁·d; A ∈ R^{m₂×m₁} and u ∈ R^{m₂} are
+/// fixed. (The constant α/2‖A‖² of [`ThreeLayer`]'s loss is left out.)
+///
+/// Freezing A removes the rotation symmetry W ↦ QW, A ↦ AQᵀ that makes [`ThreeLayer`]'s
+/// λ = 0 minimisers a continuum (see the [module documentation](self)): at λ = 0,
+/// f(x) = cᵀWx with c = Aᵀu, the Hessian is (ccᵀ) ⊗ Σ + αI (positive definite for α > 0) and
+/// the minimiser W₀ = c βᵀ, (‖c‖²Σ + αI) β = γ, is unique
+/// ([`FixedSecondLayer::lambda0_minimiser`]), so continuation can start there.
+#[derive(Clone, Debug)]
+pub struct FixedSecondLayer<A: Activation = Builtin> {
+    data: Dataset,
+    a: Array2<f64>,
+    u: Array1<f64>,
+    alpha: f64,
+    act: A,
+}
+
+impl FixedSecondLayer<Builtin> {
+    /// A small generic instance (d = 3, m₁ = 4, m₂ = 3, N = 200, tanh; n = 12 parameters),
+    /// used by the `deep_network` example and its test. From `NumpyRng::new(seed)` in this
+    /// order: X = randn(200, 3), ε = randn(200), A = randn(3, 4)/2; teacher
+    /// y = X w_ℓ + 0.4 tanh(1.5 X w_nl) + 0.05 ε with the first three entries of the paper's
+    /// w_ℓ and w_nl; u_k = 0.5 + k/2.
+    ///
+    /// ```
+    /// let model = actbif::deep::FixedSecondLayer::small_teacher(10, 4e-3).unwrap();
+    /// assert_eq!((model.input_dim(), model.hidden_width(), model.second_width()), (3, 4, 3));
+    /// assert_eq!(model.n_params(), 12);
+    /// ```
+    pub fn small_teacher(seed: u32, alpha: f64) -> Result<Self> {
+        const D: usize = 3;
+        const M1: usize = 4;
+        const M2: usize = 3;
+        const N: usize = 200;
+        let mut rng = NumpyRng::new(seed);
+        let x = rng.randn2(N, D);
+        let eps = rng.randn(N);
+        let a = rng.randn2(M2, M1) / (M1 as f64).sqrt();
+        let wl = Array1::from(PAPER_W_LINEAR[..D].to_vec());
+        let wnl = Array1::from(PAPER_W_NONLINEAR[..D].to_vec());
+        let y = x.dot(&wl) + x.dot(&wnl).mapv(|z| 0.4 * (1.5 * z).tanh()) + eps * PAPER_NOISE;
+        FixedSecondLayer::new(
+            Dataset { x, y },
+            a,
+            paper_output_weights(M2),
+            alpha,
+            Builtin::Tanh,
+        )
+    }
+}
+
+impl<A: Activation> FixedSecondLayer<A> {
+    /// Builds a validated model: finite data, a finite second layer `a` (m₂ × m₁, both ≥ 1),
+    /// finite output weights u with m₂ entries, α finite and ≥ 0, and an activation with
+    /// σ(0) = 0, σ′(0) = 1.
+    pub fn new(data: Dataset, a: Array2<f64>, u: Array1<f64>, alpha: f64, act: A) -> Result<Self> {
+        let data = Dataset::new(data.x, data.y)?;
+        if a.nrows() == 0 || a.ncols() == 0 {
+            return Err(Error::shape(
+                "second layer A",
+                "m₂ × m₁ with m₁, m₂ ≥ 1",
+                format!("{} × {}", a.nrows(), a.ncols()),
+            ));
+        }
+        if u.len() != a.nrows() {
+            return Err(Error::shape(
+                "output weights u",
+                format!("{} entries (rows of A)", a.nrows()),
+                u.len(),
+            ));
+        }
+        ensure_finite("second layer A", a.iter())?;
+        ensure_finite("output weights u", u.iter())?;
+        if !(alpha.is_finite() && alpha >= 0.0) {
+            return Err(Error::param(
+                "alpha",
+                format!("must be finite and ≥ 0, got {alpha}"),
+            ));
+        }
+        check_normalisation(&act)?;
+        Ok(FixedSecondLayer {
+            data,
+            a,
+            u,
+            alpha,
+            act,
+        })
+    }
+
+    /// First hidden width m₁ (rows of W).
+    pub fn hidden_width(&self) -> usize {
+        self.a.ncols()
+    }
+
+    /// Second hidden width m₂.
+    pub fn second_width(&self) -> usize {
+        self.a.nrows()
+    }
+
+    /// Input dimension d.
+    pub fn input_dim(&self) -> usize {
+        self.data.dim()
+    }
+
+    /// Number of trained parameters n = m₁·d.
+    pub fn n_params(&self) -> usize {
+        self.hidden_width() * self.input_dim()
+    }
+
+    /// Tikhonov parameter α.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// The frozen second layer A (m₂ × m₁).
+    pub fn second_layer(&self) -> &Array2<f64> {
+        &self.a
+    }
+
+    /// Fixed output weights u.
+    pub fn output_weights(&self) -> &Array1<f64> {
+        &self.u
+    }
+
+    /// The data set.
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    /// The activation σ.
+    pub fn activation(&self) -> &A {
+        &self.act
+    }
+
+    /// The same network as a [`ThreeLayer`] (with A trainable), for cross-checks:
+    /// its loss at [`FixedSecondLayer::pack_three_layer`]`(θ)` is this loss plus α/2‖A‖².
+    pub fn three_layer(&self) -> Result<ThreeLayer<A>>
+    where
+        A: Clone,
+    {
+        ThreeLayer::new(
+            self.data.clone(),
+            self.hidden_width(),
+            self.u.clone(),
+            self.alpha,
+            self.act.clone(),
+        )
+    }
+
+    /// θ = vec(W) extended by the frozen vec(A): the [`ThreeLayer`] parameter vector.
+    pub fn pack_three_layer(&self, theta: ArrayView1<f64>) -> Result<Array1<f64>> {
+        let n = self.n_params();
+        if theta.len() != n {
+            return Err(Error::shape("θ", n, theta.len()));
+        }
+        Ok(theta.iter().chain(self.a.iter()).copied().collect())
+    }
+
+    /// The reference definition of the loss, generic over dual numbers (θ = vec(W)).
+    pub fn loss_generic<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
+        let (n, d) = self.data.x.dim();
+        let (m1, m2) = (self.hidden_width(), self.second_width());
+        assert_eq!(theta.len(), self.n_params(), "θ must have m₁·d entries");
+        let mut total = D::from(0.0);
+        let mut h1 = Vec::with_capacity(m1);
+        for (xi, yi) in self.data.x.outer_iter().zip(self.data.y.iter()) {
+            h1.clear();
+            for j in 0..m1 {
+                let mut z = D::from(0.0);
+                for k in 0..d {
+                    z += theta[j * d + k].clone() * xi[k];
+                }
+                h1.push(homotopy(&self.act, z, lambda.clone()));
+            }
+            let mut f = D::from(0.0);
+            for k in 0..m2 {
+                let mut z = D::from(0.0);
+                for (j, h) in h1.iter().enumerate() {
+                    z += h.clone() * self.a[[k, j]];
+                }
+                f += homotopy(&self.act, z, lambda.clone()) * self.u[k];
+            }
+            let r = f - *yi;
+            total += r.clone() * r;
+        }
+        let mut reg = D::from(0.0);
+        for t in theta {
+            reg += t.clone() * t.clone();
+        }
+        total * (0.5 / n as f64) + reg * (0.5 * self.alpha)
+    }
+
+    /// L(θ, λ) at a real point.
+    pub fn loss(&self, theta: ArrayView1<f64>, lambda: f64) -> f64 {
+        self.loss_generic(&theta.to_vec(), lambda)
+    }
+
+    /// The unique minimiser of L(·, 0) in closed form: θ₀ = vec(c βᵀ) with c = Aᵀu and
+    /// (‖c‖²Σ + αI) β = γ (Σ = E\[xxᵀ\], γ = E\[xy\]). Errors if that system is singular
+    /// (α = 0 with Σ singular or c = 0).
+    pub fn lambda0_minimiser(&self) -> Result<Array1<f64>> {
+        let c = self.a.t().dot(&self.u);
+        let cc = c.dot(&c);
+        let d = self.input_dim();
+        let m = self.data.covariance() * cc + Array2::<f64>::eye(d) * self.alpha;
+        let beta = crate::linalg::solve(&m, &self.data.cross_covariance())?;
+        Ok(Array1::from_shape_fn(self.n_params(), |p| {
+            c[p / d] * beta[p % d]
+        }))
+    }
+}
+
+impl<A: Activation> GenericLoss for FixedSecondLayer<A> {
+    fn dim(&self) -> usize {
+        self.n_params()
+    }
+    fn loss<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
+        self.loss_generic(theta, lambda)
+    }
+}

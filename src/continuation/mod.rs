@@ -1,6 +1,28 @@
 //! Continuation of critical branches {∇L(θ, λ) = 0}: pseudo-arclength predictor–corrector
 //! with exact derivatives, step control, event detection and location; and the paper's
 //! natural-parameter minimiser method for comparison.
+//!
+//! Exact method ([`trace`]): the branch {∇L(θ, λ) = 0} is followed in x = (θ, λ) by
+//! pseudo-arclength continuation. The unit tangent τ solves the bordered system
+//! [[H, ∂λ∇L], [τ_prevᵀ]] τ̃ = e_{n+1} (so τᵀτ_prev > 0 keeps the orientation); the corrector is
+//! Newton on [[H, ∂λ∇L], [νᵀ]] (ν the border, a hyperplane transversal to the branch), started as
+//! a chord iteration with the factorisation from the tangent solve and refreshed whenever it
+//! contracts poorly, to ‖∇L‖ ≤ `grad_tol`. Test functions between accepted points: the sign of
+//! τ_λ (fold), the sign of det[[H, ∂λ∇L], [τᵀ]] from the LU of the tangent solve (branch point),
+//! and the Morse index (inertia of an LBLᵀ factorisation or the dense spectrum).
+//!
+//! Event location: a fold by Newton on (∇L, µ) = 0 with µ the Hessian eigenvalue nearest zero;
+//! a branch point (where that system is singular), an index change without either test firing,
+//! or a fold whose Newton failed, by Brent's method on the crossing eigenvalue along the chord
+//! of the step, every trial point corrected onto the branch in the hyperplane orthogonal to the
+//! chord. An event's `residual` is always evaluated at the recorded point; a residual above
+//! `event_tol` means location failed there.
+
+mod corrector;
+mod events;
+mod paper;
+mod resample_impl;
+mod tracer;
 
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
@@ -144,7 +166,9 @@ pub struct ContinuationParams {
     pub ds_max: f64,
     /// Step budget (accepted + rejected steps).
     pub max_steps: usize,
-    /// Corrector tolerance on ‖∇L‖.
+    /// Corrector tolerance on ‖∇L‖. Rounding fallback: a corrector whose exact Newton steps
+    /// stop halving ‖∇L‖ is accepted once ‖∇L‖ ≤ 10·grad_tol (so ≤ 1e-12 by default); the
+    /// recorded ‖∇L‖ is always the true value.
     pub grad_tol: f64,
     /// Newton iterations per corrector before the step is rejected.
     pub max_newton_iters: usize,
@@ -188,6 +212,9 @@ impl Default for ContinuationParams {
 /// assert_eq!(p.n_steps, 400);
 /// assert_eq!(p.gtol, 1e-14);
 /// assert_eq!(p.fd_step, 1e-5);
+/// assert_eq!(p.ftol, f64::EPSILON);
+/// assert_eq!(p.jump_ratio, 10.0);
+/// assert!(!p.continue_after_jump);
 /// ```
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PaperParams {
@@ -205,6 +232,16 @@ pub struct PaperParams {
     pub spectrum: Spectrum,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// L-BFGS also stops when the cost changes by less than this between iterations
+    /// (argmin's default, f64::EPSILON), so the achieved ‖∇L‖ is typically 1e-10…1e-6 rather
+    /// than `gtol`; it is recorded honestly at every point.
+    pub ftol: f64,
+    /// A step ‖θ_i − θ_{i−1}‖ larger than `jump_ratio` times the largest of the previous five is
+    /// a branch jump.
+    pub jump_ratio: f64,
+    /// Keep tracing (and recording) after a detected branch jump instead of stopping before the
+    /// jumped point; the status is [`Status::BranchJump`] either way.
+    pub continue_after_jump: bool,
 }
 
 impl Default for PaperParams {
@@ -217,41 +254,82 @@ impl Default for PaperParams {
             fd_step: 1e-5,
             spectrum: Spectrum::Smallest(6),
             progress: false,
+            ftol: f64::EPSILON,
+            jump_ratio: 10.0,
+            continue_after_jump: false,
         }
     }
 }
 
-/// Newton's method on ∇L(·, λ) = 0 from `theta0` to ‖∇L‖ ≤ `tol`.
+/// Newton's method on ∇L(·, λ) = 0 from `theta0` to ‖∇L‖ ≤ `tol` (with backtracking on
+/// ‖∇L‖; at most 50 iterations; accepted at ‖∇L‖ ≤ 10·tol once a full Newton step no longer
+/// halves ‖∇L‖, the rounding floor). Errors with [`crate::Error::NoConvergence`] otherwise.
 pub fn newton_critical_point<O: Objective + ?Sized>(
     obj: &O,
     theta0: ArrayView1<f64>,
     lambda: f64,
     tol: f64,
 ) -> Result<Array1<f64>> {
-    let _ = (obj, theta0, lambda, tol);
-    todo!("continuation helper")
+    let n = obj.dim();
+    if theta0.len() != n {
+        return Err(crate::Error::shape("initial θ", n, theta0.len()));
+    }
+    crate::error::ensure_finite("initial θ", theta0.iter())?;
+    if !lambda.is_finite() {
+        return Err(crate::Error::param(
+            "lambda",
+            format!("must be finite, got {lambda}"),
+        ));
+    }
+    if !(tol > 0.0 && tol.is_finite()) {
+        return Err(crate::Error::param(
+            "tol",
+            format!("must be positive, got {tol}"),
+        ));
+    }
+    corrector::newton_fixed_lambda(obj, theta0, lambda, tol, tracer::NATURAL_NEWTON_ITERS)
+        .map(|(theta, _)| theta)
+        .map_err(|reason| crate::Error::NoConvergence {
+            method: "Newton on ∇L = 0".into(),
+            reason,
+        })
 }
 
 /// Follows the critical branch through (θ0, λ0) by pseudo-arclength continuation, initially
 /// towards increasing λ, recording points and locating events.
+///
+/// θ0 is first corrected by Newton at λ0 to `grad_tol`. Every recorded point was reached by the
+/// corrector (‖∇L‖ ≤ `grad_tol`, see its rounding fallback); a step whose corrector fails,
+/// corrects by more than half the step, turns the tangent by more than `max_turn`, contains more
+/// than one event, or contains an event that cannot be located (residual > 1e-8: the corrector
+/// jumped to a nearby branch, e.g. at an imperfect bifurcation) is retried with half the step;
+/// below `ds_min` the trace ends [`Status::Stalled`]. The step grows ×2 (×1.3) after correctors
+/// that converged by chord iterations alone (with one Jacobian refresh), up to `ds_max`. A step that leaves
+/// [λ_min, λ_max] is replaced by a point exactly on the boundary (Newton at fixed λ from the
+/// interpolated θ), and the trace ends there.
 pub fn trace<O: Objective + ?Sized>(
     obj: &O,
     theta0: ArrayView1<f64>,
     lambda0: f64,
     params: &ContinuationParams,
 ) -> Result<Branch> {
-    let _ = (obj, theta0, lambda0, params);
-    todo!("continuation helper")
+    tracer::trace_impl(obj, theta0, lambda0, params)
 }
 
-/// The paper's method from (θ0, 0) on its λ grid.
+/// The paper's method from (θ0, 0) on its λ grid: at each λ_i = i·lambda_max/n_steps, L-BFGS
+/// (argmin, More–Thuente line search, memory 10) warm-started at the previous minimiser, the
+/// forward-difference Hessian (step `fd_step`) and its dense eigendecomposition. When the
+/// smallest eigenvalue changes sign from positive to non-positive between grid points, an
+/// [`EventKind::EigenvalueCrossing`] is recorded at the linearly interpolated λ*, with θ and φ
+/// from the nearest grid point and the residual evaluated at that (θ, λ*). A jump in θ (see
+/// [`PaperParams::jump_ratio`]) or the smallest eigenvalue snapping from negative to positive
+/// ends the trace with [`Status::BranchJump`] (unless `continue_after_jump`).
 pub fn trace_paper<O: Objective + ?Sized>(
     obj: &O,
     theta0: ArrayView1<f64>,
     params: &PaperParams,
 ) -> Result<Branch> {
-    let _ = (obj, theta0, params);
-    todo!("continuation helper")
+    paper::trace_paper_impl(obj, theta0, params)
 }
 
 /// A branch point interpolated onto a λ grid.
@@ -265,9 +343,10 @@ pub struct GridPoint {
     pub eigenvalues: Vec<f64>,
 }
 
-/// Resamples the part of a branch that is a graph over λ (up to the first fold) onto `grid`;
-/// grid values outside that part are omitted.
+/// Resamples the part of a branch that is a graph over λ (the leading points on which λ
+/// increases and, for exact branches, the tangent points to increasing λ: up to the first fold)
+/// onto `grid` by linear interpolation in λ of the loss and of each recorded eigenvalue; grid
+/// values outside that part are omitted.
 pub fn resample(branch: &Branch, grid: &[f64]) -> Vec<GridPoint> {
-    let _ = (branch, grid);
-    todo!("continuation helper")
+    resample_impl::resample_impl(branch, grid)
 }

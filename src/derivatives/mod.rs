@@ -4,9 +4,12 @@
 //! * [`ad::AdObjective`]: generic AD over any loss written once generically ([`ad::GenericLoss`]);
 //! * the structured fast path for the two-layer MSE model ([`structured`], implemented directly
 //!   on [`crate::model::TwoLayer`]);
-//! * [`finite_diff`]: finite-difference baselines (the paper's method), for comparison only.
+//! * [`finite_diff`]: finite-difference baselines (the paper's method), for comparison only;
+//!
+//! and [`check`], which cross-checks and times them.
 
 pub mod ad;
+pub mod check;
 pub mod finite_diff;
 pub mod structured;
 

@@ -1,34 +1,574 @@
 //! Structured fast path for the two-layer MSE model: per-(sample, unit) derivatives of h
 //! assembled as Gauss–Newton GEMM + block-diagonal residual term + αI.
+//!
+//! Notation: z_ij = w_jᵀx_i, h^(k)_ij = h^(k)(z_ij, λ), r_i = f_i − y_i, and for a direction u
+//! (rows u_j) s_ij = u_jᵀx_i and D^k f_i = Σ_j v_j h^(k)_ij s_ij^k. With J_i,(j,k) = v_j h′_ij x_ik,
+//!
+//! * ∇L_j = (1/N) Σ_i r_i v_j h′_ij x_i + α w_j,
+//! * H = JᵀJ/N + blockdiag_j((1/N) Σ_i r_i v_j h″_ij x_i x_iᵀ) + αI,
+//! * D³L[u,u,·]_j = (1/N) Σ_i v_j (2 Df_i h″_ij s_ij + D²f_i h′_ij + r_i h‴_ij s_ij²) x_i,
+//! * D⁴L[u⁴] = (1/N) Σ_i (3 (D²f_i)² + 4 Df_i D³f_i + r_i D⁴f_i),
+//!
+//! and λ-derivatives by differentiating through ∂λh^(k) and ∂λr_i = Σ_j v_j ∂λh_ij.
+//! Vector quantities cost O(N·n); the matrices cost one GEMM, O(N·n²).
 
 use super::Objective;
-use crate::activation::Activation;
+use crate::activation::{Activation, N_DERIVS};
+use crate::linalg::clear_simd_upper_state;
 use crate::model::TwoLayer;
-use ndarray::{Array1, Array2, ArrayView1};
+use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
+use faer::{Accum, MatMut, MatRef, Par};
+use ndarray::{Array1, Array2, ArrayView1, CowArray, Ix2};
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+/// Below this many (sample, unit) pairs the pointwise stage runs serially.
+const PAR_MIN_PAIRS: usize = 4096;
+/// Below this parameter count the GEMMs run serially (threading overhead dominates).
+const PAR_MIN_DIM: usize = 96;
+
+/// Per-(sample, unit) derivatives of h at (θ, λ) and the residuals.
+struct Pointwise {
+    m: usize,
+    /// Stride per (i, j) pair: `k_count` orders of h, then (if requested) `k_count` of ∂λh.
+    stride: usize,
+    k_count: usize,
+    buf: Vec<f64>,
+    /// (r_i, ∂λr_i) interleaved; ∂λr_i is 0 unless requested.
+    res: Vec<f64>,
+}
+
+impl Pointwise {
+    #[inline]
+    fn h(&self, i: usize, j: usize, k: usize) -> f64 {
+        self.buf[(i * self.m + j) * self.stride + k]
+    }
+    #[inline]
+    fn hl(&self, i: usize, j: usize, k: usize) -> f64 {
+        self.buf[(i * self.m + j) * self.stride + self.k_count + k]
+    }
+    #[inline]
+    fn r(&self, i: usize) -> f64 {
+        self.res[2 * i]
+    }
+    #[inline]
+    fn rl(&self, i: usize) -> f64 {
+        self.res[2 * i + 1]
+    }
+}
+
+/// Row-major contiguous view of a 1-D array (copies only if needed).
+fn contiguous(a: ArrayView1<'_, f64>) -> Cow<'_, [f64]> {
+    match a.to_slice() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(a.to_vec()),
+    }
+}
+
+/// [`clear_simd_upper_state`](crate::linalg::clear_simd_upper_state) on the calling thread and, after a parallel GEMM called from
+/// outside the pool, on every rayon worker (inside the pool, workers may be busy elsewhere;
+/// the per-row clearing in the pointwise stage still protects our own loops).
+fn clear_after_gemm(par: Par) {
+    clear_simd_upper_state();
+    if !matches!(par, Par::Seq) && rayon::current_thread_index().is_none() {
+        rayon::broadcast(|_| clear_simd_upper_state());
+    }
+}
+
+fn par_for(n: usize) -> Par {
+    if n >= PAR_MIN_DIM && rayon::current_num_threads() > 1 {
+        Par::rayon(0)
+    } else {
+        Par::Seq
+    }
+}
+
+/// s_ij = u_jᵀx_i (N × m, row-major).
+fn projections(x: &[f64], u: &[f64], n_samples: usize, m: usize, d: usize) -> Vec<f64> {
+    let mut s = vec![0.0; n_samples * m];
+    for i in 0..n_samples {
+        let xi = &x[i * d..(i + 1) * d];
+        for j in 0..m {
+            let uj = &u[j * d..(j + 1) * d];
+            s[i * m + j] = xi.iter().zip(uj).map(|(a, b)| a * b).sum();
+        }
+    }
+    s
+}
+
+/// `scale · AᵀA` (b = None) or `scale · (AᵀB + BᵀA)` for row-major N × n factors.
+fn gram(a: &[f64], b: Option<&[f64]>, n_samples: usize, n: usize, scale: f64) -> Array2<f64> {
+    let mut out = Array2::<f64>::zeros((n, n));
+    let par = par_for(n);
+    let am = MatRef::from_row_major_slice(a, n_samples, n);
+    {
+        let dst = MatMut::from_row_major_slice_mut(out.as_slice_mut().expect("standard"), n, n);
+        match b {
+            None => triangular::matmul(
+                dst,
+                BlockStructure::TriangularLower,
+                Accum::Replace,
+                am.transpose(),
+                BlockStructure::Rectangular,
+                am,
+                BlockStructure::Rectangular,
+                scale,
+                par,
+            ),
+            Some(b) => {
+                let bm = MatRef::from_row_major_slice(b, n_samples, n);
+                matmul(dst, Accum::Replace, am.transpose(), bm, scale, par);
+            }
+        }
+        clear_after_gemm(par);
+    }
+    let s = out.as_slice_mut().expect("standard");
+    match b {
+        // Mirror the lower triangle.
+        None => {
+            for r in 0..n {
+                for c in (r + 1)..n {
+                    s[r * n + c] = s[c * n + r];
+                }
+            }
+        }
+        // M + Mᵀ.
+        Some(_) => {
+            for r in 0..n {
+                for c in r..n {
+                    let v = s[r * n + c] + s[c * n + r];
+                    s[r * n + c] = v;
+                    s[c * n + r] = v;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Adds blockdiag_j(Σ_i c_ij x_i x_iᵀ) to `h` (c is N × m row-major), as one GEMM Cᵀ P with
+/// P_i,(k,l) = x_ik x_il.
+fn add_block_diag(h: &mut Array2<f64>, c: &[f64], x: &[f64], n_samples: usize, m: usize, d: usize) {
+    let mut p = vec![0.0; n_samples * d * d];
+    for i in 0..n_samples {
+        let xi = &x[i * d..(i + 1) * d];
+        let pi = &mut p[i * d * d..(i + 1) * d * d];
+        for k in 0..d {
+            for l in 0..d {
+                pi[k * d + l] = xi[k] * xi[l];
+            }
+        }
+    }
+    let mut blocks = vec![0.0; m * d * d];
+    let par = par_for(m * d);
+    matmul(
+        MatMut::from_row_major_slice_mut(&mut blocks, m, d * d),
+        Accum::Replace,
+        MatRef::from_row_major_slice(c, n_samples, m).transpose(),
+        MatRef::from_row_major_slice(&p, n_samples, d * d),
+        1.0,
+        par,
+    );
+    clear_after_gemm(par);
+    for j in 0..m {
+        for k in 0..d {
+            for l in 0..d {
+                h[[j * d + k, j * d + l]] += blocks[j * d * d + k * d + l];
+            }
+        }
+    }
+}
+
+impl<A: Activation> TwoLayer<A> {
+    fn x_contiguous(&self) -> CowArray<'_, f64, Ix2> {
+        self.data().x.as_standard_layout()
+    }
+
+    fn check_theta(&self, theta: &ArrayView1<f64>) {
+        assert_eq!(theta.len(), self.n_params(), "θ must have m·d entries");
+    }
+
+    /// h^(k) for k < `K` (≤ 6) and, if `with_lambda`, ∂λh^(k), at every (i, j). `K` is a
+    /// constant so that unused derivative orders of inlined closed forms are optimised away.
+    fn pointwise<const K: usize>(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+        with_lambda: bool,
+    ) -> Pointwise {
+        const { assert!(K >= 1 && K <= N_DERIVS) };
+        let k_count = K;
+        self.check_theta(&theta);
+        let (n_samples, d) = self.data().x.dim();
+        let m = self.width();
+        let x = self.x_contiguous();
+        let x = x.as_slice().expect("standard layout");
+        let w = contiguous(theta);
+        let w = &w[..];
+        let v = self.output_weights();
+        let y = &self.data().y;
+        let stride = if with_lambda { 2 * k_count } else { k_count };
+        let mut buf = vec![0.0; n_samples * m * stride];
+        let mut res = vec![0.0; 2 * n_samples];
+        let act = self.activation();
+        let fill = |i: usize, row: &mut [f64], rr: &mut [f64]| {
+            // Cheap, and protects the transcendental calls below on whichever thread runs
+            // this row, whoever left the registers dirty.
+            clear_simd_upper_state();
+            let xi = &x[i * d..(i + 1) * d];
+            let (mut f, mut fl) = (0.0, 0.0);
+            for j in 0..m {
+                let wj = &w[j * d..(j + 1) * d];
+                let z: f64 = xi.iter().zip(wj).map(|(a, b)| a * b).sum();
+                let s = act.derivs(z);
+                let slot = &mut row[j * stride..(j + 1) * stride];
+                for k in 0..k_count {
+                    let id = match k {
+                        0 => z,
+                        1 => 1.0,
+                        _ => 0.0,
+                    };
+                    let dl = s[k] - id;
+                    slot[k] = id + lambda * dl;
+                    if with_lambda {
+                        slot[k_count + k] = dl;
+                    }
+                }
+                f += v[j] * slot[0];
+                if with_lambda {
+                    fl += v[j] * slot[k_count];
+                }
+            }
+            rr[0] = f - y[i];
+            rr[1] = fl;
+        };
+        if n_samples * m >= PAR_MIN_PAIRS && rayon::current_num_threads() > 1 {
+            buf.par_chunks_mut(m * stride)
+                .zip(res.par_chunks_mut(2))
+                .enumerate()
+                .with_min_len(16)
+                .for_each(|(i, (row, rr))| fill(i, row, rr));
+        } else {
+            for (i, (row, rr)) in buf
+                .chunks_mut(m * stride)
+                .zip(res.chunks_mut(2))
+                .enumerate()
+            {
+                fill(i, row, rr);
+            }
+        }
+        Pointwise {
+            m,
+            stride,
+            k_count,
+            buf,
+            res,
+        }
+    }
+
+    /// Σ_i c_ij x_i for a row-major N × m coefficient matrix c, as a flat m·d vector.
+    fn contract_x(&self, c: &[f64]) -> Array1<f64> {
+        let (n_samples, d) = self.data().x.dim();
+        let m = self.width();
+        let x = self.x_contiguous();
+        let x = x.as_slice().expect("standard layout");
+        let mut out = vec![0.0; m * d];
+        for i in 0..n_samples {
+            let xi = &x[i * d..(i + 1) * d];
+            let ci = &c[i * m..(i + 1) * m];
+            for (j, cij) in ci.iter().enumerate() {
+                let oj = &mut out[j * d..(j + 1) * d];
+                for (o, xk) in oj.iter_mut().zip(xi) {
+                    *o += cij * xk;
+                }
+            }
+        }
+        Array1::from(out)
+    }
+
+    /// Fills `out` with the row-major N × n matrix with entries a_ij x_ik at (i, j·d + k).
+    fn scaled_jacobian(&self, a: &[f64], out: &mut Vec<f64>) {
+        let (n_samples, d) = self.data().x.dim();
+        let m = self.width();
+        let n = m * d;
+        let x = self.x_contiguous();
+        let x = x.as_slice().expect("standard layout");
+        out.resize(n_samples * n, 0.0);
+        for i in 0..n_samples {
+            let xi = &x[i * d..(i + 1) * d];
+            let row = &mut out[i * n..(i + 1) * n];
+            for j in 0..m {
+                let aij = a[i * m + j];
+                for (o, xk) in row[j * d..(j + 1) * d].iter_mut().zip(xi) {
+                    *o = aij * xk;
+                }
+            }
+        }
+    }
+
+    /// `scale · JₐᵀJₐ` or `scale · (JₐᵀJ_b + J_bᵀJₐ)` with J_c = [c_ij x_ik], built in
+    /// per-thread scratch buffers (no page faults for the N × n factors on repeated calls).
+    fn jacobian_gram(&self, a: &[f64], b: Option<&[f64]>, scale: f64) -> Array2<f64> {
+        thread_local! {
+            static SCRATCH: RefCell<[Vec<f64>; 2]> = const { RefCell::new([Vec::new(), Vec::new()]) };
+        }
+        let n_samples = self.data().n_samples();
+        let n = self.n_params();
+        SCRATCH.with(|cell| {
+            let mut bufs = cell.borrow_mut();
+            let [ja, jb] = &mut *bufs;
+            self.scaled_jacobian(a, ja);
+            match b {
+                None => gram(ja, None, n_samples, n, scale),
+                Some(b) => {
+                    self.scaled_jacobian(b, jb);
+                    gram(ja, Some(jb), n_samples, n, scale)
+                }
+            }
+        })
+    }
+
+    /// D^k f_i for k = 1..=`kmax` along u (returned as `[k-1][i]`) and s_ij.
+    fn directional_f(
+        &self,
+        pw: &Pointwise,
+        u: ArrayView1<f64>,
+        kmax: usize,
+    ) -> (Vec<Vec<f64>>, Vec<f64>) {
+        assert_eq!(u.len(), self.n_params(), "direction must have m·d entries");
+        let (n_samples, d) = self.data().x.dim();
+        let m = self.width();
+        let x = self.x_contiguous();
+        let uc = contiguous(u);
+        let s = projections(x.as_slice().expect("standard"), &uc, n_samples, m, d);
+        let v = self.output_weights();
+        let mut df = vec![vec![0.0; n_samples]; kmax];
+        for i in 0..n_samples {
+            for j in 0..m {
+                let sij = s[i * m + j];
+                let mut p = v[j];
+                for (k, dfk) in df.iter_mut().enumerate() {
+                    p *= sij;
+                    dfk[i] += pw.h(i, j, k + 1) * p;
+                }
+            }
+        }
+        (df, s)
+    }
+}
 
 impl<A: Activation> Objective for TwoLayer<A> {
     fn dim(&self) -> usize {
         self.n_params()
     }
+
     fn value(&self, theta: ArrayView1<f64>, lambda: f64) -> f64 {
+        self.check_theta(&theta);
         self.loss(theta, lambda)
     }
-    fn gradient(&self, _theta: ArrayView1<f64>, _lambda: f64) -> Array1<f64> {
-        todo!("structured helper")
+
+    fn gradient(&self, theta: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
+        let pw = self.pointwise::<2>(theta, lambda, false);
+        let n_samples = self.data().n_samples();
+        let m = self.width();
+        let v = self.output_weights();
+        let inv_n = 1.0 / n_samples as f64;
+        let mut c = vec![0.0; n_samples * m];
+        for i in 0..n_samples {
+            let ri = pw.r(i) * inv_n;
+            for j in 0..m {
+                c[i * m + j] = ri * v[j] * pw.h(i, j, 1);
+            }
+        }
+        self.contract_x(&c) + &(&theta * self.alpha())
     }
-    fn hessian(&self, _theta: ArrayView1<f64>, _lambda: f64) -> Array2<f64> {
-        todo!("structured helper")
+
+    fn hessian(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
+        let pw = self.pointwise::<3>(theta, lambda, false);
+        let (n_samples, d) = self.data().x.dim();
+        let m = self.width();
+        let n = m * d;
+        let v = self.output_weights();
+        let inv_n = 1.0 / n_samples as f64;
+        let mut a = vec![0.0; n_samples * m];
+        let mut c = vec![0.0; n_samples * m];
+        for i in 0..n_samples {
+            let ri = pw.r(i) * inv_n;
+            for j in 0..m {
+                a[i * m + j] = v[j] * pw.h(i, j, 1);
+                c[i * m + j] = ri * v[j] * pw.h(i, j, 2);
+            }
+        }
+        let mut h = self.jacobian_gram(&a, None, inv_n);
+        let x = self.x_contiguous();
+        add_block_diag(&mut h, &c, x.as_slice().expect("standard"), n_samples, m, d);
+        for k in 0..n {
+            h[[k, k]] += self.alpha();
+        }
+        h
     }
-    fn grad_lambda(&self, _theta: ArrayView1<f64>, _lambda: f64) -> Array1<f64> {
-        todo!("structured helper")
+
+    fn hessian_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {
+        let pw = self.pointwise::<3>(theta, lambda, false);
+        let (df, s) = self.directional_f(&pw, u, 1);
+        let n_samples = self.data().n_samples();
+        let m = self.width();
+        let v = self.output_weights();
+        let inv_n = 1.0 / n_samples as f64;
+        let mut c = vec![0.0; n_samples * m];
+        for i in 0..n_samples {
+            for j in 0..m {
+                let sij = s[i * m + j];
+                c[i * m + j] =
+                    inv_n * v[j] * (pw.h(i, j, 1) * df[0][i] + pw.r(i) * pw.h(i, j, 2) * sij);
+            }
+        }
+        self.contract_x(&c) + &(&u * self.alpha())
     }
-    fn hessian_lambda(&self, _theta: ArrayView1<f64>, _lambda: f64) -> Array2<f64> {
-        todo!("structured helper")
+
+    fn grad_lambda(&self, theta: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
+        let pw = self.pointwise::<2>(theta, lambda, true);
+        let n_samples = self.data().n_samples();
+        let m = self.width();
+        let v = self.output_weights();
+        let inv_n = 1.0 / n_samples as f64;
+        let mut c = vec![0.0; n_samples * m];
+        for i in 0..n_samples {
+            for j in 0..m {
+                c[i * m + j] = inv_n * v[j] * (pw.rl(i) * pw.h(i, j, 1) + pw.r(i) * pw.hl(i, j, 1));
+            }
+        }
+        self.contract_x(&c)
     }
-    fn d3_vec(&self, _theta: ArrayView1<f64>, _lambda: f64, _u: ArrayView1<f64>) -> Array1<f64> {
-        todo!("structured helper")
+
+    fn hessian_lambda(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
+        let pw = self.pointwise::<3>(theta, lambda, true);
+        let (n_samples, d) = self.data().x.dim();
+        let m = self.width();
+        let v = self.output_weights();
+        let inv_n = 1.0 / n_samples as f64;
+        let mut a = vec![0.0; n_samples * m];
+        let mut al = vec![0.0; n_samples * m];
+        let mut c = vec![0.0; n_samples * m];
+        for i in 0..n_samples {
+            for j in 0..m {
+                a[i * m + j] = v[j] * pw.h(i, j, 1);
+                al[i * m + j] = v[j] * pw.hl(i, j, 1);
+                c[i * m + j] = inv_n * v[j] * (pw.rl(i) * pw.h(i, j, 2) + pw.r(i) * pw.hl(i, j, 2));
+            }
+        }
+        let mut h = self.jacobian_gram(&al, Some(&a), inv_n);
+        let x = self.x_contiguous();
+        add_block_diag(&mut h, &c, x.as_slice().expect("standard"), n_samples, m, d);
+        h
     }
-    fn d4(&self, _theta: ArrayView1<f64>, _lambda: f64, _u: ArrayView1<f64>) -> f64 {
-        todo!("structured helper")
+
+    fn d3_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {
+        let pw = self.pointwise::<4>(theta, lambda, false);
+        let (df, s) = self.directional_f(&pw, u, 2);
+        let n_samples = self.data().n_samples();
+        let m = self.width();
+        let v = self.output_weights();
+        let inv_n = 1.0 / n_samples as f64;
+        let mut c = vec![0.0; n_samples * m];
+        for i in 0..n_samples {
+            let (d1, d2, ri) = (df[0][i], df[1][i], pw.r(i));
+            for j in 0..m {
+                let sij = s[i * m + j];
+                c[i * m + j] = inv_n
+                    * v[j]
+                    * (2.0 * d1 * pw.h(i, j, 2) * sij
+                        + d2 * pw.h(i, j, 1)
+                        + ri * pw.h(i, j, 3) * sij * sij);
+            }
+        }
+        self.contract_x(&c)
+    }
+
+    fn d3_mixed_vec(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+        u: ArrayView1<f64>,
+        w: ArrayView1<f64>,
+    ) -> Array1<f64> {
+        let pw = self.pointwise::<4>(theta, lambda, false);
+        let (dfu, su) = self.directional_f(&pw, u, 1);
+        let (dfw, sw) = self.directional_f(&pw, w, 1);
+        let n_samples = self.data().n_samples();
+        let m = self.width();
+        let v = self.output_weights();
+        let inv_n = 1.0 / n_samples as f64;
+        // D²f[u, w]_i = Σ_j v_j h″_ij s^u_ij s^w_ij.
+        let mut d2uw = vec![0.0; n_samples];
+        for (i, out) in d2uw.iter_mut().enumerate() {
+            for j in 0..m {
+                *out += v[j] * pw.h(i, j, 2) * su[i * m + j] * sw[i * m + j];
+            }
+        }
+        let mut c = vec![0.0; n_samples * m];
+        for i in 0..n_samples {
+            for j in 0..m {
+                let (a, b) = (su[i * m + j], sw[i * m + j]);
+                c[i * m + j] = inv_n
+                    * v[j]
+                    * (pw.h(i, j, 2) * (a * dfw[0][i] + b * dfu[0][i])
+                        + pw.h(i, j, 1) * d2uw[i]
+                        + pw.r(i) * pw.h(i, j, 3) * a * b);
+            }
+        }
+        self.contract_x(&c)
+    }
+
+    fn d3(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64 {
+        let pw = self.pointwise::<4>(theta, lambda, false);
+        let (df, _) = self.directional_f(&pw, u, 3);
+        let n_samples = self.data().n_samples();
+        let sum: f64 = (0..n_samples)
+            .map(|i| 3.0 * df[0][i] * df[1][i] + pw.r(i) * df[2][i])
+            .sum();
+        sum / n_samples as f64
+    }
+
+    fn d4(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64 {
+        let pw = self.pointwise::<5>(theta, lambda, false);
+        let (df, _) = self.directional_f(&pw, u, 4);
+        let n_samples = self.data().n_samples();
+        let sum: f64 = (0..n_samples)
+            .map(|i| 3.0 * df[1][i] * df[1][i] + 4.0 * df[0][i] * df[2][i] + pw.r(i) * df[3][i])
+            .sum();
+        sum / n_samples as f64
+    }
+
+    fn hessian_directional(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+        u: ArrayView1<f64>,
+    ) -> Array2<f64> {
+        let pw = self.pointwise::<4>(theta, lambda, false);
+        let (df, s) = self.directional_f(&pw, u, 1);
+        let (n_samples, d) = self.data().x.dim();
+        let m = self.width();
+        let v = self.output_weights();
+        let inv_n = 1.0 / n_samples as f64;
+        let mut a = vec![0.0; n_samples * m];
+        let mut au = vec![0.0; n_samples * m];
+        let mut c = vec![0.0; n_samples * m];
+        for i in 0..n_samples {
+            for j in 0..m {
+                let sij = s[i * m + j];
+                a[i * m + j] = v[j] * pw.h(i, j, 1);
+                au[i * m + j] = v[j] * pw.h(i, j, 2) * sij;
+                c[i * m + j] =
+                    inv_n * v[j] * (df[0][i] * pw.h(i, j, 2) + pw.r(i) * pw.h(i, j, 3) * sij);
+            }
+        }
+        let mut h = self.jacobian_gram(&au, Some(&a), inv_n);
+        let x = self.x_contiguous();
+        add_block_diag(&mut h, &c, x.as_slice().expect("standard"), n_samples, m, d);
+        h
     }
 }

@@ -1,0 +1,276 @@
+//! Bordered linear algebra, tangents and correctors (natural-parameter and pseudo-arclength).
+
+use crate::derivatives::Objective;
+use crate::linalg::{lu_det_sign, to_faer};
+use faer::linalg::solvers::{PartialPivLu, Solve};
+use faer::Mat;
+use ndarray::{s, Array1, Array2, ArrayView1};
+
+/// Euclidean norm.
+pub(crate) fn norm(v: ArrayView1<f64>) -> f64 {
+    v.dot(&v).sqrt()
+}
+
+/// θ part of an extended point x = (θ, λ).
+pub(crate) fn theta_of(x: &Array1<f64>) -> ArrayView1<'_, f64> {
+    x.slice(s![..x.len() - 1])
+}
+
+/// λ part of an extended point x = (θ, λ).
+pub(crate) fn lambda_of(x: &Array1<f64>) -> f64 {
+    x[x.len() - 1]
+}
+
+/// Joins θ and λ into x = (θ, λ).
+pub(crate) fn join(theta: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
+    let n = theta.len();
+    let mut x = Array1::zeros(n + 1);
+    x.slice_mut(s![..n]).assign(&theta);
+    x[n] = lambda;
+    x
+}
+
+/// LU factorisation of the bordered matrix [[H, ∂λ∇L], [rowᵀ]] ((n+1) × (n+1)).
+pub(crate) struct Bordered {
+    lu: PartialPivLu<f64>,
+    /// Sign of its determinant (0 if exactly singular).
+    pub det_sign: f64,
+}
+
+impl Bordered {
+    /// Factorises [[h, gl], [row]].
+    pub fn new(h: &Array2<f64>, gl: &Array1<f64>, row: ArrayView1<f64>) -> Self {
+        let n = h.nrows();
+        let m = Mat::from_fn(n + 1, n + 1, |i, j| {
+            if i < n {
+                if j < n {
+                    h[[i, j]]
+                } else {
+                    gl[i]
+                }
+            } else {
+                row[j]
+            }
+        });
+        let lu = m.partial_piv_lu();
+        let det_sign = lu_det_sign(&lu);
+        Bordered { lu, det_sign }
+    }
+
+    /// Solves the bordered system; `None` if the result is not finite (singular matrix).
+    pub fn solve(&self, rhs: &Array1<f64>) -> Option<Array1<f64>> {
+        let b = Mat::from_fn(rhs.len(), 1, |i, _| rhs[i]);
+        let x = self.lu.solve(&b);
+        let out = Array1::from_shape_fn(rhs.len(), |i| x[(i, 0)]);
+        out.iter().all(|v| v.is_finite()).then_some(out)
+    }
+}
+
+/// Unit tangent of the branch from the bordered solve [[H, ∂λ∇L], [borderᵀ]] z = e_{n+1};
+/// τ = z/‖z‖ satisfies borderᵀτ > 0, which keeps the orientation when `border` is the previous
+/// tangent. Returns the factorisation too (its determinant sign is the branch-point test
+/// function, and it serves as the chord Jacobian of the next corrector).
+pub(crate) fn tangent(
+    h: &Array2<f64>,
+    gl: &Array1<f64>,
+    border: ArrayView1<f64>,
+) -> Option<(Array1<f64>, Bordered)> {
+    let n = h.nrows();
+    let b = Bordered::new(h, gl, border);
+    let mut e = Array1::zeros(n + 1);
+    e[n] = 1.0;
+    let z = b.solve(&e)?;
+    let nz = norm(z.view());
+    if !(nz.is_finite() && nz > 0.0) {
+        return None;
+    }
+    Some((z / nz, b))
+}
+
+/// Fallback tangent when the bordered system with the given border is singular (a start exactly
+/// at a fold): the right singular vector of [H ∂λ∇L] of smallest singular value, oriented
+/// towards increasing λ.
+pub(crate) fn tangent_svd(h: &Array2<f64>, gl: &Array1<f64>) -> Option<Array1<f64>> {
+    let n = h.nrows();
+    let m = Mat::from_fn(n + 1, n + 1, |i, j| {
+        if i < n {
+            if j < n {
+                h[[i, j]]
+            } else {
+                gl[i]
+            }
+        } else {
+            0.0
+        }
+    });
+    let svd = m.svd().ok()?;
+    let v = svd.V();
+    let mut t = Array1::from_shape_fn(n + 1, |i| v[(i, n)]);
+    if t[n] < 0.0 {
+        t = -t;
+    }
+    let nt = norm(t.view());
+    (nt > 0.0 && nt.is_finite()).then(|| t / nt)
+}
+
+/// Outcome of a converged corrector.
+pub(crate) struct Corrected {
+    /// The converged point x = (θ, λ).
+    pub x: Array1<f64>,
+    /// ‖∇L‖ there.
+    pub grad_norm: f64,
+    /// Linear solves performed.
+    pub iters: usize,
+    /// Jacobian evaluations (true Newton iterations).
+    pub refreshes: usize,
+}
+
+/// Chord iterations allowed per corrector in addition to the Newton budget.
+pub(crate) const MAX_CHORD_ITERS: usize = 30;
+
+/// Rounding-floor fallback: a corrector whose exact Newton steps no longer halve ‖∇L‖ is
+/// accepted once ‖∇L‖ ≤ FLOOR_FACTOR · tol (the recorded ‖∇L‖ is the true one).
+pub(crate) const FLOOR_FACTOR: f64 = 10.0;
+
+/// Newton/chord corrector on G(x) = (∇L(x), normalᵀ(x − xp)) = 0 from the predictor `xp`.
+///
+/// Starts with `jac` (a factorisation of [[H, ∂λ∇L], [normalᵀ]] at a nearby point) as a chord
+/// Jacobian and re-evaluates the exact Jacobian whenever the steps contract by less than a
+/// factor 4; at most `max_newton` re-evaluations and `max_newton + MAX_CHORD_ITERS` solves.
+/// Converged when ‖∇L‖ ≤ tol.
+pub(crate) fn correct<O: Objective + ?Sized>(
+    obj: &O,
+    xp: &Array1<f64>,
+    normal: ArrayView1<f64>,
+    jac: Option<&Bordered>,
+    tol: f64,
+    max_newton: usize,
+) -> std::result::Result<Corrected, String> {
+    let mut x = xp.clone();
+    let mut own: Option<Bordered> = None;
+    let mut stale = jac.is_none();
+    let (mut iters, mut refreshes) = (0usize, 0usize);
+    let mut prev_step = f64::INFINITY;
+    let mut gn0 = None;
+    // ‖∇L‖ before the last exact Newton step, if the last step was one.
+    let mut before_newton: Option<f64> = None;
+    loop {
+        let lam = lambda_of(&x);
+        let g = obj.gradient(theta_of(&x), lam);
+        let gn = norm(g.view());
+        if !gn.is_finite() {
+            return Err(format!("non-finite gradient at λ = {lam}"));
+        }
+        let at_floor = before_newton.is_some_and(|b| gn > 0.5 * b) && gn <= FLOOR_FACTOR * tol;
+        if gn <= tol || at_floor {
+            return Ok(Corrected {
+                x,
+                grad_norm: gn,
+                iters,
+                refreshes,
+            });
+        }
+        let gn_start = *gn0.get_or_insert(gn);
+        if gn > 1e3 * gn_start.max(tol) {
+            return Err(format!("corrector diverged (‖∇L‖ = {gn:.3e})"));
+        }
+        if iters >= max_newton + MAX_CHORD_ITERS {
+            return Err(format!(
+                "corrector did not converge in {iters} iterations (‖∇L‖ = {gn:.3e})"
+            ));
+        }
+        before_newton = None;
+        if stale {
+            before_newton = Some(gn);
+            if refreshes >= max_newton {
+                return Err(format!(
+                    "corrector did not converge in {refreshes} Newton iterations (‖∇L‖ = {gn:.3e})"
+                ));
+            }
+            let h = obj.hessian(theta_of(&x), lam);
+            let gl = obj.grad_lambda(theta_of(&x), lam);
+            own = Some(Bordered::new(&h, &gl, normal));
+            refreshes += 1;
+            stale = false;
+        }
+        let n = g.len();
+        let mut rhs = Array1::zeros(n + 1);
+        rhs.slice_mut(s![..n]).assign(&g);
+        rhs[n] = normal.dot(&(&x - xp));
+        let solver = own.as_ref().or(jac).expect("a Jacobian is available");
+        let dx = solver
+            .solve(&rhs)
+            .ok_or_else(|| format!("singular bordered Jacobian at λ = {lam}"))?;
+        let step = norm(dx.view());
+        x -= &dx;
+        iters += 1;
+        if step > 0.25 * prev_step {
+            stale = true;
+        }
+        prev_step = step;
+    }
+}
+
+/// Newton's method on ∇L(·, λ) = 0 with backtracking on ‖∇L‖ (the Newton direction is a
+/// descent direction of ½‖∇L‖²).
+pub(crate) fn newton_fixed_lambda<O: Objective + ?Sized>(
+    obj: &O,
+    theta0: ArrayView1<f64>,
+    lambda: f64,
+    tol: f64,
+    max_iters: usize,
+) -> std::result::Result<(Array1<f64>, f64), String> {
+    let mut theta = theta0.to_owned();
+    let mut g = obj.gradient(theta.view(), lambda);
+    let mut gn = norm(g.view());
+    for _ in 0..=max_iters {
+        if !gn.is_finite() {
+            return Err(format!("non-finite gradient at λ = {lambda}"));
+        }
+        if gn <= tol {
+            return Ok((theta, gn));
+        }
+        let h = obj.hessian(theta.view(), lambda);
+        let lu = to_faer(&h).partial_piv_lu();
+        let b = Mat::from_fn(g.len(), 1, |i, _| g[i]);
+        let d = lu.solve(&b);
+        let d = Array1::from_shape_fn(g.len(), |i| d[(i, 0)]);
+        if d.iter().any(|v| !v.is_finite()) {
+            return Err(format!("singular Hessian at λ = {lambda}"));
+        }
+        let mut t = 1.0;
+        let mut accepted = false;
+        for _ in 0..30 {
+            let trial = &theta - &(&d * t);
+            let gt = obj.gradient(trial.view(), lambda);
+            let gtn = norm(gt.view());
+            if gtn.is_finite() && gtn < gn {
+                if t == 1.0 && gtn > 0.5 * gn && gtn <= FLOOR_FACTOR * tol {
+                    // Full Newton step barely helps: rounding floor reached.
+                    return Ok((trial, gtn));
+                }
+                theta = trial;
+                g = gt;
+                gn = gtn;
+                accepted = true;
+                break;
+            }
+            t *= 0.5;
+        }
+        if !accepted && gn <= FLOOR_FACTOR * tol {
+            return Ok((theta, gn));
+        }
+        if !accepted {
+            return Err(format!(
+                "Newton stagnated at ‖∇L‖ = {gn:.3e} (tolerance {tol:.1e}) at λ = {lambda}"
+            ));
+        }
+    }
+    if gn <= tol {
+        Ok((theta, gn))
+    } else {
+        Err(format!(
+            "Newton did not reach ‖∇L‖ ≤ {tol:.1e} in {max_iters} iterations (‖∇L‖ = {gn:.3e}) at λ = {lambda}"
+        ))
+    }
+}

@@ -1,0 +1,272 @@
+//! The paper's method: warm-started L-BFGS on a uniform λ grid, forward-difference Hessians,
+//! eigenvalue crossings by linear interpolation.
+
+use super::corrector::norm;
+use super::{Branch, Event, EventKind, Method, PaperParams, Point, Spectrum, Status};
+use crate::derivatives::finite_diff::forward_hessian;
+use crate::derivatives::Objective;
+use crate::error::{ensure_finite, Error, Result};
+use crate::linalg::{sym_eigen, SymEigen};
+use argmin::core::{CostFunction, Executor, Gradient};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use ndarray::{Array1, ArrayView1};
+use std::sync::Mutex;
+
+/// L-BFGS memory.
+const LBFGS_MEMORY: usize = 10;
+/// Number of previous steps a θ jump is compared with.
+const JUMP_WINDOW: usize = 5;
+
+/// L(·, λ) at fixed λ as an argmin problem; remembers the lowest-cost point it evaluated, so a
+/// line search that fails near convergence does not lose the progress made.
+struct Fixed<'a, O: ?Sized> {
+    obj: &'a O,
+    lambda: f64,
+    best: &'a Mutex<(f64, Vec<f64>)>,
+}
+
+impl<O: Objective + ?Sized> CostFunction for Fixed<'_, O> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, p: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
+        let c = self.obj.value(ArrayView1::from(p.as_slice()), self.lambda);
+        if let Ok(mut best) = self.best.lock() {
+            if c < best.0 {
+                *best = (c, p.clone());
+            }
+        }
+        Ok(c)
+    }
+}
+
+impl<O: Objective + ?Sized> Gradient for Fixed<'_, O> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+    fn gradient(&self, p: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
+        Ok(self
+            .obj
+            .gradient(ArrayView1::from(p.as_slice()), self.lambda)
+            .to_vec())
+    }
+}
+
+/// Warm-started L-BFGS at fixed λ; returns the lowest-cost point evaluated, whatever the
+/// optimiser's termination (the paper's method records what the optimiser reached; its ‖∇L‖ is
+/// recorded with it).
+fn minimise<O: Objective + ?Sized>(
+    obj: &O,
+    theta0: &Array1<f64>,
+    lambda: f64,
+    p: &PaperParams,
+) -> Array1<f64> {
+    let best = Mutex::new((obj.value(theta0.view(), lambda), theta0.to_vec()));
+    let problem = Fixed {
+        obj,
+        lambda,
+        best: &best,
+    };
+    if let Ok(solver) = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
+        .with_tolerance_grad(p.gtol)
+        .and_then(|s| s.with_tolerance_cost(p.ftol))
+    {
+        let init = theta0.to_vec();
+        // Errors (a failed line search) end the run; the best point so far is kept below.
+        let _ = Executor::new(problem, solver)
+            .configure(|state| state.param(init).max_iters(p.max_iters))
+            .run();
+    }
+    let best = best
+        .into_inner()
+        .map(|b| b.1)
+        .unwrap_or_else(|_| theta0.to_vec());
+    Array1::from(best)
+}
+
+/// FD Hessian eigendecomposition at (θ, λ).
+fn fd_eigen<O: Objective + ?Sized>(
+    obj: &O,
+    theta: ArrayView1<f64>,
+    lambda: f64,
+    eps: f64,
+) -> Result<SymEigen> {
+    sym_eigen(&forward_hessian(obj, theta, lambda, eps))
+}
+
+fn recorded(e: &SymEigen, spectrum: Spectrum) -> Vec<f64> {
+    match spectrum {
+        Spectrum::Smallest(k) => e.values.iter().take(k).copied().collect(),
+        Spectrum::Full => e.values.to_vec(),
+    }
+}
+
+pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
+    obj: &O,
+    theta0: ArrayView1<f64>,
+    p: &PaperParams,
+) -> Result<Branch> {
+    let n = obj.dim();
+    if theta0.len() != n {
+        return Err(Error::shape("initial θ", n, theta0.len()));
+    }
+    ensure_finite("initial θ", theta0.iter())?;
+    if !(p.lambda_max > 0.0 && p.lambda_max.is_finite()) {
+        return Err(Error::param(
+            "lambda_max",
+            format!("must be positive and finite, got {}", p.lambda_max),
+        ));
+    }
+    if p.n_steps == 0 {
+        return Err(Error::param("n_steps", "must be at least 1"));
+    }
+    if !(p.gtol >= 0.0 && p.ftol >= 0.0 && p.gtol.is_finite() && p.ftol.is_finite()) {
+        return Err(Error::param("gtol", "gtol and ftol must be finite and ≥ 0"));
+    }
+    if !(p.fd_step > 0.0 && p.fd_step.is_finite()) {
+        return Err(Error::param(
+            "fd_step",
+            format!("must be positive, got {}", p.fd_step),
+        ));
+    }
+    if p.jump_ratio.is_nan() || p.jump_ratio <= 1.0 {
+        return Err(Error::param(
+            "jump_ratio",
+            format!("must exceed 1, got {}", p.jump_ratio),
+        ));
+    }
+    if p.spectrum == Spectrum::Smallest(0) {
+        return Err(Error::param("spectrum", "Smallest(k) needs k ≥ 1"));
+    }
+    let pb = p.progress.then(|| {
+        let pb = indicatif::ProgressBar::new(p.n_steps as u64 + 1);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} paper trace [{bar:40}] {pos}/{len} {elapsed_precise} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    });
+
+    let dl = p.lambda_max / p.n_steps as f64;
+    let mut points: Vec<Point> = Vec::with_capacity(p.n_steps + 1);
+    let mut eigs: Vec<SymEigen> = Vec::with_capacity(p.n_steps + 1);
+    let mut events = Vec::new();
+    let mut steps: Vec<f64> = Vec::new();
+    let mut jump: Option<String> = None;
+    let mut theta = theta0.to_owned();
+    for i in 0..=p.n_steps {
+        let lambda = if i == p.n_steps {
+            p.lambda_max
+        } else {
+            i as f64 * dl
+        };
+        let new = minimise(obj, &theta, lambda, p);
+        let g = obj.gradient(new.view(), lambda);
+        let e = fd_eigen(obj, new.view(), lambda, p.fd_step)?;
+        let lmin = e.values.first().copied().unwrap_or(f64::NAN);
+        let morse = e.values.iter().filter(|&&v| v < 0.0).count();
+        let step = norm((&new - &theta).view());
+        let arclength = points.last().map_or(0.0, |q: &Point| {
+            q.arclength + (step * step + (lambda - q.lambda).powi(2)).sqrt()
+        });
+        // Branch-jump tests against the previous grid point.
+        if let (Some(prev), Some(pe)) = (points.last(), eigs.last()) {
+            let prev_min = pe.values.first().copied().unwrap_or(f64::NAN);
+            let reference = steps
+                .iter()
+                .rev()
+                .take(JUMP_WINDOW)
+                .copied()
+                .fold(0.0, f64::max);
+            let mut why = None;
+            if steps.len() >= 2 && step > p.jump_ratio * reference && step > 1e-8 {
+                why = Some(format!(
+                    "θ moved by {step:.3e} (previous steps ≤ {reference:.3e})"
+                ));
+            } else if prev_min < 0.0 && lmin > 0.0 {
+                why = Some(format!(
+                    "smallest eigenvalue snapped from {prev_min:.3e} to {lmin:.3e}"
+                ));
+            }
+            if let Some(why) = why {
+                if jump.is_none() {
+                    jump = Some(format!(
+                        "L-BFGS left the branch between λ = {:.6} and λ = {lambda:.6}: {why}; \
+                         ‖∇L‖ = {:.3e} there",
+                        prev.lambda,
+                        norm(g.view())
+                    ));
+                }
+                if !p.continue_after_jump {
+                    break;
+                }
+            }
+            // The paper's crossing: + → − between grid points, linear interpolation.
+            if prev_min > 0.0 && lmin <= 0.0 {
+                let t = prev_min / (prev_min - lmin);
+                let lstar = prev.lambda + t * (lambda - prev.lambda);
+                let (th, eg) = if t <= 0.5 {
+                    (prev.theta.clone(), pe)
+                } else {
+                    (new.clone(), &e)
+                };
+                let mut phi = eg.vectors.column(0).to_owned();
+                let imax = (0..n)
+                    .max_by(|&a, &b| phi[a].abs().total_cmp(&phi[b].abs()))
+                    .unwrap_or(0);
+                if n > 0 && phi[imax] < 0.0 {
+                    phi = -phi;
+                }
+                let es = fd_eigen(obj, th.view(), lstar, p.fd_step)?;
+                let gs = obj.gradient(th.view(), lstar);
+                let mu = es.values.first().copied().unwrap_or(f64::NAN);
+                events.push(Event {
+                    kind: EventKind::EigenvalueCrossing,
+                    lambda: lstar,
+                    residual: norm(gs.view()).max(mu.abs()),
+                    eigenvalues: recorded(&es, p.spectrum),
+                    kernel: phi.to_vec(),
+                    theta: th.to_vec(),
+                    morse_before: prev.morse_index,
+                    morse_after: morse,
+                    arclength: prev.arclength + t * (arclength - prev.arclength),
+                });
+            }
+        }
+        if i > 0 {
+            steps.push(step);
+        }
+        points.push(Point {
+            lambda,
+            grad_norm: norm(g.view()),
+            loss: obj.value(new.view(), lambda),
+            eigenvalues: recorded(&e, p.spectrum),
+            tangent_lambda: 0.0,
+            morse_index: morse,
+            arclength,
+            theta: new.clone(),
+        });
+        eigs.push(e);
+        theta = new;
+        if let Some(pb) = &pb {
+            pb.inc(1);
+            pb.set_message(format!("λ = {lambda:.4}"));
+        }
+    }
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    let max_grad_norm = points.iter().map(|q| q.grad_norm).fold(0.0, f64::max);
+    let status = match jump {
+        Some(why) => Status::BranchJump(why),
+        None => Status::ReachedLambdaMax,
+    };
+    Ok(Branch {
+        method: Method::Paper,
+        points,
+        events,
+        max_grad_norm,
+        status,
+    })
+}
