@@ -200,7 +200,8 @@ fn run(cli: Cli) -> Result<bool> {
             Ok(true)
         }
         Command::Coefficients(a) => {
-            let r = commands::run_coefficients(&a.model.spec(), a.method.into(), a.event, progress)?;
+            let r =
+                commands::run_coefficients(&a.model.spec(), a.method.into(), a.event, progress)?;
             emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
             Ok(true)
         }
@@ -231,4 +232,3 @@ fn main() -> ExitCode {
         }
     }
 }
-

@@ -58,15 +58,30 @@ fn unknown_activation_lists_valid_names() {
 
 #[test]
 fn lambda_outside_range_is_rejected() {
-    assert_bad_input(&["check-derivatives", "--width", "3", "--lambda", "1.5"], "lambda");
-    assert_bad_input(&["check-derivatives", "--width", "3", "--lambda", "-0.5"], "lambda");
-    assert_bad_input(&["trace", "--width", "3", "--lambda-max", "-1"], "lambda-max");
+    assert_bad_input(
+        &["check-derivatives", "--width", "3", "--lambda", "1.5"],
+        "lambda",
+    );
+    assert_bad_input(
+        &["check-derivatives", "--width", "3", "--lambda", "-0.5"],
+        "lambda",
+    );
+    assert_bad_input(
+        &["trace", "--width", "3", "--lambda-max", "-1"],
+        "lambda-max",
+    );
 }
 
 #[test]
 fn unreadable_data_file_is_rejected() {
     assert_bad_input(
-        &["trace", "--width", "3", "--data", "/nonexistent/dir/data.csv"],
+        &[
+            "trace",
+            "--width",
+            "3",
+            "--data",
+            "/nonexistent/dir/data.csv",
+        ],
         "/nonexistent/dir/data.csv",
     );
 }
@@ -91,7 +106,14 @@ fn trace_width_3_prints_documented_json() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is JSON");
     let points = v["points"].as_array().expect("points array");
     assert!(points.len() >= 2);
-    for key in ["lambda", "grad_norm", "loss", "eigenvalues", "tangent_lambda", "morse_index"] {
+    for key in [
+        "lambda",
+        "grad_norm",
+        "loss",
+        "eigenvalues",
+        "tangent_lambda",
+        "morse_index",
+    ] {
         assert!(points[0].get(key).is_some(), "point lacks `{key}`");
     }
     // Starts at the λ = 0 minimum, whose smallest eigenvalue is α (Thm 7.6(i)).

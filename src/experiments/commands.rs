@@ -2,7 +2,10 @@
 //! `trace`, `coefficients`, `check-derivatives` and `bench-derivatives` computations. The
 //! binary only parses arguments and prints.
 
-use super::common::{as_closed_form, closed_form_callback, event_at, first_crossing, start_point, HessianSource, Setting};
+use super::common::{
+    as_closed_form, closed_form_callback, event_at, paper_singular_point, start_point,
+    HessianSource, Setting,
+};
 use crate::activation::Builtin;
 use crate::continuation::{
     trace, trace_paper, Branch, ContinuationParams, Event, EventKind, Method, PaperParams, Point,
@@ -11,7 +14,9 @@ use crate::continuation::{
 use crate::data::{self, Dataset};
 use crate::error::{Error, Result};
 use crate::model::{TwoLayer, PAPER_ALPHA};
-use crate::normal_form::{branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients};
+use crate::normal_form::{
+    branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients,
+};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -32,7 +37,10 @@ impl FromStr for DataSource {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         match s {
-            "" => Err(Error::param("data", "expected `paper`, `toy` or a file path")),
+            "" => Err(Error::param(
+                "data",
+                "expected `paper`, `toy` or a file path",
+            )),
             "paper" => Ok(DataSource::Paper),
             "toy" => Ok(DataSource::Toy),
             path => Ok(DataSource::File(PathBuf::from(path))),
@@ -168,7 +176,12 @@ pub struct TraceReport {
     pub status: Status,
 }
 
-fn trace_branch(model: &TwoLayer, method: Method, lambda_max: f64, progress: bool) -> Result<Branch> {
+fn trace_branch(
+    model: &TwoLayer,
+    method: Method,
+    lambda_max: f64,
+    progress: bool,
+) -> Result<Branch> {
     validate_lambda_max(lambda_max)?;
     let theta0 = start_point(model)?;
     match method {
@@ -195,7 +208,12 @@ fn trace_branch(model: &TwoLayer, method: Method, lambda_max: f64, progress: boo
 }
 
 /// `actbif trace`: the branch from W0 by the chosen method.
-pub fn run_trace(spec: &ModelSpec, method: Method, lambda_max: f64, progress: bool) -> Result<TraceReport> {
+pub fn run_trace(
+    spec: &ModelSpec,
+    method: Method,
+    lambda_max: f64,
+    progress: bool,
+) -> Result<TraceReport> {
     validate_lambda_max(lambda_max)?;
     let model = spec.build()?;
     let b = trace_branch(&model, method, lambda_max, progress)?;
@@ -232,32 +250,50 @@ pub struct CoefficientsReport {
 /// `actbif coefficients`: reduced coefficients at the `index`-th event of the branch (the
 /// paper method's "event" is its grid point nearest the interpolated crossing, kernel from its
 /// forward-difference Hessian).
-pub fn run_coefficients(spec: &ModelSpec, method: Method, index: usize, progress: bool) -> Result<CoefficientsReport> {
+pub fn run_coefficients(
+    spec: &ModelSpec,
+    method: Method,
+    index: usize,
+    progress: bool,
+) -> Result<CoefficientsReport> {
     let model = spec.build()?;
     let b = trace_branch(&model, method, 1.0, progress)?;
     let event = match method {
         Method::Exact => b.events.get(index).cloned().ok_or_else(|| {
             Error::param(
                 "event",
-                format!("the exact branch has {} event(s) on [0, 1]; index {index} does not exist", b.events.len()),
+                format!(
+                    "the exact branch has {} event(s) on [0, 1]; index {index} does not exist",
+                    b.events.len()
+                ),
             )
         })?,
         Method::Paper => {
-            let c = first_crossing(&b.points).filter(|_| index == 0).ok_or_else(|| {
+            // The paper method has one "event": its crossing, or closest approach to λ1 = 0.
+            let c = paper_singular_point(&b.points).filter(|_| index == 0).ok_or_else(|| {
                 Error::param(
                     "event",
-                    format!(
-                        "the paper method found {} crossing(s) on its grid; index {index} does not exist",
-                        usize::from(first_crossing(&b.points).is_some())
-                    ),
+                    format!("the paper method has one point of interest (index 0); index {index} does not exist"),
                 )
             })?;
             let p = &b.points[c.index_nearest];
-            event_at(&model, p.theta.view(), p.lambda, EventKind::EigenvalueCrossing, HessianSource::PAPER, p.arclength)?
+            event_at(
+                &model,
+                p.theta.view(),
+                p.lambda,
+                EventKind::EigenvalueCrossing,
+                HessianSource::PAPER,
+                p.arclength,
+            )?
         }
     };
     let cb = closed_form_callback(&model);
-    let c = coefficients(&model, &event, as_closed_form(&cb), &CoefficientOptions::default())?;
+    let c = coefficients(
+        &model,
+        &event,
+        as_closed_form(&cb),
+        &CoefficientOptions::default(),
+    )?;
     let check = branch_check(&c, &event, &b).map_err(|e| e.to_string());
     Ok(CoefficientsReport {
         setting: spec.setting(&model),
@@ -269,32 +305,90 @@ pub fn run_coefficients(spec: &ModelSpec, method: Method, index: usize, progress
     })
 }
 
-/// `actbif check-derivatives`: validated inputs, then the derivative check.
-///
-/// Local adapter: `derivatives::check::check_derivatives` is not on `main` yet; until it lands
-/// this validates the inputs and reports that the check is unavailable.
-pub fn run_check_derivatives(spec: &ModelSpec, lambda: f64, seed: u64, json: bool) -> Result<String> {
+/// `actbif check-derivatives`: structured derivatives vs generic AD, the paper's closed forms
+/// and finite differences at a random point θ ~ N(0, 0.3²) with a random unit direction
+/// (`derivatives::check`); a text table, or JSON with `json`.
+pub fn run_check_derivatives(
+    spec: &ModelSpec,
+    lambda: f64,
+    seed: u64,
+    json: bool,
+) -> Result<String> {
+    use crate::derivatives::check::{check_derivatives, random_point, CheckOptions};
     spec.validate()?;
     validate_lambda(lambda, 1.0)?;
-    let _ = (seed, json);
-    let _model = spec.build()?;
-    Err(Error::NoConvergence {
-        method: "check-derivatives".into(),
-        reason: "derivatives::check is not available in this build yet".into(),
-    })
+    let model = spec.build()?;
+    let (theta, u) = random_point(model.n_params(), seed);
+    let c = check_derivatives(
+        &model,
+        theta.view(),
+        lambda,
+        u.view(),
+        &CheckOptions::default(),
+    )?;
+    if json {
+        return Ok(serde_json::to_string_pretty(&c)?);
+    }
+    let mut t = crate::report::Table::new(["quantity", "compared with", "relative error"]);
+    for (what, map) in [
+        ("generic AD", &c.ad_rel_err),
+        ("closed form", &c.closed_form_rel_err),
+        ("finite differences", &c.fd_rel_err),
+    ] {
+        for (q, e) in map {
+            t.push_row([q.clone(), what.to_string(), crate::report::fmt_sci(*e, 3)])?;
+        }
+    }
+    let mut out = format!(
+        "derivative check: m = {}, n = {}, λ = {}, seed {seed}\nmax exact-vs-exact relative error: {}\n\n{}",
+        c.width,
+        c.dim,
+        c.lambda,
+        crate::report::fmt_sci(c.max_rel_err_exact, 3),
+        t.to_text()
+    );
+    for s in &c.skipped {
+        out.push_str(&format!("skipped: {s}\n"));
+    }
+    Ok(out)
 }
 
-/// `actbif bench-derivatives`: timing of the derivative implementations.
-///
-/// Local adapter until `derivatives::check::bench_derivatives` lands.
+/// Widths timed by `actbif bench-derivatives` without `--width`.
+pub const BENCH_WIDTHS: [usize; 4] = [3, 10, 30, 100];
+
+/// `actbif bench-derivatives`: median timings of structured, AD and FD derivatives
+/// (`derivatives::check::bench_derivatives`) as a text table.
 pub fn run_bench_derivatives(width: Option<usize>) -> Result<String> {
-    if width == Some(0) {
-        return Err(Error::param("width", "must be at least 1"));
+    use crate::derivatives::check::{bench_derivatives, BenchOptions};
+    let widths: Vec<usize> = match width {
+        Some(0) => return Err(Error::param("width", "must be at least 1")),
+        Some(m) => vec![m],
+        None => BENCH_WIDTHS.to_vec(),
+    };
+    let rows = bench_derivatives(&widths, &BenchOptions::default())?;
+    let mut t = crate::report::Table::new([
+        "m",
+        "n",
+        "quantity",
+        "method",
+        "seconds",
+        "rel. error",
+        "note",
+    ]);
+    for r in rows {
+        t.push_row([
+            r.width.to_string(),
+            r.dim.to_string(),
+            r.quantity,
+            r.method,
+            crate::report::fmt_sci(r.seconds, 3),
+            r.rel_err
+                .map(|e| crate::report::fmt_sci(e, 2))
+                .unwrap_or_else(|| "—".into()),
+            r.note,
+        ])?;
     }
-    Err(Error::NoConvergence {
-        method: "bench-derivatives".into(),
-        reason: "derivatives::check is not available in this build yet".into(),
-    })
+    Ok(t.to_text())
 }
 
 /// Whether an error comes from bad user input (exit code 2) rather than a failed computation.
@@ -317,10 +411,16 @@ mod tests {
 
     #[test]
     fn spec_validation_names_the_parameter() {
-        let bad_w = ModelSpec { width: 0, ..Default::default() };
+        let bad_w = ModelSpec {
+            width: 0,
+            ..Default::default()
+        };
         assert!(bad_w.validate().unwrap_err().to_string().contains("width"));
         for a in [-1e-3, f64::NAN, f64::INFINITY] {
-            let s = ModelSpec { alpha: a, ..Default::default() };
+            let s = ModelSpec {
+                alpha: a,
+                ..Default::default()
+            };
             assert!(s.validate().unwrap_err().to_string().contains("alpha"));
         }
         assert!(ModelSpec::default().validate().is_ok());

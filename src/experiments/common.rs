@@ -7,7 +7,7 @@ use crate::continuation::{newton_critical_point, Branch, Event, EventKind, Point
 use crate::derivatives::finite_diff::{forward_hessian, PAPER_FD_STEP};
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
-use crate::linalg::{solve, sym_eigen};
+use crate::linalg::sym_eigen;
 use crate::model::TwoLayer;
 use crate::normal_form::ClosedForm;
 use crate::theory::ClosedFormCoefficients;
@@ -51,20 +51,11 @@ impl Setting {
     }
 }
 
-/// The closed-form minimiser at λ = 0 (Sylvester solution): W0 = v cᵀ with
-/// (‖v‖²Σ + αI)c = γ. For α = 0 this is the minimum-norm minimiser (the α → 0⁺ limit).
-///
-/// Local adapter until `theory::linear_endpoint` provides W0.
+/// The closed-form minimiser at λ = 0 (Sylvester solution, `theory::linear_endpoint::w0`)
+/// as θ: W0 = v cᵀ with (‖v‖²Σ + αI)c = γ. For α = 0 this is the minimum-norm minimiser.
 pub fn w0_closed_form<A: Activation>(model: &TwoLayer<A>) -> Result<Array1<f64>> {
-    let v = model.output_weights();
-    let data = model.data();
-    let mut a = data.covariance() * v.dot(v);
-    for k in 0..a.nrows() {
-        a[[k, k]] += model.alpha();
-    }
-    let c = solve(&a, &data.cross_covariance())?;
-    let (m, d) = (model.width(), model.input_dim());
-    Ok(Array1::from_shape_fn(m * d, |i| v[i / d] * c[i % d]))
+    let w = crate::theory::linear_endpoint::w0(model)?;
+    Ok(Array1::from_iter(w.iter().copied()))
 }
 
 /// W0 polished by Newton on ∇L(·, 0) = 0 (the start point of every branch at α > 0).
@@ -136,17 +127,22 @@ pub fn event_at<O: Objective + ?Sized>(
     })
 }
 
-/// The first sign change (+ → −) of the smallest recorded eigenvalue along a branch's points,
-/// by linear interpolation (the paper's crossing).
+/// Where a grid method's smallest eigenvalue reaches zero — or, when it never changes sign,
+/// its closest approach to zero (the point the paper's method would call λ*).
 #[derive(Clone, Debug, Serialize)]
 pub struct Crossing {
-    /// Interpolated λ*.
+    /// True: λ1 changes sign (λ* by linear interpolation); false: closest approach only.
+    pub sign_change: bool,
+    /// λ*: interpolated zero, or the λ of the smallest λ1.
     pub lambda: f64,
-    /// Index of the last point before the crossing.
+    /// Index of the last point before the crossing (closest approach: the point itself).
     pub index_before: usize,
-    /// Index of the point nearest in λ to the crossing.
+    /// Index of the point nearest to λ* (closest approach: the point itself).
     pub index_nearest: usize,
-    /// Δλ1/Δλ over the crossing interval (the paper's crossing speed).
+    /// λ1 at the nearest point.
+    pub lambda1: f64,
+    /// Δλ1/Δλ over the crossing interval (closest approach: over the interval before it),
+    /// the paper's crossing speed.
     pub slope: f64,
     /// |λ1/λ2| at the nearest point.
     pub eig_ratio: f64,
@@ -154,9 +150,43 @@ pub struct Crossing {
     pub lambda2: f64,
 }
 
-/// The first + → − crossing of `eigenvalues[0]` along `points`, if any.
+fn e1(p: &Point) -> f64 {
+    p.eigenvalues.first().copied().unwrap_or(f64::NAN)
+}
+
+fn crossing_at(
+    points: &[Point],
+    nearest: usize,
+    before: usize,
+    lambda: f64,
+    sign_change: bool,
+) -> Crossing {
+    let p = &points[nearest];
+    let l2 = p.eigenvalues.get(1).copied().unwrap_or(f64::NAN);
+    let slope = if before + 1 < points.len() && sign_change {
+        (e1(&points[before + 1]) - e1(&points[before]))
+            / (points[before + 1].lambda - points[before].lambda)
+    } else if nearest > 0 {
+        (e1(&points[nearest]) - e1(&points[nearest - 1]))
+            / (points[nearest].lambda - points[nearest - 1].lambda)
+    } else {
+        f64::NAN
+    };
+    Crossing {
+        sign_change,
+        lambda,
+        index_before: before,
+        index_nearest: nearest,
+        lambda1: e1(p),
+        slope,
+        eig_ratio: (e1(p) / l2).abs(),
+        lambda2: l2,
+    }
+}
+
+/// The first sign change (+ → −) of the smallest recorded eigenvalue along `points`, by
+/// linear interpolation (the paper's crossing), if any.
 pub fn first_crossing(points: &[Point]) -> Option<Crossing> {
-    let e1 = |p: &Point| p.eigenvalues.first().copied().unwrap_or(f64::NAN);
     points.windows(2).enumerate().find_map(|(i, w)| {
         let (a, b) = (e1(&w[0]), e1(&w[1]));
         if !(a > 0.0 && b <= 0.0) {
@@ -165,25 +195,32 @@ pub fn first_crossing(points: &[Point]) -> Option<Crossing> {
         let t = a / (a - b);
         let lambda = w[0].lambda + t * (w[1].lambda - w[0].lambda);
         let nearest = if t < 0.5 { i } else { i + 1 };
-        let p = &points[nearest];
-        let l2 = p.eigenvalues.get(1).copied().unwrap_or(f64::NAN);
-        Some(Crossing {
-            lambda,
-            index_before: i,
-            index_nearest: nearest,
-            slope: (b - a) / (w[1].lambda - w[0].lambda),
-            eig_ratio: (e1(p) / l2).abs(),
-            lambda2: l2,
-        })
+        Some(crossing_at(points, nearest, i, lambda, true))
     })
+}
+
+/// The point with the smallest |λ1| among `points` (closest approach to a singular Hessian).
+pub fn closest_approach(points: &[Point]) -> Option<Crossing> {
+    let (k, p) = points
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| e1(p).is_finite())
+        .min_by(|a, b| e1(a.1).abs().total_cmp(&e1(b.1).abs()))?;
+    Some(crossing_at(points, k, k, p.lambda, false))
+}
+
+/// The paper method's singular point: its first sign change, else its closest approach.
+pub fn paper_singular_point(points: &[Point]) -> Option<Crossing> {
+    first_crossing(points).or_else(|| closest_approach(points))
 }
 
 /// The point of `branch` nearest in λ to `lambda` among its first `upto` points.
 pub fn nearest_point(branch: &Branch, lambda: f64) -> Option<&Point> {
-    branch
-        .points
-        .iter()
-        .min_by(|a, b| (a.lambda - lambda).abs().total_cmp(&(b.lambda - lambda).abs()))
+    branch.points.iter().min_by(|a, b| {
+        (a.lambda - lambda)
+            .abs()
+            .total_cmp(&(b.lambda - lambda).abs())
+    })
 }
 
 /// ϕ(a) = L(θ + aφ, λ) − L(θ, λ) on the grid `a`.
@@ -219,7 +256,10 @@ pub fn poly_fit(x: &[f64], y: &[f64], degree: usize) -> Result<Vec<f64>> {
     }
     let scale = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     if !(scale > 0.0 && scale.is_finite()) {
-        return Err(Error::param("fit", "abscissae must be finite and not all 0"));
+        return Err(Error::param(
+            "fit",
+            "abscissae must be finite and not all 0",
+        ));
     }
     let mut a = Array2::from_shape_fn((n, p), |(i, k)| (x[i] / scale).powi(k as i32));
     let mut b = Array1::from(y.to_vec());
@@ -385,129 +425,61 @@ impl<O: Objective + ?Sized> Objective for Restricted<'_, O> {
     }
 }
 
-/// Orthonormal basis (m × (m−1)) of the complement of v, by a Householder reflector.
-fn complement_basis(v: &Array1<f64>) -> Result<Array2<f64>> {
-    let m = v.len();
-    let nv = v.dot(v).sqrt();
-    if !(nv > 0.0) {
-        return Err(Error::param("output weights v", "must not be zero"));
-    }
-    let mut u = v / nv;
-    // Reflect e0 onto ±v̂: P = I − 2wwᵀ/‖w‖², w = v̂ − s e0 with s = sign(v̂0) (stable).
-    let s0 = if u[0] >= 0.0 { 1.0 } else { -1.0 };
-    u[0] -= s0;
-    let un = u.dot(&u);
-    let p = Array2::from_shape_fn((m, m), |(i, j)| {
-        let id = if i == j { 1.0 } else { 0.0 };
-        if un > 0.0 {
-            id - 2.0 * u[i] * u[j] / un
-        } else {
-            id
-        }
-    });
-    Ok(p.slice(s![.., 1..]).to_owned())
-}
-
-/// λ1′(0) at the linear endpoint, exactly and by the paper's formula (22)/(18).
+/// λ1′(0) at the linear endpoint, exactly and by the paper's formulas (a summary of
+/// `theory::linear_endpoint::EndpointSlope` without its vectors, plus λ1(0) at the polished
+/// start point).
 #[derive(Clone, Debug, Serialize)]
 pub struct EndpointSlope {
-    /// λ1(0) (smallest exact Hessian eigenvalue at W0; = α by Thm 7.6(i)).
+    /// λ1(0): smallest exact Hessian eigenvalue at the start point (= α by Thm 7.6(i)).
     pub lambda1_at_0: f64,
-    /// Dimension of the flat space {vᵀδW = 0}, (m − 1)d.
+    /// Dimension (m − 1)d of the flat space {vᵀδW = 0}.
     pub flat_dim: usize,
-    /// Exact λ1′(0) by degenerate perturbation theory: the smallest eigenvalue of
-    /// Qᵀ(∂λH + D³L[θ′(0), ·, ·])Q on the α-eigenspace Q (θ′(0) = −H⁻¹∂λ∇L).
+    /// Exact λ1′(0) by degenerate perturbation theory (smallest eigenvalue of Qᵀ(dH/dλ)Q).
     pub exact: f64,
-    /// Spread of the first-order splitting: the largest eigenvalue of the same operator.
+    /// The largest splitting rate (spread of the α-cluster's first-order slopes).
     pub exact_max: f64,
-    /// The paper's (22) (its (18) for non-tanh σ, with the sign convention of (22)):
-    /// Σ_j v_j² u_jᵀE[(σ′(w_jᵀx) − 1)xxᵀ]u_j, minimised over unit u in the flat space.
+    /// ‖H0,α u0 − αu0‖/α (checks that u0 lies in the α-eigenspace).
+    pub eigenspace_residual: f64,
+    /// u0ᵀ(∂λH)u0 in closed form: Gauss–Newton term (0 on the flat space) + residual term.
+    pub closed_form: crate::theory::Decomposed,
+    /// The paper's (22) at the exact u0 ((18) with (22)'s sign for non-tanh σ).
     pub paper_22: f64,
-    /// (22) evaluated at the exact perturbation-theory eigenvector u0.
-    pub paper_22_at_exact_u0: f64,
-    /// First-order prediction λ* ≈ α/|λ1′(0)| from the exact slope (∞ if it is ≥ 0).
+    /// The paper's (18) at u0.
+    pub paper_18: f64,
+    /// Remark 7.8's polynomial approximation at u0.
+    pub remark_7_8: f64,
+    /// First-order prediction λ* ≈ α/|λ1′(0)| (∞ when λ1′(0) ≥ 0).
     pub lambda_star_first_order: f64,
-    /// The same prediction from the paper's (22).
+    /// The same from the paper's (22).
     pub lambda_star_first_order_paper: f64,
 }
 
-/// λ1′(0) by degenerate perturbation theory and by the paper's (22).
-///
-/// Local adapter until `theory::linear_endpoint` lands (it will be the canonical version).
+/// λ1′(0) by `theory::linear_endpoint::lambda1_prime`, with λ1(0) at `theta0`.
 pub fn endpoint_slope<A: Activation>(
     model: &TwoLayer<A>,
     theta0: ArrayView1<f64>,
 ) -> Result<EndpointSlope> {
-    let (m, d) = (model.width(), model.input_dim());
-    let n = m * d;
-    let h = model.hessian(theta0, 0.0);
-    let lambda1_at_0 = crate::linalg::sym_eigenvalues(&h)?[0];
-    if m < 2 {
-        return Err(Error::param(
-            "width",
-            "the flat space {vᵀδW = 0} is empty for m = 1",
-        ));
-    }
-    let vperp = complement_basis(model.output_weights())?;
-    let k = (m - 1) * d;
-    let mut q = Array2::zeros((n, k));
-    for j in 0..m {
-        for c in 0..m - 1 {
-            for i in 0..d {
-                q[[j * d + i, c * d + i]] = vperp[[j, c]];
-            }
-        }
-    }
-    let dtheta = solve(&h, &(-model.grad_lambda(theta0, 0.0)))?;
-    let dh = model.hessian_lambda(theta0, 0.0) + model.hessian_directional(theta0, 0.0, dtheta.view());
-    let restricted = q.t().dot(&dh).dot(&q);
-    let sym = (&restricted + &restricted.t()) * 0.5;
-    let e = sym_eigen(&sym)?;
-    let exact = e.values[0];
-    let exact_max = e.values[k - 1];
-    let u0 = q.dot(&e.vectors.column(0));
-    // The paper's operator: block-diagonal v_j² E[(σ′(w_jᵀx) − 1) x xᵀ].
-    let data = model.data();
-    let v = model.output_weights();
-    let w = model.weights(theta0);
-    let mut b = Array2::<f64>::zeros((n, n));
-    let nsamp = data.n_samples() as f64;
-    for (xi, _) in data.x.outer_iter().zip(data.y.iter()) {
-        for j in 0..m {
-            let z = w.row(j).dot(&xi);
-            let s = model.activation().derivs(z)[1] - 1.0;
-            let f = v[j] * v[j] * s / nsamp;
-            for a in 0..d {
-                for c in 0..d {
-                    b[[j * d + a, j * d + c]] += f * xi[a] * xi[c];
-                }
-            }
-        }
-    }
-    let pb = q.t().dot(&b).dot(&q);
-    let pb = (&pb + &pb.t()) * 0.5;
-    let paper_22 = crate::linalg::sym_eigenvalues(&pb)?[0];
-    let paper_22_at_exact_u0 = u0.dot(&b.dot(&u0));
-    let pred = |s: f64| {
-        if s < 0.0 {
-            model.alpha() / s.abs()
-        } else {
-            f64::INFINITY
-        }
-    };
+    use crate::theory::linear_endpoint::{first_order_lambda_star, lambda1_prime};
+    let s = lambda1_prime(model)?;
+    let lambda1_at_0 = crate::linalg::sym_eigenvalues(&model.hessian(theta0, 0.0))?[0];
+    let paper_22 = s.paper.eq22.unwrap_or(s.paper.eq18);
+    let inf = |x: Option<f64>| x.unwrap_or(f64::INFINITY);
     Ok(EndpointSlope {
         lambda1_at_0,
-        flat_dim: k,
-        exact,
-        exact_max,
+        flat_dim: s.splitting_rates.len(),
+        exact: s.lambda1_prime,
+        exact_max: s.splitting_rates.last().copied().unwrap_or(f64::NAN),
+        eigenspace_residual: s.eigenspace_residual,
+        closed_form: s.closed_form,
         paper_22,
-        paper_22_at_exact_u0,
-        lambda_star_first_order: pred(exact),
-        lambda_star_first_order_paper: pred(paper_22),
+        paper_18: s.paper.eq18,
+        remark_7_8: s.paper.remark_7_8,
+        lambda_star_first_order: inf(s.lambda_star_first_order),
+        lambda_star_first_order_paper: inf(first_order_lambda_star(model.alpha(), paper_22)),
     })
 }
 
-/// The width fit λ1′(0) = K/m + K2/m² (least squares in 1/m on m·λ1′(0) = K + K2/m).
+/// The width fit λ1′(0) = K/m + K2/m² (`theory::linear_endpoint::fit_width_constant`).
 #[derive(Clone, Debug, Serialize)]
 pub struct WidthFit {
     /// K.
@@ -520,16 +492,10 @@ pub struct WidthFit {
     pub critical_width: f64,
 }
 
-/// Fits λ1′(0) = K/m + K2/m² over the given widths (local adapter until
-/// `theory::linear_endpoint` provides the K fit).
+/// Fits λ1′(0) = K/m + K2/m² over the given widths.
 pub fn width_fit(widths: &[usize], slopes: &[f64], alpha: f64) -> Result<WidthFit> {
-    let x: Vec<f64> = widths.iter().map(|&m| 1.0 / m as f64).collect();
-    let y: Vec<f64> = widths
-        .iter()
-        .zip(slopes)
-        .map(|(&m, &s)| m as f64 * s)
-        .collect();
-    let (k, k2) = line_fit(&x, &y)?;
+    let pts: Vec<(usize, f64)> = widths.iter().copied().zip(slopes.iter().copied()).collect();
+    let (k, k2) = crate::theory::linear_endpoint::fit_width_constant(&pts)?;
     Ok(WidthFit {
         k,
         k2,
@@ -538,21 +504,68 @@ pub fn width_fit(widths: &[usize], slopes: &[f64], alpha: f64) -> Result<WidthFi
     })
 }
 
-/// The paper's closed forms (25)–(26) as a callback for `normal_form::coefficients`.
-///
-/// Local adapter: returns `None` until `theory::directional` lands; the coefficients' `formula`
-/// fields are then `null` in the JSON.
-pub fn closed_form_callback<A: Activation>(
-    _model: &TwoLayer<A>,
-) -> Option<Box<dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> ClosedFormCoefficients + '_>> {
-    None
+/// A boxed closed-form callback (see [`closed_form_callback`]).
+pub type BoxedClosedForm<'a> =
+    Box<dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> ClosedFormCoefficients + 'a>;
+
+/// The paper's closed forms (25)–(26) (`theory::directional::closed_form_coefficients`) as a
+/// callback for `normal_form::coefficients`. A failure (invalid input) becomes NaN values
+/// with the error as the term name, so it shows in the output instead of aborting.
+pub fn closed_form_callback<A: Activation>(model: &TwoLayer<A>) -> Option<BoxedClosedForm<'_>> {
+    Some(Box::new(move |theta, lambda, phi| {
+        crate::theory::directional::closed_form_coefficients(model, theta, lambda, phi)
+            .unwrap_or_else(|e| {
+                let nan = crate::theory::Decomposed {
+                    value: f64::NAN,
+                    terms: vec![(format!("error: {e}"), f64::NAN)],
+                };
+                ClosedFormCoefficients {
+                    g_aa: nan.clone(),
+                    g_aaa: nan,
+                }
+            })
+    }))
 }
 
 /// Borrows a boxed closed-form callback as the `normal_form::ClosedForm` type.
-pub fn as_closed_form<'a>(
-    cb: &'a Option<Box<dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> ClosedFormCoefficients + 'a>>,
-) -> Option<ClosedForm<'a>> {
+pub fn as_closed_form<'a>(cb: &'a Option<BoxedClosedForm<'a>>) -> Option<ClosedForm<'a>> {
     cb.as_deref().map(|f| f as ClosedForm<'a>)
+}
+
+/// Maps `f` over `items` on plain scoped threads (one per available core), preserving order.
+///
+/// Used instead of rayon for coarse, independent jobs (widths, toy variants): the derivative
+/// code itself uses rayon inside, and a rayon worker waiting in a nested parallel call may
+/// steal another outer job on the same thread, re-entering per-thread scratch state. Plain
+/// threads never steal.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<R>>> =
+        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= items.len() {
+                    break;
+                }
+                let r = f(&items[i]);
+                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every item was processed (a panicking job propagates out of scope)")
+        })
+        .collect()
 }
 
 /// Formats a number for tables: 4 significant digits, scientific when small or large.
@@ -561,10 +574,17 @@ pub fn fmt(x: f64) -> String {
         return "n/a".into();
     }
     if x.is_infinite() {
-        return if x > 0.0 { "∞".into() } else { "−∞".into() };
+        return if x > 0.0 {
+            "∞".into()
+        } else {
+            "−∞".into()
+        };
     }
     let a = x.abs();
-    if a != 0.0 && !(1e-3..1e4).contains(&a) {
+    if a == 0.0 {
+        return "0".into();
+    }
+    if !(1e-3..1e4).contains(&a) {
         format!("{x:.3e}")
     } else {
         let s = format!("{x:.4}");
@@ -669,7 +689,9 @@ mod tests {
         let fd_hd = (r.hessian(p.view(), l) - r.hessian(m.view(), l)) / (2.0 * h);
         assert!((&hd - &fd_hd).iter().all(|x| x.abs() < 1e-7));
         let fd_gl = (r.gradient(xi.view(), l + h) - r.gradient(xi.view(), l - h)) / (2.0 * h);
-        assert!((&r.grad_lambda(xi.view(), l) - &fd_gl).iter().all(|x| x.abs() < 1e-8));
+        assert!((&r.grad_lambda(xi.view(), l) - &fd_gl)
+            .iter()
+            .all(|x| x.abs() < 1e-8));
         // D⁴ along u: second difference of uᵀH(ξ + tu)u, truncation O(h²).
         let h2 = 1e-3;
         let quad = |t: f64| {
@@ -689,7 +711,15 @@ mod tests {
         };
         // H = diag(3θ² + λa) at θ = (1, 0.5, 1), λ = 0.375: diag(3.375, 0, 3.1875).
         let t = Array1::from(vec![1.0, 0.5, 1.0]);
-        let ev = event_at(&q, t.view(), 0.375, EventKind::EigenvalueCrossing, HessianSource::Exact, 0.0).unwrap();
+        let ev = event_at(
+            &q,
+            t.view(),
+            0.375,
+            EventKind::EigenvalueCrossing,
+            HessianSource::Exact,
+            0.0,
+        )
+        .unwrap();
         assert!(ev.kernel[1].abs() > 1.0 - 1e-15);
         assert_eq!(ev.eigenvalues.len(), 3);
         assert!(ev.eigenvalues[0].abs() < 1e-15);
@@ -738,22 +768,6 @@ mod tests {
     }
 
     #[test]
-    fn complement_is_orthonormal_and_orthogonal_to_v() {
-        for v in [vec![0.5, 1.0, 1.5], vec![-1.0, 0.0], vec![0.0, 2.0, 0.0, 1.0]] {
-            let v = Array1::from(v);
-            let q = complement_basis(&v).unwrap();
-            let g = q.t().dot(&q);
-            for i in 0..g.nrows() {
-                for j in 0..g.ncols() {
-                    let e = if i == j { 1.0 } else { 0.0 };
-                    assert!((g[[i, j]] - e).abs() < 1e-14);
-                }
-                assert!(q.column(i).dot(&v).abs() < 1e-14);
-            }
-        }
-    }
-
-    #[test]
     fn crossing_interpolates_linearly() {
         let pt = |l: f64, e: f64| Point {
             lambda: l,
@@ -767,10 +781,24 @@ mod tests {
         };
         let pts = vec![pt(0.0, 1.0), pt(0.5, 0.25), pt(1.0, -0.75)];
         let c = first_crossing(&pts).unwrap();
+        assert!(c.sign_change);
         assert_relative_eq!(c.lambda, 0.625, epsilon = 1e-15);
         assert_relative_eq!(c.slope, -2.0, epsilon = 1e-15);
         assert_eq!(c.index_nearest, 1);
         assert!(first_crossing(&pts[..2]).is_none());
+        // Without a sign change the closest approach is the smallest |λ1|.
+        let c = paper_singular_point(&pts[..2]).unwrap();
+        assert!(!c.sign_change);
+        assert_eq!((c.index_nearest, c.lambda, c.lambda1), (1, 0.5, 0.25));
+        assert_relative_eq!(c.slope, -1.5, epsilon = 1e-15);
+    }
+
+    #[test]
+    fn par_map_preserves_order() {
+        let v: Vec<usize> = (0..37).collect();
+        let out = par_map(&v, |&i| i * i);
+        assert_eq!(out, v.iter().map(|i| i * i).collect::<Vec<_>>());
+        assert!(par_map(&Vec::<usize>::new(), |&i| i).is_empty());
     }
 
     #[test]
@@ -781,8 +809,8 @@ mod tests {
             .map(|&m| -0.07 / m as f64 + 0.02 / (m * m) as f64)
             .collect();
         let f = width_fit(&widths, &s, 4e-3).unwrap();
-        assert_relative_eq!(f.k, -0.07, max_relative = 1e-12);
-        assert_relative_eq!(f.k2, 0.02, max_relative = 1e-10);
+        assert_relative_eq!(f.k, -0.07, max_relative = 1e-10);
+        assert_relative_eq!(f.k2, 0.02, max_relative = 1e-9);
         assert_relative_eq!(f.critical_width, 17.5, max_relative = 1e-12);
     }
 }

@@ -298,7 +298,12 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp1Result>> {
             levels: 14,
             overlays: vec![
                 diag_line,
-                Series::new("diagonal critical point", vec![(w_star, w_star)], Style::Markers, 3),
+                Series::new(
+                    "diagonal critical point",
+                    vec![(w_star, w_star)],
+                    Style::Markers,
+                    3,
+                ),
             ],
         };
         figures.push((name.clone(), plot.to_svg()?));
@@ -326,7 +331,10 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp1Result>> {
         potentials.iter().map(|p| p.max_asymmetry).fold(0.0, f64::max),
     );
     let result = Exp1Result {
-        setting: Setting::of(&model, "data::toy(42, 2000): x ~ N(0,1), y = tanh(1.5x) + 0.02ε"),
+        setting: Setting::of(
+            &model,
+            "data::toy(42, 2000): x ~ N(0,1), y = tanh(1.5x) + 0.02ε",
+        ),
         alpha_choice: "α = 0: the paper's toy is unregularised (Prop 7.2/7.4, Table 1: λ1(0) = 0 \
                        (S2)); with α > 0 the transverse eigenvalue would start at α, not 0."
             .into(),
@@ -360,7 +368,10 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp1Result>> {
         ));
         eig.series.push(Series::new(
             format!("longitudinal (w1 + w2), {}", b.method),
-            b.points.iter().map(|p| (p.lambda, p.longitudinal)).collect(),
+            b.points
+                .iter()
+                .map(|p| (p.lambda, p.longitudinal))
+                .collect(),
             style,
             off + 1,
         ));

@@ -3,8 +3,8 @@
 //! classified) and by the paper's method (L-BFGS on a 401-point λ grid, FD Hessians).
 
 use super::common::{
-    as_closed_form, closed_form_callback, event_at, first_crossing, start_point, w0_closed_form,
-    Crossing, HessianSource, Setting,
+    as_closed_form, closed_form_callback, event_at, paper_singular_point, start_point,
+    w0_closed_form, Crossing, HessianSource, Setting,
 };
 use super::output::{LinePlot, Series, Style};
 use super::{Context, Outcome};
@@ -16,7 +16,9 @@ use crate::continuation::{
 use crate::derivatives::Objective;
 use crate::error::Result;
 use crate::model::TwoLayer;
-use crate::normal_form::{branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients};
+use crate::normal_form::{
+    branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients,
+};
 use ndarray::Array1;
 use serde::Serialize;
 
@@ -35,10 +37,19 @@ pub struct EventReport {
 }
 
 /// Computes coefficients (with the closed forms when available) and the branch check.
-pub fn report_event<A: Activation>(model: &TwoLayer<A>, event: &Event, branch: &Branch) -> EventReport {
+pub fn report_event<A: Activation>(
+    model: &TwoLayer<A>,
+    event: &Event,
+    branch: &Branch,
+) -> EventReport {
     let cb = closed_form_callback(model);
-    let coeffs = coefficients(model, event, as_closed_form(&cb), &CoefficientOptions::default())
-        .map_err(|e| e.to_string());
+    let coeffs = coefficients(
+        model,
+        event,
+        as_closed_form(&cb),
+        &CoefficientOptions::default(),
+    )
+    .map_err(|e| e.to_string());
     let check = match &coeffs {
         Ok(c) => branch_check(c, event, branch).map_err(|e| e.to_string()),
         Err(e) => Err(format!("no coefficients: {e}")),
@@ -70,7 +81,11 @@ pub struct BranchSummary {
 impl BranchSummary {
     /// Summarises a branch.
     pub fn of(branch: &Branch) -> Self {
-        let lo = branch.points.iter().map(|p| p.lambda).fold(f64::INFINITY, f64::min);
+        let lo = branch
+            .points
+            .iter()
+            .map(|p| p.lambda)
+            .fold(f64::INFINITY, f64::min);
         let hi = branch
             .points
             .iter()
@@ -101,7 +116,7 @@ pub struct M10<A: Activation> {
     pub paper: Branch,
     /// Reports of the exact events, in order.
     pub events: Vec<EventReport>,
-    /// The paper method's crossing.
+    /// The paper method's crossing (or closest approach to a singular Hessian).
     pub crossing: Option<Crossing>,
     /// The paper method's "event": its grid point nearest the crossing, with its FD-Hessian
     /// kernel, and the coefficients computed there (as the paper did).
@@ -109,18 +124,25 @@ pub struct M10<A: Activation> {
 }
 
 /// Traces the model both ways and reports events (shared by B.2, B.6 and Remark 7.17).
-pub fn analyse<A: Activation>(model: TwoLayer<A>, ctx: &Context, label: &str) -> Result<M10<A>> {
+pub fn analyse<A: Activation>(
+    model: TwoLayer<A>,
+    ctx: &Context,
+    label: &str,
+    paper_steps: usize,
+) -> Result<M10<A>> {
     let w0 = w0_closed_form(&model)?;
     let g0 = model.gradient(w0.view(), 0.0);
     let theta0 = start_point(&model)?;
     ctx.message(&format!("{label}: exact trace"));
     let exact = trace(&model, theta0.view(), 0.0, &ContinuationParams::default())?;
-    ctx.message(&format!("{label}: paper-method trace ({} steps)", ctx.paper_steps));
+    ctx.message(&format!(
+        "{label}: paper-method trace ({paper_steps} steps)"
+    ));
     let paper = trace_paper(
         &model,
         theta0.view(),
         &PaperParams {
-            n_steps: ctx.paper_steps,
+            n_steps: paper_steps,
             ..Default::default()
         },
     )?;
@@ -130,7 +152,7 @@ pub fn analyse<A: Activation>(model: TwoLayer<A>, ctx: &Context, label: &str) ->
         .iter()
         .map(|e| report_event(&model, e, &exact))
         .collect();
-    let crossing = first_crossing(&paper.points);
+    let crossing = paper_singular_point(&paper.points);
     let paper_event = match &crossing {
         Some(c) => {
             let p = &paper.points[c.index_nearest];
@@ -184,7 +206,8 @@ pub struct Exp2Result {
     pub events: Vec<EventReport>,
     /// Paper-method branch.
     pub paper: BranchSummary,
-    /// The paper method's interpolated crossing.
+    /// The paper method's interpolated crossing, or its closest approach when λ1 never
+    /// changes sign on its grid.
     pub paper_crossing: Option<Crossing>,
     /// Paper vs exact on the common λ range.
     pub comparison: MethodComparison,
@@ -218,6 +241,22 @@ pub fn describe_events<A: Activation>(m: &M10<A>) -> String {
     s
 }
 
+/// A short description of the paper method's crossing.
+pub fn describe_paper(c: Option<&Crossing>) -> String {
+    match c {
+        Some(c) if c.sign_change => format!(
+            "λ1 crosses 0 at λ ≈ {:.4} (interpolated), |λ1/λ2| = {:.3} at the nearest grid point",
+            c.lambda, c.eig_ratio
+        ),
+        Some(c) => format!(
+            "λ1 never changes sign on its grid; closest approach λ1 = {:.3e} at λ = {:.4} \
+             (|λ1/λ2| = {:.3})",
+            c.lambda1, c.lambda, c.eig_ratio
+        ),
+        None => "no points".into(),
+    }
+}
+
 /// Runs B.2 from the shared analysis.
 pub fn run<A: Activation>(_ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp2Result>> {
     let h0 = m.model.hessian(m.theta0.view(), 0.0);
@@ -228,7 +267,12 @@ pub fn run<A: Activation>(_ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp2Resu
         .collect();
     let grid: Vec<f64> = m.paper.points.iter().map(|p| p.lambda).collect();
     let res = resample(&m.exact, &grid);
-    let cross = m.crossing.as_ref().map(|c| c.lambda).unwrap_or(f64::INFINITY);
+    let cross = m
+        .crossing
+        .as_ref()
+        .filter(|c| c.sign_change)
+        .map(|c| c.lambda)
+        .unwrap_or(f64::INFINITY);
     let mut maxdiff = 0.0f64;
     let mut lmax = f64::NAN;
     let mut n_cmp = 0;
@@ -246,13 +290,7 @@ pub fn run<A: Activation>(_ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp2Resu
     let finding = format!(
         "{} Paper method: {}; status {:?}, max ‖∇L‖ = {:.1e} (exact: {:.1e}).",
         describe_events(m),
-        match &m.crossing {
-            Some(c) => format!(
-                "λ1 crosses 0 at λ ≈ {:.4} (interpolated), |λ1/λ2| = {:.3} at the nearest grid point",
-                c.lambda, c.eig_ratio
-            ),
-            None => "no eigenvalue crossing on its grid".into(),
-        },
+        describe_paper(m.crossing.as_ref()),
         m.paper.status,
         m.paper.max_grad_norm,
         m.exact.max_grad_norm
@@ -313,7 +351,10 @@ pub fn eigen_figures<A: Activation>(m: &M10<A>, prefix: &str) -> Result<Vec<(Str
         ));
     }
     let mut vs_s = LinePlot {
-        title: format!("{} smallest Hessian eigenvalues vs arclength (exact)", N_EIGS),
+        title: format!(
+            "{} smallest Hessian eigenvalues vs arclength (exact)",
+            N_EIGS
+        ),
         x_label: "arclength s".into(),
         y_label: "eigenvalue".into(),
         hlines: vec![0.0],
@@ -340,13 +381,26 @@ pub fn eigen_figures<A: Activation>(m: &M10<A>, prefix: &str) -> Result<Vec<(Str
     };
     lam_s.series.push(Series::new(
         "λ(s)",
-        m.exact.points.iter().map(|p| (p.arclength, p.lambda)).collect(),
+        m.exact
+            .points
+            .iter()
+            .map(|p| (p.arclength, p.lambda))
+            .collect(),
         Style::Line,
         0,
     ));
     Ok(vec![
-        (format!("figures/{prefix}_eigenvalues_vs_lambda.svg"), vs_l.to_svg()?),
-        (format!("figures/{prefix}_eigenvalues_vs_arclength.svg"), vs_s.to_svg()?),
-        (format!("figures/{prefix}_lambda_vs_arclength.svg"), lam_s.to_svg()?),
+        (
+            format!("figures/{prefix}_eigenvalues_vs_lambda.svg"),
+            vs_l.to_svg()?,
+        ),
+        (
+            format!("figures/{prefix}_eigenvalues_vs_arclength.svg"),
+            vs_s.to_svg()?,
+        ),
+        (
+            format!("figures/{prefix}_lambda_vs_arclength.svg"),
+            lam_s.to_svg()?,
+        ),
     ])
 }

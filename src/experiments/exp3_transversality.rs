@@ -3,13 +3,14 @@
 //! fits against the exact Taylor coefficients, c2(µ) and its slope against g_aµ, and the loss
 //! and gradient norm along both branches.
 
-use super::common::{fit_potential, line_fit, linspace, PotentialFit, Setting};
+use super::common::{linspace, Setting};
 use super::exp2_interior_event::M10;
 use super::output::{LinePlot, Scale, Series, Style};
 use super::{Context, Outcome};
 use crate::activation::Activation;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
+use crate::normal_form::{potential_slices, transversality, PolyBasis, PolyFit};
 use ndarray::Array1;
 use serde::Serialize;
 
@@ -27,13 +28,19 @@ pub struct Slice {
     pub a: Vec<f64>,
     /// ϕ(a, µ).
     pub phi: Vec<f64>,
+    /// Fit c1 a + c2 a² + c3 a³ + c4 a⁴ (the linear term is nonzero off the event).
+    pub fit: PolyFit,
 }
 
 /// A fit at µ = 0 with the exact Taylor coefficients it should approach.
 #[derive(Clone, Debug, Serialize)]
 pub struct FitVsTaylor {
-    /// The fit.
-    pub fit: PotentialFit,
+    /// Half-width A of the fit window [−A, A].
+    pub half_width: f64,
+    /// The fit (`normal_form::fit_polynomial`).
+    pub fit: PolyFit,
+    /// |c3/c4| of the fit (the paper's symmetry ratio).
+    pub ratio_c3_c4: f64,
     /// Exact ½φᵀHφ, D³L[φ³]/6, D⁴L[φ⁴]/24 at (θ*, λ*).
     pub taylor_c2_c3_c4: [f64; 3],
 }
@@ -49,11 +56,12 @@ pub struct Exp3Result {
     pub event_kind: String,
     /// Potential slices.
     pub slices: Vec<Slice>,
-    /// Fits at µ = 0 (window 0.5 as plotted, and 0.1) against the Taylor coefficients.
+    /// Fits at µ = 0 against the Taylor coefficients: the paper's basis c2..c4 on [−0.5, 0.5]
+    /// (as plotted) and on [−0.1, 0.1], and with a linear term on [−0.1, 0.1].
     pub fits: Vec<FitVsTaylor>,
     /// µ grid of c2(µ).
     pub c2_mu: Vec<f64>,
-    /// c2(µ) from degree-4 fits on [−0.1, 0.1].
+    /// c2(µ) from fits c1 a + … + c4 a⁴ on [−0.1, 0.1].
     pub c2_fit: Vec<f64>,
     /// Exact ½φᵀH(θ*, λ* + µ)φ.
     pub c2_exact: Vec<f64>,
@@ -87,31 +95,52 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
     let model = &m.model;
     let lam = ev.lambda;
     let na = ctx.grid(101, 41);
-    let mut slices = Vec::new();
-    for &mu in &SLICE_MUS {
-        let (a, y, _) = fit_potential(model, theta.view(), phi.view(), lam + mu, SLICE_HALF_WIDTH, na, 4)?;
-        slices.push(Slice { mu, a, phi: y });
-    }
+    let grid = |w: f64| linspace(-w, w, na);
+    let ps = potential_slices(
+        model,
+        ev,
+        &grid(SLICE_HALF_WIDTH),
+        &SLICE_MUS,
+        PolyBasis::WithLinear,
+    )?;
+    let slices: Vec<Slice> = ps
+        .slices
+        .iter()
+        .map(|sl| Slice {
+            mu: sl.mu,
+            a: ps.a.clone(),
+            phi: sl.values.clone(),
+            fit: sl.fit.clone(),
+        })
+        .collect();
     let c2t = 0.5 * phi.dot(&model.hessian_vec(theta.view(), lam, phi.view()));
     let c3t = model.d3(theta.view(), lam, phi.view()) / 6.0;
     let c4t = model.d4(theta.view(), lam, phi.view()) / 24.0;
     let mut fits = Vec::new();
-    for (w, deg) in [(SLICE_HALF_WIDTH, 4), (0.1, 4), (0.1, 6)] {
-        let (_, _, f) = fit_potential(model, theta.view(), phi.view(), lam, w, na, deg)?;
+    for (w, basis) in [
+        (SLICE_HALF_WIDTH, PolyBasis::Paper),
+        (0.1, PolyBasis::Paper),
+        (0.1, PolyBasis::WithLinear),
+    ] {
+        let f = potential_slices(model, ev, &grid(w), &[0.0], basis)?.slices[0]
+            .fit
+            .clone();
         fits.push(FitVsTaylor {
+            half_width: w,
+            ratio_c3_c4: (f.c3 / f.c4).abs(),
             fit: f,
             taylor_c2_c3_c4: [c2t, c3t, c4t],
         });
     }
     let mus = linspace(-0.05, 0.05, ctx.grid(21, 11));
-    let mut c2_fit = Vec::new();
-    let mut c2_exact = Vec::new();
-    for &mu in &mus {
-        let (_, _, f) = fit_potential(model, theta.view(), phi.view(), lam + mu, 0.1, na, 4)?;
-        c2_fit.push(f.coefficients[2]);
-        c2_exact.push(0.5 * phi.dot(&model.hessian_vec(theta.view(), lam + mu, phi.view())));
-    }
-    let (_, slope_fit) = line_fit(&mus, &c2_fit)?;
+    let c2s = potential_slices(model, ev, &grid(0.1), &mus, PolyBasis::WithLinear)?;
+    let tf = transversality(&c2s)?;
+    let c2_fit = tf.c2.clone();
+    let slope_fit = tf.slope;
+    let c2_exact: Vec<f64> = mus
+        .iter()
+        .map(|&mu| 0.5 * phi.dot(&model.hessian_vec(theta.view(), lam + mu, phi.view())))
+        .collect();
     let dh = model.hessian_lambda(theta.view(), lam);
     let slope_line = 0.5 * phi.dot(&dh.dot(&phi));
     let g_amu = report.coefficients.as_ref().ok().map(|c| c.g_amu);
@@ -125,9 +154,9 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
         slope_fit,
         slope_line,
         g_amu.map(|g| format!("{:.4e}", 0.5 * g)).unwrap_or("n/a".into()),
-        fits[0].fit.coefficients[3],
-        fits[0].fit.coefficients[4],
-        fits[0].fit.ratio_c3_c4,
+        fits[0].fit.c3,
+        fits[0].fit.c4,
+        fits[0].ratio_c3_c4,
         c3t,
         c4t,
         m.exact.max_grad_norm,
@@ -167,13 +196,20 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
             k,
         ));
     }
-    figures.push(("figures/hd_reduced_potential_slices.svg".into(), sl.to_svg()?));
-    let s0 = &result.slices[SLICE_MUS.iter().position(|&x| x == 0.0).expect("µ = 0 slice")];
-    let c = &result.fits[0].fit.coefficients;
+    figures.push((
+        "figures/hd_reduced_potential_slices.svg".into(),
+        sl.to_svg()?,
+    ));
+    let s0 = &result.slices[SLICE_MUS
+        .iter()
+        .position(|&x| x == 0.0)
+        .expect("µ = 0 slice")];
+    let f0 = &result.fits[0].fit;
+    let c = [0.0, 0.0, f0.c2, f0.c3, f0.c4];
     let mut fit = LinePlot {
         title: format!(
-            "ϕ(a) at λ* and degree-4 fit (|c3/c4| = {:.3})",
-            result.fits[0].fit.ratio_c3_c4
+            "ϕ(a) at λ* and fit c2a² + c3a³ + c4a⁴ (|c3/c4| = {:.3})",
+            result.fits[0].ratio_c3_c4
         ),
         x_label: "a".into(),
         y_label: "ϕ(a)".into(),
@@ -186,9 +222,8 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
         0,
     ));
     fit.series.push(Series::new(
-        "fit c0 + … + c4 a⁴",
-        s0.a
-            .iter()
+        "fit c2 a² + c3 a³ + c4 a⁴",
+        s0.a.iter()
             .map(|&a| (a, c.iter().rev().fold(0.0, |acc, ck| acc * a + ck)))
             .collect(),
         Style::Line,
@@ -196,8 +231,7 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
     ));
     fit.series.push(Series::new(
         "Taylor ½φᵀHφ a² + g_aa a³/6 + D⁴L a⁴/24",
-        s0.a
-            .iter()
+        s0.a.iter()
             .map(|&a| (a, c2t * a * a + c3t * a.powi(3) + c4t * a.powi(4)))
             .collect(),
         Style::Dashed,
@@ -213,13 +247,23 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
     };
     c2.series.push(Series::new(
         "fit",
-        result.c2_mu.iter().copied().zip(result.c2_fit.iter().copied()).collect(),
+        result
+            .c2_mu
+            .iter()
+            .copied()
+            .zip(result.c2_fit.iter().copied())
+            .collect(),
         Style::Markers,
         0,
     ));
     c2.series.push(Series::new(
         "½φᵀH(θ*, λ*+µ)φ",
-        result.c2_mu.iter().copied().zip(result.c2_exact.iter().copied()).collect(),
+        result
+            .c2_mu
+            .iter()
+            .copied()
+            .zip(result.c2_exact.iter().copied())
+            .collect(),
         Style::Line,
         1,
     ));

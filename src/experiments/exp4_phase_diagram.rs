@@ -12,7 +12,7 @@
 //! the Newton solution near w0 + t*φ. The paper method simply starts from the minimum-norm
 //! minimiser.
 
-use super::common::{linspace, start_point, w0_closed_form, Setting, START_TOL};
+use super::common::{linspace, par_map, start_point, w0_closed_form, Setting, START_TOL};
 use super::exp1_symmetric_toy::toy_model;
 use super::exp2_interior_event::report_event;
 use super::output::{LinePlot, Series, Style};
@@ -24,7 +24,6 @@ use crate::derivatives::Objective;
 use crate::error::Result;
 use crate::model::{TwoLayer, PAPER_ALPHA};
 use ndarray::{array, Array1};
-use rayon::prelude::*;
 use serde::Serialize;
 
 /// The symmetry-breaking parameters a of v = (1, a).
@@ -97,6 +96,8 @@ pub struct Exp4Result {
     pub setting: Setting,
     /// What is run and why.
     pub alpha_choice: String,
+    /// Paper-method grid steps used.
+    pub paper_steps: usize,
     /// Rows, α-major.
     pub rows: Vec<PhaseRow>,
     /// Interpretation in words, from the numbers.
@@ -156,20 +157,35 @@ fn alpha0_start(model: &TwoLayer) -> Result<std::result::Result<(Array1<f64>, St
             roots.push(0.5 * (a + b));
         }
     }
-    let Some(&t_star) = roots.iter().min_by(|a, b| a.abs().total_cmp(&b.abs())) else {
+    if roots.is_empty() {
         return Ok(Err(
             "no zero of φᵀ∂λ∇L on the line of minima for t ∈ [−2, 2]: no branch leaves it there"
                 .into(),
         ));
-    };
+    }
+    // Near (w0 + t*φ, 0) the reduced gradient is ≈ λ·F(t), so the branch leaving a root with
+    // F′(t*) > 0 is a minimum for small λ > 0, one with F′(t*) < 0 a saddle. Prefer minima,
+    // then the root nearest the minimum-norm minimiser.
+    let h = 1e-6;
+    let slope = |t: f64| (f(t + h) - f(t - h)) / (2.0 * h);
+    let classified: Vec<(f64, f64)> = roots.iter().map(|&t| (t, slope(t))).collect();
+    let &(t_star, fp) = classified
+        .iter()
+        .min_by(|a, b| {
+            (a.1 <= 0.0)
+                .cmp(&(b.1 <= 0.0))
+                .then(a.0.abs().total_cmp(&b.0.abs()))
+        })
+        .expect("roots is not empty");
     let start = &w0 + &(&phi * t_star);
     let theta = newton_critical_point(model, start.view(), ALPHA0_DELTA, START_TOL)?;
     Ok(Ok((
         theta,
         format!(
-            "line of minima w0 + tφ at λ = 0; branch selected at the root t* = {t_star:.6} of \
-             φᵀ∂λ∇L nearest the minimum-norm minimiser (roots found: {roots:.4?}); traced from \
-             λ = {ALPHA0_DELTA}"
+            "line of minima w0 + tφ at λ = 0; F(t) = φᵀ∂λ∇L(w0 + tφ, 0) has roots (t, F′) = \
+             {classified:.4?}; branch selected at t* = {t_star:.6} (F′ = {fp:.3e}: {}; preferred: \
+             minima first, then nearest the minimum-norm minimiser); traced from λ = {ALPHA0_DELTA}",
+            if fp > 0.0 { "a minimum for small λ" } else { "a saddle for small λ" }
         ),
     )))
 }
@@ -259,32 +275,40 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp4Result>> {
         .flat_map(|&al| A_VALUES.iter().map(move |&a| (a, al)))
         .collect();
     ctx.message(&format!("B.4: {} toy traces × 2 methods", jobs.len()));
-    let rows: Vec<PhaseRow> = jobs
-        .par_iter()
-        .map(|&(a, alpha)| -> Result<PhaseRow> {
-            let model = toy_model(a, alpha)?;
-            let w0 = w0_closed_form(&model)?;
-            let l0 = crate::linalg::sym_eigenvalues(&model.hessian(w0.view(), 0.0))?[0];
-            Ok(PhaseRow {
-                a,
-                alpha,
-                lambda1_at_0: l0,
-                exact: exact_row(&model, l0).map_err(|e| e.to_string()),
-                paper: paper_row(&model, ctx.paper_steps).map_err(|e| e.to_string()),
-            })
+    let rows: Vec<PhaseRow> = par_map(&jobs, |&(a, alpha)| -> Result<PhaseRow> {
+        let model = toy_model(a, alpha)?;
+        let w0 = w0_closed_form(&model)?;
+        let l0 = crate::linalg::sym_eigenvalues(&model.hessian(w0.view(), 0.0))?[0];
+        Ok(PhaseRow {
+            a,
+            alpha,
+            lambda1_at_0: l0,
+            exact: exact_row(&model, l0).map_err(|e| e.to_string()),
+            paper: paper_row(&model, ctx.phase_paper_steps).map_err(|e| e.to_string()),
         })
-        .collect::<Result<_>>()?;
+    })
+    .into_iter()
+    .collect::<Result<_>>()?;
 
     let mut finding = String::new();
     for &alpha in &ALPHAS {
         let rs: Vec<&PhaseRow> = rows.iter().filter(|r| r.alpha == alpha).collect();
-        let l0: Vec<String> = rs.iter().map(|r| format!("{:.1e}", r.lambda1_at_0)).collect();
+        let l0: Vec<String> = rs
+            .iter()
+            .map(|r| format!("{:.1e}", r.lambda1_at_0))
+            .collect();
         let ls: Vec<String> = rs
             .iter()
             .map(|r| match &r.exact {
                 Ok(e) => match (&e.first_event, e.boundary) {
-                    (Some(ev), true) => format!("a={}: 0 (boundary) then {} at {:.4}", r.a, ev.kind, ev.lambda),
-                    (Some(ev), false) => format!("a={}: {} at {:.4} ({})", r.a, ev.kind, ev.lambda, ev.classification),
+                    (Some(ev), true) => format!(
+                        "a={}: 0 (boundary) then {} at {:.4}",
+                        r.a, ev.kind, ev.lambda
+                    ),
+                    (Some(ev), false) => format!(
+                        "a={}: {} at {:.4} ({})",
+                        r.a, ev.kind, ev.lambda, ev.classification
+                    ),
                     (None, true) => format!("a={}: 0 (boundary)", r.a),
                     (None, false) => format!("a={}: none", r.a),
                 },
@@ -305,6 +329,7 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp4Result>> {
                        α = 4e-3 (λ1(0) = α for every a, Thm 7.6(i)). Neither reproduces the \
                        paper's Fig. 3 claim λ1(0) > 0 for a < 1 with λ1(0) = 0 at a = 1."
             .into(),
+        paper_steps: ctx.phase_paper_steps,
         rows,
         finding,
     };
@@ -312,7 +337,9 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp4Result>> {
     let mut figures = Vec::new();
     for &alpha in &ALPHAS {
         let mut p = LinePlot {
-            title: format!("toy v = (1, a), α = {alpha}: smallest eigenvalue (exact solid, paper dashed)"),
+            title: format!(
+                "toy v = (1, a), α = {alpha}: smallest eigenvalue (exact solid, paper dashed)"
+            ),
             x_label: "λ".into(),
             y_label: "λ1".into(),
             hlines: vec![0.0],
@@ -320,18 +347,29 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp4Result>> {
         };
         for (k, r) in result.rows.iter().filter(|r| r.alpha == alpha).enumerate() {
             if let Ok(e) = &r.exact {
-                p.series.push(Series::new(format!("a = {}", r.a), e.curve.clone(), Style::Line, k));
+                p.series.push(Series::new(
+                    format!("a = {}", r.a),
+                    e.curve.clone(),
+                    Style::Line,
+                    k,
+                ));
             }
             if let Ok(pp) = &r.paper {
-                p.series.push(Series::new("", pp.curve.clone(), Style::Dashed, k));
+                p.series
+                    .push(Series::new("", pp.curve.clone(), Style::Dashed, k));
             }
         }
-        figures.push((format!("figures/phase_eigenvalues_alpha_{alpha}.svg"), p.to_svg()?));
+        figures.push((
+            format!("figures/phase_eigenvalues_alpha_{alpha}.svg"),
+            p.to_svg()?,
+        ));
     }
     let mut pd = LinePlot {
-        title: "phase diagram λ*(a): interior events (exact), crossings (paper), boundary at 0".into(),
+        title: "phase diagram λ*(a): interior events (exact), crossings (paper), boundary at 0"
+            .into(),
         x_label: "a".into(),
         y_label: "λ*".into(),
+        legend: Some(super::output::LegendPosition::UpperLeft),
         ..Default::default()
     };
     for (k, &alpha) in ALPHAS.iter().enumerate() {
@@ -352,9 +390,24 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp4Result>> {
                 paper.push((r.a, c));
             }
         }
-        pd.series.push(Series::new(format!("exact interior event, α = {alpha}"), interior, Style::LineMarkers, 2 * k));
-        pd.series.push(Series::new(format!("boundary λ1(0) = 0, α = {alpha}"), boundary, Style::Markers, 7));
-        pd.series.push(Series::new(format!("paper crossing, α = {alpha}"), paper, Style::Dashed, 2 * k + 1));
+        pd.series.push(Series::new(
+            format!("exact interior event, α = {alpha}"),
+            interior,
+            Style::LineMarkers,
+            2 * k,
+        ));
+        pd.series.push(Series::new(
+            format!("boundary λ1(0) = 0, α = {alpha}"),
+            boundary,
+            Style::Markers,
+            7,
+        ));
+        pd.series.push(Series::new(
+            format!("paper crossing, α = {alpha}"),
+            paper,
+            Style::Dashed,
+            2 * k + 1,
+        ));
     }
     figures.push(("figures/phase_diagram.svg".into(), pd.to_svg()?));
     Ok(Outcome { result, figures })

@@ -4,14 +4,16 @@
 //! paper method (interpolated crossing on its grid), |λ1/λ2| there, the K fit, and where
 //! interior events stop.
 
-use super::common::{endpoint_slope, first_crossing, start_point, width_fit, EndpointSlope, Setting, WidthFit};
+use super::common::{
+    closest_approach, endpoint_slope, first_crossing, par_map, start_point, width_fit,
+    EndpointSlope, Setting, WidthFit,
+};
 use super::exp2_interior_event::report_event;
 use super::output::{LinePlot, Scale, Series, Style};
 use super::{Context, Outcome};
 use crate::continuation::{trace, trace_paper, ContinuationParams, PaperParams, Status};
 use crate::error::{Error, Result};
 use crate::model::TwoLayer;
-use rayon::prelude::*;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -50,14 +52,20 @@ pub struct ExactWidth {
 /// Paper-method side of one width.
 #[derive(Clone, Debug, Serialize)]
 pub struct PaperWidth {
+    /// Grid steps used at this width.
+    pub steps: usize,
     /// Why it stopped.
     pub status: Status,
     /// Largest ‖∇L‖ over the grid.
     pub max_grad_norm: f64,
-    /// Interpolated crossing λ*.
+    /// Interpolated crossing λ* (a sign change of λ1 on the grid).
     pub lambda_star: Option<f64>,
     /// |λ1/λ2| at the grid point nearest the crossing.
     pub eig_ratio: Option<f64>,
+    /// Closest approach of λ1 to 0 on the grid: (λ, λ1).
+    pub closest_approach: Option<(f64, f64)>,
+    /// The last grid λ before L-BFGS jumped to another branch (status `branch_jump`).
+    pub jump_after: Option<f64>,
     /// The paper's FD estimate of λ1′(0): (λ1(Δλ) − λ1(0))/Δλ on its grid.
     pub slope_fd: f64,
     /// (λ, λ1) along the grid.
@@ -86,8 +94,8 @@ pub struct WidthRow {
 pub struct Exp5Result {
     /// Setting at the smallest width (v varies with m).
     pub setting: Setting,
-    /// Paper-method grid steps used here.
-    pub paper_steps: usize,
+    /// Paper-method grid steps per width (see `Context::width_paper_steps`).
+    pub paper_steps: Vec<(usize, usize)>,
     /// Rows.
     pub rows: Vec<WidthRow>,
     /// K fit from the exact λ1′(0).
@@ -133,7 +141,11 @@ fn exact_width(model: &TwoLayer, theta0: &ndarray::Array1<f64>) -> Result<ExactW
     })
 }
 
-fn paper_width(model: &TwoLayer, theta0: &ndarray::Array1<f64>, steps: usize) -> Result<PaperWidth> {
+fn paper_width(
+    model: &TwoLayer,
+    theta0: &ndarray::Array1<f64>,
+    steps: usize,
+) -> Result<PaperWidth> {
     let t = Instant::now();
     let b = trace_paper(
         model,
@@ -155,10 +167,15 @@ fn paper_width(model: &TwoLayer, theta0: &ndarray::Array1<f64>, steps: usize) ->
         f64::NAN
     };
     Ok(PaperWidth {
+        steps,
         status: b.status.clone(),
         max_grad_norm: b.max_grad_norm,
         lambda_star: c.as_ref().map(|c| c.lambda),
         eig_ratio: c.as_ref().map(|c| c.eig_ratio),
+        closest_approach: closest_approach(&b.points).map(|c| (c.lambda, c.lambda1)),
+        jump_after: matches!(b.status, Status::BranchJump(_))
+            .then(|| b.points.last().map(|p| p.lambda))
+            .flatten(),
         slope_fd,
         curve,
         seconds: t.elapsed().as_secs_f64(),
@@ -184,28 +201,27 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
     } else {
         WIDTHS.to_vec()
     };
-    let steps = ctx.width_paper_steps;
     let bar = ctx.bar(widths.len() as u64, "B.5 widths");
     // Largest widths first so the two cores stay busy to the end.
     let mut order = widths.clone();
     order.sort_unstable_by(|a, b| b.cmp(a));
-    let mut rows: Vec<WidthRow> = order
-        .par_iter()
-        .map(|&m| -> Result<WidthRow> {
-            let model = TwoLayer::paper(m)?;
-            let theta0 = start_point(&model)?;
-            let endpoint = endpoint_slope(&model, theta0.view())?;
-            let row = WidthRow {
-                m,
-                lambda1_0_minus_alpha: (endpoint.lambda1_at_0 - model.alpha()).abs(),
-                endpoint,
-                exact: exact_width(&model, &theta0).map_err(|e| e.to_string()),
-                paper: paper_width(&model, &theta0, steps).map_err(|e| e.to_string()),
-            };
-            bar.inc(1);
-            Ok(row)
-        })
-        .collect::<Result<_>>()?;
+    let mut rows: Vec<WidthRow> = par_map(&order, |&m| -> Result<WidthRow> {
+        let model = TwoLayer::paper(m)?;
+        let theta0 = start_point(&model)?;
+        let endpoint = endpoint_slope(&model, theta0.view())?;
+        let row = WidthRow {
+            m,
+            lambda1_0_minus_alpha: (endpoint.lambda1_at_0 - model.alpha()).abs(),
+            endpoint,
+            exact: exact_width(&model, &theta0).map_err(|e| e.to_string()),
+            paper: paper_width(&model, &theta0, ctx.width_paper_steps(m))
+                .map_err(|e| e.to_string()),
+        };
+        bar.inc(1);
+        Ok(row)
+    })
+    .into_iter()
+    .collect::<Result<_>>()?;
     bar.finish_and_clear();
     rows.sort_by_key(|r| r.m);
     let ws: Vec<usize> = rows.iter().map(|r| r.m).collect();
@@ -269,8 +285,11 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
         paper_stop.map(|m| m.to_string()).unwrap_or("—".into()),
     );
     let result = Exp5Result {
-        setting: Setting::of(&TwoLayer::paper(ws[0])?, "paper_teacher(77, 500) (numpy-compatible)"),
-        paper_steps: steps,
+        setting: Setting::of(
+            &TwoLayer::paper(ws[0])?,
+            "paper_teacher(77, 500) (numpy-compatible)",
+        ),
+        paper_steps: ws.iter().map(|&m| (m, ctx.width_paper_steps(m))).collect(),
         rows,
         k_fit_exact: k_exact,
         k_fit_paper_22: k_p22,
@@ -290,21 +309,37 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
     };
     for (k, r) in result.rows.iter().enumerate() {
         if let Ok(e) = &r.exact {
-            curves.series.push(Series::new(format!("m = {}", r.m), e.curve.clone(), Style::Line, k));
+            curves.series.push(Series::new(
+                format!("m = {}", r.m),
+                e.curve.clone(),
+                Style::Line,
+                k,
+            ));
         }
         if let Ok(p) = &r.paper {
-            curves.series.push(Series::new("", p.curve.clone(), Style::Dashed, k));
+            curves
+                .series
+                .push(Series::new("", p.curve.clone(), Style::Dashed, k));
         }
     }
-    figures.push(("figures/width_eigenvalue_curves.svg".into(), curves.to_svg()?));
+    figures.push((
+        "figures/width_eigenvalue_curves.svg".into(),
+        curves.to_svg()?,
+    ));
     let pts = |f: &dyn Fn(&WidthRow) -> Option<f64>| -> Vec<(f64, f64)> {
-        result.rows.iter().filter_map(|r| f(r).map(|y| (r.m as f64, y))).collect()
+        result
+            .rows
+            .iter()
+            .filter_map(|r| f(r).map(|y| (r.m as f64, y)))
+            .collect()
     };
     let mut ls = LinePlot {
         title: "λ* vs width m".into(),
         x_label: "m".into(),
         y_label: "λ*".into(),
         hlines: vec![1.0],
+        y_range: Some((0.0, 2.0)),
+        legend: Some(super::output::LegendPosition::UpperLeft),
         ..Default::default()
     };
     ls.series.push(Series::new(
@@ -320,6 +355,18 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
         1,
     ));
     ls.series.push(Series::new(
+        "paper method: closest approach before its branch jump",
+        pts(&|r| {
+            r.paper
+                .as_ref()
+                .ok()
+                .filter(|p| p.lambda_star.is_none() && p.jump_after.is_some())
+                .and_then(|p| p.closest_approach.map(|c| c.0))
+        }),
+        Style::Markers,
+        4,
+    ));
+    ls.series.push(Series::new(
         "α/|λ1′(0)| (exact slope)",
         pts(&|r| Some(r.endpoint.lambda_star_first_order).filter(|x| x.is_finite() && *x < 3.0)),
         Style::Dashed,
@@ -327,7 +374,9 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
     ));
     ls.series.push(Series::new(
         "α/|λ1′(0)| (paper (22))",
-        pts(&|r| Some(r.endpoint.lambda_star_first_order_paper).filter(|x| x.is_finite() && *x < 3.0)),
+        pts(&|r| {
+            Some(r.endpoint.lambda_star_first_order_paper).filter(|x| x.is_finite() && *x < 3.0)
+        }),
         Style::Dashed,
         3,
     ));
@@ -340,8 +389,18 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
         y_scale: Scale::Log,
         ..Default::default()
     };
-    sl.series.push(Series::new("exact (degenerate PT)", pts(&|r| Some(r.endpoint.exact.abs())), Style::LineMarkers, 0));
-    sl.series.push(Series::new("paper (22)", pts(&|r| Some(r.endpoint.paper_22.abs())), Style::LineMarkers, 1));
+    sl.series.push(Series::new(
+        "exact (degenerate PT)",
+        pts(&|r| Some(r.endpoint.exact.abs())),
+        Style::LineMarkers,
+        0,
+    ));
+    sl.series.push(Series::new(
+        "paper (22)",
+        pts(&|r| Some(r.endpoint.paper_22.abs())),
+        Style::LineMarkers,
+        1,
+    ));
     sl.series.push(Series::new(
         "paper method FD",
         pts(&|r| r.paper.as_ref().ok().map(|p| p.slope_fd.abs())),
@@ -350,7 +409,12 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
     ));
     sl.series.push(Series::new(
         "|K|/m + K2/m² fit (exact)",
-        pts(&|r| Some((result.k_fit_exact.k / r.m as f64 + result.k_fit_exact.k2 / (r.m * r.m) as f64).abs())),
+        pts(&|r| {
+            Some(
+                (result.k_fit_exact.k / r.m as f64 + result.k_fit_exact.k2 / (r.m * r.m) as f64)
+                    .abs(),
+            )
+        }),
         Style::Dashed,
         3,
     ));
@@ -393,7 +457,12 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
         Style::Markers,
         1,
     ));
-    tv.series.push(Series::new("y = x", vec![(0.0, 0.0), (1.0, 1.0)], Style::Dashed, 7));
+    tv.series.push(Series::new(
+        "y = x",
+        vec![(0.0, 0.0), (1.0, 1.0)],
+        Style::Dashed,
+        7,
+    ));
     figures.push(("figures/width_theory_vs_numerical.svg".into(), tv.to_svg()?));
     Ok(Outcome { result, figures })
 }

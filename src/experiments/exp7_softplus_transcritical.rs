@@ -2,7 +2,9 @@
 //! (σ″(0) = 1/2 ≠ 0), where the paper expects a transcritical normal form.
 
 use super::common::{endpoint_slope, Setting};
-use super::exp2_interior_event::{analyse, describe_events, eigen_figures, BranchSummary, EventReport};
+use super::exp2_interior_event::{
+    analyse, describe_events, eigen_figures, BranchSummary, EventReport,
+};
 use super::{Context, Outcome};
 use crate::activation::Builtin;
 use crate::continuation::Status;
@@ -27,8 +29,10 @@ pub struct Exp7Result {
     pub events: Vec<EventReport>,
     /// Paper method.
     pub paper_status: Status,
-    /// Paper-method crossing.
-    pub paper_crossing: Option<f64>,
+    /// Paper-method grid steps used.
+    pub paper_steps: usize,
+    /// Paper-method crossing or closest approach.
+    pub paper_crossing: Option<super::common::Crossing>,
     /// Coefficients at the paper-method point.
     pub paper_point: Option<EventReport>,
     /// The paper's expectation.
@@ -45,17 +49,19 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp7Result>> {
         PAPER_ALPHA,
         Builtin::Softplus,
     )?;
-    let m = analyse(model, ctx, "Remark 7.17 (softplus)")?;
+    let m = analyse(
+        model,
+        ctx,
+        "Remark 7.17 (softplus)",
+        ctx.softplus_paper_steps,
+    )?;
     let endpoint = endpoint_slope(&m.model, m.theta0.view())?;
     let finding = format!(
         "softplus: λ1′(0) = {:.4e} (exact; paper (18)/(22) form: {:.4e}). {} Paper method: {}.",
         endpoint.exact,
         endpoint.paper_22,
         describe_events(&m),
-        m.crossing
-            .as_ref()
-            .map(|c| format!("crossing at λ ≈ {:.4}", c.lambda))
-            .unwrap_or("no crossing on its grid".into())
+        super::exp2_interior_event::describe_paper(m.crossing.as_ref())
     );
     let result = Exp7Result {
         setting: Setting::of(&m.model, "paper_teacher(77, 500) (numpy-compatible)"),
@@ -63,7 +69,8 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp7Result>> {
         exact: BranchSummary::of(&m.exact),
         events: m.events.clone(),
         paper_status: m.paper.status.clone(),
-        paper_crossing: m.crossing.as_ref().map(|c| c.lambda),
+        paper_steps: ctx.softplus_paper_steps,
+        paper_crossing: m.crossing.clone(),
         paper_point: m.paper_event.clone(),
         paper_expectation: "Remark 7.17: σ″(0) ≠ 0 makes g_aa = O(1), so the normal form would be \
                             transcritical rather than (near-)pitchfork."

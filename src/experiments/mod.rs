@@ -65,10 +65,13 @@ impl Default for ReproduceOptions {
 pub struct Context {
     /// Quick mode.
     pub quick: bool,
-    /// Grid steps of the paper method in B.1, B.2, B.4, Remark 7.17 (400 = the paper's).
+    /// Grid steps of the paper method in B.1 and B.2 (400 = the paper's Δλ = 1/400).
     pub paper_steps: usize,
-    /// Grid steps of the paper method in B.5 (200 as allowed, fewer in quick mode).
-    pub width_paper_steps: usize,
+    /// Grid steps of the paper method in B.4 (14 toy traces).
+    pub phase_paper_steps: usize,
+    /// Grid steps of the paper method for Remark 7.17 (softplus: L-BFGS needs many more
+    /// iterations per grid point than for tanh).
+    pub softplus_paper_steps: usize,
     multi: MultiProgress,
     main: ProgressBar,
 }
@@ -90,7 +93,8 @@ impl Context {
         Context {
             quick,
             paper_steps: if quick { 100 } else { 400 },
-            width_paper_steps: if quick { 50 } else { 200 },
+            phase_paper_steps: if quick { 50 } else { 200 },
+            softplus_paper_steps: if quick { 25 } else { 100 },
             multi,
             main,
         }
@@ -107,6 +111,20 @@ impl Context {
             quick
         } else {
             full
+        }
+    }
+
+    /// Grid steps of the paper method in B.5 at width m. Its cost per grid point is one
+    /// L-BFGS solve plus a forward-difference Hessian (m·d + 1 gradients), so the 201-point
+    /// grid is used where the events are (m ≤ 15) and coarser grids at large m, where λ1 stays
+    /// far from 0 (recorded per width in the JSON).
+    pub fn width_paper_steps(&self, m: usize) -> usize {
+        match (self.quick, m) {
+            (false, 0..=15) => 200,
+            (false, 16..=30) => 50,
+            (false, _) => 20,
+            (true, 0..=10) => 50,
+            (true, _) => 20,
         }
     }
 
@@ -241,20 +259,27 @@ struct Failed<'a> {
     error: &'a str,
 }
 
-/// Runs `f` isolated (errors and panics become a message), writes its JSON and figures.
-fn run_isolated<R: Serialize + Finding, F: FnOnce() -> Result<Outcome<R>>>(
-    ctx: &Context,
-    out: &Path,
-    statuses: &mut Vec<ExperimentStatus>,
-    (id, title, file): (&str, &str, &str),
-    f: F,
-) -> Option<R> {
-    ctx.message(&format!("{id} {title}"));
+/// A computed experiment: its outcome or error message, and its wall time.
+type Computed<R> = (std::result::Result<Outcome<R>, String>, f64);
+
+/// Runs `f` isolated: errors and panics become a message.
+fn compute<R, F: FnOnce() -> Result<Outcome<R>>>(f: F) -> Computed<R> {
     let t = Instant::now();
     let res = match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r.map_err(|e| e.to_string()),
         Err(p) => Err(format!("panicked: {}", common::panic_message(p.as_ref()))),
     };
+    (res, t.elapsed().as_secs_f64())
+}
+
+/// Writes a computed experiment's JSON and figures (or a failure record) and its status.
+fn record<R: Serialize + Finding>(
+    ctx: &Context,
+    out: &Path,
+    statuses: &mut Vec<ExperimentStatus>,
+    (id, title, file): (&str, &str, &str),
+    (res, seconds): Computed<R>,
+) -> Option<R> {
     let written = res.and_then(|o| {
         output::write_json_atomic(&out.join(file), &o.result).map_err(|e| e.to_string())?;
         let mut figs = Vec::new();
@@ -265,7 +290,6 @@ fn run_isolated<R: Serialize + Finding, F: FnOnce() -> Result<Outcome<R>>>(
         Ok((o.result, figs))
     });
     ctx.step();
-    let seconds = t.elapsed().as_secs_f64();
     match written {
         Ok((r, figs)) => {
             statuses.push(ExperimentStatus {
@@ -290,9 +314,7 @@ fn run_isolated<R: Serialize + Finding, F: FnOnce() -> Result<Outcome<R>>>(
                     error: &e,
                 },
             );
-            ctx.multi
-                .println(format!("{id} {title} FAILED: {e}"))
-                .ok();
+            ctx.multi.println(format!("{id} {title} FAILED: {e}")).ok();
             statuses.push(ExperimentStatus {
                 id: id.into(),
                 title: title.into(),
@@ -306,6 +328,18 @@ fn run_isolated<R: Serialize + Finding, F: FnOnce() -> Result<Outcome<R>>>(
             None
         }
     }
+}
+
+/// [`compute`] then [`record`].
+fn run_isolated<R: Serialize + Finding, F: FnOnce() -> Result<Outcome<R>>>(
+    ctx: &Context,
+    out: &Path,
+    statuses: &mut Vec<ExperimentStatus>,
+    ids: (&str, &str, &str),
+    f: F,
+) -> Option<R> {
+    ctx.message(&format!("{} {}", ids.0, ids.1));
+    record(ctx, out, statuses, ids, compute(f))
 }
 
 /// Runs every experiment, writes results, figures, Table 1 and the summary into `opts.out`,
@@ -322,66 +356,135 @@ pub fn reproduce(opts: &ReproduceOptions) -> Result<Summary> {
     let ctx = Context::new(opts.quick, opts.progress);
     let out = opts.out.as_path();
     let mut st = Vec::new();
+    const B5: (&str, &str, &str) = ("B.5", "width scaling", "exp5_width_scaling.json");
+    // B.5 (the most expensive) runs on its own thread alongside the others.
+    let table = std::thread::scope(|scope| {
+        let b5 = scope.spawn(|| compute(|| exp5_width_scaling::run(&ctx)));
 
-    let e1 = run_isolated(&ctx, out, &mut st, ("B.1", "symmetric toy (S2 obstruction)", "exp1_symmetric_toy.json"), || {
-        exp1_symmetric_toy::run(&ctx)
-    });
+        let e1 = run_isolated(
+            &ctx,
+            out,
+            &mut st,
+            (
+                "B.1",
+                "symmetric toy (S2 obstruction)",
+                "exp1_symmetric_toy.json",
+            ),
+            || exp1_symmetric_toy::run(&ctx),
+        );
 
-    // The shared m = 10 analysis (B.2, B.3, B.6).
-    let t = Instant::now();
-    let m10 = catch_unwind(AssertUnwindSafe(|| {
-        crate::model::TwoLayer::paper(10)
-            .and_then(|m| exp2_interior_event::analyse(m, &ctx, "B.2 m = 10"))
-    }));
-    let m10 = match m10 {
-        Ok(Ok(m)) => Ok(m),
-        Ok(Err(e)) => Err(format!("m = 10 analysis failed: {e}")),
-        Err(p) => Err(format!(
-            "m = 10 analysis panicked: {}",
-            common::panic_message(p.as_ref())
-        )),
-    };
-    let m10_secs = t.elapsed().as_secs_f64();
-    let dep = |r: &std::result::Result<_, String>| -> Result<()> {
-        r.as_ref().map(|_| ()).map_err(|e: &String| Error::NoConvergence {
-            method: "shared m = 10 analysis".into(),
-            reason: e.clone(),
-        })
-    };
-    let e2 = run_isolated(&ctx, out, &mut st, ("B.2", "interior event (d=5, m=10)", "exp2_interior_event.json"), || {
-        dep(&m10)?;
-        exp2_interior_event::run(&ctx, m10.as_ref().expect("checked"))
-    });
-    if let Some(s) = st.last_mut() {
-        s.seconds += m10_secs;
-    }
-    let e3 = run_isolated(&ctx, out, &mut st, ("B.3", "transversality and reduced potential", "exp3_transversality.json"), || {
-        dep(&m10)?;
-        exp3_transversality::run(&ctx, m10.as_ref().expect("checked"))
-    });
-    let e4 = run_isolated(&ctx, out, &mut st, ("B.4", "symmetry-breaking phase diagram", "exp4_phase_diagram.json"), || {
-        exp4_phase_diagram::run(&ctx)
-    });
-    let e5 = run_isolated(&ctx, out, &mut st, ("B.5", "width scaling", "exp5_width_scaling.json"), || {
-        exp5_width_scaling::run(&ctx)
-    });
-    let e6 = run_isolated(&ctx, out, &mut st, ("B.6", "explicit constants", "exp6_constants.json"), || {
-        dep(&m10)?;
-        exp6_constants::run(&ctx, m10.as_ref().expect("checked"))
-    });
-    let _e7 = run_isolated(&ctx, out, &mut st, ("R7.17", "softplus (transcritical expectation)", "exp7_softplus_transcritical.json"), || {
-        exp7_softplus_transcritical::run(&ctx)
-    });
-    ctx.main.finish_and_clear();
+        // The shared m = 10 analysis (B.2, B.3, B.6).
+        let t = Instant::now();
+        let m10 = catch_unwind(AssertUnwindSafe(|| {
+            crate::model::TwoLayer::paper(10)
+                .and_then(|m| exp2_interior_event::analyse(m, &ctx, "B.2 m = 10", ctx.paper_steps))
+        }));
+        let m10 = match m10 {
+            Ok(Ok(m)) => Ok(m),
+            Ok(Err(e)) => Err(format!("m = 10 analysis failed: {e}")),
+            Err(p) => Err(format!(
+                "m = 10 analysis panicked: {}",
+                common::panic_message(p.as_ref())
+            )),
+        };
+        let m10_secs = t.elapsed().as_secs_f64();
+        let dep = |r: &std::result::Result<_, String>| -> Result<()> {
+            r.as_ref()
+                .map(|_| ())
+                .map_err(|e: &String| Error::NoConvergence {
+                    method: "shared m = 10 analysis".into(),
+                    reason: e.clone(),
+                })
+        };
+        let e2 = run_isolated(
+            &ctx,
+            out,
+            &mut st,
+            (
+                "B.2",
+                "interior event (d=5, m=10)",
+                "exp2_interior_event.json",
+            ),
+            || {
+                dep(&m10)?;
+                exp2_interior_event::run(&ctx, m10.as_ref().expect("checked"))
+            },
+        );
+        if let Some(s) = st.last_mut() {
+            s.seconds += m10_secs;
+        }
+        let e3 = run_isolated(
+            &ctx,
+            out,
+            &mut st,
+            (
+                "B.3",
+                "transversality and reduced potential",
+                "exp3_transversality.json",
+            ),
+            || {
+                dep(&m10)?;
+                exp3_transversality::run(&ctx, m10.as_ref().expect("checked"))
+            },
+        );
+        let e4 = run_isolated(
+            &ctx,
+            out,
+            &mut st,
+            (
+                "B.4",
+                "symmetry-breaking phase diagram",
+                "exp4_phase_diagram.json",
+            ),
+            || exp4_phase_diagram::run(&ctx),
+        );
+        let e6 = run_isolated(
+            &ctx,
+            out,
+            &mut st,
+            ("B.6", "explicit constants", "exp6_constants.json"),
+            || {
+                dep(&m10)?;
+                exp6_constants::run(&ctx, m10.as_ref().expect("checked"))
+            },
+        );
+        let _e7 = run_isolated(
+            &ctx,
+            out,
+            &mut st,
+            (
+                "R7.17",
+                "softplus (transcritical expectation)",
+                "exp7_softplus_transcritical.json",
+            ),
+            || exp7_softplus_transcritical::run(&ctx),
+        );
+        ctx.message("B.5 width scaling (waiting)");
+        let b5 = b5.join().unwrap_or_else(|p| {
+            (
+                Err(format!("panicked: {}", common::panic_message(p.as_ref()))),
+                0.0,
+            )
+        });
+        let e5 = record(&ctx, out, &mut st, B5, b5);
+        // Summary order = paper order.
+        st.sort_by_key(|s| {
+            ["B.1", "B.2", "B.3", "B.4", "B.5", "B.6", "R7.17"]
+                .iter()
+                .position(|x| *x == s.id)
+        });
+        ctx.main.finish_and_clear();
 
-    let table = table1::Table1::build(&table1::Inputs {
-        exp1: e1.as_ref(),
-        exp2: e2.as_ref(),
-        exp3: e3.as_ref(),
-        exp5: e5.as_ref(),
-        exp6: e6.as_ref(),
+        let table = table1::Table1::build(&table1::Inputs {
+            exp1: e1.as_ref(),
+            exp2: e2.as_ref(),
+            exp3: e3.as_ref(),
+            exp5: e5.as_ref(),
+            exp6: e6.as_ref(),
+        });
+        drop(e4);
+        table
     });
-    drop(e4);
     let summary = Summary {
         quick: opts.quick,
         total_seconds: t0.elapsed().as_secs_f64(),
@@ -414,7 +517,12 @@ pub fn splice_readme(readme: &Path, fragment: &str) -> Result<()> {
 fn splice(text: &str, fragment: &str) -> Option<String> {
     let b = text.find(README_BEGIN)? + README_BEGIN.len();
     let e = b + text[b..].find(README_END)?;
-    Some(format!("{}\n{}\n{}", &text[..b], fragment.trim_end(), &text[e..]))
+    Some(format!(
+        "{}\n{}\n{}",
+        &text[..b],
+        fragment.trim_end(),
+        &text[e..]
+    ))
 }
 
 #[cfg(test)]
@@ -425,7 +533,10 @@ mod tests {
     fn splice_replaces_only_the_marked_section() {
         let t = format!("# T\nintro\n{README_BEGIN}\nold\n{README_END}\ntail\n");
         let s = splice(&t, "new\n").unwrap();
-        assert_eq!(s, format!("# T\nintro\n{README_BEGIN}\nnew\n{README_END}\ntail\n"));
+        assert_eq!(
+            s,
+            format!("# T\nintro\n{README_BEGIN}\nnew\n{README_END}\ntail\n")
+        );
         // Idempotent.
         assert_eq!(splice(&s, "new").unwrap(), s);
         assert!(splice("no markers", "x").is_none());
@@ -437,11 +548,14 @@ mod tests {
         let ctx = Context::new(true, false);
         let mut st = Vec::new();
         let r: Option<exp6_constants::Exp6Result> =
-            run_isolated(&ctx, &dir, &mut st, ("X", "panics", "x.json"), || panic!("engine missing"));
+            run_isolated(&ctx, &dir, &mut st, ("X", "panics", "x.json"), || {
+                panic!("engine missing")
+            });
         assert!(r.is_none());
-        let r2: Option<exp6_constants::Exp6Result> = run_isolated(&ctx, &dir, &mut st, ("Y", "errors", "y.json"), || {
-            Err(Error::param("alpha", "bad"))
-        });
+        let r2: Option<exp6_constants::Exp6Result> =
+            run_isolated(&ctx, &dir, &mut st, ("Y", "errors", "y.json"), || {
+                Err(Error::param("alpha", "bad"))
+            });
         assert!(r2.is_none());
         assert_eq!(st.len(), 2);
         assert!(st.iter().all(|s| !s.ok));

@@ -7,6 +7,8 @@
 
 use crate::error::Result;
 use crate::report::{self, ColorScale, LineStyle, Rgb};
+
+pub use crate::report::LegendPosition;
 use std::path::Path;
 
 pub use crate::report::{write_atomic, write_json_atomic, Scale, Table};
@@ -50,7 +52,12 @@ pub struct Series {
 
 impl Series {
     /// A series with the given label, points, style and palette index.
-    pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>, style: Style, color: usize) -> Self {
+    pub fn new(
+        label: impl Into<String>,
+        points: Vec<(f64, f64)>,
+        style: Style,
+        color: usize,
+    ) -> Self {
         Series {
             label: label.into(),
             points,
@@ -85,6 +92,12 @@ pub struct LinePlot {
     pub hlines: Vec<f64>,
     /// Vertical reference lines (x values).
     pub vlines: Vec<f64>,
+    /// Fixed x range (default: from the data).
+    pub x_range: Option<(f64, f64)>,
+    /// Fixed y range (default: from the data).
+    pub y_range: Option<(f64, f64)>,
+    /// Legend position (default: upper right).
+    pub legend: Option<LegendPosition>,
 }
 
 impl LinePlot {
@@ -103,6 +116,15 @@ impl LinePlot {
         }
         for &v in &self.vlines {
             p = p.vline(v, "");
+        }
+        if let Some((lo, hi)) = self.x_range {
+            p = p.x_range(lo, hi);
+        }
+        if let Some((lo, hi)) = self.y_range {
+            p = p.y_range(lo, hi);
+        }
+        if let Some(l) = self.legend {
+            p = p.legend(l);
         }
         p.render_svg()
     }
@@ -149,16 +171,27 @@ impl ContourPlot {
         let values: Vec<Vec<f64>> = (0..ny)
             .map(|j| {
                 (0..nx)
-                    .map(|i| self.z.get(i).and_then(|r| r.get(j)).map_or(f64::NAN, |v| v - lo + floor))
+                    .map(|i| {
+                        self.z
+                            .get(i)
+                            .and_then(|r| r.get(j))
+                            .map_or(f64::NAN, |v| v - lo + floor)
+                    })
                     .collect()
             })
             .collect();
-        let range = |v: &[f64]| (v.first().copied().unwrap_or(0.0), v.last().copied().unwrap_or(0.0));
-        let mut p = report::ContourPlot::new(self.title.clone(), range(&self.xs), range(&self.ys), values)?
-            .x_label(self.x_label.clone())
-            .y_label(self.y_label.clone())
-            .color_scale(ColorScale::Log)
-            .levels(self.levels.max(1));
+        let range = |v: &[f64]| {
+            (
+                v.first().copied().unwrap_or(0.0),
+                v.last().copied().unwrap_or(0.0),
+            )
+        };
+        let mut p =
+            report::ContourPlot::new(self.title.clone(), range(&self.xs), range(&self.ys), values)?
+                .x_label(self.x_label.clone())
+                .y_label(self.y_label.clone())
+                .color_scale(ColorScale::Log)
+                .levels(self.levels.max(1));
         for s in &self.overlays {
             p = p.overlay(s.to_report());
         }
@@ -196,9 +229,17 @@ mod tests {
             title: "c".into(),
             xs: xs.clone(),
             ys: xs.clone(),
-            z: xs.iter().map(|x| xs.iter().map(|y| x * x + y).collect()).collect(),
+            z: xs
+                .iter()
+                .map(|x| xs.iter().map(|y| x * x + y).collect())
+                .collect(),
             levels: 4,
-            overlays: vec![Series::new("diag-label", vec![(0.0, 0.0), (4.0, 4.0)], Style::Line, 9)],
+            overlays: vec![Series::new(
+                "diag-label",
+                vec![(0.0, 0.0), (4.0, 4.0)],
+                Style::Line,
+                9,
+            )],
             ..Default::default()
         };
         assert!(c.to_svg().unwrap().contains("diag-label"));

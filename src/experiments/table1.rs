@@ -87,8 +87,20 @@ impl Table1 {
         let toy = "toy d=1 m=2";
         match inp.exp1 {
             Some(e) => {
-                t.push(toy, "λ*", "0 (boundary)", "0 (boundary: FD transverse eig. at 0 shown below)".into(), format!("{} (boundary)", fmt(e.lambda_star)));
-                t.push(toy, "λ1(0) (transverse)", "0 (S2)", fmt(e.transverse_at_0_paper), fmt(e.transverse_at_0_exact));
+                t.push(
+                    toy,
+                    "λ*",
+                    "0 (boundary)",
+                    "0 (boundary: FD transverse eig. at 0 shown below)".into(),
+                    format!("{} (boundary)", fmt(e.lambda_star)),
+                );
+                t.push(
+                    toy,
+                    "λ1(0) (transverse)",
+                    "0 (S2)",
+                    fmt(e.transverse_at_0_paper),
+                    fmt(e.transverse_at_0_exact),
+                );
                 t.push(
                     toy,
                     "max transverse eig. for λ > 0",
@@ -96,7 +108,11 @@ impl Table1 {
                     fmt(e.paper.max_transverse_for_positive_lambda),
                     fmt(e.exact.max_transverse_for_positive_lambda),
                 );
-                let asym = e.potentials.iter().map(|p| p.max_asymmetry).fold(0.0, f64::max);
+                let asym = e
+                    .potentials
+                    .iter()
+                    .map(|p| p.max_asymmetry)
+                    .fold(0.0, f64::max);
                 let odd = e
                     .potentials
                     .iter()
@@ -120,11 +136,31 @@ impl Table1 {
         let pp_c = coeffs(pp_ev);
         let cross = inp.exp2.and_then(|e| e.paper_crossing.as_ref());
         if let Some(e2) = inp.exp2 {
+            let jump = match &e2.paper.status {
+                crate::continuation::Status::BranchJump(_) => Some(format!(
+                    ", then L-BFGS jumps to another branch after λ = {}",
+                    fmt(e2.paper.lambda_range.1)
+                )),
+                _ => None,
+            };
             t.push(
                 hd,
                 "λ*",
                 "0.721 (interior)",
-                cross.map(|c| format!("{} (interpolated crossing)", fmt(c.lambda))).unwrap_or("no crossing".into()),
+                cross
+                    .map(|c| {
+                        if c.sign_change {
+                            format!("{} (interpolated crossing)", fmt(c.lambda))
+                        } else {
+                            format!(
+                                "no sign change; closest approach λ1 = {} at {}{}",
+                                fmt(c.lambda1),
+                                fmt(c.lambda),
+                                jump.clone().unwrap_or_default()
+                            )
+                        }
+                    })
+                    .unwrap_or("no points".into()),
                 ex_ev
                     .map(|e| format!("{} ({:?})", fmt(e.event.lambda), e.event.kind))
                     .unwrap_or("no event on [0, 1]".into()),
@@ -133,19 +169,49 @@ impl Table1 {
                 hd,
                 "λ1(0)",
                 "0.004 (= α)",
-                opt(e2.paper.points.first().and_then(|p| p.eigenvalues.first().copied())),
+                opt(e2
+                    .paper
+                    .points
+                    .first()
+                    .and_then(|p| p.eigenvalues.first().copied())),
                 opt(e2.eigenvalues_at_0.first().copied()),
             );
             let kdim = |ev: Option<&EventReport>| {
                 ev.map(|r| {
-                    let n = r.event.eigenvalues.iter().filter(|x| x.abs() <= 1e-9).count();
-                    format!("{n} (|λi| ≤ 1e-9; λ1 = {})", fmt(r.event.eigenvalues.iter().copied().min_by(|a, b| a.abs().total_cmp(&b.abs())).unwrap_or(f64::NAN)))
+                    let n = r
+                        .event
+                        .eigenvalues
+                        .iter()
+                        .filter(|x| x.abs() <= 1e-9)
+                        .count();
+                    format!(
+                        "{n} (|λi| ≤ 1e-9; λ1 = {})",
+                        fmt(r
+                            .event
+                            .eigenvalues
+                            .iter()
+                            .copied()
+                            .min_by(|a, b| a.abs().total_cmp(&b.abs()))
+                            .unwrap_or(f64::NAN))
+                    )
                 })
                 .unwrap_or(MISSING.into())
             };
             t.push(hd, "dim ker H*", "1", kdim(pp_ev), kdim(ex_ev));
-            t.push(hd, "|λ1/λ2| at λ*", "0.009", opt(cross.map(|c| c.eig_ratio)), opt(ex_c.map(|c| c.eig_ratio)));
-            t.push(hd, "λ2 at λ*", "0.0006", opt(cross.map(|c| c.lambda2)), opt(ex_c.map(|c| c.lambda2)));
+            t.push(
+                hd,
+                "|λ1/λ2| at λ*",
+                "0.009",
+                opt(cross.map(|c| c.eig_ratio)),
+                opt(ex_c.map(|c| c.eig_ratio)),
+            );
+            t.push(
+                hd,
+                "λ2 at λ*",
+                "0.0006",
+                opt(cross.map(|c| c.lambda2)),
+                opt(ex_c.map(|c| c.lambda2)),
+            );
             t.push(
                 hd,
                 "dλ1/dλ at λ*",
@@ -169,10 +235,34 @@ impl Table1 {
         } else {
             t.push(hd, "(B.2)", "", MISSING.into(), MISSING.into());
         }
-        t.push(hd, "g_µ", "— (not computed)", opt(pp_c.map(|c| c.g_mu)), opt(ex_c.map(|c| c.g_mu)));
-        t.push(hd, "g_aµ", "—", opt(pp_c.map(|c| c.g_amu)), opt(ex_c.map(|c| c.g_amu)));
-        t.push(hd, "g_aa", "−0.0028", opt(pp_c.map(|c| c.g_aa.ad)), opt(ex_c.map(|c| c.g_aa.ad)));
-        t.push(hd, "g_aaa raw D⁴L[φ⁴]", "0.622", opt(pp_c.map(|c| c.g_aaa.ad)), opt(ex_c.map(|c| c.g_aaa.ad)));
+        t.push(
+            hd,
+            "g_µ",
+            "— (not computed)",
+            opt(pp_c.map(|c| c.g_mu)),
+            opt(ex_c.map(|c| c.g_mu)),
+        );
+        t.push(
+            hd,
+            "g_aµ",
+            "—",
+            opt(pp_c.map(|c| c.g_amu)),
+            opt(ex_c.map(|c| c.g_amu)),
+        );
+        t.push(
+            hd,
+            "g_aa",
+            "−0.0028",
+            opt(pp_c.map(|c| c.g_aa.ad)),
+            opt(ex_c.map(|c| c.g_aa.ad)),
+        );
+        t.push(
+            hd,
+            "g_aaa raw D⁴L[φ⁴]",
+            "0.622",
+            opt(pp_c.map(|c| c.g_aaa.ad)),
+            opt(ex_c.map(|c| c.g_aaa.ad)),
+        );
         t.push(
             hd,
             "g_aaa corrected (+3D³L[φ,φ,ψ20])",
@@ -181,37 +271,66 @@ impl Table1 {
             opt(ex_c.map(|c| c.g_aaa_reduced)),
         );
         let ratios = |c: Option<&Coefficients>| {
-            c.map(|c| format!("{} / {}", fmt((c.g_aa.ad / c.g_aaa.ad).abs()), fmt(c.ratio_aa_aaa)))
-                .unwrap_or(MISSING.into())
+            c.map(|c| {
+                format!(
+                    "{} / {}",
+                    fmt((c.g_aa.ad / c.g_aaa.ad).abs()),
+                    fmt(c.ratio_aa_aaa)
+                )
+            })
+            .unwrap_or(MISSING.into())
         };
-        t.push(hd, "|g_aa/g_aaa| (raw / corrected)", "0.0045", ratios(pp_c), ratios(ex_c));
+        t.push(
+            hd,
+            "|g_aa/g_aaa| (raw / corrected)",
+            "0.0045",
+            ratios(pp_c),
+            ratios(ex_c),
+        );
         t.push(
             hd,
             "FD rel. error g_aa / g_aaa",
             "0.3% / 0.004%",
-            pp_c.map(|c| format!("{} / {}", fmt(c.g_aa.rel_err_fd), fmt(c.g_aaa.rel_err_fd))).unwrap_or(MISSING.into()),
-            ex_c.map(|c| format!("{} / {}", fmt(c.g_aa.rel_err_fd), fmt(c.g_aaa.rel_err_fd))).unwrap_or(MISSING.into()),
+            pp_c.map(|c| {
+                format!(
+                    "{}% / {}%",
+                    fmt(100.0 * c.g_aa.rel_err_fd),
+                    fmt(100.0 * c.g_aaa.rel_err_fd)
+                )
+            })
+            .unwrap_or(MISSING.into()),
+            ex_c.map(|c| {
+                format!(
+                    "{}% / {}%",
+                    fmt(100.0 * c.g_aa.rel_err_fd),
+                    fmt(100.0 * c.g_aaa.rel_err_fd)
+                )
+            })
+            .unwrap_or(MISSING.into()),
         );
         t.push(
             hd,
             "classification",
             "near-pitchfork",
-            pp_c.map(|c| format!("{:?}", c.classification)).unwrap_or(MISSING.into()),
-            ex_c.map(|c| format!("{:?}", c.classification)).unwrap_or(MISSING.into()),
+            pp_c.map(|c| format!("{:?}", c.classification))
+                .unwrap_or(MISSING.into()),
+            ex_c.map(|c| format!("{:?}", c.classification))
+                .unwrap_or(MISSING.into()),
         );
         match inp.exp3 {
             Some(e3) => {
                 let f = &e3.fits[0].fit;
                 t.push(
                     hd,
-                    "fit c3, c4, |c3/c4| on [−0.5, 0.5]",
-                    "−0.001, 0.005, 0.105",
+                    "fit c2, c3, c4, |c3/c4| on [−0.5, 0.5]",
+                    "0.018, −0.001, 0.005, 0.105",
                     "—".into(),
                     format!(
-                        "{}, {}, {} (Taylor c3 = {}, c4 = {})",
-                        fmt(f.coefficients[3]),
-                        fmt(f.coefficients[4]),
-                        fmt(f.ratio_c3_c4),
+                        "{}, {}, {}, {} (Taylor c3 = {}, c4 = {})",
+                        fmt(f.c2),
+                        fmt(f.c3),
+                        fmt(f.c4),
+                        fmt(e3.fits[0].ratio_c3_c4),
                         fmt(e3.fits[0].taylor_c2_c3_c4[1]),
                         fmt(e3.fits[0].taylor_c2_c3_c4[2])
                     ),
@@ -235,14 +354,28 @@ impl Table1 {
         match inp.exp5 {
             Some(e5) => {
                 if let Some(r) = e5.rows.iter().find(|r| r.m == 10) {
-                    t.push(ws, "λ1′(0), m = 10", "−0.00561 ((22)); −0.00655 (poly.)", format!("{} ((22)); FD {}", fmt(r.endpoint.paper_22), opt(r.paper.as_ref().ok().map(|p| p.slope_fd))), fmt(r.endpoint.exact));
+                    t.push(
+                        ws,
+                        "λ1′(0), m = 10",
+                        "−0.00561 ((22)); −0.00655 (poly.)",
+                        format!(
+                            "{} ((22)); FD {}",
+                            fmt(r.endpoint.paper_22),
+                            opt(r.paper.as_ref().ok().map(|p| p.slope_fd))
+                        ),
+                        fmt(r.endpoint.exact),
+                    );
                 }
                 t.push(
                     ws,
                     "max |λ1(0) − α| over m",
                     "0 (= α)",
                     "—".into(),
-                    fmt(e5.rows.iter().map(|r| r.lambda1_0_minus_alpha).fold(0.0, f64::max)),
+                    fmt(e5
+                        .rows
+                        .iter()
+                        .map(|r| r.lambda1_0_minus_alpha)
+                        .fold(0.0, f64::max)),
                 );
                 t.push(
                     ws,
@@ -268,7 +401,19 @@ impl Table1 {
                         &format!("λ*, m = {}", r.m),
                         paper_lambda_star(r.m).unwrap_or("—"),
                         match &r.paper {
-                            Ok(p) => p.lambda_star.map(fmt).unwrap_or("none".into()),
+                            Ok(p) => match (p.lambda_star, p.jump_after, p.closest_approach) {
+                                (Some(l), _, _) => fmt(l),
+                                (None, Some(j), Some((l, e))) => format!(
+                                    "none (min λ1 = {} at {}; jumps branch after {})",
+                                    fmt(e),
+                                    fmt(l),
+                                    fmt(j)
+                                ),
+                                (None, None, Some((l, e))) => {
+                                    format!("none (min λ1 = {} at {})", fmt(e), fmt(l))
+                                }
+                                _ => "none".into(),
+                            },
                             Err(e) => format!("failed: {e}"),
                         },
                         match &r.exact {
@@ -280,12 +425,18 @@ impl Table1 {
                         },
                     );
                 }
+                let first = e5.rows.first().map(|r| r.m);
+                let stop = |s: Option<usize>| match s {
+                    Some(m) if Some(m) == first => "none at any width".to_string(),
+                    Some(m) => format!("m ≥ {m}"),
+                    None => "events up to the largest width".into(),
+                };
                 t.push(
                     ws,
                     "interior events stop from",
                     "m ≥ 20",
-                    e5.paper_crossings_stop_at.map(|m| format!("m ≥ {m}")).unwrap_or("—".into()),
-                    e5.exact_events_stop_at.map(|m| format!("m ≥ {m}")).unwrap_or("—".into()),
+                    stop(e5.paper_crossings_stop_at),
+                    stop(e5.exact_events_stop_at),
                 );
             }
             None => t.push(ws, "(B.5)", "", MISSING.into(), MISSING.into()),
