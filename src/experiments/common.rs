@@ -625,7 +625,7 @@ mod tests {
         }
         fn value(&self, t: ArrayView1<f64>, l: f64) -> f64 {
             t.iter().map(|x| x.powi(4) / 4.0).sum::<f64>()
-                + 0.5 * l * (&self.a * &t * &t).sum()
+                + 0.5 * l * (&self.a * &t * t).sum()
                 + l * self.b.dot(&t)
         }
         fn gradient(&self, t: ArrayView1<f64>, l: f64) -> Array1<f64> {
@@ -641,7 +641,7 @@ mod tests {
             Array2::from_diag(&self.a)
         }
         fn d3_vec(&self, t: ArrayView1<f64>, _l: f64, u: ArrayView1<f64>) -> Array1<f64> {
-            &t * &u * &u * 6.0
+            &t * &u * u * 6.0
         }
         fn d4(&self, _t: ArrayView1<f64>, _l: f64, u: ArrayView1<f64>) -> f64 {
             6.0 * u.iter().map(|x| x.powi(4)).sum::<f64>()

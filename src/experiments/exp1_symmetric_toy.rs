@@ -394,3 +394,41 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp1Result>> {
     figures.push(("figures/toy_reduced_potentials.svg".into(), pot.to_svg()?));
     Ok(Outcome { result, figures })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toy_is_degenerate_at_zero_and_a_saddle_after() {
+        let ctx = Context::new(true, false);
+        let r = run(&ctx).unwrap().result;
+        // Prop 7.4 at α = 0: H0 = Σ·[[1, 1], [1, 1]], transverse eigenvalue exactly 0 (rounding
+        // of O(1) entries only).
+        assert!(
+            r.transverse_at_0_exact.abs() < 1e-14,
+            "{}",
+            r.transverse_at_0_exact
+        );
+        assert!(r
+            .exact
+            .points
+            .iter()
+            .filter(|p| p.lambda > 0.0)
+            .all(|p| p.transverse < 0.0));
+        assert!(r.exact.min_longitudinal > 0.0);
+        // The swap symmetry makes the coupling uᵀHe vanish and ϕ even, both to rounding.
+        assert!(r.exact.points.iter().all(|p| p.coupling.abs() < 1e-12));
+        for p in &r.potentials {
+            assert!(
+                p.max_asymmetry <= 1e-15,
+                "λ = {}: {}",
+                p.lambda,
+                p.max_asymmetry
+            );
+        }
+        // At λ = 0 the loss depends on w1 + w2 only: ϕ ≡ 0 up to rounding of L = O(0.1).
+        assert!(r.potentials[0].max_abs_phi < 1e-15);
+        assert_eq!(r.contours.len(), CONTOUR_LAMBDAS.len());
+    }
+}

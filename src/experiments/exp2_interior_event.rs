@@ -223,8 +223,9 @@ pub fn describe_events<A: Activation>(m: &M10<A>) -> String {
             m.exact.status
         );
     }
-    let mut s = String::new();
+    let mut parts = Vec::new();
     for r in &m.events {
+        let mut s = String::new();
         let e = &r.event;
         s.push_str(&format!(
             "{:?} at λ* = {:.6} (residual {:.1e}, Morse {}→{})",
@@ -232,13 +233,14 @@ pub fn describe_events<A: Activation>(m: &M10<A>) -> String {
         ));
         match &r.coefficients {
             Ok(c) => s.push_str(&format!(
-                ", g_µ = {:.3e}, g_aa = {:.3e}, classified {:?}; ",
+                ", g_µ = {:.3e}, g_aa = {:.3e}, classified {:?}",
                 c.g_mu, c.g_aa.ad, c.classification
             )),
-            Err(err) => s.push_str(&format!(", coefficients failed: {err}; ")),
+            Err(err) => s.push_str(&format!(", coefficients failed: {err}")),
         }
+        parts.push(s);
     }
-    s
+    format!("Exact branch: {}.", parts.join("; then "))
 }
 
 /// A short description of the paper method's crossing.
@@ -389,7 +391,16 @@ pub fn eigen_figures<A: Activation>(m: &M10<A>, prefix: &str) -> Result<Vec<(Str
         Style::Line,
         0,
     ));
-    Ok(vec![
+    // Zoom on the first event (the paper's Fig. 1, row 3 right).
+    let zoom = m.events.first().map(|r| {
+        let l = r.event.lambda;
+        let mut z = vs_l.clone();
+        z.title = format!("zoom near the first event, λ* = {l:.4}");
+        z.x_range = Some((l - 0.1, l + 0.02));
+        z.y_range = Some((-1e-3, 1.5e-3));
+        z
+    });
+    let mut figs = vec![
         (
             format!("figures/{prefix}_eigenvalues_vs_lambda.svg"),
             vs_l.to_svg()?,
@@ -402,5 +413,12 @@ pub fn eigen_figures<A: Activation>(m: &M10<A>, prefix: &str) -> Result<Vec<(Str
             format!("figures/{prefix}_lambda_vs_arclength.svg"),
             lam_s.to_svg()?,
         ),
-    ])
+    ];
+    if let Some(z) = zoom {
+        figs.push((
+            format!("figures/{prefix}_eigenvalues_zoom.svg"),
+            z.to_svg()?,
+        ));
+    }
+    Ok(figs)
 }

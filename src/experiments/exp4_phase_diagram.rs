@@ -412,3 +412,45 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp4Result>> {
     figures.push(("figures/phase_diagram.svg".into(), pd.to_svg()?));
     Ok(Outcome { result, figures })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_spectrum_and_symmetric_pitchfork() {
+        let ctx = Context::new(true, false);
+        let r = run(&ctx).unwrap().result;
+        assert_eq!(r.rows.len(), A_VALUES.len() * ALPHAS.len());
+        for row in &r.rows {
+            if row.alpha == 0.0 {
+                // Prop 7.4: H0 = vvᵀ ⊗ Σ has a kernel for every v (m − 1 = 1 here).
+                assert!(
+                    row.lambda1_at_0.abs() < 1e-12,
+                    "a = {}: {}",
+                    row.a,
+                    row.lambda1_at_0
+                );
+            } else {
+                // Thm 7.6(i): λ1(0) = α exactly (up to rounding).
+                assert!(
+                    (row.lambda1_at_0 - row.alpha).abs() < 1e-12,
+                    "a = {}",
+                    row.a
+                );
+            }
+        }
+        // a = 1, α > 0: the swap symmetry forces g_µ = 0, a branch point classified pitchfork.
+        let sym = r.rows.iter().find(|x| x.a == 1.0 && x.alpha > 0.0).unwrap();
+        let ev = sym
+            .exact
+            .as_ref()
+            .unwrap()
+            .first_event
+            .as_ref()
+            .expect("an event at a = 1");
+        assert_eq!(ev.kind, "BranchPoint");
+        assert_eq!(ev.classification, "Pitchfork");
+        assert!(ev.g_mu.unwrap().abs() < 1e-10);
+    }
+}

@@ -194,6 +194,14 @@ fn stop_width(rows: &[WidthRow], has_event: impl Fn(&WidthRow) -> Option<bool>) 
     stop
 }
 
+fn stop_text(stop: Option<usize>, first: usize) -> String {
+    match stop {
+        Some(m) if m == first => "none at any width".into(),
+        Some(m) => format!("stop from m = {m}"),
+        None => "up to the largest width".into(),
+    }
+}
+
 /// Runs B.5.
 pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
     let widths: Vec<usize> = if ctx.quick {
@@ -274,15 +282,15 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
         .collect();
     let finding = format!(
         "max |λ1(0) − α| = {:.1e}. K (exact λ1′(0)) = {:.5}, K (paper (22)) = {:.5} (paper printed \
-         −0.0705); m* = |K|/α = {:.1} (exact). λ* per width: {}. Interior events stop from m = {} \
-         (exact) / m = {} (paper method).",
+         −0.0705); m* = |K|/α = {:.1} (exact). λ* per width: {}. Interior events: {} (exact) / {} \
+         (paper method: sign changes of λ1 on its grid).",
         rows.iter().map(|r| r.lambda1_0_minus_alpha).fold(0.0, f64::max),
         k_exact.k,
         k_p22.k,
         k_exact.critical_width,
         per.join("; "),
-        exact_stop.map(|m| m.to_string()).unwrap_or("—".into()),
-        paper_stop.map(|m| m.to_string()).unwrap_or("—".into()),
+        stop_text(exact_stop, ws[0]),
+        stop_text(paper_stop, ws[0]),
     );
     let result = Exp5Result {
         setting: Setting::of(

@@ -101,12 +101,28 @@ impl Table1 {
                     fmt(e.transverse_at_0_paper),
                     fmt(e.transverse_at_0_exact),
                 );
+                let neg = |b: &super::exp1_symmetric_toy::DiagonalBranch| {
+                    let n_pos = b
+                        .points
+                        .iter()
+                        .filter(|p| p.lambda > 0.0 && p.transverse >= 0.0)
+                        .count();
+                    let n = b.points.iter().filter(|p| p.lambda > 0.0).count();
+                    if n_pos == 0 {
+                        format!(
+                            "< 0 at all {n} points (max {})",
+                            fmt(b.max_transverse_for_positive_lambda)
+                        )
+                    } else {
+                        format!("≥ 0 at {n_pos} of {n} points")
+                    }
+                };
                 t.push(
                     toy,
-                    "max transverse eig. for λ > 0",
+                    "transverse eig. for λ > 0",
                     "always < 0",
-                    fmt(e.paper.max_transverse_for_positive_lambda),
-                    fmt(e.exact.max_transverse_for_positive_lambda),
+                    neg(&e.paper),
+                    neg(&e.exact),
                 );
                 let asym = e
                     .potentials
@@ -249,12 +265,40 @@ impl Table1 {
             opt(pp_c.map(|c| c.g_amu)),
             opt(ex_c.map(|c| c.g_amu)),
         );
+        let terms = |tw: Option<&crate::normal_form::ThreeWay>| {
+            tw.and_then(|t| t.formula.as_ref())
+                .map(|f| {
+                    f.terms
+                        .iter()
+                        .map(|(_, v)| fmt(*v))
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                })
+                .unwrap_or(MISSING.into())
+        };
+        let rel_formula = |c: Option<&Coefficients>| {
+            c.map(|c| {
+                format!(
+                    "{} / {}",
+                    opt(c.g_aa.rel_err_formula),
+                    opt(c.g_aaa.rel_err_formula)
+                )
+            })
+            .unwrap_or(MISSING.into())
+        };
         t.push(
             hd,
-            "g_aa",
+            "g_aa (sign follows φ's orientation)",
             "−0.0028",
             opt(pp_c.map(|c| c.g_aa.ad)),
             opt(ex_c.map(|c| c.g_aa.ad)),
+        );
+        t.push(
+            hd,
+            "g_aa terms (25): 3E[Df·D²f] | E[r·D³f]",
+            "0.0010 | −0.0038",
+            terms(pp_c.map(|c| &c.g_aa)),
+            terms(ex_c.map(|c| &c.g_aa)),
         );
         t.push(
             hd,
@@ -262,6 +306,20 @@ impl Table1 {
             "0.622",
             opt(pp_c.map(|c| c.g_aaa.ad)),
             opt(ex_c.map(|c| c.g_aaa.ad)),
+        );
+        t.push(
+            hd,
+            "g_aaa terms (26): 3E[(D²f)²] | 4E[Df·D³f] | E[r·D⁴f]",
+            "0.552 | −0.002 | 0.072",
+            terms(pp_c.map(|c| &c.g_aaa)),
+            terms(ex_c.map(|c| &c.g_aaa)),
+        );
+        t.push(
+            hd,
+            "closed form (25)/(26) vs AD, rel. dev.",
+            "—",
+            rel_formula(pp_c),
+            rel_formula(ex_c),
         );
         t.push(
             hd,
