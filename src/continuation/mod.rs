@@ -236,8 +236,9 @@ pub struct PaperParams {
     /// (argmin's default, f64::EPSILON), so the achieved ‖∇L‖ is typically 1e-10…1e-6 rather
     /// than `gtol`; it is recorded honestly at every point.
     pub ftol: f64,
-    /// A step ‖θ_i − θ_{i−1}‖ larger than `jump_ratio` times the largest of the previous five is
-    /// a branch jump.
+    /// A step ‖θ_i − θ_{i−1}‖ larger than `jump_ratio` times the largest of the previous five,
+    /// and larger than 1% of ‖θ_{i−1}‖ (below that it is L-BFGS stagnation noise), is a branch
+    /// jump.
     pub jump_ratio: f64,
     /// Keep tracing (and recording) after a detected branch jump instead of stopping before the
     /// jumped point; the status is [`Status::BranchJump`] either way.

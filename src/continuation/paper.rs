@@ -15,6 +15,8 @@ use std::sync::Mutex;
 
 /// L-BFGS memory.
 const LBFGS_MEMORY: usize = 10;
+/// Smallest θ movement, relative to ‖θ‖, that can count as a branch jump.
+const JUMP_MIN_RELATIVE: f64 = 1e-2;
 /// Number of previous steps a θ jump is compared with.
 const JUMP_WINDOW: usize = 5;
 
@@ -180,7 +182,10 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
                 .copied()
                 .fold(0.0, f64::max);
             let mut why = None;
-            if steps.len() >= 2 && step > p.jump_ratio * reference && step > 1e-8 {
+            // L-BFGS stagnation noise makes single steps erratic when they are tiny; a jump to another
+            // branch also moves θ by a sizeable fraction of ‖θ‖.
+            let floor = JUMP_MIN_RELATIVE * norm(prev.theta.view()).max(1e-8);
+            if steps.len() >= 2 && step > p.jump_ratio * reference && step > floor {
                 why = Some(format!(
                     "θ moved by {step:.3e} (previous steps ≤ {reference:.3e})"
                 ));
