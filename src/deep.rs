@@ -2,15 +2,15 @@
 //! [`AdObjective`]:
 //!
 //! f(x) = Σ_k u_k h(Σ_j A_kj h(w_jᵀx, λ), λ),
-//! L(W, A, λ) = ½ E[(f − y)²] + α/2 (‖W‖² + ‖A‖²),
+//! L(W, A, λ) = ½ E\[(f − y)²\] + α/2 (‖W‖² + ‖A‖²),
 //!
 //! with W ∈ R^{m₁×d} and A ∈ R^{m₂×m₁} trained and the output weights u ∈ R^{m₂} fixed (like
 //! v in [`crate::model::TwoLayer`]).
 //!
 //! # Parameter layout
 //!
-//! θ = [vec(W), vec(A)], both row-major: θ[j·d + k] = W[j, k] and
-//! θ[m₁·d + k·m₁ + j] = A[k, j]; n = m₁·d + m₂·m₁. [`ThreeLayer::split`] and
+//! θ = \[vec(W), vec(A)\], both row-major: θ\[j·d + k\] = W\[j, k\] and
+//! θ\[m₁·d + k·m₁ + j\] = A\[k, j\]; n = m₁·d + m₂·m₁. [`ThreeLayer::split`] and
 //! [`ThreeLayer::pack`] convert.
 //!
 //! # The λ = 0 starting point is not isolated
@@ -393,8 +393,8 @@ const _: fn() = || {
 
 /// The three-layer network of [`ThreeLayer`] with its second layer A frozen: only W is trained.
 ///
-/// f(x) = Σ_k u_k h(Σ_j A_kj h(w_jᵀx, λ), λ), L(W, λ) = ½ E[(f − y)²] + α/2 ‖W‖²,
-/// θ = vec(W) row-major (θ[j·d + k] = W[j, k]), n = m₁·d; A ∈ R^{m₂×m₁} and u ∈ R^{m₂} are
+/// f(x) = Σ_k u_k h(Σ_j A_kj h(w_jᵀx, λ), λ), L(W, λ) = ½ E\[(f − y)²\] + α/2 ‖W‖²,
+/// θ = vec(W) row-major (θ\[j·d + k\] = W\[j, k\]), n = m₁·d; A ∈ R^{m₂×m₁} and u ∈ R^{m₂} are
 /// fixed. (The constant α/2‖A‖² of [`ThreeLayer`]'s loss is left out.)
 ///
 /// Freezing A removes the rotation symmetry W ↦ QW, A ↦ AQᵀ that makes [`ThreeLayer`]'s

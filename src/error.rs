@@ -5,7 +5,7 @@ use std::path::PathBuf;
 /// Every failure the library reports. Messages name the offending input.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A parameter is outside its admissible range (α < 0, λ outside [0, λ_max], width 0, ...).
+    /// A parameter is outside its admissible range (α < 0, λ outside \[0, λ_max\], width 0, ...).
     #[error("invalid parameter `{name}`: {reason}")]
     InvalidParameter {
         /// Name of the parameter as the user sees it.

@@ -1,7 +1,7 @@
 //! The two-layer model f(x) = Σ_j v_j h(w_jᵀx, λ) with loss
-//! L(W, λ) = ½ E[(f − y)²] + α/2 ‖W‖² — written once, generic over dual numbers.
+//! L(W, λ) = ½ E\[(f − y)²\] + α/2 ‖W‖² — written once, generic over dual numbers.
 //!
-//! θ = vec(W) with W ∈ R^{m×d} stored row-major: θ[j·d + k] = W[j, k]. The output weights v
+//! θ = vec(W) with W ∈ R^{m×d} stored row-major: θ\[j·d + k\] = W\[j, k\]. The output weights v
 //! are fixed (not trained), as in the paper's Appendix B.
 
 use crate::activation::{check_normalisation, homotopy, Activation, Builtin};

@@ -116,7 +116,7 @@ impl Rgb {
         TAB10[i % TAB10.len()]
     }
 
-    /// The viridis colour map at `t` ∈ [0, 1] (clamped; piecewise linear through 9 anchors).
+    /// The viridis colour map at `t` ∈ \[0, 1\] (clamped; piecewise linear through 9 anchors).
     pub fn viridis(t: f64) -> Rgb {
         const V: [(f64, f64, f64); 9] = [
             (68.0, 1.0, 84.0),
@@ -285,7 +285,7 @@ fn fmt_tick(v: f64) -> String {
     }
 }
 
-/// "Nice" tick positions k·step (step ∈ {1, 2, 5}·10^e) in [lo, hi], about `n` of them.
+/// "Nice" tick positions k·step (step ∈ {1, 2, 5}·10^e) in \[lo, hi\], about `n` of them.
 fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     if !(lo.is_finite() && hi.is_finite() && hi > lo) {
         return if lo.is_finite() { vec![lo] } else { vec![] };

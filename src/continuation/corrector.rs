@@ -30,7 +30,7 @@ pub(crate) fn join(theta: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
     x
 }
 
-/// LU factorisation of the bordered matrix [[H, ∂λ∇L], [rowᵀ]] ((n+1) × (n+1)).
+/// LU factorisation of the bordered matrix \[\[H, ∂λ∇L\], \[rowᵀ\]\] ((n+1) × (n+1)).
 pub(crate) struct Bordered {
     lu: PartialPivLu<f64>,
     /// Sign of its determinant (0 if exactly singular).
@@ -38,7 +38,7 @@ pub(crate) struct Bordered {
 }
 
 impl Bordered {
-    /// Factorises [[h, gl], [row]].
+    /// Factorises \[\[h, gl\], \[row\]\].
     pub fn new(h: &Array2<f64>, gl: &Array1<f64>, row: ArrayView1<f64>) -> Self {
         let n = h.nrows();
         let m = Mat::from_fn(n + 1, n + 1, |i, j| {
@@ -66,7 +66,7 @@ impl Bordered {
     }
 }
 
-/// Unit tangent of the branch from the bordered solve [[H, ∂λ∇L], [borderᵀ]] z = e_{n+1};
+/// Unit tangent of the branch from the bordered solve \[\[H, ∂λ∇L\], \[borderᵀ\]\] z = e_{n+1};
 /// τ = z/‖z‖ satisfies borderᵀτ > 0, which keeps the orientation when `border` is the previous
 /// tangent. Returns the factorisation too (its determinant sign is the branch-point test
 /// function, and it serves as the chord Jacobian of the next corrector).
@@ -88,7 +88,7 @@ pub(crate) fn tangent(
 }
 
 /// Fallback tangent when the bordered system with the given border is singular (a start exactly
-/// at a fold): the right singular vector of [H ∂λ∇L] of smallest singular value, oriented
+/// at a fold): the right singular vector of \[H ∂λ∇L\] of smallest singular value, oriented
 /// towards increasing λ.
 pub(crate) fn tangent_svd(h: &Array2<f64>, gl: &Array1<f64>) -> Option<Array1<f64>> {
     let n = h.nrows();
@@ -134,7 +134,7 @@ pub(crate) const FLOOR_FACTOR: f64 = 10.0;
 
 /// Newton/chord corrector on G(x) = (∇L(x), normalᵀ(x − xp)) = 0 from the predictor `xp`.
 ///
-/// Starts with `jac` (a factorisation of [[H, ∂λ∇L], [normalᵀ]] at a nearby point) as a chord
+/// Starts with `jac` (a factorisation of \[\[H, ∂λ∇L\], \[normalᵀ\]\] at a nearby point) as a chord
 /// Jacobian and re-evaluates the exact Jacobian whenever the steps contract by less than a
 /// factor 4; at most `max_newton` re-evaluations and `max_newton + MAX_CHORD_ITERS` solves.
 /// Converged when ‖∇L‖ ≤ tol.

@@ -80,7 +80,7 @@ fn make_event<O: Objective + ?Sized>(
 }
 
 /// Newton on the fold system F(θ, λ) = (∇L, µ) with Jacobian
-/// [[H, ∂λ∇L], [D³L[φ, φ, ·]ᵀ, φᵀ(∂λH)φ]] (µ simple, Hellmann–Feynman). Returns the point when
+/// \[\[H, ∂λ∇L\], \[D³L\[φ, φ, ·\]ᵀ, φᵀ(∂λH)φ\]\] (µ simple, Hellmann–Feynman). Returns the point when
 /// max(‖∇L‖, |µ|) ≤ tol and it stays near the step.
 fn fold_newton<O: Objective + ?Sized>(
     obj: &O,

@@ -29,7 +29,7 @@ const JUMP_RESIDUAL: f64 = 1e-8;
 struct State {
     x: Array1<f64>,
     tau: Array1<f64>,
-    /// Factorisation of [[H, ∂λ∇L], [borderᵀ]] at x (chord Jacobian of the next corrector).
+    /// Factorisation of \[\[H, ∂λ∇L\], \[borderᵀ\]\] at x (chord Jacobian of the next corrector).
     jac: Bordered,
     /// The border row of `jac` (the previous tangent), also the next corrector's normal.
     border: Array1<f64>,

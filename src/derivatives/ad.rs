@@ -106,15 +106,15 @@ pub struct AdObjective<L>(pub L);
 pub struct Directional {
     /// L(θ, λ).
     pub value: f64,
-    /// DL[u] = ∇Lᵀu.
+    /// DL\[u\] = ∇Lᵀu.
     pub d1: f64,
-    /// D²L[u, u] = uᵀHu.
+    /// D²L\[u, u\] = uᵀHu.
     pub d2: f64,
     /// ∇L (n).
     pub gradient: Array1<f64>,
     /// H u (n).
     pub hessian_u: Array1<f64>,
-    /// D³L[u, u, ·] (n).
+    /// D³L\[u, u, ·\] (n).
     pub d3_vec: Array1<f64>,
 }
 
@@ -129,7 +129,7 @@ impl<L: GenericLoss> AdObjective<L> {
         &self.0
     }
 
-    /// ∇L, Hu, DL[u], D²L[u, u] and D³L[u, u, ·] together, from one `DualDVec<Dual2_64>` pass
+    /// ∇L, Hu, DL\[u\], D²L\[u, u\] and D³L\[u, u, ·\] together, from one `DualDVec<Dual2_64>` pass
     /// (θ + tu with t an inner second-order dual, outer gradient): O(n·C), the cost of
     /// [`Objective::d3_vec`] alone.
     pub fn directional(
@@ -256,8 +256,8 @@ impl<L: GenericLoss> Objective for AdObjective<L> {
         square(self.0.dim(), h.into_iter())
     }
 
-    /// One `DualDVec<Dual64>` pass at θ + εu: the outer gradient of L + ε DL[u] has ε-part
-    /// ∇(DL[u]) = Hu. O(n) work per operation; never forms H.
+    /// One `DualDVec<Dual64>` pass at θ + εu: the outer gradient of L + ε DL\[u\] has ε-part
+    /// ∇(DL\[u\]) = Hu. O(n) work per operation; never forms H.
     fn hessian_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {
         self.check(theta);
         self.check_dir(u);

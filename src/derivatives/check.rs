@@ -296,7 +296,7 @@ pub struct BenchRow {
     pub width: usize,
     /// n = m·d.
     pub dim: usize,
-    /// "gradient", "hessian", "d3" (D³L[u³]) or "d4" (D⁴L[u⁴]).
+    /// "gradient", "hessian", "d3" (D³L\[u³\]) or "d4" (D⁴L\[u⁴\]).
     pub quantity: String,
     /// "structured", "ad", "fd-forward (paper)", "fd-central", "fd-value (paper stencil)", ...
     pub method: String,
@@ -336,7 +336,7 @@ pub fn bench_derivatives(widths: &[usize], options: &BenchOptions) -> Result<Vec
     bench_derivatives_on(&data, widths, options)
 }
 
-/// Times structured, generic AD and finite-difference Hessians and D³L[u³], D⁴L[u⁴] (and the
+/// Times structured, generic AD and finite-difference Hessians and D³L\[u³\], D⁴L\[u⁴\] (and the
 /// gradient) at each width (v_j = 0.5 + j/(m − 1), α = 4e-3, tanh) at a random θ.
 pub fn bench_derivatives_on(
     data: &Dataset,

@@ -55,7 +55,7 @@ pub enum StepScheme {
     Central,
 }
 
-/// Where derivatives of order ≥ 3 (D³L[u³], D⁴L[u⁴]) come from.
+/// Where derivatives of order ≥ 3 (D³L\[u³\], D⁴L\[u⁴\]) come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum HigherOrder {
@@ -77,11 +77,11 @@ pub enum HigherOrder {
 pub struct FdSteps {
     /// First differences of the gradient: Hessian, Hv, ∂λ∇L (paper: 1e-5).
     pub first: f64,
-    /// Second differences: ∂λH, D³L[u,u,·], D³L[u³] from gradients.
+    /// Second differences: ∂λH, D³L\[u,u,·\], D³L\[u³\] from gradients.
     pub second: f64,
-    /// Third differences: D³L[u³] from values, D⁴L[u⁴] from gradients.
+    /// Third differences: D³L\[u³\] from values, D⁴L\[u⁴\] from gradients.
     pub third: f64,
-    /// Fourth differences: D⁴L[u⁴] from values.
+    /// Fourth differences: D⁴L\[u⁴\] from values.
     pub fourth: f64,
 }
 
@@ -131,7 +131,7 @@ pub struct FdConfig {
     pub scheme: StepScheme,
     /// Steps per difference order.
     pub steps: FdSteps,
-    /// Source of D³L[u³] and D⁴L[u⁴].
+    /// Source of D³L\[u³\] and D⁴L\[u⁴\].
     pub higher: HigherOrder,
 }
 

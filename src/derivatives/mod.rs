@@ -43,10 +43,10 @@ pub trait Objective: Send + Sync {
     /// ∂λH (n × n).
     fn hessian_lambda(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64>;
 
-    /// D³L[u, u, ·] (n): the gradient of θ ↦ uᵀH(θ)u.
+    /// D³L\[u, u, ·\] (n): the gradient of θ ↦ uᵀH(θ)u.
     fn d3_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64>;
 
-    /// D³L[u, v, ·] (n), by polarisation of [`Objective::d3_vec`] unless overridden.
+    /// D³L\[u, v, ·\] (n), by polarisation of [`Objective::d3_vec`] unless overridden.
     fn d3_mixed_vec(
         &self,
         theta: ArrayView1<f64>,
@@ -59,15 +59,15 @@ pub trait Objective: Send + Sync {
         (self.d3_vec(theta, lambda, p.view()) - self.d3_vec(theta, lambda, m.view())) * 0.25
     }
 
-    /// D³L[u, u, u].
+    /// D³L\[u, u, u\].
     fn d3(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64 {
         self.d3_vec(theta, lambda, u).dot(&u)
     }
 
-    /// D⁴L[u, u, u, u].
+    /// D⁴L\[u, u, u, u\].
     fn d4(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64;
 
-    /// D³L[u, ·, ·] = d/dt H(θ + t u) at t = 0 (n × n). The default builds it column by column
+    /// D³L\[u, ·, ·\] = d/dt H(θ + t u) at t = 0 (n × n). The default builds it column by column
     /// from [`Objective::d3_mixed_vec`] (n calls); implementations should override it.
     fn hessian_directional(
         &self,

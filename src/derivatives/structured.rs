@@ -6,8 +6,8 @@
 //!
 //! * ∇L_j = (1/N) Σ_i r_i v_j h′_ij x_i + α w_j,
 //! * H = JᵀJ/N + blockdiag_j((1/N) Σ_i r_i v_j h″_ij x_i x_iᵀ) + αI,
-//! * D³L[u,u,·]_j = (1/N) Σ_i v_j (2 Df_i h″_ij s_ij + D²f_i h′_ij + r_i h‴_ij s_ij²) x_i,
-//! * D⁴L[u⁴] = (1/N) Σ_i (3 (D²f_i)² + 4 Df_i D³f_i + r_i D⁴f_i),
+//! * D³L\[u,u,·\]_j = (1/N) Σ_i v_j (2 Df_i h″_ij s_ij + D²f_i h′_ij + r_i h‴_ij s_ij²) x_i,
+//! * D⁴L\[u⁴\] = (1/N) Σ_i (3 (D²f_i)² + 4 Df_i D³f_i + r_i D⁴f_i),
 //!
 //! and λ-derivatives by differentiating through ∂λh^(k) and ∂λr_i = Σ_j v_j ∂λh_ij.
 //! Vector quantities cost O(N·n); the matrices cost one GEMM, O(N·n²).
@@ -308,7 +308,7 @@ impl<A: Activation> TwoLayer<A> {
         }
     }
 
-    /// `scale · JₐᵀJₐ` or `scale · (JₐᵀJ_b + J_bᵀJₐ)` with J_c = [c_ij x_ik], built in
+    /// `scale · JₐᵀJₐ` or `scale · (JₐᵀJ_b + J_bᵀJₐ)` with J_c = \[c_ij x_ik\], built in
     /// per-thread scratch buffers (no page faults for the N × n factors on repeated calls).
     fn jacobian_gram(&self, a: &[f64], b: Option<&[f64]>, scale: f64) -> Array2<f64> {
         thread_local! {

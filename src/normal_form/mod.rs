@@ -11,7 +11,7 @@
 //!
 //! The paper's (26) drops the ψ20 term ("raw" g_aaa = D⁴L\[φ⁴\]); it is exact only when
 //! D³L\[φ, φ, ·\] is parallel to φ. Both are reported. The ψ's come from the bordered system
-//! [H φ; φᵀ 0], which is regular at a simple kernel.
+//! \[H φ; φᵀ 0\], which is regular at a simple kernel.
 //!
 //! [`potential`] holds the paper's reduced-potential slices and polynomial fits (B.2, B.3).
 
@@ -111,7 +111,7 @@ impl Default for CoefficientOptions {
     }
 }
 
-/// Each coefficient divided by the scale of the terms it is built from; all lie in [0, 1]
+/// Each coefficient divided by the scale of the terms it is built from; all lie in \[0, 1\]
 /// (each scale bounds its coefficient), 0/0 counts as 0. A coefficient is zero for the
 /// classification when its ratio is ≤ [`CoefficientOptions::zero_tol`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -236,7 +236,7 @@ pub(crate) fn event_point<O: Objective + ?Sized>(
     Ok((Array1::from(event.theta.clone()), event.lambda, phi / nphi))
 }
 
-/// Solves [H φ; φᵀ 0][ψ; s] = [−(I − φφᵀ)r; 0]: the ψ ⟂ φ with Hψ = −(I − φφᵀ)r.
+/// Solves \[H φ; φᵀ 0\]\[ψ; s\] = \[−(I − φφᵀ)r; 0\]: the ψ ⟂ φ with Hψ = −(I − φφᵀ)r.
 fn bordered_solve(h: &Array2<f64>, phi: &Array1<f64>, r: &Array1<f64>) -> Result<Array1<f64>> {
     let n = phi.len();
     let mut a = Array2::zeros((n + 1, n + 1));
