@@ -108,3 +108,27 @@ pub fn ensure_finite<'a>(what: &str, values: impl IntoIterator<Item = &'a f64>) 
         None => Ok(()),
     }
 }
+
+/// Errors ([`Error::InvalidParameter`] naming `name`) unless `value` is finite and ≥ 0.
+pub(crate) fn ensure_nonnegative(name: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::param(
+            name,
+            format!("must be finite and ≥ 0, got {value}"),
+        ))
+    }
+}
+
+/// Errors ([`Error::InvalidParameter`] naming `name`) unless `value` is finite and > 0.
+pub(crate) fn ensure_positive(name: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::param(
+            name,
+            format!("must be finite and > 0, got {value}"),
+        ))
+    }
+}

@@ -6,7 +6,7 @@
 
 use crate::activation::{check_normalisation, homotopy, Activation, Builtin};
 use crate::data::{paper_output_weights, paper_teacher, Dataset, PAPER_N, PAPER_SEED};
-use crate::error::{ensure_finite, Error, Result};
+use crate::error::{ensure_finite, ensure_nonnegative, Error, Result};
 use ndarray::{Array1, Array2, ArrayView1};
 use num_dual::DualNum;
 
@@ -44,11 +44,24 @@ impl TwoLayer<Builtin> {
     }
 }
 
+/// The checks every model constructor shares: finite data with matching shapes, α finite and
+/// ≥ 0, and σ(0) = 0, σ′(0) = 1. Returns the validated data.
+pub(crate) fn check_model_parts<A: Activation>(
+    data: Dataset,
+    alpha: f64,
+    act: &A,
+) -> Result<Dataset> {
+    let data = Dataset::new(data.x, data.y)?;
+    ensure_nonnegative("alpha", alpha)?;
+    check_normalisation(act)?;
+    Ok(data)
+}
+
 impl<A: Activation> TwoLayer<A> {
     /// Builds a validated model: finite data and v, v non-empty, α ≥ 0 and finite, and an
     /// activation with σ(0) = 0, σ′(0) = 1.
     pub fn new(data: Dataset, v: Array1<f64>, alpha: f64, act: A) -> Result<Self> {
-        let data = Dataset::new(data.x, data.y)?;
+        let data = check_model_parts(data, alpha, &act)?;
         if v.is_empty() {
             return Err(Error::param(
                 "width",
@@ -56,13 +69,6 @@ impl<A: Activation> TwoLayer<A> {
             ));
         }
         ensure_finite("output weights v", v.iter())?;
-        if !(alpha.is_finite() && alpha >= 0.0) {
-            return Err(Error::param(
-                "alpha",
-                format!("must be finite and ≥ 0, got {alpha}"),
-            ));
-        }
-        check_normalisation(&act)?;
         Ok(TwoLayer {
             data,
             v,

@@ -5,7 +5,7 @@ use super::corrector::norm;
 use super::{Branch, Event, EventKind, Method, PaperParams, Point, Spectrum, Status};
 use crate::derivatives::finite_diff::forward_hessian;
 use crate::derivatives::Objective;
-use crate::error::{ensure_finite, Error, Result};
+use crate::error::{ensure_finite, ensure_positive, Error, Result};
 use crate::linalg::{sym_eigen, SymEigen};
 use argmin::core::{CostFunction, Executor, Gradient};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
@@ -110,24 +110,14 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
         return Err(Error::shape("initial θ", n, theta0.len()));
     }
     ensure_finite("initial θ", theta0.iter())?;
-    if !(p.lambda_max > 0.0 && p.lambda_max.is_finite()) {
-        return Err(Error::param(
-            "lambda_max",
-            format!("must be positive and finite, got {}", p.lambda_max),
-        ));
-    }
+    ensure_positive("lambda_max", p.lambda_max)?;
     if p.n_steps == 0 {
         return Err(Error::param("n_steps", "must be at least 1"));
     }
     if !(p.gtol >= 0.0 && p.ftol >= 0.0 && p.gtol.is_finite() && p.ftol.is_finite()) {
         return Err(Error::param("gtol", "gtol and ftol must be finite and ≥ 0"));
     }
-    if !(p.fd_step > 0.0 && p.fd_step.is_finite()) {
-        return Err(Error::param(
-            "fd_step",
-            format!("must be positive, got {}", p.fd_step),
-        ));
-    }
+    ensure_positive("fd_step", p.fd_step)?;
     if p.jump_ratio.is_nan() || p.jump_ratio <= 1.0 {
         return Err(Error::param(
             "jump_ratio",

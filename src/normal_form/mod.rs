@@ -24,7 +24,7 @@ pub use potential::{
 
 use crate::continuation::{Branch, Event};
 use crate::derivatives::Objective;
-use crate::error::{ensure_finite, Error, Result};
+use crate::error::{ensure_finite, ensure_nonnegative, ensure_positive, Error, Result};
 use crate::linalg;
 use crate::theory::{ClosedFormCoefficients, Decomposed};
 use ndarray::{s, Array1, Array2, ArrayView1};
@@ -283,18 +283,8 @@ pub fn coefficients<O: Objective + ?Sized>(
     closed_form: Option<ClosedForm<'_>>,
     opts: &CoefficientOptions,
 ) -> Result<Coefficients> {
-    if !(opts.zero_tol.is_finite() && opts.zero_tol >= 0.0) {
-        return Err(Error::param(
-            "zero_tol",
-            format!("must be finite and ≥ 0, got {}", opts.zero_tol),
-        ));
-    }
-    if !(opts.fd_step.is_finite() && opts.fd_step > 0.0) {
-        return Err(Error::param(
-            "fd_step",
-            format!("must be finite and > 0, got {}", opts.fd_step),
-        ));
-    }
+    ensure_nonnegative("zero_tol", opts.zero_tol)?;
+    ensure_positive("fd_step", opts.fd_step)?;
     let (theta, lambda, phi) = event_point(obj, event)?;
     let n = obj.dim();
     if n < 2 {
@@ -627,19 +617,9 @@ pub fn branch_check_with(
         ));
     }
     if let Some(a) = opts.max_abs_a {
-        if !(a.is_finite() && a > 0.0) {
-            return Err(Error::param(
-                "max_abs_a",
-                format!("must be finite and > 0, got {a}"),
-            ));
-        }
+        ensure_positive("max_abs_a", a)?;
     }
-    if !(opts.min_abs_dlambda.is_finite() && opts.min_abs_dlambda >= 0.0) {
-        return Err(Error::param(
-            "min_abs_dlambda",
-            format!("must be finite and ≥ 0, got {}", opts.min_abs_dlambda),
-        ));
-    }
+    ensure_nonnegative("min_abs_dlambda", opts.min_abs_dlambda)?;
     if branch.points.is_empty() {
         return Err(Error::param("branch", "has no points"));
     }
