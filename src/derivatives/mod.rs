@@ -75,17 +75,32 @@ pub trait Objective: Send + Sync {
         lambda: f64,
         u: ArrayView1<f64>,
     ) -> Array2<f64> {
-        let n = self.dim();
-        let mut out = Array2::zeros((n, n));
-        let mut e = Array1::zeros(n);
-        for k in 0..n {
-            e[k] = 1.0;
-            let col = self.d3_mixed_vec(theta, lambda, u, e.view());
-            out.column_mut(k).assign(&col);
-            e[k] = 0.0;
-        }
-        out
+        from_unit_columns(self.dim(), |e| {
+            self.d3_mixed_vec(theta, lambda, u, e.view())
+        })
     }
+}
+
+/// The n × n matrix whose column k is `column(e_k)`, e_k the k-th unit vector.
+pub(crate) fn from_unit_columns(
+    n: usize,
+    mut column: impl FnMut(&Array1<f64>) -> Array1<f64>,
+) -> Array2<f64> {
+    let mut out = Array2::zeros((n, n));
+    let mut e = Array1::zeros(n);
+    for k in 0..n {
+        e[k] = 1.0;
+        out.column_mut(k).assign(&column(&e));
+        e[k] = 0.0;
+    }
+    out
+}
+
+/// (A + Aᵀ)/2: removes the asymmetry that rounding (or truncation) leaves in a Hessian-like
+/// matrix built column by column.
+pub(crate) fn symmetrised(a: Array2<f64>) -> Array2<f64> {
+    let at = a.t().to_owned();
+    (a + at) * 0.5
 }
 
 /// A reference to an objective is an objective.
