@@ -30,6 +30,16 @@ pub(crate) fn join(theta: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
     x
 }
 
+/// The (n+1) × (n+1) matrix \[\[H, ∂λ∇L\], \[rowᵀ\]\] with last-row entries `row(j)`.
+fn bordered_matrix(h: &Array2<f64>, gl: &Array1<f64>, row: impl Fn(usize) -> f64) -> Mat<f64> {
+    let n = h.nrows();
+    Mat::from_fn(n + 1, n + 1, |i, j| match (i < n, j < n) {
+        (true, true) => h[[i, j]],
+        (true, false) => gl[i],
+        (false, _) => row(j),
+    })
+}
+
 /// LU factorisation of the bordered matrix \[\[H, ∂λ∇L\], \[rowᵀ\]\] ((n+1) × (n+1)).
 pub(crate) struct Bordered {
     lu: PartialPivLu<f64>,
@@ -40,19 +50,7 @@ pub(crate) struct Bordered {
 impl Bordered {
     /// Factorises \[\[h, gl\], \[row\]\].
     pub fn new(h: &Array2<f64>, gl: &Array1<f64>, row: ArrayView1<f64>) -> Self {
-        let n = h.nrows();
-        let m = Mat::from_fn(n + 1, n + 1, |i, j| {
-            if i < n {
-                if j < n {
-                    h[[i, j]]
-                } else {
-                    gl[i]
-                }
-            } else {
-                row[j]
-            }
-        });
-        let lu = m.partial_piv_lu();
+        let lu = bordered_matrix(h, gl, |j| row[j]).partial_piv_lu();
         let det_sign = lu_det_sign(&lu);
         Bordered { lu, det_sign }
     }
@@ -92,18 +90,7 @@ pub(crate) fn tangent(
 /// towards increasing λ.
 pub(crate) fn tangent_svd(h: &Array2<f64>, gl: &Array1<f64>) -> Option<Array1<f64>> {
     let n = h.nrows();
-    let m = Mat::from_fn(n + 1, n + 1, |i, j| {
-        if i < n {
-            if j < n {
-                h[[i, j]]
-            } else {
-                gl[i]
-            }
-        } else {
-            0.0
-        }
-    });
-    let svd = m.svd().ok()?;
+    let svd = bordered_matrix(h, gl, |_| 0.0).svd().ok()?;
     let v = svd.V();
     let mut t = Array1::from_shape_fn(n + 1, |i| v[(i, n)]);
     if t[n] < 0.0 {
