@@ -39,7 +39,7 @@ use crate::derivatives::ad::{AdObjective, GenericLoss};
 use crate::derivatives::Objective;
 use crate::error::{ensure_finite, ensure_positive, Error, Result};
 use crate::linalg::sym_eigen;
-use crate::model::{check_model_parts, PAPER_ALPHA};
+use crate::model::{check_model_parts, regularised_mse, PAPER_ALPHA};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use num_dual::DualNum;
 
@@ -199,11 +199,10 @@ impl<A: Activation> ThreeLayer<A> {
         lambda: D,
         second_layer: impl Fn(usize, &[D]) -> D,
     ) -> D {
-        let (n, d) = self.data.x.dim();
+        let d = self.input_dim();
         let w = &theta[..self.hidden * d];
-        let mut total = D::from(0.0);
         let mut h1 = Vec::with_capacity(self.hidden);
-        for (xi, yi) in self.data.x.outer_iter().zip(self.data.y.iter()) {
+        regularised_mse(&self.data, theta, self.alpha, |xi| {
             h1.clear();
             for wj in w.chunks_exact(d) {
                 let mut z = D::from(0.0);
@@ -216,14 +215,8 @@ impl<A: Activation> ThreeLayer<A> {
             for (k, uk) in self.u.iter().enumerate() {
                 f += homotopy(&self.act, second_layer(k, &h1), lambda.clone()) * *uk;
             }
-            let r = f - *yi;
-            total += r.clone() * r;
-        }
-        let mut reg = D::from(0.0);
-        for t in theta {
-            reg += t.clone() * t.clone();
-        }
-        total * (0.5 / n as f64) + reg * (0.5 * self.alpha)
+            f
+        })
     }
 
     /// L(θ, λ) at a real point.

@@ -57,6 +57,26 @@ pub(crate) fn check_model_parts<A: Activation>(
     Ok(data)
 }
 
+/// ½E\[(f(x) − y)²\] + α/2‖θ‖² over `data`, with `output(x)` the network's f(x): the loss
+/// shape of every model in the crate, generic over dual numbers.
+pub(crate) fn regularised_mse<D: DualNum<Primitive = f64>>(
+    data: &Dataset,
+    theta: &[D],
+    alpha: f64,
+    mut output: impl FnMut(ArrayView1<f64>) -> D,
+) -> D {
+    let mut total = D::from(0.0);
+    for (xi, yi) in data.x.outer_iter().zip(data.y.iter()) {
+        let r = output(xi) - *yi;
+        total += r.clone() * r;
+    }
+    let mut reg = D::from(0.0);
+    for t in theta {
+        reg += t.clone() * t.clone();
+    }
+    total * (0.5 / data.n_samples() as f64) + reg * (0.5 * alpha)
+}
+
 impl<A: Activation> TwoLayer<A> {
     /// Builds a validated model: finite data and v, v non-empty, α ≥ 0 and finite, and an
     /// activation with σ(0) = 0, σ′(0) = 1.
@@ -123,26 +143,19 @@ impl<A: Activation> TwoLayer<A> {
     /// The reference definition of the loss, generic over dual numbers:
     /// L(θ, λ) = 1/(2N) Σ_i (Σ_j v_j h(w_jᵀx_i, λ) − y_i)² + α/2 ‖θ‖².
     pub fn loss_generic<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
-        let (n, d) = self.data.x.dim();
         assert_eq!(theta.len(), self.n_params(), "θ must have m·d entries");
-        let mut total = D::from(0.0);
-        for (xi, yi) in self.data.x.outer_iter().zip(self.data.y.iter()) {
+        let d = self.input_dim();
+        regularised_mse(&self.data, theta, self.alpha, |xi| {
             let mut f = D::from(0.0);
-            for (j, vj) in self.v.iter().enumerate() {
+            for (wj, vj) in theta.chunks_exact(d).zip(&self.v) {
                 let mut z = D::from(0.0);
                 for k in 0..d {
-                    z += theta[j * d + k].clone() * xi[k];
+                    z += wj[k].clone() * xi[k];
                 }
                 f += homotopy(&self.act, z, lambda.clone()) * *vj;
             }
-            let r = f - *yi;
-            total += r.clone() * r;
-        }
-        let mut reg = D::from(0.0);
-        for t in theta {
-            reg += t.clone() * t.clone();
-        }
-        total * (0.5 / n as f64) + reg * (0.5 * self.alpha)
+            f
+        })
     }
 
     /// L(θ, λ) at a real point.
