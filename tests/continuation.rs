@@ -1002,7 +1002,6 @@ fn paper_start(model: &TwoLayer) -> Array1<f64> {
 /// is a fold where the minimum meets an index-1 saddle. Reference λ* = 0.7501412559404 is the
 /// independent JAX (float64) computation of the project's scout (SHARED notes).
 #[test]
-#[ignore = "needs the structured derivatives and the paper data (other branches)"]
 fn paper_model_exact_trace() {
     let model = TwoLayer::paper(10).unwrap();
     let p = ContinuationParams::default();
@@ -1026,7 +1025,6 @@ fn paper_model_exact_trace() {
 /// 2‖∇L(θ_paper)‖/λ1 (Newton–Kantorovich for the strongly convex branch) and the recorded
 /// eigenvalues by Weyl's inequality with ‖H_FD(θ_paper) − H(θ_exact)‖₂, itself O(ε).
 #[test]
-#[ignore = "needs the structured derivatives and the paper data (other branches)"]
 fn paper_model_exact_and_paper_modes_agree_before_the_fold() {
     let model = TwoLayer::paper(10).unwrap();
     let theta0 = paper_start(&model);

@@ -103,7 +103,8 @@ pub(crate) fn symmetrised(a: Array2<f64>) -> Array2<f64> {
     (a + at) * 0.5
 }
 
-/// A reference to an objective is an objective.
+/// A reference to an objective is an objective. Every method forwards, the provided ones too,
+/// so that a reference keeps the referent's overrides (its fast paths) instead of the defaults.
 impl<T: Objective + ?Sized> Objective for &T {
     fn dim(&self) -> usize {
         (**self).dim()
