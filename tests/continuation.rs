@@ -419,6 +419,9 @@ fn rotated_fold_kernel_and_location() {
     let phi = Array1::from(e.kernel.clone());
     assert!((phi.dot(&phi) - 1.0).abs() < 1e-14);
     assert!((phi.dot(&kernel).abs() - 1.0).abs() < 1e-12);
+    // Sign convention of Event::kernel (largest-modulus entry positive): Qᵀe1 = e1 − 2v₁v/‖v‖²
+    // ≈ (0.820, 0.420, −0.389) already satisfies it, so φ = +Qᵀe1, not −Qᵀe1.
+    assert!((phi.dot(&kernel) - 1.0).abs() < 1e-12, "φ = {phi}");
     assert!(e.residual <= p.event_tol);
     // Eigenvalues at the fold: 0, 1, 2.
     for (got, want) in e.eigenvalues.iter().zip([0.0, 1.0, 2.0]) {

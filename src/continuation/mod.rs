@@ -85,7 +85,12 @@ pub struct Event {
     pub residual: f64,
     /// Smallest Hessian eigenvalues at the located point, ascending.
     pub eigenvalues: Vec<f64>,
-    /// Unit kernel vector φ (eigenvector of the eigenvalue nearest zero).
+    /// Unit kernel vector φ (eigenvector of the eigenvalue nearest zero; for the paper
+    /// method's crossings, of the smallest eigenvalue at the nearer grid point).
+    ///
+    /// An eigenvector is defined only up to sign; φ is oriented so that its entry of largest
+    /// modulus is positive (the first such on exact ties; [`crate::linalg::orient`]). The
+    /// signs of g_µ and g_aa in [`crate::normal_form::Coefficients`] follow φ's.
     pub kernel: Vec<f64>,
     /// θ*.
     pub theta: Vec<f64>,

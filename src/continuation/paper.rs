@@ -6,7 +6,7 @@ use super::{Branch, Event, EventKind, Method, PaperParams, Point, Spectrum, Stat
 use crate::derivatives::finite_diff::forward_hessian;
 use crate::derivatives::Objective;
 use crate::error::{ensure_finite, ensure_positive, Error, Result};
-use crate::linalg::{sym_eigen, SymEigen};
+use crate::linalg::{orient, sym_eigen, SymEigen};
 use argmin::core::{CostFunction, Executor, Gradient};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
@@ -201,13 +201,7 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
                 } else {
                     (new.clone(), &e)
                 };
-                let mut phi = eg.vectors.column(0).to_owned();
-                let imax = (0..n)
-                    .max_by(|&a, &b| phi[a].abs().total_cmp(&phi[b].abs()))
-                    .unwrap_or(0);
-                if n > 0 && phi[imax] < 0.0 {
-                    phi = -phi;
-                }
+                let phi = orient(eg.vectors.column(0).to_owned());
                 let es = fd_eigen(obj, th.view(), lstar, p.fd_step)?;
                 let gs = obj.gradient(th.view(), lstar);
                 let mu = es.values.first().copied().unwrap_or(f64::NAN);

@@ -128,6 +128,12 @@ pub struct Smallness {
 }
 
 /// Reduced coefficients at an event.
+///
+/// φ is an eigenvector and so defined only up to sign (events fix the sign by a convention, see
+/// [`Event::kernel`]). Under φ → −φ the odd coefficients g_µ and g_aa (with g_aa's closed-form
+/// terms and FD value) change sign, while g_µ·g_aa, g_aµ, both g_aaa, the crossing speed,
+/// |g_aa/g_aaa|, ψ01, ψ20 and the classification do not: compare signs of g_µ or g_aa only
+/// together with φ.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Coefficients {
     /// λ*.
