@@ -30,9 +30,12 @@ use crate::theory::{ClosedFormCoefficients, Decomposed};
 use ndarray::{s, Array1, Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
-/// The paper's closed forms (25)–(26) as a callback: (θ, λ, φ) ↦ coefficients.
+/// The paper's closed forms (25)–(26) as a callback: (θ, λ, φ) ↦ coefficients, e.g.
+/// `&|t, l, phi| closed_form_coefficients(&model, t, l, phi)` with
+/// [`crate::theory::directional::closed_form_coefficients`]. An error it returns is returned
+/// by [`coefficients`] unchanged.
 pub type ClosedForm<'a> =
-    &'a dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> ClosedFormCoefficients;
+    &'a dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> Result<ClosedFormCoefficients>;
 
 /// A coefficient computed three ways.
 ///
@@ -334,7 +337,7 @@ pub fn coefficients<O: Objective + ?Sized>(
     let g_aaa_reduced = d4 + 3.0 * d3_psi20;
 
     let (fd3, fd4) = fd_stencils(obj, &theta, lambda, &phi, opts.fd_step);
-    let cf = closed_form.map(|f| f(tv, lambda, pv));
+    let cf = closed_form.map(|f| f(tv, lambda, pv)).transpose()?;
     let (cf_aa, cf_aaa) = match cf {
         Some(c) => (Some(c.g_aa), Some(c.g_aaa)),
         None => (None, None),
