@@ -449,14 +449,14 @@ impl<A: Activation> Objective for TwoLayer<A> {
         let m = self.width();
         let v = self.output_weights();
         let inv_n = 1.0 / self.data().n_samples() as f64;
+        let (d1, d2) = (&df[0], &df[1]);
         let c = self.per_pair(|i, j| {
-            let (d1, d2, ri) = (df[0][i], df[1][i], pw.r(i));
             let sij = s[i * m + j];
             inv_n
                 * v[j]
-                * (2.0 * d1 * pw.h(i, j, 2) * sij
-                    + d2 * pw.h(i, j, 1)
-                    + ri * pw.h(i, j, 3) * sij * sij)
+                * (2.0 * d1[i] * pw.h(i, j, 2) * sij
+                    + d2[i] * pw.h(i, j, 1)
+                    + pw.r(i) * pw.h(i, j, 3) * sij * sij)
         });
         self.contract_x(&c)
     }
