@@ -61,10 +61,11 @@ fn run() -> actbif::Result<()> {
     }
 
     // 5. Normal-form coefficients at the first event, with the paper's closed forms (25)–(26)
-    //    for comparison. (g_mu and g_aa change sign with the orientation of the kernel vector.)
+    //    for comparison. (g_mu and g_aa change sign with the kernel vector; events orient it so
+    //    that its largest-modulus entry is positive.)
     if let Some(event) = branch.events.first() {
         let closed_form = |theta: ArrayView1<f64>, lambda: f64, phi: ArrayView1<f64>| {
-            closed_form_coefficients(&model, theta, lambda, phi).expect("θ*, φ come from the trace")
+            closed_form_coefficients(&model, theta, lambda, phi)
         };
         let c = coefficients(
             &model,

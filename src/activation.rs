@@ -176,7 +176,7 @@ pub const TAYLOR_ORDER: usize = 8;
 const TAYLOR_ORDER_PLUS_ONE: usize = TAYLOR_ORDER + 1;
 
 /// Applies a function given by its derivatives `d[k] = f^(k)(z.re())` to a dual number:
-/// f(z) = Σ_k d[k]/k! (z − z.re())^k. Exact when the dual part is nilpotent of order < d.len().
+/// f(z) = Σ_k d\[k\]/k! (z − z.re())^k. Exact when the dual part is nilpotent of order < d.len().
 pub fn taylor_apply<D: DualNum<Primitive = f64>>(z: &D, d: &[f64]) -> D {
     let delta = z.clone() - z.re();
     let mut fact = 1.0;

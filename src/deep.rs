@@ -2,15 +2,15 @@
 //! [`AdObjective`]:
 //!
 //! f(x) = Σ_k u_k h(Σ_j A_kj h(w_jᵀx, λ), λ),
-//! L(W, A, λ) = ½ E[(f − y)²] + α/2 (‖W‖² + ‖A‖²),
+//! L(W, A, λ) = ½ E\[(f − y)²\] + α/2 (‖W‖² + ‖A‖²),
 //!
 //! with W ∈ R^{m₁×d} and A ∈ R^{m₂×m₁} trained and the output weights u ∈ R^{m₂} fixed (like
 //! v in [`crate::model::TwoLayer`]).
 //!
 //! # Parameter layout
 //!
-//! θ = [vec(W), vec(A)], both row-major: θ[j·d + k] = W[j, k] and
-//! θ[m₁·d + k·m₁ + j] = A[k, j]; n = m₁·d + m₂·m₁. [`ThreeLayer::split`] and
+//! θ = \[vec(W), vec(A)\], both row-major: θ\[j·d + k\] = W\[j, k\] and
+//! θ\[m₁·d + k·m₁ + j\] = A\[k, j\]; n = m₁·d + m₂·m₁. [`ThreeLayer::split`] and
 //! [`ThreeLayer::pack`] convert.
 //!
 //! # The λ = 0 starting point is not isolated
@@ -30,16 +30,16 @@
 //! [`FixedSecondLayer`] freezes A (only W is trained): its λ = 0 minimiser is unique, so it is
 //! the three-layer model continuation can start from at λ = 0 (the `deep_network` example).
 
-use crate::activation::{check_normalisation, homotopy, Activation, Builtin};
+use crate::activation::{homotopy, Activation, Builtin};
 use crate::data::{
     paper_output_weights, paper_teacher, Dataset, NumpyRng, PAPER_N, PAPER_NOISE, PAPER_SEED,
     PAPER_W_LINEAR, PAPER_W_NONLINEAR,
 };
 use crate::derivatives::ad::{AdObjective, GenericLoss};
 use crate::derivatives::Objective;
-use crate::error::{ensure_finite, Error, Result};
+use crate::error::{ensure_finite, ensure_positive, Error, Result};
 use crate::linalg::sym_eigen;
-use crate::model::PAPER_ALPHA;
+use crate::model::{check_model_parts, regularised_mse, PAPER_ALPHA};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use num_dual::DualNum;
 
@@ -76,7 +76,7 @@ impl<A: Activation> ThreeLayer<A> {
     /// non-empty output weights u (their length is m₂), α finite and ≥ 0, and an activation
     /// with σ(0) = 0, σ′(0) = 1.
     pub fn new(data: Dataset, hidden: usize, u: Array1<f64>, alpha: f64, act: A) -> Result<Self> {
-        let data = Dataset::new(data.x, data.y)?;
+        let data = check_model_parts(data, alpha, &act)?;
         if hidden == 0 {
             return Err(Error::param("m1", "first hidden width must be at least 1"));
         }
@@ -87,13 +87,6 @@ impl<A: Activation> ThreeLayer<A> {
             ));
         }
         ensure_finite("output weights u", u.iter())?;
-        if !(alpha.is_finite() && alpha >= 0.0) {
-            return Err(Error::param(
-                "alpha",
-                format!("must be finite and ≥ 0, got {alpha}"),
-            ));
-        }
-        check_normalisation(&act)?;
         Ok(ThreeLayer {
             data,
             hidden,
@@ -181,41 +174,49 @@ impl<A: Activation> ThreeLayer<A> {
     /// The reference definition of the loss, generic over dual numbers (θ in the
     /// [module layout](self)).
     pub fn loss_generic<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
-        let (n, d) = self.data.x.dim();
-        let (m1, m2) = (self.hidden, self.second_width());
         assert_eq!(
             theta.len(),
             self.n_params(),
             "θ must have m₁·d + m₂·m₁ entries"
         );
-        let (w, a) = theta.split_at(m1 * d);
-        let mut total = D::from(0.0);
-        let mut h1 = Vec::with_capacity(m1);
-        for (xi, yi) in self.data.x.outer_iter().zip(self.data.y.iter()) {
+        let m1 = self.hidden;
+        let a = &theta[m1 * self.input_dim()..];
+        self.loss_with_second_layer(theta, lambda, |k, h1| {
+            let mut z = D::from(0.0);
+            for (j, h) in h1.iter().enumerate() {
+                z += a[k * m1 + j].clone() * h.clone();
+            }
+            z
+        })
+    }
+
+    /// ½E\[(f − y)²\] + α/2‖θ‖² for f(x) = Σ_k u_k h(z_k, λ), where W is the first m₁·d
+    /// entries of θ and z_k = `second_layer(k, h1)` with h1_j = h(w_jᵀx, λ): the forward pass
+    /// shared with [`FixedSecondLayer`], whose A is not part of θ.
+    fn loss_with_second_layer<D: DualNum<Primitive = f64>>(
+        &self,
+        theta: &[D],
+        lambda: D,
+        second_layer: impl Fn(usize, &[D]) -> D,
+    ) -> D {
+        let d = self.input_dim();
+        let w = &theta[..self.hidden * d];
+        let mut h1 = Vec::with_capacity(self.hidden);
+        regularised_mse(&self.data, theta, self.alpha, |xi| {
             h1.clear();
-            for j in 0..m1 {
+            for wj in w.chunks_exact(d) {
                 let mut z = D::from(0.0);
                 for k in 0..d {
-                    z += w[j * d + k].clone() * xi[k];
+                    z += wj[k].clone() * xi[k];
                 }
                 h1.push(homotopy(&self.act, z, lambda.clone()));
             }
             let mut f = D::from(0.0);
-            for k in 0..m2 {
-                let mut z = D::from(0.0);
-                for (j, h) in h1.iter().enumerate() {
-                    z += a[k * m1 + j].clone() * h.clone();
-                }
-                f += homotopy(&self.act, z, lambda.clone()) * self.u[k];
+            for (k, uk) in self.u.iter().enumerate() {
+                f += homotopy(&self.act, second_layer(k, &h1), lambda.clone()) * *uk;
             }
-            let r = f - *yi;
-            total += r.clone() * r;
-        }
-        let mut reg = D::from(0.0);
-        for t in theta {
-            reg += t.clone() * t.clone();
-        }
-        total * (0.5 / n as f64) + reg * (0.5 * self.alpha)
+            f
+        })
     }
 
     /// L(θ, λ) at a real point.
@@ -234,18 +235,8 @@ impl<A: Activation> ThreeLayer<A> {
     /// search fails, or if the point found is not a minimum (a Hessian eigenvalue below
     /// −1e-8·max(1, ‖H‖)). Cost per step: one dense AD Hessian and one n × n eigensolve.
     pub fn lambda0_minimiser(&self, opts: &Lambda0Options) -> Result<Lambda0Minimum> {
-        if !(opts.grad_tol.is_finite() && opts.grad_tol > 0.0) {
-            return Err(Error::param(
-                "grad_tol",
-                format!("must be finite and > 0, got {}", opts.grad_tol),
-            ));
-        }
-        if !(opts.init_scale.is_finite() && opts.init_scale > 0.0) {
-            return Err(Error::param(
-                "init_scale",
-                format!("must be finite and > 0, got {}", opts.init_scale),
-            ));
-        }
+        ensure_positive("grad_tol", opts.grad_tol)?;
+        ensure_positive("init_scale", opts.init_scale)?;
         let obj = AdObjective(self);
         let n = self.n_params();
         let mut rng = SplitMix64(opts.seed);
@@ -393,8 +384,8 @@ const _: fn() = || {
 
 /// The three-layer network of [`ThreeLayer`] with its second layer A frozen: only W is trained.
 ///
-/// f(x) = Σ_k u_k h(Σ_j A_kj h(w_jᵀx, λ), λ), L(W, λ) = ½ E[(f − y)²] + α/2 ‖W‖²,
-/// θ = vec(W) row-major (θ[j·d + k] = W[j, k]), n = m₁·d; A ∈ R^{m₂×m₁} and u ∈ R^{m₂} are
+/// f(x) = Σ_k u_k h(Σ_j A_kj h(w_jᵀx, λ), λ), L(W, λ) = ½ E\[(f − y)²\] + α/2 ‖W‖²,
+/// θ = vec(W) row-major (θ\[j·d + k\] = W\[j, k\]), n = m₁·d; A ∈ R^{m₂×m₁} and u ∈ R^{m₂} are
 /// fixed. (The constant α/2‖A‖² of [`ThreeLayer`]'s loss is left out.)
 ///
 /// Freezing A removes the rotation symmetry W ↦ QW, A ↦ AQᵀ that makes [`ThreeLayer`]'s
@@ -404,11 +395,9 @@ const _: fn() = || {
 /// ([`FixedSecondLayer::lambda0_minimiser`]), so continuation can start there.
 #[derive(Clone, Debug)]
 pub struct FixedSecondLayer<A: Activation = Builtin> {
-    data: Dataset,
+    /// The same network with A trainable: data, u, α, σ and the forward pass.
+    net: ThreeLayer<A>,
     a: Array2<f64>,
-    u: Array1<f64>,
-    alpha: f64,
-    act: A,
 }
 
 impl FixedSecondLayer<Builtin> {
@@ -450,7 +439,6 @@ impl<A: Activation> FixedSecondLayer<A> {
     /// finite output weights u with m₂ entries, α finite and ≥ 0, and an activation with
     /// σ(0) = 0, σ′(0) = 1.
     pub fn new(data: Dataset, a: Array2<f64>, u: Array1<f64>, alpha: f64, act: A) -> Result<Self> {
-        let data = Dataset::new(data.x, data.y)?;
         if a.nrows() == 0 || a.ncols() == 0 {
             return Err(Error::shape(
                 "second layer A",
@@ -466,21 +454,8 @@ impl<A: Activation> FixedSecondLayer<A> {
             ));
         }
         ensure_finite("second layer A", a.iter())?;
-        ensure_finite("output weights u", u.iter())?;
-        if !(alpha.is_finite() && alpha >= 0.0) {
-            return Err(Error::param(
-                "alpha",
-                format!("must be finite and ≥ 0, got {alpha}"),
-            ));
-        }
-        check_normalisation(&act)?;
-        Ok(FixedSecondLayer {
-            data,
-            a,
-            u,
-            alpha,
-            act,
-        })
+        let net = ThreeLayer::new(data, a.ncols(), u, alpha, act)?;
+        Ok(FixedSecondLayer { net, a })
     }
 
     /// First hidden width m₁ (rows of W).
@@ -495,7 +470,7 @@ impl<A: Activation> FixedSecondLayer<A> {
 
     /// Input dimension d.
     pub fn input_dim(&self) -> usize {
-        self.data.dim()
+        self.net.input_dim()
     }
 
     /// Number of trained parameters n = m₁·d.
@@ -505,7 +480,7 @@ impl<A: Activation> FixedSecondLayer<A> {
 
     /// Tikhonov parameter α.
     pub fn alpha(&self) -> f64 {
-        self.alpha
+        self.net.alpha()
     }
 
     /// The frozen second layer A (m₂ × m₁).
@@ -515,17 +490,17 @@ impl<A: Activation> FixedSecondLayer<A> {
 
     /// Fixed output weights u.
     pub fn output_weights(&self) -> &Array1<f64> {
-        &self.u
+        self.net.output_weights()
     }
 
     /// The data set.
     pub fn data(&self) -> &Dataset {
-        &self.data
+        self.net.data()
     }
 
     /// The activation σ.
     pub fn activation(&self) -> &A {
-        &self.act
+        self.net.activation()
     }
 
     /// The same network as a [`ThreeLayer`] (with A trainable), for cross-checks:
@@ -534,13 +509,7 @@ impl<A: Activation> FixedSecondLayer<A> {
     where
         A: Clone,
     {
-        ThreeLayer::new(
-            self.data.clone(),
-            self.hidden_width(),
-            self.u.clone(),
-            self.alpha,
-            self.act.clone(),
-        )
+        Ok(self.net.clone())
     }
 
     /// θ = vec(W) extended by the frozen vec(A): the [`ThreeLayer`] parameter vector.
@@ -554,36 +523,14 @@ impl<A: Activation> FixedSecondLayer<A> {
 
     /// The reference definition of the loss, generic over dual numbers (θ = vec(W)).
     pub fn loss_generic<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
-        let (n, d) = self.data.x.dim();
-        let (m1, m2) = (self.hidden_width(), self.second_width());
         assert_eq!(theta.len(), self.n_params(), "θ must have m₁·d entries");
-        let mut total = D::from(0.0);
-        let mut h1 = Vec::with_capacity(m1);
-        for (xi, yi) in self.data.x.outer_iter().zip(self.data.y.iter()) {
-            h1.clear();
-            for j in 0..m1 {
-                let mut z = D::from(0.0);
-                for k in 0..d {
-                    z += theta[j * d + k].clone() * xi[k];
-                }
-                h1.push(homotopy(&self.act, z, lambda.clone()));
+        self.net.loss_with_second_layer(theta, lambda, |k, h1| {
+            let mut z = D::from(0.0);
+            for (h, akj) in h1.iter().zip(self.a.row(k)) {
+                z += h.clone() * *akj;
             }
-            let mut f = D::from(0.0);
-            for k in 0..m2 {
-                let mut z = D::from(0.0);
-                for (j, h) in h1.iter().enumerate() {
-                    z += h.clone() * self.a[[k, j]];
-                }
-                f += homotopy(&self.act, z, lambda.clone()) * self.u[k];
-            }
-            let r = f - *yi;
-            total += r.clone() * r;
-        }
-        let mut reg = D::from(0.0);
-        for t in theta {
-            reg += t.clone() * t.clone();
-        }
-        total * (0.5 / n as f64) + reg * (0.5 * self.alpha)
+            z
+        })
     }
 
     /// L(θ, λ) at a real point.
@@ -595,11 +542,11 @@ impl<A: Activation> FixedSecondLayer<A> {
     /// (‖c‖²Σ + αI) β = γ (Σ = E\[xxᵀ\], γ = E\[xy\]). Errors if that system is singular
     /// (α = 0 with Σ singular or c = 0).
     pub fn lambda0_minimiser(&self) -> Result<Array1<f64>> {
-        let c = self.a.t().dot(&self.u);
+        let c = self.a.t().dot(self.output_weights());
         let cc = c.dot(&c);
         let d = self.input_dim();
-        let m = self.data.covariance() * cc + Array2::<f64>::eye(d) * self.alpha;
-        let beta = crate::linalg::solve(&m, &self.data.cross_covariance())?;
+        let m = self.data().covariance() * cc + Array2::<f64>::eye(d) * self.alpha();
+        let beta = crate::linalg::solve(&m, &self.data().cross_covariance())?;
         Ok(Array1::from_shape_fn(self.n_params(), |p| {
             c[p / d] * beta[p % d]
         }))

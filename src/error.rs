@@ -5,7 +5,7 @@ use std::path::PathBuf;
 /// Every failure the library reports. Messages name the offending input.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A parameter is outside its admissible range (α < 0, λ outside [0, λ_max], width 0, ...).
+    /// A parameter is outside its admissible range (α < 0, λ outside \[0, λ_max\], width 0, ...).
     #[error("invalid parameter `{name}`: {reason}")]
     InvalidParameter {
         /// Name of the parameter as the user sees it.
@@ -106,5 +106,29 @@ pub fn ensure_finite<'a>(what: &str, values: impl IntoIterator<Item = &'a f64>) 
             index,
         }),
         None => Ok(()),
+    }
+}
+
+/// Errors ([`Error::InvalidParameter`] naming `name`) unless `value` is finite and ≥ 0.
+pub(crate) fn ensure_nonnegative(name: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::param(
+            name,
+            format!("must be finite and ≥ 0, got {value}"),
+        ))
+    }
+}
+
+/// Errors ([`Error::InvalidParameter`] naming `name`) unless `value` is finite and > 0.
+pub(crate) fn ensure_positive(name: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::param(
+            name,
+            format!("must be finite and > 0, got {value}"),
+        ))
     }
 }

@@ -36,7 +36,7 @@
 //! | (24)–(26) and (27)–(30) | [`theory::directional::closed_form_coefficients`], [`theory::directional::faa_di_bruno`] |
 //! | a deeper network | [`deep::ThreeLayer`], [`deep::FixedSecondLayer`] (`examples/deep_network.rs`) |
 //!
-//! θ = vec(W) row-major (θ[j·d + k] = W[j, k]). The paper's v0 is called φ in
+//! θ = vec(W) row-major (θ\[j·d + k\] = W\[j, k\]). The paper's v0 is called φ in
 //! [`normal_form`]; its g_aaa (26) is the raw D⁴L\[φ⁴\], reported next to the reduced
 //! coefficient (with the ψ20 correction) that decides the normal form.
 //!

@@ -145,6 +145,31 @@ pub fn inertia(a: &Array2<f64>) -> Result<Inertia> {
     Ok(lblt_inertia(&f))
 }
 
+/// `v` or `−v`, whichever has its entry of largest modulus (the first such on exact ties)
+/// positive: the crate's sign convention for vectors defined only up to sign, such as an
+/// event's kernel vector ([`crate::continuation::Event::kernel`]), so that results depending
+/// on that sign are reproducible. Zero and empty vectors are returned unchanged.
+///
+/// ```
+/// use actbif::linalg::orient;
+/// use ndarray::array;
+/// assert_eq!(orient(array![0.3, -0.9, 0.1]), array![-0.3, 0.9, -0.1]);
+/// assert_eq!(orient(array![-0.5, 0.5]), array![0.5, -0.5]);
+/// ```
+pub fn orient(v: Array1<f64>) -> Array1<f64> {
+    let mut lead = 0.0f64;
+    for &x in &v {
+        if x.abs() > lead.abs() {
+            lead = x;
+        }
+    }
+    if lead < 0.0 {
+        -v
+    } else {
+        v
+    }
+}
+
 /// Sign (+1, −1 or 0) of the determinant of a partial-pivoting LU factorisation: the product of
 /// the signs of U's diagonal times the parity of the row permutation.
 pub(crate) fn lu_det_sign(lu: &PartialPivLu<f64>) -> f64 {

@@ -1,12 +1,12 @@
 //! The two-layer model f(x) = Σ_j v_j h(w_jᵀx, λ) with loss
-//! L(W, λ) = ½ E[(f − y)²] + α/2 ‖W‖² — written once, generic over dual numbers.
+//! L(W, λ) = ½ E\[(f − y)²\] + α/2 ‖W‖² — written once, generic over dual numbers.
 //!
-//! θ = vec(W) with W ∈ R^{m×d} stored row-major: θ[j·d + k] = W[j, k]. The output weights v
+//! θ = vec(W) with W ∈ R^{m×d} stored row-major: θ\[j·d + k\] = W\[j, k\]. The output weights v
 //! are fixed (not trained), as in the paper's Appendix B.
 
 use crate::activation::{check_normalisation, homotopy, Activation, Builtin};
 use crate::data::{paper_output_weights, paper_teacher, Dataset, PAPER_N, PAPER_SEED};
-use crate::error::{ensure_finite, Error, Result};
+use crate::error::{ensure_finite, ensure_nonnegative, Error, Result};
 use ndarray::{Array1, Array2, ArrayView1};
 use num_dual::DualNum;
 
@@ -44,11 +44,44 @@ impl TwoLayer<Builtin> {
     }
 }
 
+/// The checks every model constructor shares: finite data with matching shapes, α finite and
+/// ≥ 0, and σ(0) = 0, σ′(0) = 1. Returns the validated data.
+pub(crate) fn check_model_parts<A: Activation>(
+    data: Dataset,
+    alpha: f64,
+    act: &A,
+) -> Result<Dataset> {
+    let data = Dataset::new(data.x, data.y)?;
+    ensure_nonnegative("alpha", alpha)?;
+    check_normalisation(act)?;
+    Ok(data)
+}
+
+/// ½E\[(f(x) − y)²\] + α/2‖θ‖² over `data`, with `output(x)` the network's f(x): the loss
+/// shape of every model in the crate, generic over dual numbers.
+pub(crate) fn regularised_mse<D: DualNum<Primitive = f64>>(
+    data: &Dataset,
+    theta: &[D],
+    alpha: f64,
+    mut output: impl FnMut(ArrayView1<f64>) -> D,
+) -> D {
+    let mut total = D::from(0.0);
+    for (xi, yi) in data.x.outer_iter().zip(data.y.iter()) {
+        let r = output(xi) - *yi;
+        total += r.clone() * r;
+    }
+    let mut reg = D::from(0.0);
+    for t in theta {
+        reg += t.clone() * t.clone();
+    }
+    total * (0.5 / data.n_samples() as f64) + reg * (0.5 * alpha)
+}
+
 impl<A: Activation> TwoLayer<A> {
     /// Builds a validated model: finite data and v, v non-empty, α ≥ 0 and finite, and an
     /// activation with σ(0) = 0, σ′(0) = 1.
     pub fn new(data: Dataset, v: Array1<f64>, alpha: f64, act: A) -> Result<Self> {
-        let data = Dataset::new(data.x, data.y)?;
+        let data = check_model_parts(data, alpha, &act)?;
         if v.is_empty() {
             return Err(Error::param(
                 "width",
@@ -56,13 +89,6 @@ impl<A: Activation> TwoLayer<A> {
             ));
         }
         ensure_finite("output weights v", v.iter())?;
-        if !(alpha.is_finite() && alpha >= 0.0) {
-            return Err(Error::param(
-                "alpha",
-                format!("must be finite and ≥ 0, got {alpha}"),
-            ));
-        }
-        check_normalisation(&act)?;
         Ok(TwoLayer {
             data,
             v,
@@ -117,26 +143,19 @@ impl<A: Activation> TwoLayer<A> {
     /// The reference definition of the loss, generic over dual numbers:
     /// L(θ, λ) = 1/(2N) Σ_i (Σ_j v_j h(w_jᵀx_i, λ) − y_i)² + α/2 ‖θ‖².
     pub fn loss_generic<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
-        let (n, d) = self.data.x.dim();
         assert_eq!(theta.len(), self.n_params(), "θ must have m·d entries");
-        let mut total = D::from(0.0);
-        for (xi, yi) in self.data.x.outer_iter().zip(self.data.y.iter()) {
+        let d = self.input_dim();
+        regularised_mse(&self.data, theta, self.alpha, |xi| {
             let mut f = D::from(0.0);
-            for (j, vj) in self.v.iter().enumerate() {
+            for (wj, vj) in theta.chunks_exact(d).zip(&self.v) {
                 let mut z = D::from(0.0);
                 for k in 0..d {
-                    z += theta[j * d + k].clone() * xi[k];
+                    z += wj[k].clone() * xi[k];
                 }
                 f += homotopy(&self.act, z, lambda.clone()) * *vj;
             }
-            let r = f - *yi;
-            total += r.clone() * r;
-        }
-        let mut reg = D::from(0.0);
-        for t in theta {
-            reg += t.clone() * t.clone();
-        }
-        total * (0.5 / n as f64) + reg * (0.5 * self.alpha)
+            f
+        })
     }
 
     /// L(θ, λ) at a real point.

@@ -116,7 +116,7 @@ impl Rgb {
         TAB10[i % TAB10.len()]
     }
 
-    /// The viridis colour map at `t` ∈ [0, 1] (clamped; piecewise linear through 9 anchors).
+    /// The viridis colour map at `t` ∈ \[0, 1\] (clamped; piecewise linear through 9 anchors).
     pub fn viridis(t: f64) -> Rgb {
         const V: [(f64, f64, f64); 9] = [
             (68.0, 1.0, 84.0),
@@ -285,7 +285,7 @@ fn fmt_tick(v: f64) -> String {
     }
 }
 
-/// "Nice" tick positions k·step (step ∈ {1, 2, 5}·10^e) in [lo, hi], about `n` of them.
+/// "Nice" tick positions k·step (step ∈ {1, 2, 5}·10^e) in \[lo, hi\], about `n` of them.
 fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     if !(lo.is_finite() && hi.is_finite() && hi > lo) {
         return if lo.is_finite() { vec![lo] } else { vec![] };
@@ -596,6 +596,20 @@ fn check_size(w: u32, h: u32) -> Result<()> {
     Ok(())
 }
 
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// An SVG document of `size` pixels: a white canvas on which `draw` paints.
+fn render_svg_with(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> Result<()>) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        draw(&root)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
 // ---------------------------------------------------------------------------------------
 // LinePlot
 // ---------------------------------------------------------------------------------------
@@ -745,14 +759,7 @@ impl LinePlot {
     /// Renders the figure to an SVG document.
     pub fn render_svg(&self) -> Result<String> {
         check_size(self.size.0, self.size.1)?;
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, self.size).into_drawing_area();
-            root.fill(&WHITE).map_err(plot_err)?;
-            self.draw_on(&root)?;
-            root.present().map_err(plot_err)?;
-        }
-        Ok(svg)
+        render_svg_with(self.size, |root| self.draw_on(root))
     }
 
     /// Renders and writes the SVG atomically (see [`write_atomic`]).
@@ -781,7 +788,7 @@ impl LinePlot {
         axis_range(data.chain(refs), scale)
     }
 
-    fn draw_on(&self, area: &DrawingArea<SVGBackend<'_>, Shift>) -> Result<()> {
+    fn draw_on(&self, area: &Area<'_>) -> Result<()> {
         let xr = self.resolved_range(self.x_range, true);
         let yr = self.resolved_range(self.y_range, false);
         let mut builder = ChartBuilder::on(area);
@@ -1018,14 +1025,7 @@ impl ContourPlot {
     /// Renders the figure to an SVG document.
     pub fn render_svg(&self) -> Result<String> {
         check_size(self.size.0, self.size.1)?;
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, self.size).into_drawing_area();
-            root.fill(&WHITE).map_err(plot_err)?;
-            self.draw_on(&root)?;
-            root.present().map_err(plot_err)?;
-        }
-        Ok(svg)
+        render_svg_with(self.size, |root| self.draw_on(root))
     }
 
     /// Renders and writes the SVG atomically (see [`write_atomic`]).
@@ -1056,7 +1056,7 @@ impl ContourPlot {
         }
     }
 
-    fn draw_on(&self, area: &DrawingArea<SVGBackend<'_>, Shift>) -> Result<()> {
+    fn draw_on(&self, area: &Area<'_>) -> Result<()> {
         let t = self.transformed();
         let (tmin, tmax) = t
             .iter()
@@ -1353,6 +1353,15 @@ pub enum Plot {
     Contour(ContourPlot),
 }
 
+impl Plot {
+    fn draw_on(&self, area: &Area<'_>) -> Result<()> {
+        match self {
+            Plot::Line(p) => p.draw_on(area),
+            Plot::Contour(p) => p.draw_on(area),
+        }
+    }
+}
+
 impl From<LinePlot> for Plot {
     fn from(p: LinePlot) -> Self {
         Plot::Line(p)
@@ -1426,10 +1435,7 @@ impl Panel {
             self.cell.0 * self.columns as u32,
             self.cell.1 * rows as u32 + head,
         );
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-            root.fill(&WHITE).map_err(plot_err)?;
+        render_svg_with(size, |root| {
             let body = if self.title.is_empty() {
                 root.clone()
             } else {
@@ -1438,14 +1444,10 @@ impl Panel {
             };
             let cells = body.split_evenly((rows, self.columns));
             for (plot, cell) in self.plots.iter().zip(cells.iter()) {
-                match plot {
-                    Plot::Line(p) => p.draw_on(cell)?,
-                    Plot::Contour(p) => p.draw_on(cell)?,
-                }
+                plot.draw_on(cell)?;
             }
-            root.present().map_err(plot_err)?;
-        }
-        Ok(svg)
+            Ok(())
+        })
     }
 
     /// Renders and writes the SVG atomically (see [`write_atomic`]).

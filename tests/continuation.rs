@@ -419,6 +419,9 @@ fn rotated_fold_kernel_and_location() {
     let phi = Array1::from(e.kernel.clone());
     assert!((phi.dot(&phi) - 1.0).abs() < 1e-14);
     assert!((phi.dot(&kernel).abs() - 1.0).abs() < 1e-12);
+    // Sign convention of Event::kernel (largest-modulus entry positive): Qᵀe1 = e1 − 2v₁v/‖v‖²
+    // ≈ (0.820, 0.420, −0.389) already satisfies it, so φ = +Qᵀe1, not −Qᵀe1.
+    assert!((phi.dot(&kernel) - 1.0).abs() < 1e-12, "φ = {phi}");
     assert!(e.residual <= p.event_tol);
     // Eigenvalues at the fold: 0, 1, 2.
     for (got, want) in e.eigenvalues.iter().zip([0.0, 1.0, 2.0]) {
@@ -1002,7 +1005,6 @@ fn paper_start(model: &TwoLayer) -> Array1<f64> {
 /// is a fold where the minimum meets an index-1 saddle. Reference λ* = 0.7501412559404 is the
 /// independent JAX (float64) computation of the project's scout (SHARED notes).
 #[test]
-#[ignore = "needs the structured derivatives and the paper data (other branches)"]
 fn paper_model_exact_trace() {
     let model = TwoLayer::paper(10).unwrap();
     let p = ContinuationParams::default();
@@ -1026,7 +1028,6 @@ fn paper_model_exact_trace() {
 /// 2‖∇L(θ_paper)‖/λ1 (Newton–Kantorovich for the strongly convex branch) and the recorded
 /// eigenvalues by Weyl's inequality with ‖H_FD(θ_paper) − H(θ_exact)‖₂, itself O(ε).
 #[test]
-#[ignore = "needs the structured derivatives and the paper data (other branches)"]
 fn paper_model_exact_and_paper_modes_agree_before_the_fold() {
     let model = TwoLayer::paper(10).unwrap();
     let theta0 = paper_start(&model);

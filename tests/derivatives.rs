@@ -623,7 +623,6 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(16))]
 
     #[test]
-    #[ignore = "needs the generic AD back-end (ad branch): run after merge"]
     fn structured_matches_generic_ad(c in case_strategy()) {
         let Setup { model, theta, u, .. } = setup(&c);
         let (th, uv, l) = (theta.view(), u.view(), c.lambda);
@@ -644,7 +643,6 @@ proptest! {
 }
 
 #[test]
-#[ignore = "needs the generic AD back-end (ad branch): run after merge"]
 fn check_derivatives_with_generic_ad() {
     for (m, lambda) in [(3, 0.6), (10, 0.0)] {
         let c = Case {

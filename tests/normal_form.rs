@@ -589,31 +589,43 @@ fn imperfect_pitchfork_is_a_fold_near_a_pitchfork() {
 fn closed_form_callback_is_compared() {
     let toy = Toy::fold();
     let ev = origin_event(EventKind::Fold);
-    let good = |_: ArrayView1<f64>, _: f64, _: ArrayView1<f64>| ClosedFormCoefficients {
-        g_aa: Decomposed {
-            value: 2.0,
-            terms: vec![("a".into(), 3.0), ("b".into(), -1.0)],
-        },
-        g_aaa: Decomposed {
-            value: 0.9,
-            terms: vec![("a".into(), 0.9)],
-        },
+    let good = |_: ArrayView1<f64>, _: f64, _: ArrayView1<f64>| {
+        Ok(ClosedFormCoefficients {
+            g_aa: Decomposed {
+                value: 2.0,
+                terms: vec![("a".into(), 3.0), ("b".into(), -1.0)],
+            },
+            g_aaa: Decomposed {
+                value: 0.9,
+                terms: vec![("a".into(), 0.9)],
+            },
+        })
     };
     let c = coefficients(&toy, &ev, Some(&good), &CoefficientOptions::default()).unwrap();
     assert!(c.g_aa.rel_err_formula.unwrap() < 1e-15);
     assert!(c.g_aaa.rel_err_formula.unwrap() < 1e-15);
-    let bad = |_: ArrayView1<f64>, _: f64, _: ArrayView1<f64>| ClosedFormCoefficients {
-        g_aa: Decomposed {
-            value: 2.2,
-            terms: vec![],
-        },
-        g_aaa: Decomposed {
-            value: 0.9,
-            terms: vec![],
-        },
+    let bad = |_: ArrayView1<f64>, _: f64, _: ArrayView1<f64>| {
+        Ok(ClosedFormCoefficients {
+            g_aa: Decomposed {
+                value: 2.2,
+                terms: vec![],
+            },
+            g_aaa: Decomposed {
+                value: 0.9,
+                terms: vec![],
+            },
+        })
     };
     let c = coefficients(&toy, &ev, Some(&bad), &CoefficientOptions::default()).unwrap();
     assert_rel(c.g_aa.rel_err_formula.unwrap(), 0.1, 1e-12, "formula error");
+    // A failing callback's error is returned, not swallowed.
+    let failing = |_: ArrayView1<f64>, _: f64, _: ArrayView1<f64>| {
+        Err(actbif::Error::param("closed form", "not available"))
+    };
+    assert!(matches!(
+        coefficients(&toy, &ev, Some(&failing), &CoefficientOptions::default()),
+        Err(actbif::Error::InvalidParameter { name, .. }) if name == "closed form"
+    ));
 }
 
 #[test]

@@ -30,7 +30,17 @@ pub(crate) fn join(theta: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
     x
 }
 
-/// LU factorisation of the bordered matrix [[H, ∂λ∇L], [rowᵀ]] ((n+1) × (n+1)).
+/// The (n+1) × (n+1) matrix \[\[H, ∂λ∇L\], \[rowᵀ\]\] with last-row entries `row(j)`.
+fn bordered_matrix(h: &Array2<f64>, gl: &Array1<f64>, row: impl Fn(usize) -> f64) -> Mat<f64> {
+    let n = h.nrows();
+    Mat::from_fn(n + 1, n + 1, |i, j| match (i < n, j < n) {
+        (true, true) => h[[i, j]],
+        (true, false) => gl[i],
+        (false, _) => row(j),
+    })
+}
+
+/// LU factorisation of the bordered matrix \[\[H, ∂λ∇L\], \[rowᵀ\]\] ((n+1) × (n+1)).
 pub(crate) struct Bordered {
     lu: PartialPivLu<f64>,
     /// Sign of its determinant (0 if exactly singular).
@@ -38,21 +48,9 @@ pub(crate) struct Bordered {
 }
 
 impl Bordered {
-    /// Factorises [[h, gl], [row]].
+    /// Factorises \[\[h, gl\], \[row\]\].
     pub fn new(h: &Array2<f64>, gl: &Array1<f64>, row: ArrayView1<f64>) -> Self {
-        let n = h.nrows();
-        let m = Mat::from_fn(n + 1, n + 1, |i, j| {
-            if i < n {
-                if j < n {
-                    h[[i, j]]
-                } else {
-                    gl[i]
-                }
-            } else {
-                row[j]
-            }
-        });
-        let lu = m.partial_piv_lu();
+        let lu = bordered_matrix(h, gl, |j| row[j]).partial_piv_lu();
         let det_sign = lu_det_sign(&lu);
         Bordered { lu, det_sign }
     }
@@ -66,7 +64,7 @@ impl Bordered {
     }
 }
 
-/// Unit tangent of the branch from the bordered solve [[H, ∂λ∇L], [borderᵀ]] z = e_{n+1};
+/// Unit tangent of the branch from the bordered solve \[\[H, ∂λ∇L\], \[borderᵀ\]\] z = e_{n+1};
 /// τ = z/‖z‖ satisfies borderᵀτ > 0, which keeps the orientation when `border` is the previous
 /// tangent. Returns the factorisation too (its determinant sign is the branch-point test
 /// function, and it serves as the chord Jacobian of the next corrector).
@@ -88,22 +86,11 @@ pub(crate) fn tangent(
 }
 
 /// Fallback tangent when the bordered system with the given border is singular (a start exactly
-/// at a fold): the right singular vector of [H ∂λ∇L] of smallest singular value, oriented
+/// at a fold): the right singular vector of \[H ∂λ∇L\] of smallest singular value, oriented
 /// towards increasing λ.
 pub(crate) fn tangent_svd(h: &Array2<f64>, gl: &Array1<f64>) -> Option<Array1<f64>> {
     let n = h.nrows();
-    let m = Mat::from_fn(n + 1, n + 1, |i, j| {
-        if i < n {
-            if j < n {
-                h[[i, j]]
-            } else {
-                gl[i]
-            }
-        } else {
-            0.0
-        }
-    });
-    let svd = m.svd().ok()?;
+    let svd = bordered_matrix(h, gl, |_| 0.0).svd().ok()?;
     let v = svd.V();
     let mut t = Array1::from_shape_fn(n + 1, |i| v[(i, n)]);
     if t[n] < 0.0 {
@@ -134,7 +121,7 @@ pub(crate) const FLOOR_FACTOR: f64 = 10.0;
 
 /// Newton/chord corrector on G(x) = (∇L(x), normalᵀ(x − xp)) = 0 from the predictor `xp`.
 ///
-/// Starts with `jac` (a factorisation of [[H, ∂λ∇L], [normalᵀ]] at a nearby point) as a chord
+/// Starts with `jac` (a factorisation of \[\[H, ∂λ∇L\], \[normalᵀ\]\] at a nearby point) as a chord
 /// Jacobian and re-evaluates the exact Jacobian whenever the steps contract by less than a
 /// factor 4; at most `max_newton` re-evaluations and `max_newton + MAX_CHORD_ITERS` solves.
 /// Converged when ‖∇L‖ ≤ tol.

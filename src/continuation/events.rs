@@ -5,7 +5,7 @@
 use super::corrector::{correct, join, lambda_of, norm, theta_of};
 use super::{ContinuationParams, Event, EventKind, Spectrum};
 use crate::derivatives::Objective;
-use crate::linalg::{solve, sym_eigen, SymEigen};
+use crate::linalg::{orient, solve, sym_eigen, SymEigen};
 use ndarray::{s, Array1};
 
 /// What the locator needs to know about an accepted point.
@@ -30,7 +30,7 @@ fn nearest_zero(e: &SymEigen) -> usize {
 }
 
 /// Builds the event record at x: residual max(‖∇L‖, |µ|) with µ the eigenvalue nearest zero, φ
-/// its unit eigenvector (sign fixed so the largest-modulus entry is positive).
+/// its unit eigenvector, oriented by [`orient`] (largest-modulus entry positive).
 fn make_event<O: Objective + ?Sized>(
     obj: &O,
     kind: EventKind,
@@ -46,13 +46,7 @@ fn make_event<O: Objective + ?Sized>(
     let (mu, phi, eigenvalues) = match sym_eigen(&h) {
         Ok(e) if !e.values.is_empty() => {
             let i = nearest_zero(&e);
-            let mut phi = e.vectors.column(i).to_owned();
-            let imax = (0..phi.len())
-                .max_by(|&p, &q| phi[p].abs().total_cmp(&phi[q].abs()))
-                .unwrap_or(0);
-            if phi[imax] < 0.0 {
-                phi = -phi;
-            }
+            let phi = orient(e.vectors.column(i).to_owned());
             let k = match params.spectrum {
                 Spectrum::Smallest(k) => k.min(e.values.len()),
                 Spectrum::Full => e.values.len(),
@@ -80,7 +74,7 @@ fn make_event<O: Objective + ?Sized>(
 }
 
 /// Newton on the fold system F(θ, λ) = (∇L, µ) with Jacobian
-/// [[H, ∂λ∇L], [D³L[φ, φ, ·]ᵀ, φᵀ(∂λH)φ]] (µ simple, Hellmann–Feynman). Returns the point when
+/// \[\[H, ∂λ∇L\], \[D³L\[φ, φ, ·\]ᵀ, φᵀ(∂λH)φ\]\] (µ simple, Hellmann–Feynman). Returns the point when
 /// max(‖∇L‖, |µ|) ≤ tol and it stays near the step.
 fn fold_newton<O: Objective + ?Sized>(
     obj: &O,

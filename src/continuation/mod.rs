@@ -4,11 +4,11 @@
 //!
 //! Exact method ([`trace`]): the branch {∇L(θ, λ) = 0} is followed in x = (θ, λ) by
 //! pseudo-arclength continuation. The unit tangent τ solves the bordered system
-//! [[H, ∂λ∇L], [τ_prevᵀ]] τ̃ = e_{n+1} (so τᵀτ_prev > 0 keeps the orientation); the corrector is
-//! Newton on [[H, ∂λ∇L], [νᵀ]] (ν the border, a hyperplane transversal to the branch), started as
+//! \[\[H, ∂λ∇L\], \[τ_prevᵀ\]\] τ̃ = e_{n+1} (so τᵀτ_prev > 0 keeps the orientation); the corrector is
+//! Newton on \[\[H, ∂λ∇L\], \[νᵀ\]\] (ν the border, a hyperplane transversal to the branch), started as
 //! a chord iteration with the factorisation from the tangent solve and refreshed whenever it
 //! contracts poorly, to ‖∇L‖ ≤ `grad_tol`. Test functions between accepted points: the sign of
-//! τ_λ (fold), the sign of det[[H, ∂λ∇L], [τᵀ]] from the LU of the tangent solve (branch point),
+//! τ_λ (fold), the sign of det\[\[H, ∂λ∇L\], \[τᵀ\]\] from the LU of the tangent solve (branch point),
 //! and the Morse index (inertia of an LBLᵀ factorisation or the dense spectrum).
 //!
 //! Event location: a fold by Newton on (∇L, µ) = 0 with µ the Hessian eigenvalue nearest zero;
@@ -85,7 +85,12 @@ pub struct Event {
     pub residual: f64,
     /// Smallest Hessian eigenvalues at the located point, ascending.
     pub eigenvalues: Vec<f64>,
-    /// Unit kernel vector φ (eigenvector of the eigenvalue nearest zero).
+    /// Unit kernel vector φ (eigenvector of the eigenvalue nearest zero; for the paper
+    /// method's crossings, of the smallest eigenvalue at the nearer grid point).
+    ///
+    /// An eigenvector is defined only up to sign; φ is oriented so that its entry of largest
+    /// modulus is positive (the first such on exact ties; [`crate::linalg::orient`]). The
+    /// signs of g_µ and g_aa in [`crate::normal_form::Coefficients`] follow φ's.
     pub kernel: Vec<f64>,
     /// θ*.
     pub theta: Vec<f64>,
@@ -101,7 +106,7 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "reason", content = "detail")]
 pub enum Status {
-    /// λ left [λ_min, λ_max] at the upper end (the final point is on the boundary).
+    /// λ left \[λ_min, λ_max\] at the upper end (the final point is on the boundary).
     ReachedLambdaMax,
     /// λ returned to λ_min (e.g. after a fold).
     ReachedLambdaMin,
@@ -306,7 +311,7 @@ pub fn newton_critical_point<O: Objective + ?Sized>(
 /// jumped to a nearby branch, e.g. at an imperfect bifurcation) is retried with half the step;
 /// below `ds_min` the trace ends [`Status::Stalled`]. The step grows ×2 (×1.3) after correctors
 /// that converged by chord iterations alone (with one Jacobian refresh), up to `ds_max`. A step that leaves
-/// [λ_min, λ_max] is replaced by a point exactly on the boundary (Newton at fixed λ from the
+/// \[λ_min, λ_max\] is replaced by a point exactly on the boundary (Newton at fixed λ from the
 /// interpolated θ), and the trace ends there.
 pub fn trace<O: Objective + ?Sized>(
     obj: &O,

@@ -5,8 +5,8 @@ use super::corrector::norm;
 use super::{Branch, Event, EventKind, Method, PaperParams, Point, Spectrum, Status};
 use crate::derivatives::finite_diff::forward_hessian;
 use crate::derivatives::Objective;
-use crate::error::{ensure_finite, Error, Result};
-use crate::linalg::{sym_eigen, SymEigen};
+use crate::error::{ensure_finite, ensure_positive, Error, Result};
+use crate::linalg::{orient, sym_eigen, SymEigen};
 use argmin::core::{CostFunction, Executor, Gradient};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
@@ -112,24 +112,14 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
         return Err(Error::shape("initial θ", n, theta0.len()));
     }
     ensure_finite("initial θ", theta0.iter())?;
-    if !(p.lambda_max > 0.0 && p.lambda_max.is_finite()) {
-        return Err(Error::param(
-            "lambda_max",
-            format!("must be positive and finite, got {}", p.lambda_max),
-        ));
-    }
+    ensure_positive("lambda_max", p.lambda_max)?;
     if p.n_steps == 0 {
         return Err(Error::param("n_steps", "must be at least 1"));
     }
     if !(p.gtol >= 0.0 && p.ftol >= 0.0 && p.gtol.is_finite() && p.ftol.is_finite()) {
         return Err(Error::param("gtol", "gtol and ftol must be finite and ≥ 0"));
     }
-    if !(p.fd_step > 0.0 && p.fd_step.is_finite()) {
-        return Err(Error::param(
-            "fd_step",
-            format!("must be positive, got {}", p.fd_step),
-        ));
-    }
+    ensure_positive("fd_step", p.fd_step)?;
     if p.jump_ratio.is_nan() || p.jump_ratio <= 1.0 {
         return Err(Error::param(
             "jump_ratio",
@@ -216,13 +206,7 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
                 } else {
                     (new.clone(), &e)
                 };
-                let mut phi = eg.vectors.column(0).to_owned();
-                let imax = (0..n)
-                    .max_by(|&a, &b| phi[a].abs().total_cmp(&phi[b].abs()))
-                    .unwrap_or(0);
-                if n > 0 && phi[imax] < 0.0 {
-                    phi = -phi;
-                }
+                let phi = orient(eg.vectors.column(0).to_owned());
                 let es = fd_eigen(obj, th.view(), lstar, p.fd_step)?;
                 let gs = obj.gradient(th.view(), lstar);
                 let mu = es.values.first().copied().unwrap_or(f64::NAN);

@@ -7,7 +7,7 @@ use super::corrector::{
 use super::events::{locate, Endpoint};
 use super::{Branch, ContinuationParams, EventKind, Method, Point, Spectrum, Status};
 use crate::derivatives::Objective;
-use crate::error::{ensure_finite, Error, Result};
+use crate::error::{ensure_finite, ensure_positive, Error, Result};
 use crate::linalg::{sym_eigen_smallest, sym_eigenvalues, PartialEigen, DENSE_EIGEN_MAX};
 use ndarray::{Array1, Array2, ArrayView1};
 
@@ -29,7 +29,7 @@ const JUMP_RESIDUAL: f64 = 1e-8;
 struct State {
     x: Array1<f64>,
     tau: Array1<f64>,
-    /// Factorisation of [[H, ∂λ∇L], [borderᵀ]] at x (chord Jacobian of the next corrector).
+    /// Factorisation of \[\[H, ∂λ∇L\], \[borderᵀ\]\] at x (chord Jacobian of the next corrector).
     jac: Bordered,
     /// The border row of `jac` (the previous tangent), also the next corrector's normal.
     border: Array1<f64>,
@@ -168,18 +168,8 @@ fn validate(n: usize, theta0: ArrayView1<f64>, lambda0: f64, p: &ContinuationPar
             ),
         ));
     }
-    if !(p.grad_tol > 0.0 && p.grad_tol.is_finite()) {
-        return Err(Error::param(
-            "grad_tol",
-            format!("must be positive, got {}", p.grad_tol),
-        ));
-    }
-    if !(p.event_tol > 0.0 && p.event_tol.is_finite()) {
-        return Err(Error::param(
-            "event_tol",
-            format!("must be positive, got {}", p.event_tol),
-        ));
-    }
+    ensure_positive("grad_tol", p.grad_tol)?;
+    ensure_positive("event_tol", p.event_tol)?;
     if !(p.max_turn > 0.0 && p.max_turn < std::f64::consts::PI) {
         return Err(Error::param(
             "max_turn",

@@ -25,10 +25,10 @@
 //! route there. num-dual's `HyperHyperDual` stops at third order, so [`Objective::d4`] nests
 //! second-order duals instead.
 
-use super::Objective;
+use super::{symmetrised, Objective};
 use nalgebra::Dyn;
 use ndarray::{Array1, Array2, ArrayView1};
-use num_dual::{Dual2, Dual2Vec, Dual2_64, Dual3_64, Dual64, DualNum, DualVec, HyperDual64};
+use num_dual::{Dual2, Dual2Vec, Dual3_64, Dual64, DualNum, DualVec, HyperDual64};
 
 type DualDVec<T> = DualVec<T, Dyn>;
 type Dual2DVec<T> = Dual2Vec<T, Dyn>;
@@ -106,15 +106,15 @@ pub struct AdObjective<L>(pub L);
 pub struct Directional {
     /// L(θ, λ).
     pub value: f64,
-    /// DL[u] = ∇Lᵀu.
+    /// DL\[u\] = ∇Lᵀu.
     pub d1: f64,
-    /// D²L[u, u] = uᵀHu.
+    /// D²L\[u, u\] = uᵀHu.
     pub d2: f64,
     /// ∇L (n).
     pub gradient: Array1<f64>,
     /// H u (n).
     pub hessian_u: Array1<f64>,
-    /// D³L[u, u, ·] (n).
+    /// D³L\[u, u, ·\] (n).
     pub d3_vec: Array1<f64>,
 }
 
@@ -129,7 +129,7 @@ impl<L: GenericLoss> AdObjective<L> {
         &self.0
     }
 
-    /// ∇L, Hu, DL[u], D²L[u, u] and D³L[u, u, ·] together, from one `DualDVec<Dual2_64>` pass
+    /// ∇L, Hu, DL\[u\], D²L\[u, u\] and D³L\[u, u, ·\] together, from one `DualDVec<Dual2_64>` pass
     /// (θ + tu with t an inner second-order dual, outer gradient): O(n·C), the cost of
     /// [`Objective::d3_vec`] alone.
     pub fn directional(
@@ -138,13 +138,7 @@ impl<L: GenericLoss> AdObjective<L> {
         lambda: f64,
         u: ArrayView1<f64>,
     ) -> Directional {
-        self.check(theta);
-        self.check_dir(u);
-        let t: Vec<Dual2_64> = theta
-            .iter()
-            .zip(u.iter())
-            .map(|(&t, &ui)| Dual2::new(t, ui, 0.0))
-            .collect();
+        let t = self.along(theta, u, |t, ui| Dual2::new(t, ui, 0.0));
         let (v, g) = grad_pass(&self.0, t, Dual2::from_re(lambda));
         Directional {
             value: v.re,
@@ -154,6 +148,22 @@ impl<L: GenericLoss> AdObjective<L> {
             hessian_u: g.iter().map(|x| x.v1).collect(),
             d3_vec: g.iter().map(|x| x.v2).collect(),
         }
+    }
+
+    /// θ + tu with t inner: entry i is `seed(θ_i, u_i)` (after checking both lengths).
+    fn along<T>(
+        &self,
+        theta: ArrayView1<f64>,
+        u: ArrayView1<f64>,
+        seed: impl Fn(f64, f64) -> T,
+    ) -> Vec<T> {
+        self.check(theta);
+        self.check_dir(u);
+        theta
+            .iter()
+            .zip(u.iter())
+            .map(|(&t, &ui)| seed(t, ui))
+            .collect()
     }
 
     fn check(&self, theta: ArrayView1<f64>) {
@@ -227,9 +237,7 @@ fn hess_pass<L: GenericLoss, T: DualNum<Primitive = f64>>(
 /// n × n from row-major entries, symmetrised: nested inner duals combine the two mixed
 /// partials in different floating-point orders, so they can differ in the last bit.
 fn square(n: usize, entries: impl Iterator<Item = f64>) -> Array2<f64> {
-    let a = Array2::from_shape_vec((n, n), entries.collect()).expect("n² entries");
-    let at = a.t().to_owned();
-    (a + at) * 0.5
+    symmetrised(Array2::from_shape_vec((n, n), entries.collect()).expect("n² entries"))
 }
 
 impl<L: GenericLoss> Objective for AdObjective<L> {
@@ -256,16 +264,10 @@ impl<L: GenericLoss> Objective for AdObjective<L> {
         square(self.0.dim(), h.into_iter())
     }
 
-    /// One `DualDVec<Dual64>` pass at θ + εu: the outer gradient of L + ε DL[u] has ε-part
-    /// ∇(DL[u]) = Hu. O(n) work per operation; never forms H.
+    /// One `DualDVec<Dual64>` pass at θ + εu: the outer gradient of L + ε DL\[u\] has ε-part
+    /// ∇(DL\[u\]) = Hu. O(n) work per operation; never forms H.
     fn hessian_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {
-        self.check(theta);
-        self.check_dir(u);
-        let t = theta
-            .iter()
-            .zip(u.iter())
-            .map(|(&t, &ui)| Dual64::new(t, ui))
-            .collect();
+        let t = self.along(theta, u, Dual64::new);
         let g = grad_pass(&self.0, t, Dual64::from_re(lambda)).1;
         g.iter().map(|x| x.eps).collect()
     }
@@ -310,13 +312,7 @@ impl<L: GenericLoss> Objective for AdObjective<L> {
 
     /// Third derivative of t ↦ L(θ + tu) by one scalar `Dual3_64` pass.
     fn d3(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64 {
-        self.check(theta);
-        self.check_dir(u);
-        let t: Vec<Dual3_64> = theta
-            .iter()
-            .zip(u.iter())
-            .map(|(&t, &ui)| Dual3_64::new(t, ui, 0.0, 0.0))
-            .collect();
+        let t = self.along(theta, u, |t, ui| Dual3_64::new(t, ui, 0.0, 0.0));
         self.0.loss(&t, Dual3_64::from_re(lambda)).v3
     }
 
@@ -324,19 +320,13 @@ impl<L: GenericLoss> Objective for AdObjective<L> {
     /// θ + (s + t)u with s outer, t inner; num-dual's `v2` is the full second derivative, so
     /// `v2.v2` = ∂s²∂t² = g⁗(0).
     fn d4(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64 {
-        self.check(theta);
-        self.check_dir(u);
-        let t: Vec<Dual2<Dual2_64>> = theta
-            .iter()
-            .zip(u.iter())
-            .map(|(&t, &ui)| {
-                Dual2::new(
-                    Dual2::new(t, ui, 0.0),
-                    Dual2::from_re(ui),
-                    Dual2::from_re(0.0),
-                )
-            })
-            .collect();
+        let t = self.along(theta, u, |t, ui| {
+            Dual2::new(
+                Dual2::new(t, ui, 0.0),
+                Dual2::from_re(ui),
+                Dual2::from_re(0.0),
+            )
+        });
         let lam = Dual2::from_re(Dual2::from_re(lambda));
         self.0.loss(&t, lam).v2.v2
     }
@@ -349,13 +339,7 @@ impl<L: GenericLoss> Objective for AdObjective<L> {
         lambda: f64,
         u: ArrayView1<f64>,
     ) -> Array2<f64> {
-        self.check(theta);
-        self.check_dir(u);
-        let t = theta
-            .iter()
-            .zip(u.iter())
-            .map(|(&t, &ui)| Dual64::new(t, ui))
-            .collect();
+        let t = self.along(theta, u, Dual64::new);
         let h = hess_pass(&self.0, t, Dual64::from_re(lambda));
         square(self.0.dim(), h.iter().map(|x| x.eps))
     }

@@ -296,7 +296,7 @@ pub struct BenchRow {
     pub width: usize,
     /// n = m·d.
     pub dim: usize,
-    /// "gradient", "hessian", "d3" (D³L[u³]) or "d4" (D⁴L[u⁴]).
+    /// "gradient", "hessian", "d3" (D³L\[u³\]) or "d4" (D⁴L\[u⁴\]).
     pub quantity: String,
     /// "structured", "ad", "fd-forward (paper)", "fd-central", "fd-value (paper stencil)", ...
     pub method: String,
@@ -336,7 +336,7 @@ pub fn bench_derivatives(widths: &[usize], options: &BenchOptions) -> Result<Vec
     bench_derivatives_on(&data, widths, options)
 }
 
-/// Times structured, generic AD and finite-difference Hessians and D³L[u³], D⁴L[u⁴] (and the
+/// Times structured, generic AD and finite-difference Hessians and D³L\[u³\], D⁴L\[u⁴\] (and the
 /// gradient) at each width (v_j = 0.5 + j/(m − 1), α = 4e-3, tanh) at a random θ.
 pub fn bench_derivatives_on(
     data: &Dataset,
@@ -432,45 +432,25 @@ pub fn bench_derivatives_on(
 
         // D³L[u³] and D⁴L[u⁴].
         for (q, k) in [("d3", 3), ("d4", 4)] {
-            let eval = |o: &dyn Fn() -> f64| median_time(reps, o);
-            let (t, exact) = if k == 3 {
-                eval(&|| model.d3(th, lam, uv))
-            } else {
-                eval(&|| model.d4(th, lam, uv))
+            let timed = |o: &dyn Objective| {
+                median_time(reps, || match k {
+                    3 => o.d3(th, lam, uv),
+                    _ => o.d4(th, lam, uv),
+                })
             };
+            let (t, exact) = timed(&model);
             row(q, "structured", t, None, "");
+            let mut others: Vec<(&str, &dyn Objective)> = vec![
+                ("fd-gradient (central)", &fd),
+                ("fd-value (paper stencil)", &fd_value),
+            ];
             if options.include_ad {
-                let (t, a) = if k == 3 {
-                    eval(&|| ad.d3(th, lam, uv))
-                } else {
-                    eval(&|| ad.d4(th, lam, uv))
-                };
-                row(q, "ad", t, Some(rel_err_scalar(a, exact)), "");
+                others.insert(0, ("ad", &ad));
             }
-            let (t, a) = if k == 3 {
-                eval(&|| fd.d3(th, lam, uv))
-            } else {
-                eval(&|| fd.d4(th, lam, uv))
-            };
-            row(
-                q,
-                "fd-gradient (central)",
-                t,
-                Some(rel_err_scalar(a, exact)),
-                "",
-            );
-            let (t, a) = if k == 3 {
-                eval(&|| fd_value.d3(th, lam, uv))
-            } else {
-                eval(&|| fd_value.d4(th, lam, uv))
-            };
-            row(
-                q,
-                "fd-value (paper stencil)",
-                t,
-                Some(rel_err_scalar(a, exact)),
-                "",
-            );
+            for (method, o) in others {
+                let (t, a) = timed(o);
+                row(q, method, t, Some(rel_err_scalar(a, exact)), "");
+            }
         }
     }
     Ok(rows)

@@ -17,7 +17,7 @@
 /// The paper's forward-difference step ε = 1e-5.
 pub const PAPER_FD_STEP: f64 = 1e-5;
 
-use super::Objective;
+use super::{from_unit_columns, symmetrised, Objective};
 use ndarray::{Array1, Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
@@ -40,8 +40,7 @@ pub fn forward_hessian<O: Objective + ?Sized>(
         t[k] = orig;
         h.column_mut(k).assign(&((g - &g0) / eps));
     }
-    let ht = h.t().to_owned();
-    (h + ht) * 0.5
+    symmetrised(h)
 }
 
 /// Difference stencil family.
@@ -55,7 +54,7 @@ pub enum StepScheme {
     Central,
 }
 
-/// Where derivatives of order ≥ 3 (D³L[u³], D⁴L[u⁴]) come from.
+/// Where derivatives of order ≥ 3 (D³L\[u³\], D⁴L\[u⁴\]) come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum HigherOrder {
@@ -77,11 +76,11 @@ pub enum HigherOrder {
 pub struct FdSteps {
     /// First differences of the gradient: Hessian, Hv, ∂λ∇L (paper: 1e-5).
     pub first: f64,
-    /// Second differences: ∂λH, D³L[u,u,·], D³L[u³] from gradients.
+    /// Second differences: ∂λH, D³L\[u,u,·\], D³L\[u³\] from gradients.
     pub second: f64,
-    /// Third differences: D³L[u³] from values, D⁴L[u⁴] from gradients.
+    /// Third differences: D³L\[u³\] from values, D⁴L\[u⁴\] from gradients.
     pub third: f64,
-    /// Fourth differences: D⁴L[u⁴] from values.
+    /// Fourth differences: D⁴L\[u⁴\] from values.
     pub fourth: f64,
 }
 
@@ -131,7 +130,7 @@ pub struct FdConfig {
     pub scheme: StepScheme,
     /// Steps per difference order.
     pub steps: FdSteps,
-    /// Source of D³L[u³] and D⁴L[u⁴].
+    /// Source of D³L\[u³\] and D⁴L\[u⁴\].
     pub higher: HigherOrder,
 }
 
@@ -237,6 +236,28 @@ impl<O: Objective> FiniteDifference<O> {
             .gradient(Self::shifted(theta, t, u).view(), lambda)
     }
 
+    /// The `order`-th derivative of t ↦ L(θ + t u) (order 3 or 4): a difference of values, or
+    /// one order lower of t ↦ ∇L(θ + t û)ᵀû, per [`FdConfig::higher`].
+    fn derivative_along(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+        u: ArrayView1<f64>,
+        order: usize,
+    ) -> f64 {
+        let (e, nrm) = Self::normalise(u);
+        let sc = self.config.scheme;
+        let val = match self.config.higher {
+            HigherOrder::Value => difference_scalar(sc, order, self.step(order), |t| {
+                self.inner.value(Self::shifted(theta, t, &e).view(), lambda)
+            }),
+            HigherOrder::Gradient => difference_scalar(sc, order - 1, self.step(order - 1), |t| {
+                self.grad_along(theta, lambda, &e, t).dot(&e)
+            }),
+        };
+        val * nrm.powi(order as i32)
+    }
+
     /// Mixed derivative ∂_t ∂_s ∇L(θ + t a + s b, λ) (or ∂_t ∂_λ ∇L(θ + t a, λ) when `b` is
     /// `None`) by the tensor product of two first differences with the second-order step.
     fn mixed(
@@ -274,19 +295,11 @@ impl<O: Objective> Objective for FiniteDifference<O> {
 
     /// Columns are first differences of the gradient along e_k, then symmetrised.
     fn hessian(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
-        let n = self.dim();
-        let mut h = Array2::zeros((n, n));
-        let mut e = Array1::zeros(n);
-        for k in 0..n {
-            e[k] = 1.0;
-            let col = difference(self.config.scheme, 1, self.step(1), |t| {
-                self.grad_along(theta, lambda, &e, t)
-            });
-            h.column_mut(k).assign(&col);
-            e[k] = 0.0;
-        }
-        let ht = h.t().to_owned();
-        (h + ht) * 0.5
+        symmetrised(from_unit_columns(self.dim(), |e| {
+            difference(self.config.scheme, 1, self.step(1), |t| {
+                self.grad_along(theta, lambda, e, t)
+            })
+        }))
     }
 
     fn hessian_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {
@@ -304,16 +317,9 @@ impl<O: Objective> Objective for FiniteDifference<O> {
 
     /// Column k: ∂λ∂_k∇L by a mixed second difference (4 gradients per column, central).
     fn hessian_lambda(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
-        let n = self.dim();
-        let mut h = Array2::zeros((n, n));
-        let mut e = Array1::zeros(n);
-        for k in 0..n {
-            e[k] = 1.0;
-            h.column_mut(k).assign(&self.mixed(theta, lambda, &e, None));
-            e[k] = 0.0;
-        }
-        let ht = h.t().to_owned();
-        (h + ht) * 0.5
+        symmetrised(from_unit_columns(self.dim(), |e| {
+            self.mixed(theta, lambda, e, None)
+        }))
     }
 
     /// Second difference of t ↦ ∇L(θ + t û), times ‖u‖².
@@ -337,31 +343,11 @@ impl<O: Objective> Objective for FiniteDifference<O> {
     }
 
     fn d3(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64 {
-        let (e, nrm) = Self::normalise(u);
-        let sc = self.config.scheme;
-        let val = match self.config.higher {
-            HigherOrder::Value => difference_scalar(sc, 3, self.step(3), |t| {
-                self.inner.value(Self::shifted(theta, t, &e).view(), lambda)
-            }),
-            HigherOrder::Gradient => difference_scalar(sc, 2, self.step(2), |t| {
-                self.grad_along(theta, lambda, &e, t).dot(&e)
-            }),
-        };
-        val * nrm.powi(3)
+        self.derivative_along(theta, lambda, u, 3)
     }
 
     fn d4(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64 {
-        let (e, nrm) = Self::normalise(u);
-        let sc = self.config.scheme;
-        let val = match self.config.higher {
-            HigherOrder::Value => difference_scalar(sc, 4, self.step(4), |t| {
-                self.inner.value(Self::shifted(theta, t, &e).view(), lambda)
-            }),
-            HigherOrder::Gradient => difference_scalar(sc, 3, self.step(3), |t| {
-                self.grad_along(theta, lambda, &e, t).dot(&e)
-            }),
-        };
-        val * nrm.powi(4)
+        self.derivative_along(theta, lambda, u, 4)
     }
 
     /// Column k: ∂_t ∂_k ∇L(θ + t û) by a mixed second difference, times ‖u‖.
@@ -371,17 +357,9 @@ impl<O: Objective> Objective for FiniteDifference<O> {
         lambda: f64,
         u: ArrayView1<f64>,
     ) -> Array2<f64> {
-        let n = self.dim();
         let (a, nrm) = Self::normalise(u);
-        let mut h = Array2::zeros((n, n));
-        let mut e = Array1::zeros(n);
-        for k in 0..n {
-            e[k] = 1.0;
-            h.column_mut(k)
-                .assign(&self.mixed(theta, lambda, &a, Some(&e)));
-            e[k] = 0.0;
-        }
-        let ht = h.t().to_owned();
-        (h + ht) * (0.5 * nrm)
+        symmetrised(from_unit_columns(self.dim(), |e| {
+            self.mixed(theta, lambda, &a, Some(e))
+        })) * nrm
     }
 }

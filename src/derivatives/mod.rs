@@ -43,10 +43,10 @@ pub trait Objective: Send + Sync {
     /// ∂λH (n × n).
     fn hessian_lambda(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64>;
 
-    /// D³L[u, u, ·] (n): the gradient of θ ↦ uᵀH(θ)u.
+    /// D³L\[u, u, ·\] (n): the gradient of θ ↦ uᵀH(θ)u.
     fn d3_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64>;
 
-    /// D³L[u, v, ·] (n), by polarisation of [`Objective::d3_vec`] unless overridden.
+    /// D³L\[u, v, ·\] (n), by polarisation of [`Objective::d3_vec`] unless overridden.
     fn d3_mixed_vec(
         &self,
         theta: ArrayView1<f64>,
@@ -59,15 +59,15 @@ pub trait Objective: Send + Sync {
         (self.d3_vec(theta, lambda, p.view()) - self.d3_vec(theta, lambda, m.view())) * 0.25
     }
 
-    /// D³L[u, u, u].
+    /// D³L\[u, u, u\].
     fn d3(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64 {
         self.d3_vec(theta, lambda, u).dot(&u)
     }
 
-    /// D⁴L[u, u, u, u].
+    /// D⁴L\[u, u, u, u\].
     fn d4(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> f64;
 
-    /// D³L[u, ·, ·] = d/dt H(θ + t u) at t = 0 (n × n). The default builds it column by column
+    /// D³L\[u, ·, ·\] = d/dt H(θ + t u) at t = 0 (n × n). The default builds it column by column
     /// from [`Objective::d3_mixed_vec`] (n calls); implementations should override it.
     fn hessian_directional(
         &self,
@@ -75,20 +75,36 @@ pub trait Objective: Send + Sync {
         lambda: f64,
         u: ArrayView1<f64>,
     ) -> Array2<f64> {
-        let n = self.dim();
-        let mut out = Array2::zeros((n, n));
-        let mut e = Array1::zeros(n);
-        for k in 0..n {
-            e[k] = 1.0;
-            let col = self.d3_mixed_vec(theta, lambda, u, e.view());
-            out.column_mut(k).assign(&col);
-            e[k] = 0.0;
-        }
-        out
+        from_unit_columns(self.dim(), |e| {
+            self.d3_mixed_vec(theta, lambda, u, e.view())
+        })
     }
 }
 
-/// A reference to an objective is an objective.
+/// The n × n matrix whose column k is `column(e_k)`, e_k the k-th unit vector.
+pub(crate) fn from_unit_columns(
+    n: usize,
+    mut column: impl FnMut(&Array1<f64>) -> Array1<f64>,
+) -> Array2<f64> {
+    let mut out = Array2::zeros((n, n));
+    let mut e = Array1::zeros(n);
+    for k in 0..n {
+        e[k] = 1.0;
+        out.column_mut(k).assign(&column(&e));
+        e[k] = 0.0;
+    }
+    out
+}
+
+/// (A + Aᵀ)/2: removes the asymmetry that rounding (or truncation) leaves in a Hessian-like
+/// matrix built column by column.
+pub(crate) fn symmetrised(a: Array2<f64>) -> Array2<f64> {
+    let at = a.t().to_owned();
+    (a + at) * 0.5
+}
+
+/// A reference to an objective is an objective. Every method forwards, the provided ones too,
+/// so that a reference keeps the referent's overrides (its fast paths) instead of the defaults.
 impl<T: Objective + ?Sized> Objective for &T {
     fn dim(&self) -> usize {
         (**self).dim()

@@ -6,8 +6,8 @@
 //!
 //! * ∇L_j = (1/N) Σ_i r_i v_j h′_ij x_i + α w_j,
 //! * H = JᵀJ/N + blockdiag_j((1/N) Σ_i r_i v_j h″_ij x_i x_iᵀ) + αI,
-//! * D³L[u,u,·]_j = (1/N) Σ_i v_j (2 Df_i h″_ij s_ij + D²f_i h′_ij + r_i h‴_ij s_ij²) x_i,
-//! * D⁴L[u⁴] = (1/N) Σ_i (3 (D²f_i)² + 4 Df_i D³f_i + r_i D⁴f_i),
+//! * D³L\[u,u,·\]_j = (1/N) Σ_i v_j (2 Df_i h″_ij s_ij + D²f_i h′_ij + r_i h‴_ij s_ij²) x_i,
+//! * D⁴L\[u⁴\] = (1/N) Σ_i (3 (D²f_i)² + 4 Df_i D³f_i + r_i D⁴f_i),
 //!
 //! and λ-derivatives by differentiating through ∂λh^(k) and ∂λr_i = Σ_j v_j ∂λh_ij.
 //! Vector quantities cost O(N·n); the matrices cost one GEMM, O(N·n²).
@@ -288,6 +288,28 @@ impl<A: Activation> TwoLayer<A> {
         Array1::from(out)
     }
 
+    /// The row-major N × m matrix with entries `f(i, j)` (per (sample, unit) coefficients).
+    fn per_pair(&self, f: impl Fn(usize, usize) -> f64) -> Vec<f64> {
+        let (n_samples, m) = (self.data().n_samples(), self.width());
+        let mut c = vec![0.0; n_samples * m];
+        for (i, ci) in c.chunks_exact_mut(m).enumerate() {
+            for (j, cij) in ci.iter_mut().enumerate() {
+                *cij = f(i, j);
+            }
+        }
+        c
+    }
+
+    /// `jacobian_gram(a, b, 1/N)` plus blockdiag_j(Σ_i c_ij x_i x_iᵀ): the shape shared by H,
+    /// ∂λH and D³L\[u, ·, ·\] (Gauss–Newton part plus residual part).
+    fn gram_plus_blocks(&self, a: &[f64], b: Option<&[f64]>, c: &[f64]) -> Array2<f64> {
+        let ((n_samples, d), m) = (self.data().x.dim(), self.width());
+        let mut h = self.jacobian_gram(a, b, 1.0 / n_samples as f64);
+        let x = self.x_contiguous();
+        add_block_diag(&mut h, c, x.as_slice().expect("standard"), n_samples, m, d);
+        h
+    }
+
     /// Fills `out` with the row-major N × n matrix with entries a_ij x_ik at (i, j·d + k).
     fn scaled_jacobian(&self, a: &[f64], out: &mut Vec<f64>) {
         let (n_samples, d) = self.data().x.dim();
@@ -308,7 +330,7 @@ impl<A: Activation> TwoLayer<A> {
         }
     }
 
-    /// `scale · JₐᵀJₐ` or `scale · (JₐᵀJ_b + J_bᵀJₐ)` with J_c = [c_ij x_ik], built in
+    /// `scale · JₐᵀJₐ` or `scale · (JₐᵀJ_b + J_bᵀJₐ)` with J_c = \[c_ij x_ik\], built in
     /// per-thread scratch buffers (no page faults for the N × n factors on repeated calls).
     fn jacobian_gram(&self, a: &[f64], b: Option<&[f64]>, scale: f64) -> Array2<f64> {
         thread_local! {
@@ -371,119 +393,71 @@ impl<A: Activation> Objective for TwoLayer<A> {
 
     fn gradient(&self, theta: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
         let pw = self.pointwise::<2>(theta, lambda, false);
-        let n_samples = self.data().n_samples();
-        let m = self.width();
         let v = self.output_weights();
-        let inv_n = 1.0 / n_samples as f64;
-        let mut c = vec![0.0; n_samples * m];
-        for i in 0..n_samples {
-            let ri = pw.r(i) * inv_n;
-            for j in 0..m {
-                c[i * m + j] = ri * v[j] * pw.h(i, j, 1);
-            }
-        }
+        let inv_n = 1.0 / self.data().n_samples() as f64;
+        let c = self.per_pair(|i, j| pw.r(i) * inv_n * v[j] * pw.h(i, j, 1));
         self.contract_x(&c) + &(&theta * self.alpha())
     }
 
     fn hessian(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
         let pw = self.pointwise::<3>(theta, lambda, false);
-        let (n_samples, d) = self.data().x.dim();
-        let m = self.width();
-        let n = m * d;
         let v = self.output_weights();
-        let inv_n = 1.0 / n_samples as f64;
-        let mut a = vec![0.0; n_samples * m];
-        let mut c = vec![0.0; n_samples * m];
-        for i in 0..n_samples {
-            let ri = pw.r(i) * inv_n;
-            for j in 0..m {
-                a[i * m + j] = v[j] * pw.h(i, j, 1);
-                c[i * m + j] = ri * v[j] * pw.h(i, j, 2);
-            }
-        }
-        let mut h = self.jacobian_gram(&a, None, inv_n);
-        let x = self.x_contiguous();
-        add_block_diag(&mut h, &c, x.as_slice().expect("standard"), n_samples, m, d);
-        for k in 0..n {
-            h[[k, k]] += self.alpha();
-        }
+        let inv_n = 1.0 / self.data().n_samples() as f64;
+        let a = self.per_pair(|i, j| v[j] * pw.h(i, j, 1));
+        let c = self.per_pair(|i, j| pw.r(i) * inv_n * v[j] * pw.h(i, j, 2));
+        let mut h = self.gram_plus_blocks(&a, None, &c);
+        h.diag_mut().mapv_inplace(|x| x + self.alpha());
         h
     }
 
     fn hessian_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {
         let pw = self.pointwise::<3>(theta, lambda, false);
         let (df, s) = self.directional_f(&pw, u, 1);
-        let n_samples = self.data().n_samples();
         let m = self.width();
         let v = self.output_weights();
-        let inv_n = 1.0 / n_samples as f64;
-        let mut c = vec![0.0; n_samples * m];
-        for i in 0..n_samples {
-            for j in 0..m {
-                let sij = s[i * m + j];
-                c[i * m + j] =
-                    inv_n * v[j] * (pw.h(i, j, 1) * df[0][i] + pw.r(i) * pw.h(i, j, 2) * sij);
-            }
-        }
+        let inv_n = 1.0 / self.data().n_samples() as f64;
+        let c = self.per_pair(|i, j| {
+            let sij = s[i * m + j];
+            inv_n * v[j] * (pw.h(i, j, 1) * df[0][i] + pw.r(i) * pw.h(i, j, 2) * sij)
+        });
         self.contract_x(&c) + &(&u * self.alpha())
     }
 
     fn grad_lambda(&self, theta: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
         let pw = self.pointwise::<2>(theta, lambda, true);
-        let n_samples = self.data().n_samples();
-        let m = self.width();
         let v = self.output_weights();
-        let inv_n = 1.0 / n_samples as f64;
-        let mut c = vec![0.0; n_samples * m];
-        for i in 0..n_samples {
-            for j in 0..m {
-                c[i * m + j] = inv_n * v[j] * (pw.rl(i) * pw.h(i, j, 1) + pw.r(i) * pw.hl(i, j, 1));
-            }
-        }
+        let inv_n = 1.0 / self.data().n_samples() as f64;
+        let c = self
+            .per_pair(|i, j| inv_n * v[j] * (pw.rl(i) * pw.h(i, j, 1) + pw.r(i) * pw.hl(i, j, 1)));
         self.contract_x(&c)
     }
 
     fn hessian_lambda(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
         let pw = self.pointwise::<3>(theta, lambda, true);
-        let (n_samples, d) = self.data().x.dim();
-        let m = self.width();
         let v = self.output_weights();
-        let inv_n = 1.0 / n_samples as f64;
-        let mut a = vec![0.0; n_samples * m];
-        let mut al = vec![0.0; n_samples * m];
-        let mut c = vec![0.0; n_samples * m];
-        for i in 0..n_samples {
-            for j in 0..m {
-                a[i * m + j] = v[j] * pw.h(i, j, 1);
-                al[i * m + j] = v[j] * pw.hl(i, j, 1);
-                c[i * m + j] = inv_n * v[j] * (pw.rl(i) * pw.h(i, j, 2) + pw.r(i) * pw.hl(i, j, 2));
-            }
-        }
-        let mut h = self.jacobian_gram(&al, Some(&a), inv_n);
-        let x = self.x_contiguous();
-        add_block_diag(&mut h, &c, x.as_slice().expect("standard"), n_samples, m, d);
-        h
+        let inv_n = 1.0 / self.data().n_samples() as f64;
+        let a = self.per_pair(|i, j| v[j] * pw.h(i, j, 1));
+        let al = self.per_pair(|i, j| v[j] * pw.hl(i, j, 1));
+        let c = self
+            .per_pair(|i, j| inv_n * v[j] * (pw.rl(i) * pw.h(i, j, 2) + pw.r(i) * pw.hl(i, j, 2)));
+        self.gram_plus_blocks(&al, Some(&a), &c)
     }
 
     fn d3_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {
         let pw = self.pointwise::<4>(theta, lambda, false);
         let (df, s) = self.directional_f(&pw, u, 2);
-        let n_samples = self.data().n_samples();
         let m = self.width();
         let v = self.output_weights();
-        let inv_n = 1.0 / n_samples as f64;
-        let mut c = vec![0.0; n_samples * m];
-        for i in 0..n_samples {
-            let (d1, d2, ri) = (df[0][i], df[1][i], pw.r(i));
-            for j in 0..m {
-                let sij = s[i * m + j];
-                c[i * m + j] = inv_n
-                    * v[j]
-                    * (2.0 * d1 * pw.h(i, j, 2) * sij
-                        + d2 * pw.h(i, j, 1)
-                        + ri * pw.h(i, j, 3) * sij * sij);
-            }
-        }
+        let inv_n = 1.0 / self.data().n_samples() as f64;
+        let (d1, d2) = (&df[0], &df[1]);
+        let c = self.per_pair(|i, j| {
+            let sij = s[i * m + j];
+            inv_n
+                * v[j]
+                * (2.0 * d1[i] * pw.h(i, j, 2) * sij
+                    + d2[i] * pw.h(i, j, 1)
+                    + pw.r(i) * pw.h(i, j, 3) * sij * sij)
+        });
         self.contract_x(&c)
     }
 
@@ -508,17 +482,14 @@ impl<A: Activation> Objective for TwoLayer<A> {
                 *out += v[j] * pw.h(i, j, 2) * su[i * m + j] * sw[i * m + j];
             }
         }
-        let mut c = vec![0.0; n_samples * m];
-        for i in 0..n_samples {
-            for j in 0..m {
-                let (a, b) = (su[i * m + j], sw[i * m + j]);
-                c[i * m + j] = inv_n
-                    * v[j]
-                    * (pw.h(i, j, 2) * (a * dfw[0][i] + b * dfu[0][i])
-                        + pw.h(i, j, 1) * d2uw[i]
-                        + pw.r(i) * pw.h(i, j, 3) * a * b);
-            }
-        }
+        let c = self.per_pair(|i, j| {
+            let (a, b) = (su[i * m + j], sw[i * m + j]);
+            inv_n
+                * v[j]
+                * (pw.h(i, j, 2) * (a * dfw[0][i] + b * dfu[0][i])
+                    + pw.h(i, j, 1) * d2uw[i]
+                    + pw.r(i) * pw.h(i, j, 3) * a * b)
+        });
         self.contract_x(&c)
     }
 
@@ -550,25 +521,15 @@ impl<A: Activation> Objective for TwoLayer<A> {
     ) -> Array2<f64> {
         let pw = self.pointwise::<4>(theta, lambda, false);
         let (df, s) = self.directional_f(&pw, u, 1);
-        let (n_samples, d) = self.data().x.dim();
         let m = self.width();
         let v = self.output_weights();
-        let inv_n = 1.0 / n_samples as f64;
-        let mut a = vec![0.0; n_samples * m];
-        let mut au = vec![0.0; n_samples * m];
-        let mut c = vec![0.0; n_samples * m];
-        for i in 0..n_samples {
-            for j in 0..m {
-                let sij = s[i * m + j];
-                a[i * m + j] = v[j] * pw.h(i, j, 1);
-                au[i * m + j] = v[j] * pw.h(i, j, 2) * sij;
-                c[i * m + j] =
-                    inv_n * v[j] * (df[0][i] * pw.h(i, j, 2) + pw.r(i) * pw.h(i, j, 3) * sij);
-            }
-        }
-        let mut h = self.jacobian_gram(&au, Some(&a), inv_n);
-        let x = self.x_contiguous();
-        add_block_diag(&mut h, &c, x.as_slice().expect("standard"), n_samples, m, d);
-        h
+        let inv_n = 1.0 / self.data().n_samples() as f64;
+        let a = self.per_pair(|i, j| v[j] * pw.h(i, j, 1));
+        let au = self.per_pair(|i, j| v[j] * pw.h(i, j, 2) * s[i * m + j]);
+        let c = self.per_pair(|i, j| {
+            let sij = s[i * m + j];
+            inv_n * v[j] * (df[0][i] * pw.h(i, j, 2) + pw.r(i) * pw.h(i, j, 3) * sij)
+        });
+        self.gram_plus_blocks(&au, Some(&a), &c)
     }
 }

@@ -11,7 +11,7 @@
 //!
 //! The paper's (26) drops the ψ20 term ("raw" g_aaa = D⁴L\[φ⁴\]); it is exact only when
 //! D³L\[φ, φ, ·\] is parallel to φ. Both are reported. The ψ's come from the bordered system
-//! [H φ; φᵀ 0], which is regular at a simple kernel.
+//! \[H φ; φᵀ 0\], which is regular at a simple kernel.
 //!
 //! [`potential`] holds the paper's reduced-potential slices and polynomial fits (B.2, B.3).
 
@@ -24,15 +24,18 @@ pub use potential::{
 
 use crate::continuation::{Branch, Event};
 use crate::derivatives::Objective;
-use crate::error::{ensure_finite, Error, Result};
+use crate::error::{ensure_finite, ensure_nonnegative, ensure_positive, Error, Result};
 use crate::linalg;
 use crate::theory::{ClosedFormCoefficients, Decomposed};
 use ndarray::{s, Array1, Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
-/// The paper's closed forms (25)–(26) as a callback: (θ, λ, φ) ↦ coefficients.
+/// The paper's closed forms (25)–(26) as a callback: (θ, λ, φ) ↦ coefficients, e.g.
+/// `&|t, l, phi| closed_form_coefficients(&model, t, l, phi)` with
+/// [`crate::theory::directional::closed_form_coefficients`]. An error it returns is returned
+/// by [`coefficients`] unchanged.
 pub type ClosedForm<'a> =
-    &'a dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> ClosedFormCoefficients;
+    &'a dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> Result<ClosedFormCoefficients>;
 
 /// A coefficient computed three ways.
 ///
@@ -111,7 +114,7 @@ impl Default for CoefficientOptions {
     }
 }
 
-/// Each coefficient divided by the scale of the terms it is built from; all lie in [0, 1]
+/// Each coefficient divided by the scale of the terms it is built from; all lie in \[0, 1\]
 /// (each scale bounds its coefficient), 0/0 counts as 0. A coefficient is zero for the
 /// classification when its ratio is ≤ [`CoefficientOptions::zero_tol`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -128,6 +131,12 @@ pub struct Smallness {
 }
 
 /// Reduced coefficients at an event.
+///
+/// φ is an eigenvector and so defined only up to sign (events fix the sign by a convention, see
+/// [`Event::kernel`]). Under φ → −φ the odd coefficients g_µ and g_aa (with g_aa's closed-form
+/// terms and FD value) change sign, while g_µ·g_aa, g_aµ, both g_aaa, the crossing speed,
+/// |g_aa/g_aaa|, ψ01, ψ20 and the classification do not: compare signs of g_µ or g_aa only
+/// together with φ.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Coefficients {
     /// λ*.
@@ -236,7 +245,7 @@ pub(crate) fn event_point<O: Objective + ?Sized>(
     Ok((Array1::from(event.theta.clone()), event.lambda, phi / nphi))
 }
 
-/// Solves [H φ; φᵀ 0][ψ; s] = [−(I − φφᵀ)r; 0]: the ψ ⟂ φ with Hψ = −(I − φφᵀ)r.
+/// Solves \[H φ; φᵀ 0\]\[ψ; s\] = \[−(I − φφᵀ)r; 0\]: the ψ ⟂ φ with Hψ = −(I − φφᵀ)r.
 fn bordered_solve(h: &Array2<f64>, phi: &Array1<f64>, r: &Array1<f64>) -> Result<Array1<f64>> {
     let n = phi.len();
     let mut a = Array2::zeros((n + 1, n + 1));
@@ -283,18 +292,8 @@ pub fn coefficients<O: Objective + ?Sized>(
     closed_form: Option<ClosedForm<'_>>,
     opts: &CoefficientOptions,
 ) -> Result<Coefficients> {
-    if !(opts.zero_tol.is_finite() && opts.zero_tol >= 0.0) {
-        return Err(Error::param(
-            "zero_tol",
-            format!("must be finite and ≥ 0, got {}", opts.zero_tol),
-        ));
-    }
-    if !(opts.fd_step.is_finite() && opts.fd_step > 0.0) {
-        return Err(Error::param(
-            "fd_step",
-            format!("must be finite and > 0, got {}", opts.fd_step),
-        ));
-    }
+    ensure_nonnegative("zero_tol", opts.zero_tol)?;
+    ensure_positive("fd_step", opts.fd_step)?;
     let (theta, lambda, phi) = event_point(obj, event)?;
     let n = obj.dim();
     if n < 2 {
@@ -338,7 +337,7 @@ pub fn coefficients<O: Objective + ?Sized>(
     let g_aaa_reduced = d4 + 3.0 * d3_psi20;
 
     let (fd3, fd4) = fd_stencils(obj, &theta, lambda, &phi, opts.fd_step);
-    let cf = closed_form.map(|f| f(tv, lambda, pv));
+    let cf = closed_form.map(|f| f(tv, lambda, pv)).transpose()?;
     let (cf_aa, cf_aaa) = match cf {
         Some(c) => (Some(c.g_aa), Some(c.g_aaa)),
         None => (None, None),
@@ -627,19 +626,9 @@ pub fn branch_check_with(
         ));
     }
     if let Some(a) = opts.max_abs_a {
-        if !(a.is_finite() && a > 0.0) {
-            return Err(Error::param(
-                "max_abs_a",
-                format!("must be finite and > 0, got {a}"),
-            ));
-        }
+        ensure_positive("max_abs_a", a)?;
     }
-    if !(opts.min_abs_dlambda.is_finite() && opts.min_abs_dlambda >= 0.0) {
-        return Err(Error::param(
-            "min_abs_dlambda",
-            format!("must be finite and ≥ 0, got {}", opts.min_abs_dlambda),
-        ));
-    }
+    ensure_nonnegative("min_abs_dlambda", opts.min_abs_dlambda)?;
     if branch.points.is_empty() {
         return Err(Error::param("branch", "has no points"));
     }

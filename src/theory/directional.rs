@@ -2,7 +2,7 @@
 //!
 //! Written independently of the structured fast path (plain per-sample sums over ndarray
 //! products) so that the two can check each other. Expectations E are sample means over the
-//! data set, the same convention as the loss L = ½E[(f − y)²] + α/2‖W‖².
+//! data set, the same convention as the loss L = ½E\[(f − y)²\] + α/2‖W‖².
 
 use super::{ClosedFormCoefficients, Decomposed};
 use crate::activation::{homotopy_derivs, Activation};
@@ -64,13 +64,13 @@ fn validate<A: Activation>(
     Ok(())
 }
 
-/// Faà di Bruno along u: D^k f per sample (24) and DL[u], …, D⁴L[u⁴] by (27)–(30):
+/// Faà di Bruno along u: D^k f per sample (24) and DL\[u\], …, D⁴L\[u⁴\] by (27)–(30):
 ///
-/// DL[u] = E[r·Df] + α⟨θ, u⟩, D²L[u²] = E[(Df)² + r·D²f] + α‖u‖²,
-/// D³L[u³] = E[3Df·D²f + r·D³f], D⁴L[u⁴] = E[3(D²f)² + 4Df·D³f + r·D⁴f].
+/// DL\[u\] = E\[r·Df\] + α⟨θ, u⟩, D²L\[u²\] = E\[(Df)² + r·D²f\] + α‖u‖²,
+/// D³L\[u³\] = E\[3Df·D²f + r·D³f\], D⁴L\[u⁴\] = E\[3(D²f)² + 4Df·D³f + r·D⁴f\].
 ///
 /// (27) as printed omits the regulariser's first-order term α⟨θ, u⟩; it is included here so
-/// that DL[u] is the derivative of the regularised loss, consistent with (28).
+/// that DL\[u\] is the derivative of the regularised loss, consistent with (28).
 pub fn faa_di_bruno<A: Activation>(
     model: &TwoLayer<A>,
     theta: ArrayView1<f64>,
@@ -112,9 +112,9 @@ pub fn faa_di_bruno<A: Activation>(
     Ok(DirectionalDerivatives { residual, df, dl })
 }
 
-/// The paper's reduced coefficients along φ: (25) g_aa = 3E[Df·D²f] + E[r·D³f] and (26)
-/// g_aaa = 3E[(D²f)²] + 4E[Df·D³f] + E[r·D⁴f], with the named terms. They equal D³L[φ³] and
-/// D⁴L[φ⁴] (the regulariser is quadratic); φ is used as given (the paper's kernel vector is
+/// The paper's reduced coefficients along φ: (25) g_aa = 3E\[Df·D²f\] + E\[r·D³f\] and (26)
+/// g_aaa = 3E\[(D²f)²\] + 4E\[Df·D³f\] + E\[r·D⁴f\], with the named terms. They equal D³L\[φ³\] and
+/// D⁴L\[φ⁴\] (the regulariser is quadratic); φ is used as given (the paper's kernel vector is
 /// unit-norm).
 pub fn closed_form_coefficients<A: Activation>(
     model: &TwoLayer<A>,

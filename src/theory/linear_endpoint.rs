@@ -1,6 +1,6 @@
 //! The linear endpoint λ = 0: W0, λ1′(0) and the width-scaling fit.
 //!
-//! At λ = 0 the two-layer loss is the quadratic L(W, 0) = ½E[(vᵀWx − y)²] + α/2‖W‖², with
+//! At λ = 0 the two-layer loss is the quadratic L(W, 0) = ½E\[(vᵀWx − y)²\] + α/2‖W‖², with
 //! gradient v(vᵀWΣ − γᵀ) + αW and Hessian H0,α = (vvᵀ) ⊗ Σ + αI (paper (15), (17)).
 //!
 //! * W0: the ansatz W = v bᵀ turns the gradient equation into bᵀ(‖v‖²Σ + αI) = γᵀ, so
@@ -12,8 +12,8 @@
 //!   (L(·, 0) is quadratic, so the D³ term vanishes at λ = 0; it is computed anyway.)
 //!
 //! On the flat space the Gauss–Newton part of ∂λH vanishes identically (its quadratic form is
-//! 2E[(Σ_j v_j(σ′_j − 1)u_jᵀx)(Σ_k v_k u_kᵀx)] and Σ_k v_k u_k = 0), so λ1′(0) comes entirely
-//! from the residual term E[r Σ_j v_j σ″(w_jᵀx)(u_jᵀx)²], which the paper's (18)/(22) drop.
+//! 2E\[(Σ_j v_j(σ′_j − 1)u_jᵀx)(Σ_k v_k u_kᵀx)\] and Σ_k v_k u_k = 0), so λ1′(0) comes entirely
+//! from the residual term E\[r Σ_j v_j σ″(w_jᵀx)(u_jᵀx)²\], which the paper's (18)/(22) drop.
 //! [`EndpointSlope::closed_form`] reports both terms.
 
 use crate::activation::Activation;
@@ -88,7 +88,7 @@ pub fn gradient_at_zero<A: Activation>(
 }
 
 /// Orthonormal basis (columns) of the flat space {vec(δW) : vᵀδW = 0} ⊂ R^{m·d} in θ's
-/// row-major layout: columns Q_v[:, i] ⊗ e_k with Q_v an orthonormal basis of v⊥ ⊂ R^m.
+/// row-major layout: columns Q_v\[:, i\] ⊗ e_k with Q_v an orthonormal basis of v⊥ ⊂ R^m.
 /// Shape (m·d) × ((m − 1)·d).
 pub fn flat_basis(v: &Array1<f64>, d: usize) -> Result<Array2<f64>> {
     let m = v.len();
@@ -115,11 +115,11 @@ pub fn flat_basis(v: &Array1<f64>, d: usize) -> Result<Array2<f64>> {
 /// The paper's approximate formulas for λ1′(0), evaluated at W0 with one eigenvector u0.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PaperSlopes {
-    /// (18) as Σ_j v_j² u0_jᵀE[(σ′(w_jᵀx) − 1)xxᵀ]u0_j (u0_j: block j of u0). The paper prints
+    /// (18) as Σ_j v_j² u0_jᵀE\[(σ′(w_jᵀx) − 1)xxᵀ\]u0_j (u0_j: block j of u0). The paper prints
     /// a leading minus sign, which contradicts its (22) and its claim λ1′(0) < 0 for tanh;
     /// we use the sign that makes (18) = (22) for σ = tanh.
     pub eq18: f64,
-    /// (22): −Σ_j v_j² u0_jᵀE[tanh²(w_jᵀx)xxᵀ]u0_j; `Some` only when the activation is
+    /// (22): −Σ_j v_j² u0_jᵀE\[tanh²(w_jᵀx)xxᵀ\]u0_j; `Some` only when the activation is
     /// named "tanh".
     pub eq22: Option<f64>,
     /// Remark 7.8: (22) with tanh²(z) replaced by z².
@@ -147,9 +147,9 @@ pub struct EndpointSlope {
     /// W0 (θ layout).
     pub w0: Vec<f64>,
     /// u0ᵀ(∂λH)u0 in closed form from the data: Gauss–Newton term (zero on the flat space)
-    /// and residual term E[r Σ_j v_j σ″(w_jᵀx)(u0_jᵀx)²].
+    /// and residual term E\[r Σ_j v_j σ″(w_jᵀx)(u0_jᵀx)²\].
     pub closed_form: Decomposed,
-    /// The residual term with σ″(z) ≈ σ‴(0)z: E[r Σ_j v_j σ‴(0)(w_jᵀx)(u0_jᵀx)²] (the
+    /// The residual term with σ″(z) ≈ σ‴(0)z: E\[r Σ_j v_j σ‴(0)(w_jᵀx)(u0_jᵀx)²\] (the
     /// small-weight approximation of the exact slope, analogous to Remark 7.8).
     pub residual_polynomial: f64,
     /// The paper's formulas at the same u0.

@@ -11,7 +11,7 @@ pub mod linear_endpoint;
 
 use serde::{Deserialize, Serialize};
 
-/// A closed-form value with its named terms (e.g. (25): 3E[Df·D²f] and E[r·D³f]).
+/// A closed-form value with its named terms (e.g. (25): 3E\[Df·D²f\] and E\[r·D³f\]).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Decomposed {
     /// The sum of the terms.
@@ -20,11 +20,11 @@ pub struct Decomposed {
     pub terms: Vec<(String, f64)>,
 }
 
-/// The paper's closed forms (25) for g_aa = D³L[φ³] and (26) for raw g_aaa = D⁴L[φ⁴].
+/// The paper's closed forms (25) for g_aa = D³L\[φ³\] and (26) for raw g_aaa = D⁴L\[φ⁴\].
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ClosedFormCoefficients {
-    /// (25): 3E[Df·D²f] + E[r·D³f].
+    /// (25): 3E\[Df·D²f\] + E\[r·D³f\].
     pub g_aa: Decomposed,
-    /// (26): 3E[(D²f)²] + 4E[Df·D³f] + E[r·D⁴f].
+    /// (26): 3E\[(D²f)²\] + 4E\[Df·D³f\] + E\[r·D⁴f\].
     pub g_aaa: Decomposed,
 }
