@@ -338,18 +338,20 @@ impl<A: Activation> TwoLayer<A> {
         }
         let n_samples = self.data().n_samples();
         let n = self.n_params();
-        SCRATCH.with(|cell| {
-            let mut bufs = cell.borrow_mut();
-            let [ja, jb] = &mut *bufs;
-            self.scaled_jacobian(a, ja);
-            match b {
-                None => gram(ja, None, n_samples, n, scale),
-                Some(b) => {
-                    self.scaled_jacobian(b, jb);
-                    gram(ja, Some(jb), n_samples, n, scale)
-                }
+        // Take the buffers out for the duration: the GEMM may run rayon jobs on this thread
+        // (work stealing), and a stolen job calling this again must not find them borrowed.
+        let mut bufs = SCRATCH.with(|cell| std::mem::take(&mut *cell.borrow_mut()));
+        let [ja, jb] = &mut bufs;
+        self.scaled_jacobian(a, ja);
+        let out = match b {
+            None => gram(ja, None, n_samples, n, scale),
+            Some(b) => {
+                self.scaled_jacobian(b, jb);
+                gram(ja, Some(jb), n_samples, n, scale)
             }
-        })
+        };
+        SCRATCH.with(|cell| *cell.borrow_mut() = bufs);
+        out
     }
 
     /// D^k f_i for k = 1..=`kmax` along u (returned as `[k-1][i]`) and s_ij.

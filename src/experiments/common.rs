@@ -506,24 +506,13 @@ pub fn width_fit(widths: &[usize], slopes: &[f64], alpha: f64) -> Result<WidthFi
 
 /// A boxed closed-form callback (see [`closed_form_callback`]).
 pub type BoxedClosedForm<'a> =
-    Box<dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> ClosedFormCoefficients + 'a>;
+    Box<dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> Result<ClosedFormCoefficients> + 'a>;
 
 /// The paper's closed forms (25)–(26) (`theory::directional::closed_form_coefficients`) as a
-/// callback for `normal_form::coefficients`. A failure (invalid input) becomes NaN values
-/// with the error as the term name, so it shows in the output instead of aborting.
+/// callback for `normal_form::coefficients`.
 pub fn closed_form_callback<A: Activation>(model: &TwoLayer<A>) -> Option<BoxedClosedForm<'_>> {
     Some(Box::new(move |theta, lambda, phi| {
         crate::theory::directional::closed_form_coefficients(model, theta, lambda, phi)
-            .unwrap_or_else(|e| {
-                let nan = crate::theory::Decomposed {
-                    value: f64::NAN,
-                    terms: vec![(format!("error: {e}"), f64::NAN)],
-                };
-                ClosedFormCoefficients {
-                    g_aa: nan.clone(),
-                    g_aaa: nan,
-                }
-            })
     }))
 }
 
@@ -532,40 +521,10 @@ pub fn as_closed_form<'a>(cb: &'a Option<BoxedClosedForm<'a>>) -> Option<ClosedF
     cb.as_deref().map(|f| f as ClosedForm<'a>)
 }
 
-/// Maps `f` over `items` on plain scoped threads (one per available core), preserving order.
-///
-/// Used instead of rayon for coarse, independent jobs (widths, toy variants): the derivative
-/// code itself uses rayon inside, and a rayon worker waiting in a nested parallel call may
-/// steal another outer job on the same thread, re-entering per-thread scratch state. Plain
-/// threads never steal.
-pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(items.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<R>>> =
-        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= items.len() {
-                    break;
-                }
-                let r = f(&items[i]);
-                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("every item was processed (a panicking job propagates out of scope)")
-        })
-        .collect()
+/// Maps `f` over `items` in parallel with rayon (widths, toy variants), preserving order.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    items.par_iter().map(f).collect()
 }
 
 /// Formats a number for tables: 4 significant digits, scientific when small or large.
