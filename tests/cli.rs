@@ -128,4 +128,11 @@ fn trace_width_3_prints_documented_json() {
     }
     assert!(v["max_grad_norm"].as_f64().is_some());
     assert!(v.get("status").is_some());
+    // m = 3 has no fold on [0, 1], so the whole uniform grid (Δλ = 1/400) is a graph over λ.
+    let grid = v["grid"].as_array().expect("grid array");
+    assert_eq!(grid.len(), 401);
+    for (k, g) in grid.iter().enumerate() {
+        let l = g["lambda"].as_f64().unwrap();
+        assert!((l - k as f64 / 400.0).abs() < 1e-12, "grid λ[{k}] = {l}");
+    }
 }

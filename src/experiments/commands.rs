@@ -8,8 +8,8 @@ use super::common::{
 };
 use crate::activation::Builtin;
 use crate::continuation::{
-    trace, trace_paper, Branch, ContinuationParams, Event, EventKind, Method, PaperParams, Point,
-    Status,
+    resample, trace, trace_paper, Branch, ContinuationParams, Event, EventKind, GridPoint, Method,
+    PaperParams, Point, Status,
 };
 use crate::data::{self, Dataset};
 use crate::error::{Error, Result};
@@ -174,7 +174,13 @@ pub struct TraceReport {
     pub max_grad_norm: f64,
     /// Why the trace stopped.
     pub status: Status,
+    /// The branch resampled on a uniform λ grid ([`GRID_POINTS`] points over [0, λ_max]) where
+    /// it is a graph over λ (up to its first fold), for plotting.
+    pub grid: Vec<GridPoint>,
 }
+
+/// Points of the uniform λ grid in `actbif trace` output (the paper's Δλ = 1/400 on [0, 1]).
+pub const GRID_POINTS: usize = 401;
 
 fn trace_branch(
     model: &TwoLayer,
@@ -217,6 +223,7 @@ pub fn run_trace(
     validate_lambda_max(lambda_max)?;
     let model = spec.build()?;
     let b = trace_branch(&model, method, lambda_max, progress)?;
+    let grid = resample(&b, &super::common::linspace(0.0, lambda_max, GRID_POINTS));
     Ok(TraceReport {
         setting: spec.setting(&model),
         method,
@@ -225,6 +232,7 @@ pub fn run_trace(
         events: b.events,
         max_grad_norm: b.max_grad_norm,
         status: b.status,
+        grid,
     })
 }
 
@@ -244,6 +252,7 @@ pub struct CoefficientsReport {
     #[serde(flatten)]
     pub coefficients: Coefficients,
     /// Normal form vs traced branch, or why it could not be checked.
+    #[serde(serialize_with = "super::common::ok_or_error")]
     pub branch_check: std::result::Result<BranchCheck, String>,
 }
 

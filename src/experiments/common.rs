@@ -567,6 +567,23 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// Serialises a per-part outcome as its value when it succeeded and as `{"error": "..."}`
+/// when it failed (serde's default `{"Ok": ...}` / `{"Err": ...}` is awkward to load).
+pub fn ok_or_error<T: serde::Serialize, S: serde::Serializer>(
+    r: &std::result::Result<T, String>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    match r {
+        Ok(v) => v.serialize(s),
+        Err(e) => {
+            let mut m = s.serialize_map(Some(1))?;
+            m.serialize_entry("error", e)?;
+            m.end()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

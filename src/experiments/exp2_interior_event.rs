@@ -31,8 +31,10 @@ pub struct EventReport {
     /// The located event.
     pub event: Event,
     /// Reduced coefficients and classification, or why they could not be computed.
+    #[serde(serialize_with = "super::common::ok_or_error")]
     pub coefficients: std::result::Result<Coefficients, String>,
     /// Agreement of the normal form with the traced branch, or why it failed.
+    #[serde(serialize_with = "super::common::ok_or_error")]
     pub branch_check: std::result::Result<BranchCheck, String>,
 }
 

@@ -84,8 +84,10 @@ pub struct PhaseRow {
     /// Exact λ1(0) at the minimum-norm minimiser.
     pub lambda1_at_0: f64,
     /// Exact computation.
+    #[serde(serialize_with = "super::common::ok_or_error")]
     pub exact: std::result::Result<ExactPhase, String>,
     /// Paper method.
+    #[serde(serialize_with = "super::common::ok_or_error")]
     pub paper: std::result::Result<PaperPhase, String>,
 }
 

@@ -84,8 +84,10 @@ pub struct WidthRow {
     /// |λ1(0) − α|.
     pub lambda1_0_minus_alpha: f64,
     /// Exact trace.
+    #[serde(serialize_with = "super::common::ok_or_error")]
     pub exact: std::result::Result<ExactWidth, String>,
     /// Paper method.
+    #[serde(serialize_with = "super::common::ok_or_error")]
     pub paper: std::result::Result<PaperWidth, String>,
 }
 
