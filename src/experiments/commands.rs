@@ -118,7 +118,13 @@ impl ModelSpec {
                         source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
                     });
                 }
-                data::load(p)?
+                let d = data::load(p)?;
+                // A warning, not an error: an ill-conditioned Σ is legal but makes H0,α nearly
+                // singular beyond the α floor.
+                if let Some(w) = d.condition_warning() {
+                    eprintln!("warning: {}: {w}", p.display());
+                }
+                d
             }
         };
         TwoLayer::new(
