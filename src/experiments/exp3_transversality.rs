@@ -5,7 +5,7 @@
 
 use super::common::{linspace, Setting};
 use super::exp2_interior_event::M10;
-use super::output::{LinePlot, Scale, Series, Style};
+use super::output::{ContourPlot, LinePlot, Scale, Series, Style};
 use super::{Context, Outcome};
 use crate::activation::Activation;
 use crate::derivatives::Objective;
@@ -295,5 +295,68 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
         }
         figures.push((format!("figures/{file}"), p.to_svg()?));
     }
+    // Fig. 1 row 4 right: the loss in the plane of the two softest Hessian directions, on the
+    // minimum branch before the fold and at the fold itself.
+    let before = m
+        .exact
+        .points
+        .iter()
+        .take_while(|q| q.tangent_lambda > 0.0)
+        .min_by(|p, q| {
+            let t = lam - CENTRE_PLANE_OFFSET;
+            (p.lambda - t).abs().total_cmp(&(q.lambda - t).abs())
+        });
+    let mut planes = vec![(theta.clone(), lam, "at the fold".to_string(), "fold")];
+    if let Some(q) = before {
+        planes.insert(
+            0,
+            (
+                q.theta.clone(),
+                q.lambda,
+                "before the fold".into(),
+                "before",
+            ),
+        );
+    }
+    let n_grid = ctx.grid(61, 21);
+    let axis = linspace(-SLICE_HALF_WIDTH, SLICE_HALF_WIDTH, n_grid);
+    for (th, l, what, tag) in planes {
+        let e = crate::linalg::sym_eigen(&model.hessian(th.view(), l))?;
+        let (v0, v1) = (e.vectors.column(0), e.vectors.column(1));
+        let l0 = model.value(th.view(), l);
+        let z: Vec<Vec<f64>> = axis
+            .iter()
+            .map(|&a| {
+                axis.iter()
+                    .map(|&b| {
+                        let p = &th + &(&v0 * a) + &(&v1 * b);
+                        model.value(p.view(), l) - l0
+                    })
+                    .collect()
+            })
+            .collect();
+        let plot = ContourPlot {
+            title: format!(
+                "(v0, v1) plane, λ = {l:.4} {what}: λ1 = {:.1e}, λ2 = {:.1e}",
+                e.values[0], e.values[1]
+            ),
+            x_label: "a (softest direction v0)".into(),
+            y_label: "b (next direction v1)".into(),
+            xs: axis.clone(),
+            ys: axis.clone(),
+            z,
+            levels: 14,
+            overlays: vec![Series::new(
+                "critical point θ on the branch",
+                vec![(0.0, 0.0)],
+                Style::Markers,
+                3,
+            )],
+        };
+        figures.push((format!("figures/hd_centre_plane_{tag}.svg"), plot.to_svg()?));
+    }
     Ok(Outcome { result, figures })
 }
+
+/// How far below λ* the "before the fold" centre-plane contour is drawn.
+const CENTRE_PLANE_OFFSET: f64 = 0.1;
