@@ -2,10 +2,7 @@
 //! `trace`, `coefficients`, `check-derivatives` and `bench-derivatives` computations. The
 //! binary only parses arguments and prints.
 
-use super::common::{
-    as_closed_form, closed_form_callback, event_at, paper_singular_point, start_point,
-    HessianSource, Setting,
-};
+use super::common::{event_at, paper_singular_point, start_point, HessianSource, Setting};
 use crate::activation::Builtin;
 use crate::continuation::{
     resample, trace, trace_paper, Branch, ContinuationParams, Event, EventKind, GridPoint, Method,
@@ -17,6 +14,8 @@ use crate::model::{TwoLayer, PAPER_ALPHA};
 use crate::normal_form::{
     branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients,
 };
+use crate::theory::directional::closed_form_coefficients;
+use ndarray::ArrayView1;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -302,11 +301,12 @@ pub fn run_coefficients(
             )?
         }
     };
-    let cb = closed_form_callback(&model);
+    let closed_form =
+        |t: ArrayView1<f64>, l: f64, p: ArrayView1<f64>| closed_form_coefficients(&model, t, l, p);
     let c = coefficients(
         &model,
         &event,
-        as_closed_form(&cb),
+        Some(&closed_form),
         &CoefficientOptions::default(),
     )?;
     let check = branch_check(&c, &event, &b).map_err(|e| e.to_string());

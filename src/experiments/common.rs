@@ -9,8 +9,6 @@ use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::sym_eigen;
 use crate::model::TwoLayer;
-use crate::normal_form::ClosedForm;
-use crate::theory::ClosedFormCoefficients;
 use ndarray::{s, Array1, Array2, ArrayView1};
 use serde::Serialize;
 
@@ -502,23 +500,6 @@ pub fn width_fit(widths: &[usize], slopes: &[f64], alpha: f64) -> Result<WidthFi
         widths: widths.to_vec(),
         critical_width: k.abs() / alpha,
     })
-}
-
-/// A boxed closed-form callback (see [`closed_form_callback`]).
-pub type BoxedClosedForm<'a> =
-    Box<dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> Result<ClosedFormCoefficients> + 'a>;
-
-/// The paper's closed forms (25)–(26) (`theory::directional::closed_form_coefficients`) as a
-/// callback for `normal_form::coefficients`.
-pub fn closed_form_callback<A: Activation>(model: &TwoLayer<A>) -> Option<BoxedClosedForm<'_>> {
-    Some(Box::new(move |theta, lambda, phi| {
-        crate::theory::directional::closed_form_coefficients(model, theta, lambda, phi)
-    }))
-}
-
-/// Borrows a boxed closed-form callback as the `normal_form::ClosedForm` type.
-pub fn as_closed_form<'a>(cb: &'a Option<BoxedClosedForm<'a>>) -> Option<ClosedForm<'a>> {
-    cb.as_deref().map(|f| f as ClosedForm<'a>)
 }
 
 /// Maps `f` over `items` in parallel with rayon (widths, toy variants), preserving order.

@@ -3,8 +3,7 @@
 //! classified) and by the paper's method (L-BFGS on a 401-point λ grid, FD Hessians).
 
 use super::common::{
-    as_closed_form, closed_form_callback, event_at, paper_singular_point, start_point,
-    w0_closed_form, Crossing, HessianSource, Setting,
+    event_at, paper_singular_point, start_point, w0_closed_form, Crossing, HessianSource, Setting,
 };
 use super::output::{LinePlot, Series, Style};
 use super::{Context, Outcome};
@@ -19,7 +18,8 @@ use crate::model::TwoLayer;
 use crate::normal_form::{
     branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients,
 };
-use ndarray::Array1;
+use crate::theory::directional::closed_form_coefficients;
+use ndarray::{Array1, ArrayView1};
 use serde::Serialize;
 
 /// Number of recorded eigenvalues (the paper plots the 6 smallest).
@@ -44,11 +44,12 @@ pub fn report_event<A: Activation>(
     event: &Event,
     branch: &Branch,
 ) -> EventReport {
-    let cb = closed_form_callback(model);
+    let closed_form =
+        |t: ArrayView1<f64>, l: f64, p: ArrayView1<f64>| closed_form_coefficients(model, t, l, p);
     let coeffs = coefficients(
         model,
         event,
-        as_closed_form(&cb),
+        Some(&closed_form),
         &CoefficientOptions::default(),
     )
     .map_err(|e| e.to_string());
