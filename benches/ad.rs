@@ -3,7 +3,7 @@
 //! model (d = 5, N = 500) at widths m = 10 (n = 50) and m = 50 (n = 250).
 
 use actbif::derivatives::ad::AdObjective;
-use actbif::model::TwoLayer;
+use actbif::models::two_layer::TwoLayer;
 use actbif::Objective;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use ndarray::Array1;

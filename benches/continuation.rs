@@ -3,7 +3,7 @@
 //! (target ≤ 5 s).
 
 use actbif::continuation::{newton_critical_point, resample, trace, ContinuationParams};
-use actbif::model::TwoLayer;
+use actbif::models::two_layer::TwoLayer;
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::Array1;
 use std::hint::black_box;

@@ -10,8 +10,8 @@ use actbif::data::{
     paper_output_weights, Dataset, PAPER_D, PAPER_N, PAPER_W_LINEAR, PAPER_W_NONLINEAR,
 };
 use actbif::derivatives::ad::AdObjective;
-use actbif::derivatives::check::random_point;
-use actbif::model::{TwoLayer, PAPER_ALPHA};
+use actbif::experiments::check::random_point;
+use actbif::models::two_layer::{TwoLayer, PAPER_ALPHA};
 use actbif::Objective;
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::{Array1, Array2};

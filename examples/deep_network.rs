@@ -7,7 +7,7 @@
 //!
 //! # Why the second layer A is frozen
 //!
-//! With W and A both trained ([`actbif::deep::ThreeLayer`]), the λ = 0 network is linear and
+//! With W and A both trained ([`actbif::models::deep::ThreeLayer`]), the λ = 0 network is linear and
 //! the loss is invariant under W ↦ QW, A ↦ AQᵀ for every orthogonal Q: the λ = 0 minimisers
 //! form a continuum and the Hessian there has m₁ − 1 zero eigenvalues, so continuation
 //! (which needs a regular starting point) cannot start at λ = 0. The ways out are (a) freeze
@@ -34,9 +34,9 @@
 //! Run: `cargo run --release --example deep_network [-- SEED [ALPHA]]`.
 
 use actbif::continuation::{trace, ContinuationParams, Status};
-use actbif::deep::FixedSecondLayer;
 use actbif::derivatives::ad::AdObjective;
-use actbif::model::PAPER_ALPHA;
+use actbif::models::deep::FixedSecondLayer;
+use actbif::models::two_layer::PAPER_ALPHA;
 use actbif::normal_form::{coefficients, CoefficientOptions};
 use actbif::Objective;
 

@@ -9,10 +9,10 @@
 use actbif::activation::Builtin;
 use actbif::continuation::{trace, ContinuationParams};
 use actbif::data::{self, paper_output_weights, PAPER_N, PAPER_SEED};
-use actbif::model::TwoLayer;
+use actbif::models::two_layer::theory::directional::closed_form_coefficients;
+use actbif::models::two_layer::theory::linear_endpoint::w0;
+use actbif::models::two_layer::TwoLayer;
 use actbif::normal_form::{coefficients, CoefficientOptions};
-use actbif::theory::directional::closed_form_coefficients;
-use actbif::theory::linear_endpoint::w0;
 use ndarray::{Array1, ArrayView1};
 use std::path::PathBuf;
 

@@ -499,7 +499,7 @@ pub fn save_npy(path: &Path, data: &Dataset) -> Result<()> {
     table
         .write_npy(&mut bytes)
         .map_err(|e| parse_err(path, format!("cannot encode .npy: {e}")))?;
-    crate::report::write_atomic(path, &bytes)
+    crate::io::write_atomic(path, &bytes)
 }
 
 /// Writes `data` as CSV with header `x0,…,x{d−1},y` and round-trip-exact numbers (readable
@@ -520,5 +520,5 @@ pub fn save_csv(path: &Path, data: &Dataset) -> Result<()> {
         }
         let _ = writeln!(out, "{y:?}");
     }
-    crate::report::write_atomic(path, out.as_bytes())
+    crate::io::write_atomic(path, out.as_bytes())
 }

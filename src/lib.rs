@@ -24,17 +24,17 @@
 //! |---|---|
 //! | h(z, λ) = (1 − λ)z + λσ(z) (12) | [`activation::homotopy`] |
 //! | σ with σ(0) = 0, σ′(0) = 1 | [`activation::Activation`], [`activation::Builtin`] (tanh, erf, softplus, sigmoid) |
-//! | the network (12) with loss (13) and Tikhonov term (16), v fixed | [`model::TwoLayer`] ([`model::TwoLayer::paper`]: Appendix B) |
+//! | the network (12) with loss (13) and Tikhonov term (16), v fixed | [`models::two_layer::TwoLayer`] ([`models::two_layer::TwoLayer::paper`]: Appendix B) |
 //! | Appendix B data | [`data::paper_teacher`], [`data::paper_output_weights`]; your own: [`data::load`] |
-//! | L(θ, λ) and its derivatives | the [`Objective`] trait: [`model::TwoLayer`] (structured, fast), [`derivatives::ad::AdObjective`] (any [`derivatives::ad::GenericLoss`]), [`derivatives::finite_diff`] (the paper's stencils) |
-//! | H0 (15), H0,α (17) | [`theory::directional::h0`], [`theory::directional::h0_alpha`] |
-//! | W0 = W0(0), the λ = 0 minimum (Prop 7.9) | [`theory::linear_endpoint::w0`] (exact), [`theory::linear_endpoint::w0_approx`] (the paper's α → 0 form) |
-//! | λ1′(0) (18), (22); λ* ≈ α/\|λ1′(0)\| (19); K (23) | [`theory::linear_endpoint::lambda1_prime`] ([`theory::linear_endpoint::EndpointSlope`]), [`theory::linear_endpoint::first_order_lambda_star`], [`theory::linear_endpoint::fit_width_constant`] |
+//! | L(θ, λ) and its derivatives | the [`Objective`] trait: [`models::two_layer::TwoLayer`] (structured, fast), [`derivatives::ad::AdObjective`] (any [`derivatives::ad::GenericLoss`]), [`derivatives::finite_diff`] (the paper's stencils) |
+//! | H0 (15), H0,α (17) | [`models::two_layer::theory::directional::h0`], [`models::two_layer::theory::directional::h0_alpha`] |
+//! | W0 = W0(0), the λ = 0 minimum (Prop 7.9) | [`models::two_layer::theory::linear_endpoint::w0`] (exact), [`models::two_layer::theory::linear_endpoint::w0_approx`] (the paper's α → 0 form) |
+//! | λ1′(0) (18), (22); λ* ≈ α/\|λ1′(0)\| (19); K (23) | [`models::two_layer::theory::linear_endpoint::lambda1_prime`] ([`models::two_layer::theory::linear_endpoint::EndpointSlope`]), [`models::two_layer::theory::linear_endpoint::first_order_lambda_star`], [`models::two_layer::theory::linear_endpoint::fit_width_constant`] |
 //! | the branch W0(λ) (Thm 7.6 (ii)) | [`continuation::trace`] → [`continuation::Branch`] (the paper's method: [`continuation::trace_paper`]) |
 //! | λ*, θ* = W0(λ*) and the kernel vector v0 | [`continuation::Event`] (`lambda`, `theta`, `kernel`) |
 //! | g_µ, g_aµ, g_aa, g_aaa (Lyapunov–Schmidt) | [`normal_form::coefficients`] → [`normal_form::Coefficients`], [`normal_form::Classification`] |
-//! | (24)–(26) and (27)–(30) | [`theory::directional::closed_form_coefficients`], [`theory::directional::faa_di_bruno`] |
-//! | a deeper network | [`deep::ThreeLayer`], [`deep::FixedSecondLayer`] (`examples/deep_network.rs`) |
+//! | (24)–(26) and (27)–(30) | [`models::two_layer::theory::directional::closed_form_coefficients`], [`models::two_layer::theory::directional::faa_di_bruno`] |
+//! | a deeper network | [`models::deep::ThreeLayer`], [`models::deep::FixedSecondLayer`] (`examples/deep_network.rs`) |
 //!
 //! θ = vec(W) row-major (θ\[j·d + k\] = W\[j, k\]). The paper's v0 is called φ in
 //! [`normal_form`]; its g_aaa (26) is the raw D⁴L\[φ⁴\], reported next to the reduced
@@ -48,8 +48,8 @@
 //!
 //! ```
 //! use actbif::continuation::{trace, ContinuationParams, Status};
-//! use actbif::model::TwoLayer;
-//! use actbif::theory::linear_endpoint::w0;
+//! use actbif::models::two_layer::TwoLayer;
+//! use actbif::models::two_layer::theory::linear_endpoint::w0;
 //!
 //! let model = TwoLayer::paper(3)?; // d = 5, N = 500, α = 4e-3, tanh
 //! let theta0 = w0(&model)?.into_iter().collect::<ndarray::Array1<f64>>();
@@ -106,22 +106,22 @@
 //! # Ok::<(), actbif::Error>(())
 //! ```
 //!
-//! A network-sized example is [`deep::FixedSecondLayer`] (a three-layer network written
+//! A network-sized example is [`models::deep::FixedSecondLayer`] (a three-layer network written
 //! the same way) and `examples/deep_network.rs`, which traces it and classifies its folds.
 #![warn(missing_docs)]
 
+// Layers, top to bottom; a module uses only modules above it (checked by tests/layering.rs).
 pub mod activation;
 pub mod continuation;
 pub mod data;
-pub mod deep;
 pub mod derivatives;
 pub mod error;
 pub mod experiments;
+pub mod io;
 pub mod linalg;
-pub mod model;
+pub mod models;
 pub mod normal_form;
 pub mod report;
-pub mod theory;
 
 pub use derivatives::Objective;
 pub use error::{Error, Result};

@@ -60,7 +60,7 @@ struct ModelArgs {
     #[arg(long)]
     width: usize,
     /// Tikhonov parameter α ≥ 0.
-    #[arg(long, default_value_t = actbif::model::PAPER_ALPHA, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = actbif::models::two_layer::PAPER_ALPHA, allow_negative_numbers = true)]
     alpha: f64,
     /// Activation: tanh, erf, softplus, sigmoid.
     #[arg(long, default_value = "tanh", value_parser = parse_activation)]

@@ -6,7 +6,7 @@
 use actbif::activation::{homotopy_derivs, Activation, Builtin};
 use actbif::data::Dataset;
 use actbif::derivatives::ad::{AdObjective, GenericLoss};
-use actbif::model::TwoLayer;
+use actbif::models::two_layer::TwoLayer;
 use actbif::Objective;
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use num_dual::DualNum;
@@ -39,16 +39,11 @@ fn assert_close(what: &str, a: f64, b: f64, tol: f64) {
     );
 }
 
-/// Deterministic test numbers (SplitMix64 → uniform in [−1, 1)).
-struct Stream(u64);
+/// Deterministic test numbers (the crate's SplitMix64 → uniform in [−1, 1)).
+struct Stream(actbif::linalg::SplitMix64);
 impl Stream {
     fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+        self.0.next_signed()
     }
     fn vec(&mut self, n: usize) -> Array1<f64> {
         Array1::from_shape_simple_fn(n, || self.next())
@@ -74,7 +69,7 @@ struct Poly {
 
 impl Poly {
     fn new() -> Self {
-        let mut s = Stream(7);
+        let mut s = Stream(actbif::linalg::SplitMix64::new(7));
         let m = Array2::from_shape_simple_fn((N_POLY, N_POLY), || s.next());
         Poly {
             a: s.vec(N_POLY).mapv(|x| 1.0 + x.abs()),
@@ -254,7 +249,7 @@ fn check_poly(th: &Array1<f64>, lam: f64, u: &Array1<f64>, v: &Array1<f64>) {
 
 #[test]
 fn poly_fixed_points() {
-    let mut s = Stream(11);
+    let mut s = Stream(actbif::linalg::SplitMix64::new(11));
     for &lam in &[0.0, 0.3, 1.0, -0.8] {
         let (th, u, v) = (s.vec(N_POLY), s.vec(N_POLY), s.vec(N_POLY));
         check_poly(&th, lam, &u, &v);
@@ -309,7 +304,7 @@ fn poly_overrides_match_trait_defaults() {
     }
     let obj = AdObjective(Poly::new());
     let d = Defaults(&obj);
-    let mut s = Stream(5);
+    let mut s = Stream(actbif::linalg::SplitMix64::new(5));
     let (th, u, v) = (s.vec(N_POLY), s.vec(N_POLY), s.vec(N_POLY));
     let lam = 0.6;
     let (t, uv, vv) = (th.view(), u.view(), v.view());
@@ -348,7 +343,7 @@ fn wrong_length_theta_panics() {
 
 fn small_two_layer(act: Builtin) -> (TwoLayer<Builtin>, Array1<f64>) {
     let (n, d, m) = (20, 3, 4);
-    let mut s = Stream(99);
+    let mut s = Stream(actbif::linalg::SplitMix64::new(99));
     let x = Array2::from_shape_simple_fn((n, d), || 1.5 * s.next());
     let y = x
         .rows()
@@ -474,7 +469,7 @@ fn two_layer_matches_hand_coded() {
         Builtin::Sigmoid,
     ] {
         let (model, theta) = small_two_layer(act);
-        let mut s = Stream(3);
+        let mut s = Stream(actbif::linalg::SplitMix64::new(3));
         let u = s.vec(model.n_params());
         let v = s.vec(model.n_params());
         for &lam in &[0.0, 0.45, 1.0] {
@@ -534,12 +529,12 @@ fn two_layer_matches_hand_coded() {
 // Three-layer model
 // ---------------------------------------------------------------------------------------------
 
-use actbif::deep::{Lambda0Options, ThreeLayer};
+use actbif::models::deep::{Lambda0Options, ThreeLayer};
 use actbif::Error;
 
 fn small_data(seed: u64) -> Dataset {
     let (n, d) = (20, 3);
-    let mut s = Stream(seed);
+    let mut s = Stream(actbif::linalg::SplitMix64::new(seed));
     let x = Array2::from_shape_simple_fn((n, d), || 1.5 * s.next());
     let y = x
         .rows()
@@ -593,7 +588,7 @@ fn three_layer_ad_vs_central_differences() {
         let model = small_three_layer(3, act);
         let n = model.n_params();
         let obj = AdObjective(&model);
-        let mut s = Stream(21);
+        let mut s = Stream(actbif::linalg::SplitMix64::new(21));
         let th = s.vec(n) * 0.8;
         let u = s.vec(n);
         let v = s.vec(n);
@@ -667,7 +662,7 @@ fn three_layer_ad_vs_central_differences() {
 fn three_layer_layout_and_forward_pass() {
     let model = small_three_layer(3, Builtin::Tanh);
     let (m1, d, m2) = (3, 3, 2);
-    let mut s = Stream(4);
+    let mut s = Stream(actbif::linalg::SplitMix64::new(4));
     let w = Array2::from_shape_simple_fn((m1, d), || s.next());
     let a = Array2::from_shape_simple_fn((m2, m1), || s.next());
     let th = model.pack(w.view(), a.view()).unwrap();

@@ -921,7 +921,7 @@ use actbif::activation::Builtin;
 use actbif::data::Dataset;
 use actbif::derivatives::ad::AdObjective;
 use actbif::derivatives::finite_diff::forward_hessian;
-use actbif::model::TwoLayer;
+use actbif::models::two_layer::TwoLayer;
 
 /// A small synthetic teacher problem (deterministic inputs, tanh teacher).
 fn small_net(m: usize, act: Builtin, alpha: f64) -> TwoLayer {

@@ -6,10 +6,10 @@
 
 use actbif::continuation::{trace, Branch, ContinuationParams, EventKind, Status};
 use actbif::data::Dataset;
-use actbif::deep::{FixedSecondLayer, ThreeLayer};
 use actbif::derivatives::ad::AdObjective;
 use actbif::linalg::sym_eigenvalues;
-use actbif::model::PAPER_ALPHA;
+use actbif::models::deep::{FixedSecondLayer, ThreeLayer};
+use actbif::models::two_layer::PAPER_ALPHA;
 use actbif::normal_form::{coefficients, Classification, CoefficientOptions};
 use actbif::{Error, Objective};
 use ndarray::{s, Array1, Array2, ArrayView1};

@@ -9,15 +9,17 @@
 use actbif::activation::{check_normalisation, Activation, Builtin, N_DERIVS};
 use actbif::data::Dataset;
 use actbif::derivatives::ad::AdObjective;
-use actbif::derivatives::check::{
-    bench_derivatives_on, check_derivatives, render, BenchOptions, CheckOptions,
-};
 use actbif::derivatives::finite_diff::{
     forward_hessian, FdConfig, FdSteps, FiniteDifference, HigherOrder, StepScheme,
 };
+use actbif::experiments::check::{
+    bench_derivatives_on, check_derivatives, render, BenchOptions, CheckOptions,
+};
 use actbif::linalg::sym_eigenvalues;
-use actbif::model::TwoLayer;
-use actbif::theory::directional::{closed_form_coefficients, faa_di_bruno, h0, h0_alpha};
+use actbif::models::two_layer::theory::directional::{
+    closed_form_coefficients, faa_di_bruno, h0, h0_alpha,
+};
+use actbif::models::two_layer::TwoLayer;
 use actbif::{Error, Objective};
 use ndarray::{Array1, Array2, ArrayView1};
 use num_dual::DualNum;

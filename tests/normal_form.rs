@@ -17,11 +17,11 @@ use actbif::continuation::{
     trace, Branch, ContinuationParams, Event, EventKind, Method, Point, Status,
 };
 use actbif::derivatives::ad::{AdObjective, GenericLoss};
+use actbif::models::two_layer::theory::{ClosedFormCoefficients, Decomposed};
 use actbif::normal_form::{
     branch_check, branch_check_with, coefficients, fit_polynomial, potential_slices,
     transversality, BranchCheckOptions, Classification, CoefficientOptions, PolyBasis,
 };
-use actbif::theory::{ClosedFormCoefficients, Decomposed};
 use actbif::Objective;
 use ndarray::{array, Array1, Array2, ArrayView1};
 use num_dual::DualNum;

@@ -1,8 +1,9 @@
 //! Output helpers: atomic writes, SVG figures, tables.
 
+use actbif::io::{write_atomic, write_json_atomic};
 use actbif::report::{
-    fmt_sci, write_atomic, write_json_atomic, ColorScale, ContourPlot, LegendPosition, LinePlot,
-    LineStyle, Panel, Rgb, Series, Table,
+    fmt_sci, ColorScale, ContourPlot, LegendPosition, LinePlot, LineStyle, Panel, Rgb, Series,
+    Table,
 };
 use actbif::Error;
 use serde::{Serialize, Serializer};

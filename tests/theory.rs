@@ -9,11 +9,11 @@ use actbif::activation::Builtin;
 use actbif::continuation::newton_critical_point;
 use actbif::data::Dataset;
 use actbif::linalg;
-use actbif::model::TwoLayer;
-use actbif::theory::linear_endpoint::{
+use actbif::models::two_layer::theory::linear_endpoint::{
     first_order_lambda_star, fit_width_constant, flat_basis, gradient_at_zero, lambda1_prime,
     lambda1_prime_with, w0, w0_approx,
 };
+use actbif::models::two_layer::TwoLayer;
 use actbif::Objective;
 use ndarray::{Array1, Array2, ArrayView1};
 use num_dual::{Dual64, HyperDual64, HyperHyperDual64};

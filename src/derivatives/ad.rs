@@ -21,7 +21,7 @@
 //! hundred, beyond that use [`Objective::hessian_vec`] (matrix-free, O(n·C)) in iterative
 //! solvers instead. On the paper's two-layer model at m = 50 (n = 250, N = 500) one dense AD
 //! Hessian takes tens of seconds against a fraction of a second for `hessian_vec`
-//! (`cargo bench --bench ad`); the structured path of [`crate::model::TwoLayer`] is the fast
+//! (`cargo bench --bench ad`); the structured path of [`crate::models::two_layer::TwoLayer`] is the fast
 //! route there. num-dual's `HyperHyperDual` stops at third order, so [`Objective::d4`] nests
 //! second-order duals instead.
 
@@ -342,14 +342,5 @@ impl<L: GenericLoss> Objective for AdObjective<L> {
         let t = self.along(theta, u, Dual64::new);
         let h = hess_pass(&self.0, t, Dual64::from_re(lambda));
         square(self.0.dim(), h.iter().map(|x| x.eps))
-    }
-}
-
-impl<A: crate::activation::Activation> GenericLoss for crate::model::TwoLayer<A> {
-    fn dim(&self) -> usize {
-        self.n_params()
-    }
-    fn loss<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
-        self.loss_generic(theta, lambda)
     }
 }

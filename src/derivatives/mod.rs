@@ -2,16 +2,14 @@
 //! only through it — and its three implementations:
 //!
 //! * [`ad::AdObjective`]: generic AD over any loss written once generically ([`ad::GenericLoss`]);
-//! * the structured fast path for the two-layer MSE model ([`structured`], implemented directly
-//!   on [`crate::model::TwoLayer`]);
+//! * the structured fast path for the two-layer MSE model ([`crate::models::two_layer::structured`],
+//!   implemented directly on [`crate::models::two_layer::TwoLayer`]);
 //! * [`finite_diff`]: finite-difference baselines (the paper's method), for comparison only;
 //!
-//! and [`check`], which cross-checks and times them.
+//! The cross-checks and timings of these implementations are in `experiments::check`.
 
 pub mod ad;
-pub mod check;
 pub mod finite_diff;
-pub mod structured;
 
 use ndarray::{Array1, Array2, ArrayView1};
 

@@ -10,11 +10,11 @@ use crate::continuation::{
 };
 use crate::data::{self, Dataset};
 use crate::error::{Error, Result};
-use crate::model::{TwoLayer, PAPER_ALPHA};
+use crate::models::two_layer::theory::directional::closed_form_coefficients;
+use crate::models::two_layer::{TwoLayer, PAPER_ALPHA};
 use crate::normal_form::{
     branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients,
 };
-use crate::theory::directional::closed_form_coefficients;
 use ndarray::ArrayView1;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -322,14 +322,14 @@ pub fn run_coefficients(
 
 /// `actbif check-derivatives`: structured derivatives vs generic AD, the paper's closed forms
 /// and finite differences at a random point θ ~ N(0, 0.3²) with a random unit direction
-/// (`derivatives::check`); a text table, or JSON with `json`.
+/// (`experiments::check`); a text table, or JSON with `json`.
 pub fn run_check_derivatives(
     spec: &ModelSpec,
     lambda: f64,
     seed: u64,
     json: bool,
 ) -> Result<String> {
-    use crate::derivatives::check::{check_derivatives, random_point, CheckOptions};
+    use crate::experiments::check::{check_derivatives, random_point, CheckOptions};
     spec.validate()?;
     validate_lambda(lambda, 1.0)?;
     let model = spec.build()?;
@@ -372,9 +372,9 @@ pub fn run_check_derivatives(
 pub const BENCH_WIDTHS: [usize; 4] = [3, 10, 30, 100];
 
 /// `actbif bench-derivatives`: median timings of structured, AD and FD derivatives
-/// (`derivatives::check::bench_derivatives`) as a text table.
+/// (`experiments::check::bench_derivatives`) as a text table.
 pub fn run_bench_derivatives(width: Option<usize>) -> Result<String> {
-    use crate::derivatives::check::{bench_derivatives, BenchOptions};
+    use crate::experiments::check::{bench_derivatives, BenchOptions};
     let widths: Vec<usize> = match width {
         Some(0) => return Err(Error::param("width", "must be at least 1")),
         Some(m) => vec![m],

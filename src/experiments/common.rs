@@ -7,9 +7,9 @@ use crate::continuation::{newton_critical_point, Branch, Event, EventKind, Point
 use crate::derivatives::finite_diff::{forward_hessian, PAPER_FD_STEP};
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
-use crate::linalg::sym_eigen;
-use crate::model::TwoLayer;
-use ndarray::{s, Array1, Array2, ArrayView1};
+use crate::linalg::{poly_fit, sym_eigen};
+use crate::models::two_layer::TwoLayer;
+use ndarray::{Array1, Array2, ArrayView1};
 use serde::Serialize;
 
 /// Tolerance of the Newton polish of start points (same as the continuation corrector).
@@ -52,7 +52,7 @@ impl Setting {
 /// The closed-form minimiser at λ = 0 (Sylvester solution, `theory::linear_endpoint::w0`)
 /// as θ: W0 = v cᵀ with (‖v‖²Σ + αI)c = γ. For α = 0 this is the minimum-norm minimiser.
 pub fn w0_closed_form<A: Activation>(model: &TwoLayer<A>) -> Result<Array1<f64>> {
-    let w = crate::theory::linear_endpoint::w0(model)?;
+    let w = crate::models::two_layer::theory::linear_endpoint::w0(model)?;
     Ok(Array1::from_iter(w.iter().copied()))
 }
 
@@ -238,69 +238,6 @@ pub fn reduced_potential<O: Objective + ?Sized>(
         .collect()
 }
 
-/// Least-squares polynomial fit y ≈ Σ_k c_k x^k, k = 0..=degree (Householder QR on the
-/// Vandermonde matrix of x scaled to [−1, 1]; coefficients returned in the unscaled variable).
-pub fn poly_fit(x: &[f64], y: &[f64], degree: usize) -> Result<Vec<f64>> {
-    let n = x.len();
-    let p = degree + 1;
-    if y.len() != n {
-        return Err(Error::shape("fit values", n, y.len()));
-    }
-    if n < p {
-        return Err(Error::param(
-            "fit",
-            format!("{n} points cannot determine {p} coefficients"),
-        ));
-    }
-    let scale = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    if !(scale > 0.0 && scale.is_finite()) {
-        return Err(Error::param(
-            "fit",
-            "abscissae must be finite and not all 0",
-        ));
-    }
-    let mut a = Array2::from_shape_fn((n, p), |(i, k)| (x[i] / scale).powi(k as i32));
-    let mut b = Array1::from(y.to_vec());
-    // Householder QR, applied to b on the fly.
-    for k in 0..p {
-        let col = a.slice(s![k.., k]).to_owned();
-        let norm = col.dot(&col).sqrt();
-        if norm == 0.0 {
-            return Err(Error::Linalg("rank-deficient Vandermonde matrix".into()));
-        }
-        let alpha = if col[0] > 0.0 { -norm } else { norm };
-        let mut u = col;
-        u[0] -= alpha;
-        let un = u.dot(&u);
-        if un > 0.0 {
-            for j in k..p {
-                let f = 2.0 * u.dot(&a.slice(s![k.., j])) / un;
-                a.slice_mut(s![k.., j]).scaled_add(-f, &u);
-            }
-            let f = 2.0 * u.dot(&b.slice(s![k..])) / un;
-            b.slice_mut(s![k..]).scaled_add(-f, &u);
-        }
-    }
-    let mut c = vec![0.0; p];
-    for k in (0..p).rev() {
-        let mut acc = b[k];
-        for j in k + 1..p {
-            acc -= a[[k, j]] * c[j];
-        }
-        c[k] = acc / a[[k, k]];
-    }
-    for (k, ck) in c.iter_mut().enumerate() {
-        *ck /= scale.powi(k as i32);
-    }
-    Ok(c)
-}
-
-/// Least-squares line y ≈ a + b x: returns (a, b).
-pub fn line_fit(x: &[f64], y: &[f64]) -> Result<(f64, f64)> {
-    let c = poly_fit(x, y, 1)?;
-    Ok((c[0], c[1]))
-}
-
 /// A fit of ϕ(a) by a polynomial with its Taylor reference c3 = g_aa/6, c4 = g_aaa/24.
 #[derive(Clone, Debug, Serialize)]
 pub struct PotentialFit {
@@ -439,7 +376,7 @@ pub struct EndpointSlope {
     /// ‖H0,α u0 − αu0‖/α (checks that u0 lies in the α-eigenspace).
     pub eigenspace_residual: f64,
     /// u0ᵀ(∂λH)u0 in closed form: Gauss–Newton term (0 on the flat space) + residual term.
-    pub closed_form: crate::theory::Decomposed,
+    pub closed_form: crate::models::two_layer::theory::Decomposed,
     /// The paper's (22) at the exact u0 ((18) with (22)'s sign for non-tanh σ).
     pub paper_22: f64,
     /// The paper's (18) at u0.
@@ -457,7 +394,9 @@ pub fn endpoint_slope<A: Activation>(
     model: &TwoLayer<A>,
     theta0: ArrayView1<f64>,
 ) -> Result<EndpointSlope> {
-    use crate::theory::linear_endpoint::{first_order_lambda_star, lambda1_prime};
+    use crate::models::two_layer::theory::linear_endpoint::{
+        first_order_lambda_star, lambda1_prime,
+    };
     let s = lambda1_prime(model)?;
     let lambda1_at_0 = crate::linalg::sym_eigenvalues(&model.hessian(theta0, 0.0))?[0];
     let paper_22 = s.paper.eq22.unwrap_or(s.paper.eq18);
@@ -493,7 +432,7 @@ pub struct WidthFit {
 /// Fits λ1′(0) = K/m + K2/m² over the given widths.
 pub fn width_fit(widths: &[usize], slopes: &[f64], alpha: f64) -> Result<WidthFit> {
     let pts: Vec<(usize, f64)> = widths.iter().copied().zip(slopes.iter().copied()).collect();
-    let (k, k2) = crate::theory::linear_endpoint::fit_width_constant(&pts)?;
+    let (k, k2) = crate::models::two_layer::theory::linear_endpoint::fit_width_constant(&pts)?;
     Ok(WidthFit {
         k,
         k2,

@@ -19,7 +19,7 @@ use crate::continuation::{
 use crate::data::{toy, TOY_N, TOY_SEED};
 use crate::derivatives::Objective;
 use crate::error::Result;
-use crate::model::TwoLayer;
+use crate::models::two_layer::TwoLayer;
 use ndarray::{array, Array1, Array2};
 use rayon::prelude::*;
 use serde::Serialize;

@@ -14,11 +14,11 @@ use crate::continuation::{
 };
 use crate::derivatives::Objective;
 use crate::error::Result;
-use crate::model::TwoLayer;
+use crate::models::two_layer::theory::directional::closed_form_coefficients;
+use crate::models::two_layer::TwoLayer;
 use crate::normal_form::{
     branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients,
 };
-use crate::theory::directional::closed_form_coefficients;
 use ndarray::{Array1, ArrayView1};
 use serde::Serialize;
 

@@ -41,7 +41,7 @@ pub struct FitVsTaylor {
     pub fit: PolyFit,
     /// |c3/c4| of the fit (the paper's symmetry ratio).
     pub ratio_c3_c4: f64,
-    /// Exact ½φᵀHφ, D³L[φ³]/6, D⁴L[φ⁴]/24 at (θ*, λ*).
+    /// Exact ½φᵀHφ, D³L\[φ³\]/6, D⁴L\[φ⁴\]/24 at (θ*, λ*).
     pub taylor_c2_c3_c4: [f64; 3],
 }
 

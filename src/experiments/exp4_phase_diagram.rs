@@ -22,7 +22,7 @@ use crate::continuation::{
 };
 use crate::derivatives::Objective;
 use crate::error::Result;
-use crate::model::{TwoLayer, PAPER_ALPHA};
+use crate::models::two_layer::{TwoLayer, PAPER_ALPHA};
 use ndarray::{array, Array1};
 use serde::Serialize;
 

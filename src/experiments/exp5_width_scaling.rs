@@ -13,7 +13,7 @@ use super::output::{LinePlot, Scale, Series, Style};
 use super::{Context, Outcome};
 use crate::continuation::{trace, trace_paper, ContinuationParams, PaperParams, Status};
 use crate::error::{Error, Result};
-use crate::model::TwoLayer;
+use crate::models::two_layer::TwoLayer;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -235,7 +235,7 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
     bar.finish_and_clear();
     rows.sort_by_key(|r| r.m);
     let ws: Vec<usize> = rows.iter().map(|r| r.m).collect();
-    let alpha = crate::model::PAPER_ALPHA;
+    let alpha = crate::models::two_layer::PAPER_ALPHA;
     let ex: Vec<f64> = rows.iter().map(|r| r.endpoint.exact).collect();
     let p22: Vec<f64> = rows.iter().map(|r| r.endpoint.paper_22).collect();
     let k_exact = width_fit(&ws, &ex, alpha)?;

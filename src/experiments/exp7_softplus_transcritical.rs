@@ -10,7 +10,7 @@ use crate::activation::Builtin;
 use crate::continuation::Status;
 use crate::data::{paper_output_weights, paper_teacher, PAPER_N, PAPER_SEED};
 use crate::error::Result;
-use crate::model::{TwoLayer, PAPER_ALPHA};
+use crate::models::two_layer::{TwoLayer, PAPER_ALPHA};
 use serde::Serialize;
 
 /// Width of this experiment (as B.2).

@@ -6,6 +6,7 @@
 //! is recorded in its JSON file and in the summary instead of aborting the others, and
 //! [`Summary::all_ok`] tells the caller whether everything ran.
 
+pub mod check;
 pub mod commands;
 pub mod common;
 pub mod exp1_symmetric_toy;
@@ -376,7 +377,7 @@ pub fn reproduce(opts: &ReproduceOptions) -> Result<Summary> {
         // The shared m = 10 analysis (B.2, B.3, B.6).
         let t = Instant::now();
         let m10 = catch_unwind(AssertUnwindSafe(|| {
-            crate::model::TwoLayer::paper(10)
+            crate::models::two_layer::TwoLayer::paper(10)
                 .and_then(|m| exp2_interior_event::analyse(m, &ctx, "B.2 m = 10", ctx.paper_steps))
         }));
         let m10 = match m10 {

@@ -11,7 +11,8 @@ use crate::report::{self, ColorScale, LineStyle, Rgb};
 pub use crate::report::LegendPosition;
 use std::path::Path;
 
-pub use crate::report::{write_atomic, write_json_atomic, Scale, Table};
+pub use crate::io::{write_atomic, write_json_atomic};
+pub use crate::report::{Scale, Table};
 
 /// How a series is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,7 +150,7 @@ pub struct ContourPlot {
     pub xs: Vec<f64>,
     /// Grid y coordinates (ascending, equally spaced).
     pub ys: Vec<f64>,
-    /// Values, `z[i][j]` at (xs[i], ys[j]).
+    /// Values, `z[i][j]` at (xs\[i\], ys\[j\]).
     pub z: Vec<Vec<f64>>,
     /// Number of iso-lines.
     pub levels: usize,

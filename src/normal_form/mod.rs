@@ -26,13 +26,13 @@ use crate::continuation::{Branch, Event};
 use crate::derivatives::Objective;
 use crate::error::{ensure_finite, ensure_nonnegative, ensure_positive, Error, Result};
 use crate::linalg;
-use crate::theory::{ClosedFormCoefficients, Decomposed};
-use ndarray::{s, Array1, Array2, ArrayView1};
+use crate::models::two_layer::theory::{ClosedFormCoefficients, Decomposed};
+use ndarray::{Array1, Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
 /// The paper's closed forms (25)–(26) as a callback: (θ, λ, φ) ↦ coefficients, e.g.
 /// `&|t, l, phi| closed_form_coefficients(&model, t, l, phi)` with
-/// [`crate::theory::directional::closed_form_coefficients`]. An error it returns is returned
+/// [`crate::models::two_layer::theory::directional::closed_form_coefficients`]. An error it returns is returned
 /// by [`coefficients`] unchanged.
 pub type ClosedForm<'a> =
     &'a dyn Fn(ArrayView1<f64>, f64, ArrayView1<f64>) -> Result<ClosedFormCoefficients>;
@@ -195,10 +195,6 @@ pub struct Coefficients {
     pub psi20: Vec<f64>,
 }
 
-fn norm(x: &Array1<f64>) -> f64 {
-    x.dot(x).sqrt()
-}
-
 /// |num| / den with 0/0 = 0, capped at 1 (den bounds num up to rounding).
 fn smallness(num: f64, den: f64) -> f64 {
     let num = num.abs();
@@ -238,7 +234,7 @@ pub(crate) fn event_point<O: Objective + ?Sized>(
         ));
     }
     let phi = Array1::from(event.kernel.clone());
-    let nphi = norm(&phi);
+    let nphi = linalg::norm(phi.view());
     if nphi == 0.0 || !nphi.is_finite() {
         return Err(Error::param("event kernel φ", "must be a nonzero vector"));
     }
@@ -247,20 +243,14 @@ pub(crate) fn event_point<O: Objective + ?Sized>(
 
 /// Solves \[H φ; φᵀ 0\]\[ψ; s\] = \[−(I − φφᵀ)r; 0\]: the ψ ⟂ φ with Hψ = −(I − φφᵀ)r.
 fn bordered_solve(h: &Array2<f64>, phi: &Array1<f64>, r: &Array1<f64>) -> Result<Array1<f64>> {
-    let n = phi.len();
-    let mut a = Array2::zeros((n + 1, n + 1));
-    a.slice_mut(s![..n, ..n]).assign(h);
-    a.slice_mut(s![..n, n]).assign(phi);
-    a.slice_mut(s![n, ..n]).assign(phi);
     let proj = r - &(phi * phi.dot(r));
-    let mut b = Array1::zeros(n + 1);
-    b.slice_mut(s![..n]).assign(&(-proj));
-    let x = linalg::solve(&a, &b).map_err(|e| {
-        Error::Linalg(format!(
-            "bordered system [H φ; φᵀ 0] is singular (kernel not simple?): {e}"
-        ))
-    })?;
-    Ok(x.slice(s![..n]).to_owned())
+    let (x, _) = linalg::solve_bordered(h.view(), phi.view(), phi.view(), 0.0, (-proj).view(), 0.0)
+        .map_err(|e| {
+            Error::Linalg(format!(
+                "bordered system [H φ; φᵀ 0] is singular (kernel not simple?): {e}"
+            ))
+        })?;
+    Ok(x)
 }
 
 /// Central five-point stencils for f‴(0) and f⁗(0) of f(t) = L(θ + tφ, λ), both O(h²).
@@ -313,12 +303,12 @@ pub fn coefficients<O: Objective + ?Sized>(
     order.sort_by(|&i, &j| eig.values[i].abs().total_cmp(&eig.values[j].abs()));
     let (lambda1, lambda2) = (eig.values[order[0]], eig.values[order[1]]);
     let kernel_alignment = eig.vectors.column(order[0]).dot(&phi).abs();
-    let kernel_residual = norm(&h.dot(&phi));
-    let grad_norm = norm(&obj.gradient(tv, lambda));
+    let kernel_residual = linalg::norm(h.dot(&phi).view());
+    let grad_norm = linalg::norm(obj.gradient(tv, lambda).view());
 
     // λ-derivatives.
     let gl = obj.grad_lambda(tv, lambda);
-    let grad_lambda_norm = norm(&gl);
+    let grad_lambda_norm = linalg::norm(gl.view());
     let g_mu = phi.dot(&gl);
     let hl = obj.hessian_lambda(tv, lambda);
     let phi_hl_phi = phi.dot(&hl.dot(&phi));
@@ -330,7 +320,7 @@ pub fn coefficients<O: Objective + ?Sized>(
     // Higher a-derivatives.
     // D³L[φ³] via the objective's own d3 (AD implementations use a separate dual type).
     let g_aa_ad = obj.d3(tv, lambda, pv);
-    let d3_phi_phi_norm = norm(&d3pp);
+    let d3_phi_phi_norm = linalg::norm(d3pp.view());
     let d4 = obj.d4(tv, lambda, pv);
     let psi20 = bordered_solve(&h, &phi, &d3pp)?;
     let d3_psi20 = d3pp.dot(&psi20);
@@ -696,7 +686,7 @@ pub fn branch_check_with(
         .collect();
     let dist = |i: usize| {
         let p = &branch.points[i];
-        norm(&(&p.theta - &theta_star)) + (p.lambda - ls).abs()
+        linalg::norm((&p.theta - &theta_star).view()) + (p.lambda - ls).abs()
     };
     let i0 = (0..branch.points.len())
         .min_by(|&i, &j| dist(i).total_cmp(&dist(j)))

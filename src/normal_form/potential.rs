@@ -12,8 +12,7 @@ use super::event_point;
 use crate::continuation::Event;
 use crate::derivatives::Objective;
 use crate::error::{ensure_finite, Error, Result};
-use faer::linalg::solvers::SolveLstsq;
-use faer::Mat;
+use crate::linalg::lstsq;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
@@ -80,27 +79,6 @@ pub struct TransversalityFit {
     pub slope: f64,
     /// Intercept c2(0) (½φᵀHφ ≈ λ1/2 at the event).
     pub intercept: f64,
-}
-
-/// Least squares min ‖A x − y‖ by Householder QR; errors on non-finite output.
-pub(crate) fn lstsq(a: &Array2<f64>, y: &Array1<f64>) -> Result<Array1<f64>> {
-    let (rows, cols) = a.dim();
-    if rows < cols {
-        return Err(Error::shape(
-            "least-squares system",
-            format!("at least {cols} rows"),
-            rows,
-        ));
-    }
-    let m = Mat::from_fn(rows, cols, |i, j| a[[i, j]]);
-    let rhs = Mat::from_fn(rows, 1, |i, _| y[i]);
-    let x = m.qr().solve_lstsq(&rhs);
-    let out = Array1::from_shape_fn(cols, |i| x[(i, 0)]);
-    if out.iter().all(|v| v.is_finite()) {
-        Ok(out)
-    } else {
-        Err(Error::Linalg("rank-deficient least-squares system".into()))
-    }
 }
 
 /// Fits c2 a² + c3 a³ + c4 a⁴ (plus c1 a for [`PolyBasis::WithLinear`]) to `values` by least

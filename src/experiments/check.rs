@@ -1,14 +1,16 @@
 //! Cross-checks of the three derivative back-ends (structured fast path, generic AD, finite
 //! differences) against each other and the paper's closed forms, and a timing table.
 
-use super::ad::AdObjective;
-use super::finite_diff::{forward_hessian, FdConfig, FiniteDifference, HigherOrder, PAPER_FD_STEP};
-use super::Objective;
 use crate::activation::{Activation, Builtin};
 use crate::data::Dataset;
+use crate::derivatives::ad::AdObjective;
+use crate::derivatives::finite_diff::{
+    forward_hessian, FdConfig, FiniteDifference, HigherOrder, PAPER_FD_STEP,
+};
+use crate::derivatives::Objective;
 use crate::error::{ensure_finite, Error, Result};
-use crate::model::TwoLayer;
-use crate::theory::directional::{faa_di_bruno, h0_alpha};
+use crate::models::two_layer::theory::directional::{faa_di_bruno, h0_alpha};
+use crate::models::two_layer::TwoLayer;
 use ndarray::{Array, Array1, ArrayView1, Dimension};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -22,7 +24,7 @@ use std::time::Instant;
 /// the reference `b`; the absolute discrepancy when b = 0.
 ///
 /// ```
-/// use actbif::derivatives::check::rel_err;
+/// use actbif::experiments::check::rel_err;
 /// let a = ndarray::arr1(&[1.0, 2.0 + 1e-3]);
 /// let b = ndarray::arr1(&[1.0, 2.0]);
 /// assert!((rel_err(&a, &b) - 1e-3 / 5f64.sqrt()).abs() < 1e-12);
@@ -54,7 +56,7 @@ pub fn rel_err_scalar(a: f64, b: f64) -> f64 {
 /// Options of [`check_derivatives`].
 ///
 /// ```
-/// let o = actbif::derivatives::check::CheckOptions::default();
+/// let o = actbif::experiments::check::CheckOptions::default();
 /// assert!(o.include_ad);
 /// assert_eq!(o.ad_dense_max_dim, 100);
 /// ```
@@ -258,7 +260,7 @@ pub fn check_derivatives<A: Activation + Clone>(
 /// Options of [`bench_derivatives`].
 ///
 /// ```
-/// let o = actbif::derivatives::check::BenchOptions::default();
+/// let o = actbif::experiments::check::BenchOptions::default();
 /// assert_eq!((o.reps, o.lambda, o.seed), (5, 0.5, 1));
 /// assert!(o.include_ad);
 /// ```
@@ -354,7 +356,7 @@ pub fn bench_derivatives_on(
         let model = TwoLayer::new(
             data.clone(),
             crate::data::paper_output_weights(m),
-            crate::model::PAPER_ALPHA,
+            crate::models::two_layer::PAPER_ALPHA,
             Builtin::Tanh,
         )?;
         let n = model.n_params();

@@ -7,7 +7,7 @@
 use super::{ClosedFormCoefficients, Decomposed};
 use crate::activation::{homotopy_derivs, Activation};
 use crate::error::{ensure_finite, Error, Result};
-use crate::model::TwoLayer;
+use crate::models::two_layer::TwoLayer;
 use ndarray::{Array1, Array2, ArrayView1};
 use serde::Serialize;
 

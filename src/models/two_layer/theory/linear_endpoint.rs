@@ -20,9 +20,9 @@ use crate::activation::Activation;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg;
-use crate::model::TwoLayer;
-use crate::normal_form::potential::lstsq;
-use crate::theory::Decomposed;
+use crate::linalg::lstsq;
+use crate::models::two_layer::theory::Decomposed;
+use crate::models::two_layer::TwoLayer;
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -162,7 +162,7 @@ pub struct EndpointSlope {
 /// slope < 0.
 ///
 /// ```
-/// use actbif::theory::linear_endpoint::first_order_lambda_star;
+/// use actbif::models::two_layer::theory::linear_endpoint::first_order_lambda_star;
 /// assert_eq!(first_order_lambda_star(4e-3, -8e-3), Some(0.5));
 /// assert_eq!(first_order_lambda_star(4e-3, 1e-3), None);
 /// ```
@@ -303,7 +303,7 @@ fn endpoint_formulas<A: Activation>(
 /// Needs at least two distinct widths m ≥ 1 and finite slopes.
 ///
 /// ```
-/// use actbif::theory::linear_endpoint::fit_width_constant;
+/// use actbif::models::two_layer::theory::linear_endpoint::fit_width_constant;
 /// let pts: Vec<(usize, f64)> = [3, 10, 30]
 ///     .iter()
 ///     .map(|&m| (m, -0.07 / m as f64 + 0.2 / (m * m) as f64))

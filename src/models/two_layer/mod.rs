@@ -4,8 +4,12 @@
 //! θ = vec(W) with W ∈ R^{m×d} stored row-major: θ\[j·d + k\] = W\[j, k\]. The output weights v
 //! are fixed (not trained), as in the paper's Appendix B.
 
+pub mod structured;
+pub mod theory;
+
 use crate::activation::{check_normalisation, homotopy, Activation, Builtin};
 use crate::data::{paper_output_weights, paper_teacher, Dataset, PAPER_N, PAPER_SEED};
+use crate::derivatives::ad::GenericLoss;
 use crate::error::{ensure_finite, ensure_nonnegative, Error, Result};
 use ndarray::{Array1, Array2, ArrayView1};
 use num_dual::DualNum;
@@ -27,7 +31,7 @@ impl TwoLayer<Builtin> {
     /// v_j = 0.5 + j/(m − 1), α = 4e-3, tanh.
     ///
     /// ```
-    /// let model = actbif::model::TwoLayer::paper(10).unwrap();
+    /// let model = actbif::models::two_layer::TwoLayer::paper(10).unwrap();
     /// assert_eq!(model.n_params(), 50);
     /// assert_eq!(model.alpha(), 4e-3);
     /// ```
@@ -162,5 +166,15 @@ impl<A: Activation> TwoLayer<A> {
     pub fn loss(&self, theta: ArrayView1<f64>, lambda: f64) -> f64 {
         let t: Vec<f64> = theta.to_vec();
         self.loss_generic(&t, lambda)
+    }
+}
+
+/// The generic (num-dual) path sees the same loss as the structured one.
+impl<A: Activation> GenericLoss for TwoLayer<A> {
+    fn dim(&self) -> usize {
+        self.n_params()
+    }
+    fn loss<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
+        self.loss_generic(theta, lambda)
     }
 }

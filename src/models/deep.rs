@@ -5,7 +5,7 @@
 //! L(W, A, λ) = ½ E\[(f − y)²\] + α/2 (‖W‖² + ‖A‖²),
 //!
 //! with W ∈ R^{m₁×d} and A ∈ R^{m₂×m₁} trained and the output weights u ∈ R^{m₂} fixed (like
-//! v in [`crate::model::TwoLayer`]).
+//! v in [`crate::models::two_layer::TwoLayer`]).
 //!
 //! # Parameter layout
 //!
@@ -38,8 +38,8 @@ use crate::data::{
 use crate::derivatives::ad::{AdObjective, GenericLoss};
 use crate::derivatives::Objective;
 use crate::error::{ensure_finite, ensure_positive, Error, Result};
-use crate::linalg::sym_eigen;
-use crate::model::{check_model_parts, regularised_mse, PAPER_ALPHA};
+use crate::linalg::{sym_eigen, SplitMix64};
+use crate::models::two_layer::{check_model_parts, regularised_mse, PAPER_ALPHA};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use num_dual::DualNum;
 
@@ -239,8 +239,8 @@ impl<A: Activation> ThreeLayer<A> {
         ensure_positive("init_scale", opts.init_scale)?;
         let obj = AdObjective(self);
         let n = self.n_params();
-        let mut rng = SplitMix64(opts.seed);
-        let mut theta = Array1::from_shape_simple_fn(n, || opts.init_scale * rng.uniform());
+        let mut rng = SplitMix64::new(opts.seed);
+        let mut theta = Array1::from_shape_simple_fn(n, || opts.init_scale * rng.next_signed());
         let method = "λ = 0 saddle-free Newton";
         for it in 0..=opts.max_iter {
             let g = obj.gradient(theta.view(), 0.0);
@@ -309,7 +309,7 @@ impl<A: Activation> ThreeLayer<A> {
 /// Options of [`ThreeLayer::lambda0_minimiser`].
 ///
 /// ```
-/// let o = actbif::deep::Lambda0Options::default();
+/// let o = actbif::models::deep::Lambda0Options::default();
 /// assert_eq!(o.grad_tol, 1e-12);
 /// assert_eq!(o.max_iter, 200);
 /// assert_eq!(o.init_scale, 0.1);
@@ -350,20 +350,6 @@ pub struct Lambda0Minimum {
     /// Eigenvalues of ∇²L(θ*, 0), ascending: for m₁ ≥ 2, m₁ − 1 of them vanish (rotation
     /// symmetry; see the [module documentation](self)).
     pub hessian_eigenvalues: Array1<f64>,
-}
-
-/// SplitMix64: a tiny deterministic stream for the Newton start (uniform in [−1, 1)).
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
 }
 
 impl<A: Activation> GenericLoss for ThreeLayer<A> {
@@ -408,7 +394,7 @@ impl FixedSecondLayer<Builtin> {
     /// w_ℓ and w_nl; u_k = 0.5 + k/2.
     ///
     /// ```
-    /// let model = actbif::deep::FixedSecondLayer::small_teacher(10, 4e-3).unwrap();
+    /// let model = actbif::models::deep::FixedSecondLayer::small_teacher(10, 4e-3).unwrap();
     /// assert_eq!((model.input_dim(), model.hidden_width(), model.second_width()), (3, 4, 3));
     /// assert_eq!(model.n_params(), 12);
     /// ```

@@ -12,10 +12,10 @@
 //! and λ-derivatives by differentiating through ∂λh^(k) and ∂λr_i = Σ_j v_j ∂λh_ij.
 //! Vector quantities cost O(N·n); the matrices cost one GEMM, O(N·n²).
 
-use super::Objective;
 use crate::activation::{Activation, N_DERIVS};
+use crate::derivatives::Objective;
 use crate::linalg::clear_simd_upper_state;
-use crate::model::TwoLayer;
+use crate::models::two_layer::TwoLayer;
 use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, MatMut, MatRef, Par};

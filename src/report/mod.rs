@@ -1,0 +1,20 @@
+//! Tables and SVG figures.
+//!
+//! * [`LinePlot`], [`ContourPlot`], [`Panel`]: SVG figures (plotters' SVG backend; no fonts
+//!   needed, text is left to the SVG viewer). Non-finite points are skipped, never plotted.
+//! * [`Table`]: aligned plain text or Markdown.
+//!
+//! File writing (atomic) is in [`crate::io`].
+
+mod contour;
+mod line_plot;
+mod marching_squares;
+mod panel;
+mod svg;
+mod table;
+
+pub use contour::{ColorScale, ContourPlot};
+pub use line_plot::LinePlot;
+pub use panel::{Panel, Plot};
+pub use svg::{LegendPosition, LineStyle, Rgb, Scale, Series};
+pub use table::{fmt_sci, Table};

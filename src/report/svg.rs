@@ -1,0 +1,545 @@
+//! The SVG canvas shared by every figure: styles, axes and ticks, series drawing, legends.
+
+use crate::error::{Error, Result};
+use plotters::chart::SeriesAnno;
+use plotters::coord::ranged1d::Ranged;
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+
+/// An RGB colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+impl Rgb {
+    /// Black.
+    pub const BLACK: Rgb = Rgb(0, 0, 0);
+    /// Mid grey, e.g. for reference lines.
+    pub const GREY: Rgb = Rgb(120, 120, 120);
+    /// Red.
+    pub const RED: Rgb = Rgb(214, 39, 40);
+    /// White.
+    pub const WHITE: Rgb = Rgb(255, 255, 255);
+
+    /// Colour `i` of the (cyclic) 10-colour "tab10" palette used for series by default.
+    ///
+    /// ```
+    /// use actbif::report::Rgb;
+    /// assert_eq!(Rgb::palette(0), Rgb(31, 119, 180));
+    /// assert_eq!(Rgb::palette(10), Rgb::palette(0));
+    /// ```
+    pub fn palette(i: usize) -> Rgb {
+        const TAB10: [Rgb; 10] = [
+            Rgb(31, 119, 180),
+            Rgb(255, 127, 14),
+            Rgb(44, 160, 44),
+            Rgb(214, 39, 40),
+            Rgb(148, 103, 189),
+            Rgb(140, 86, 75),
+            Rgb(227, 119, 194),
+            Rgb(127, 127, 127),
+            Rgb(188, 189, 34),
+            Rgb(23, 190, 207),
+        ];
+        TAB10[i % TAB10.len()]
+    }
+
+    /// The viridis colour map at `t` ∈ \[0, 1\] (clamped; piecewise linear through 9 anchors).
+    pub fn viridis(t: f64) -> Rgb {
+        const V: [(f64, f64, f64); 9] = [
+            (68.0, 1.0, 84.0),
+            (71.0, 44.0, 122.0),
+            (59.0, 81.0, 139.0),
+            (44.0, 113.0, 142.0),
+            (33.0, 144.0, 141.0),
+            (39.0, 173.0, 129.0),
+            (92.0, 200.0, 99.0),
+            (170.0, 220.0, 50.0),
+            (253.0, 231.0, 37.0),
+        ];
+        let t = if t.is_finite() {
+            t.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let s = t * (V.len() - 1) as f64;
+        let k = (s.floor() as usize).min(V.len() - 2);
+        let f = s - k as f64;
+        let lerp = |a: f64, b: f64| (a + f * (b - a)).round() as u8;
+        let (a, b) = (V[k], V[k + 1]);
+        Rgb(lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
+    }
+
+    pub(super) fn color(self) -> RGBColor {
+        RGBColor(self.0, self.1, self.2)
+    }
+}
+
+/// How a series is drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LineStyle {
+    /// A solid line (the default).
+    #[default]
+    Solid,
+    /// A dashed line.
+    Dashed,
+    /// A dotted line.
+    Dotted,
+    /// Markers only, no line.
+    Points,
+    /// A solid line with markers.
+    LinePoints,
+}
+
+/// Axis scale.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scale {
+    /// Linear axis (the default).
+    #[default]
+    Linear,
+    /// Base-10 logarithmic axis; points with a coordinate ≤ 0 on it are skipped.
+    Log,
+}
+
+/// Where the legend goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LegendPosition {
+    /// Inside the plot, top right (the default).
+    #[default]
+    UpperRight,
+    /// Inside the plot, top left.
+    UpperLeft,
+    /// Inside the plot, bottom left.
+    LowerLeft,
+    /// Inside the plot, bottom right.
+    LowerRight,
+    /// No legend.
+    Hidden,
+}
+
+impl LegendPosition {
+    pub(super) fn to_plotters(self) -> Option<SeriesLabelPosition> {
+        match self {
+            LegendPosition::UpperRight => Some(SeriesLabelPosition::UpperRight),
+            LegendPosition::UpperLeft => Some(SeriesLabelPosition::UpperLeft),
+            LegendPosition::LowerLeft => Some(SeriesLabelPosition::LowerLeft),
+            LegendPosition::LowerRight => Some(SeriesLabelPosition::LowerRight),
+            LegendPosition::Hidden => None,
+        }
+    }
+}
+
+/// A named data series for [`LinePlot`](super::LinePlot) (or an overlay on a [`ContourPlot`](super::ContourPlot)).
+///
+/// Points with a non-finite coordinate are skipped and split a line into separate pieces
+/// (no line is drawn across the gap).
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub(super) name: String,
+    pub(super) points: Vec<(f64, f64)>,
+    pub(super) style: LineStyle,
+    pub(super) color: Option<Rgb>,
+    pub(super) width: u32,
+}
+
+impl Series {
+    /// A solid series in the next palette colour. An empty `name` keeps it out of the legend.
+    pub fn new(name: impl Into<String>, points: impl IntoIterator<Item = (f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points: points.into_iter().collect(),
+            style: LineStyle::Solid,
+            color: None,
+            width: 2,
+        }
+    }
+
+    /// Sets the drawing style.
+    pub fn style(mut self, style: LineStyle) -> Self {
+        self.style = style;
+        self
+    }
+
+    /// Sets the colour (default: palette colour by position in the plot).
+    pub fn color(mut self, color: Rgb) -> Self {
+        self.color = Some(color);
+        self
+    }
+
+    /// Sets the line width in pixels (default 2; also scales markers).
+    pub fn width(mut self, width: u32) -> Self {
+        self.width = width.max(1);
+        self
+    }
+
+    /// The series name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A horizontal or vertical reference line (e.g. λ = λ*, y = 0).
+#[derive(Clone, Debug)]
+pub(super) struct RefLine {
+    pub(super) at: f64,
+    pub(super) vertical: bool,
+    pub(super) label: String,
+    pub(super) color: Rgb,
+}
+
+pub(super) const TITLE_FONT: u32 = 22;
+pub(super) const LABEL_FONT: u32 = 17;
+pub(super) const TICK_FONT: u32 = 13;
+
+/// Tick label: plain decimals for moderate magnitudes, otherwise `2.5e-7` style.
+pub(super) fn fmt_tick(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if (1e-3..1e5).contains(&a) {
+        let s = format!("{v:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" {
+            "0".into()
+        } else {
+            s.to_string()
+        }
+    } else {
+        let s = format!("{v:.2e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let m = m.trim_end_matches('0').trim_end_matches('.');
+        format!("{m}e{e}")
+    }
+}
+
+/// "Nice" tick positions k·step (step ∈ {1, 2, 5}·10^e) in \[lo, hi\], about `n` of them.
+pub(super) fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite() && hi > lo) {
+        return if lo.is_finite() { vec![lo] } else { vec![] };
+    }
+    let raw = (hi - lo) / n.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|&s| s >= raw * (1.0 - 1e-9))
+        .unwrap_or(10.0 * mag);
+    let (k0, k1) = ((lo / step).ceil(), (hi / step).floor());
+    if !(k1 - k0).is_finite() || k1 - k0 >= 1e4 {
+        return vec![lo, hi];
+    }
+    (k0 as i64..=k1 as i64).map(|k| k as f64 * step).collect()
+}
+
+/// A linear axis with our own tick choice ([`nice_ticks`]; exact zeros, no `-2.2e-16`). In
+/// `decades` mode the values are log10 of the data (colour bar of a log colour scale) and the
+/// ticks fall on whole decades when the range spans enough of them.
+#[derive(Clone, Debug)]
+pub(super) struct TickAxis {
+    pub(super) lo: f64,
+    pub(super) hi: f64,
+    pub(super) decades: bool,
+}
+
+impl TickAxis {
+    pub(super) fn linear((lo, hi): (f64, f64)) -> Self {
+        TickAxis {
+            lo,
+            hi,
+            decades: false,
+        }
+    }
+
+    pub(super) fn ticks(&self, n: usize) -> Vec<f64> {
+        let n = n.clamp(1, 12);
+        if !self.decades {
+            return nice_ticks(self.lo, self.hi, n);
+        }
+        if self.hi - self.lo >= 1.5 {
+            let (k0, k1) = (self.lo.ceil() as i64, self.hi.floor() as i64);
+            let every = ((k1 - k0 + 1) as usize).div_ceil(n).max(1);
+            (k0..=k1)
+                .filter(|k| ((k - k0) as usize).is_multiple_of(every))
+                .map(|k| k as f64)
+                .collect()
+        } else {
+            nice_ticks(10f64.powf(self.lo), 10f64.powf(self.hi), n)
+                .into_iter()
+                .filter(|v| *v > 0.0)
+                .map(f64::log10)
+                .collect()
+        }
+    }
+}
+
+impl Ranged for TickAxis {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let f = (v - self.lo) / (self.hi - self.lo);
+        limit.0 + (f * (limit.1 - limit.0) as f64).round() as i32
+    }
+
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            if self.decades {
+                return vec![];
+            }
+            let major = self.ticks(hint.max_num_points().min(10));
+            let minor = nice_ticks(self.lo, self.hi, 5 * major.len().max(2));
+            return minor;
+        }
+        self.ticks(hint.max_num_points())
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+pub(super) fn plot_err<E: std::error::Error>(e: E) -> Error {
+    Error::param("figure", format!("rendering failed: {e}"))
+}
+
+/// Data range of finite (and, on log axes, positive) values, padded by 5% (in log space on
+/// log axes); degenerate ranges are widened.
+pub(super) fn axis_range(values: impl Iterator<Item = f64>, scale: Scale) -> (f64, f64) {
+    let usable = |v: &f64| v.is_finite() && (scale == Scale::Linear || *v > 0.0);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(usable) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    match scale {
+        Scale::Linear => {
+            if lo > hi {
+                return (0.0, 1.0);
+            }
+            let span = hi - lo;
+            if !span.is_finite() || span <= 1e-300 * lo.abs().max(hi.abs()).max(1.0) {
+                let w = if lo == 0.0 { 1.0 } else { 0.1 * lo.abs() };
+                return (lo - w, hi + w);
+            }
+            (lo - 0.05 * span, hi + 0.05 * span)
+        }
+        Scale::Log => {
+            if lo > hi {
+                return (1.0, 10.0);
+            }
+            let (l, h) = (lo.log10(), hi.log10());
+            let span = h - l;
+            if span <= 1e-12 {
+                return (lo / 10f64.sqrt(), hi * 10f64.sqrt());
+            }
+            (10f64.powf(l - 0.05 * span), 10f64.powf(h + 0.05 * span))
+        }
+    }
+}
+
+/// Splits a series into maximal runs of plottable points.
+pub(super) fn runs(points: &[(f64, f64)], xs: Scale, ys: Scale) -> Vec<Vec<(f64, f64)>> {
+    let ok = |v: f64, s: Scale| v.is_finite() && (s == Scale::Linear || v > 0.0);
+    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut cur = Vec::new();
+    for &(x, y) in points {
+        if ok(x, xs) && ok(y, ys) {
+            cur.push((x, y));
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+pub(super) type Chart<'a, 'b, X, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>;
+
+/// Draws series (line pieces, markers, legend entries) on any 2-D chart.
+pub(super) fn draw_series<'a, 'b: 'a, X, Y>(
+    chart: &mut Chart<'a, 'b, X, Y>,
+    series: &[Series],
+    first_color: usize,
+    xs: Scale,
+    ys: Scale,
+) -> Result<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    for (k, s) in series.iter().enumerate() {
+        let color = s.color.unwrap_or(Rgb::palette(first_color + k)).color();
+        let line = ShapeStyle::from(&color).stroke_width(s.width);
+        let pieces = runs(&s.points, xs, ys);
+        let marker_r = s.width + 2;
+        let mut labelled = s.name.is_empty();
+        for piece in pieces {
+            let legend_style = line;
+            let style = s.style;
+            let mut annotate = |anno: &mut SeriesAnno<'a, SVGBackend<'b>>| {
+                if !labelled {
+                    labelled = true;
+                    set_legend(anno, &s.name, style, legend_style, marker_r);
+                }
+            };
+            match s.style {
+                LineStyle::Solid | LineStyle::LinePoints => {
+                    let a = chart
+                        .draw_series(LineSeries::new(piece.iter().copied(), line))
+                        .map_err(plot_err)?;
+                    annotate(a);
+                    if s.style == LineStyle::LinePoints {
+                        chart
+                            .draw_series(
+                                piece
+                                    .iter()
+                                    .map(|&p| Circle::new(p, marker_r, color.filled())),
+                            )
+                            .map_err(plot_err)?;
+                    }
+                }
+                LineStyle::Dashed | LineStyle::Dotted => {
+                    let (dash, gap) = if s.style == LineStyle::Dashed {
+                        (8 * s.width / 2 + 2, 5)
+                    } else {
+                        (s.width, s.width + 3)
+                    };
+                    let a = chart
+                        .draw_series(DashedLineSeries::new(
+                            piece.iter().copied(),
+                            dash,
+                            gap,
+                            line,
+                        ))
+                        .map_err(plot_err)?;
+                    annotate(a);
+                }
+                LineStyle::Points => {
+                    let a = chart
+                        .draw_series(
+                            piece
+                                .iter()
+                                .map(|&p| Circle::new(p, marker_r, color.filled())),
+                        )
+                        .map_err(plot_err)?;
+                    annotate(a);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Attaches a legend entry whose sample matches the series style.
+pub(super) fn set_legend<'a, 'b: 'a>(
+    anno: &mut SeriesAnno<'a, SVGBackend<'b>>,
+    name: &str,
+    style: LineStyle,
+    line: ShapeStyle,
+    r: u32,
+) {
+    anno.label(name);
+    let seg = |x: i32, y: i32| vec![(x, y), (x + 24, y)];
+    match style {
+        LineStyle::Solid => {
+            anno.legend(move |(x, y)| PathElement::new(seg(x, y), line));
+        }
+        LineStyle::Dashed => {
+            anno.legend(move |(x, y)| DashedPathElement::new(seg(x, y), 7, 4, line));
+        }
+        LineStyle::Dotted => {
+            anno.legend(move |(x, y)| DashedPathElement::new(seg(x, y), 2, 4, line));
+        }
+        LineStyle::Points => {
+            anno.legend(move |(x, y)| Circle::new((x + 12, y), r, line.color.filled()));
+        }
+        LineStyle::LinePoints => {
+            anno.legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (24, 0)], line)
+                    + Circle::new((12, 0), r, line.color.filled())
+            });
+        }
+    }
+}
+
+/// Draws reference lines across the current axis ranges.
+pub(super) fn draw_ref_lines<'a, 'b: 'a, X, Y>(
+    chart: &mut Chart<'a, 'b, X, Y>,
+    lines: &[RefLine],
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> Result<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    for l in lines {
+        let pts = if l.vertical {
+            [(l.at, y0), (l.at, y1)]
+        } else {
+            [(x0, l.at), (x1, l.at)]
+        };
+        let style = ShapeStyle::from(&l.color.color()).stroke_width(1);
+        let a = chart
+            .draw_series(DashedLineSeries::new(pts, 6, 4, style))
+            .map_err(plot_err)?;
+        if !l.label.is_empty() {
+            a.label(l.label.clone()).legend(move |(x, y)| {
+                DashedPathElement::new(vec![(x, y), (x + 24, y)], 6, 4, style)
+            });
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn draw_legend<'a, 'b: 'a, X, Y>(
+    chart: &mut Chart<'a, 'b, X, Y>,
+    pos: LegendPosition,
+) -> Result<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    if let Some(p) = pos.to_plotters() {
+        chart
+            .configure_series_labels()
+            .position(p)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.5))
+            .label_font(("sans-serif", TICK_FONT + 1))
+            .draw()
+            .map_err(plot_err)?;
+    }
+    Ok(())
+}
+
+pub(super) fn check_size(w: u32, h: u32) -> Result<()> {
+    if w < 200 || h < 150 {
+        return Err(Error::param(
+            "figure size",
+            format!("{w} × {h} px is too small (need at least 200 × 150)"),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// An SVG document of `size` pixels: a white canvas on which `draw` paints.
+pub(super) fn render_svg_with(
+    size: (u32, u32),
+    draw: impl FnOnce(&Area<'_>) -> Result<()>,
+) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        draw(&root)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
