@@ -125,3 +125,8 @@ pub mod report;
 
 pub use derivatives::Objective;
 pub use error::{Error, Result};
+
+/// README.md's Rust examples compile as doctests (so the README cannot drift from the API).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
