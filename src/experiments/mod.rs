@@ -16,6 +16,7 @@ pub mod exp4_phase_diagram;
 pub mod exp5_width_scaling;
 pub mod exp6_constants;
 pub mod exp7_softplus_transcritical;
+pub mod exp8_dynamics;
 pub mod output;
 pub mod table1;
 
