@@ -2,6 +2,7 @@
 //! eigenvalue crossings by linear interpolation.
 
 use super::corrector::norm;
+use super::observer::{Control, Observer};
 use super::{Branch, Event, EventKind, Method, PaperParams, Point, Spectrum, Status};
 use crate::derivatives::finite_diff::forward_hessian;
 use crate::derivatives::Objective;
@@ -106,6 +107,7 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
     obj: &O,
     theta0: ArrayView1<f64>,
     p: &PaperParams,
+    observer: &mut dyn Observer,
 ) -> Result<Branch> {
     let n = obj.dim();
     if theta0.len() != n {
@@ -129,23 +131,22 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
     if p.spectrum == Spectrum::Smallest(0) {
         return Err(Error::param("spectrum", "Smallest(k) needs k ≥ 1"));
     }
-    let pb = p.progress.then(|| {
-        let pb = indicatif::ProgressBar::new(p.n_steps as u64 + 1);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} paper trace [{bar:40}] {pos}/{len} {elapsed_precise} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        pb
-    });
-
     let dl = p.lambda_max / p.n_steps as f64;
     let mut points: Vec<Point> = Vec::with_capacity(p.n_steps + 1);
     let mut eigs: Vec<SymEigen> = Vec::with_capacity(p.n_steps + 1);
     let mut events = Vec::new();
     let mut steps: Vec<f64> = Vec::new();
     let mut jump: Option<String> = None;
+    let mut stop: Option<Status> = None;
+    // The branch as observers see it (status in progress): `points`/`events` are swapped in
+    // for each observer call.
+    let mut so_far = Branch {
+        method: Method::Paper,
+        points: Vec::new(),
+        events: Vec::new(),
+        max_grad_norm: 0.0,
+        status: Status::InProgress,
+    };
     let mut theta = theta0.to_owned();
     for i in 0..=p.n_steps {
         let lambda = if i == p.n_steps {
@@ -210,7 +211,7 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
                 let es = fd_eigen(obj, th.view(), lstar, p.fd_step)?;
                 let gs = obj.gradient(th.view(), lstar);
                 let mu = es.values.first().copied().unwrap_or(f64::NAN);
-                events.push(Event {
+                let ev = Event {
                     kind: EventKind::EigenvalueCrossing,
                     lambda: lstar,
                     residual: norm(gs.view()).max(mu.abs()),
@@ -220,7 +221,11 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
                     morse_before: prev.morse_index,
                     morse_after: morse,
                     arclength: prev.arclength + t * (arclength - prev.arclength),
-                });
+                };
+                if let Control::Stop(r) = observer.on_event(&ev) {
+                    stop.get_or_insert(r.status());
+                }
+                events.push(ev);
             }
         }
         if i > 0 {
@@ -238,18 +243,24 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
         });
         eigs.push(e);
         theta = new;
-        if let Some(pb) = &pb {
-            pb.inc(1);
-            pb.set_message(format!("λ = {lambda:.4}"));
+        std::mem::swap(&mut so_far.points, &mut points);
+        std::mem::swap(&mut so_far.events, &mut events);
+        so_far.max_grad_norm = so_far.max_grad_norm.max(so_far.points[so_far.points.len() - 1].grad_norm);
+        let last = &so_far.points[so_far.points.len() - 1];
+        if let Control::Stop(r) = observer.on_point(last, &so_far) {
+            stop.get_or_insert(r.status());
+        }
+        std::mem::swap(&mut so_far.points, &mut points);
+        std::mem::swap(&mut so_far.events, &mut events);
+        if stop.is_some() {
+            break;
         }
     }
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
     let max_grad_norm = points.iter().map(|q| q.grad_norm).fold(0.0, f64::max);
-    let status = match jump {
-        Some(why) => Status::BranchJump(why),
-        None => Status::ReachedLambdaMax,
+    let status = match (stop, jump) {
+        (Some(st), _) => st,
+        (None, Some(why)) => Status::BranchJump(why),
+        (None, None) => Status::ReachedLambdaMax,
     };
     Ok(Branch {
         method: Method::Paper,

@@ -11,6 +11,7 @@
 pub mod ad;
 pub mod check;
 pub mod finite_diff;
+pub mod parametric;
 pub mod structured;
 
 use ndarray::{Array1, Array2, ArrayView1};
