@@ -168,7 +168,15 @@ fn alpha_zero_toy_is_refused_not_traced_into_fake_folds() {
 #[test]
 fn step_budget_exits_3_and_streams_a_checkpoint() {
     let out = out_path("steps.json");
-    let o = actbif(&["trace", "--width", "3", "--max-steps", "3", "--out", out.to_str().unwrap()]);
+    let o = actbif(&[
+        "trace",
+        "--width",
+        "3",
+        "--max-steps",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let v = read_json(&out);
     assert_eq!(v["status"]["reason"], "step_budget_exhausted");
@@ -176,7 +184,10 @@ fn step_budget_exits_3_and_streams_a_checkpoint() {
     assert!((2..=4).contains(&n_points), "{n_points} points");
     assert!(v["resume"]["theta"].as_array().unwrap().len() == 15);
     let lines = std::fs::read_to_string(out.with_extension("jsonl")).unwrap();
-    let points = lines.lines().filter(|l| l.starts_with("{\"point\"")).count();
+    let points = lines
+        .lines()
+        .filter(|l| l.starts_with("{\"point\""))
+        .count();
     assert_eq!(points, n_points);
 }
 
@@ -185,8 +196,17 @@ fn huge_lambda_max_is_bounded_by_the_time_budget() {
     let t0 = std::time::Instant::now();
     let out = out_path("time.json");
     let o = actbif(&[
-        "trace", "--width", "3", "--lambda-max", "1e300", "--max-steps", "100000000",
-        "--max-seconds", "1", "--out", out.to_str().unwrap(),
+        "trace",
+        "--width",
+        "3",
+        "--lambda-max",
+        "1e300",
+        "--max-steps",
+        "100000000",
+        "--max-seconds",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert_eq!(read_json(&out)["status"]["reason"], "time_budget_exhausted");
@@ -196,7 +216,15 @@ fn huge_lambda_max_is_bounded_by_the_time_budget() {
 #[test]
 fn max_events_stops_after_the_first_fold() {
     let out = out_path("events.json");
-    let o = actbif(&["trace", "--width", "10", "--max-events", "1", "--out", out.to_str().unwrap()]);
+    let o = actbif(&[
+        "trace",
+        "--width",
+        "10",
+        "--max-events",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = read_json(&out);
     assert_eq!(v["status"]["reason"], "max_events");
@@ -208,12 +236,26 @@ fn max_events_stops_after_the_first_fold() {
 #[test]
 fn resume_reaches_the_reference_fold() {
     let a = out_path("part.json");
-    let o = actbif(&["trace", "--width", "10", "--max-steps", "20", "--out", a.to_str().unwrap()]);
+    let o = actbif(&[
+        "trace",
+        "--width",
+        "10",
+        "--max-steps",
+        "20",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let before = read_json(&a)["points"].as_array().unwrap().len();
     let b = out_path("rest.json");
     let o = actbif(&[
-        "trace", "--width", "10", "--resume", a.to_str().unwrap(), "--out", b.to_str().unwrap(),
+        "trace",
+        "--width",
+        "10",
+        "--resume",
+        a.to_str().unwrap(),
+        "--out",
+        b.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = read_json(&b);
@@ -231,15 +273,29 @@ fn start_file_is_newton_polished() {
     // L(·, 0) is quadratic with a positive definite Hessian: Newton from θ = 0 lands on W0,
     // whose smallest Hessian eigenvalue is α (Thm 7.6(i)).
     let p = temp_file("zeros.json", &format!("[{}]", vec!["0.0"; 15].join(",")));
-    let o = actbif(&["trace", "--width", "3", "--start", p.to_str().unwrap(), "--lambda0", "0"]);
+    let o = actbif(&[
+        "trace",
+        "--width",
+        "3",
+        "--start",
+        p.to_str().unwrap(),
+        "--lambda0",
+        "0",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let e0 = v["points"][0]["eigenvalues"][0].as_f64().unwrap();
     assert!((e0 - 4e-3).abs() < 1e-10, "λ1(0) = {e0}");
     let bad = temp_file("short.json", "[0.0, 1.0]");
-    assert_bad_input(&["trace", "--width", "3", "--start", bad.to_str().unwrap()], "θ");
+    assert_bad_input(
+        &["trace", "--width", "3", "--start", bad.to_str().unwrap()],
+        "θ",
+    );
     let junk = temp_file("junk.json", "{not json");
-    assert_bad_input(&["trace", "--width", "3", "--start", junk.to_str().unwrap()], "junk.json");
+    assert_bad_input(
+        &["trace", "--width", "3", "--start", junk.to_str().unwrap()],
+        "junk.json",
+    );
 }
 
 #[test]
@@ -249,20 +305,37 @@ fn sigint_writes_the_partial_branch_and_exits_3() {
     let _ = std::fs::remove_file(&jsonl);
     let mut child = Command::new(env!("CARGO_BIN_EXE_actbif"))
         .args([
-            "trace", "--width", "10", "--lambda-max", "1e300", "--max-steps", "100000000",
-            "--max-seconds", "300", "--out", out.to_str().unwrap(),
+            "trace",
+            "--width",
+            "10",
+            "--lambda-max",
+            "1e300",
+            "--max-steps",
+            "100000000",
+            "--max-seconds",
+            "300",
+            "--out",
+            out.to_str().unwrap(),
         ])
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let t0 = std::time::Instant::now();
     loop {
-        let n = std::fs::read_to_string(&jsonl).map(|s| s.lines().count()).unwrap_or(0);
+        let n = std::fs::read_to_string(&jsonl)
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
         if n >= 5 {
             break;
         }
-        assert!(child.try_wait().unwrap().is_none(), "the trace ended before the signal");
-        assert!(t0.elapsed().as_secs() < 120, "no checkpoint lines after 120 s");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the trace ended before the signal"
+        );
+        assert!(
+            t0.elapsed().as_secs() < 120,
+            "no checkpoint lines after 120 s"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let killed = Command::new("kill")

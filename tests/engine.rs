@@ -5,8 +5,8 @@
 
 use actbif::continuation::{
     trace, trace_observed, Branch, CancelFlag, ContinuationAlgorithm, ContinuationParams,
-    ContinuationProblem, Control, EventKind, Observer, Point, PseudoArclength, Status,
-    StopReason, TestFunction, TestPoint,
+    ContinuationProblem, Control, EventKind, Observer, Point, PseudoArclength, Status, StopReason,
+    TestFunction, TestPoint,
 };
 use actbif::derivatives::ad::{AdObjective, GenericLoss};
 use actbif::derivatives::parametric::{ParametricObjective, ALPHA};
@@ -166,7 +166,12 @@ fn paper_folds_reach_relative_rounding() {
     assert_eq!(b.events.len(), 2, "{:?}", b.events);
     for e in &b.events {
         assert_eq!(e.kind, EventKind::Fold);
-        assert!(e.residual <= 1e-13, "λ = {}: residual {:e}", e.lambda, e.residual);
+        assert!(
+            e.residual <= 1e-13,
+            "λ = {}: residual {:e}",
+            e.lambda,
+            e.residual
+        );
     }
     assert!((b.events[0].lambda - REF_FOLD).abs() < 1e-9);
 }
@@ -179,7 +184,12 @@ fn resume_continues_to_the_same_fold() {
         ..Default::default()
     });
     let t = short
-        .run(&obj, array![0.5f64.sqrt()].view(), 0.0, &mut actbif::continuation::NoObserver)
+        .run(
+            &obj,
+            array![0.5f64.sqrt()].view(),
+            0.0,
+            &mut actbif::continuation::NoObserver,
+        )
         .unwrap();
     assert_eq!(t.branch.status, Status::StepBudgetExhausted);
     let state = t.resume.expect("exact traces carry a resume state");
@@ -205,7 +215,12 @@ fn alpha_lens_follows_the_closed_form_branch() {
         ..Default::default()
     });
     let t = alg
-        .run_problem(&problem, array![1.0].view(), 0.0, &mut actbif::continuation::NoObserver)
+        .run_problem(
+            &problem,
+            array![1.0].view(),
+            0.0,
+            &mut actbif::continuation::NoObserver,
+        )
         .unwrap();
     assert_eq!(t.branch.status, Status::ReachedLambdaMax);
     assert_eq!(t.branch.points.last().unwrap().lambda, 0.5);
@@ -254,7 +269,12 @@ fn user_defined_test_function_is_located() {
     let mut alg = PseudoArclength::new(ContinuationParams::default());
     alg.tests.push(Box::new(LambdaAt(0.25)));
     let t = alg
-        .run(&obj, array![0.0, 0.0].view(), 0.0, &mut actbif::continuation::NoObserver)
+        .run(
+            &obj,
+            array![0.0, 0.0].view(),
+            0.0,
+            &mut actbif::continuation::NoObserver,
+        )
         .unwrap();
     let kinds: Vec<_> = t.branch.events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, vec![EventKind::UserDefined, EventKind::BranchPoint]);

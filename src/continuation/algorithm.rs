@@ -69,7 +69,12 @@ impl PseudoArclength {
         state: &ResumeState,
         observer: &mut dyn Observer,
     ) -> Result<Trace> {
-        super::validate(obj.dim(), ArrayView1::from(&state.theta), state.lambda, &self.params)?;
+        super::validate(
+            obj.dim(),
+            ArrayView1::from(&state.theta),
+            state.lambda,
+            &self.params,
+        )?;
         if state.tangent.len() != obj.dim() + 1 {
             return Err(Error::shape(
                 "resume tangent",

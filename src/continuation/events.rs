@@ -100,11 +100,17 @@ fn make_event<O: Objective + ?Sized>(
     }
 }
 
-/// Residual max(‖∇L‖, |µ|) of the fold system at x, with µ's eigenvector.
-fn fold_residual<O: Objective + ?Sized>(
-    obj: &O,
-    x: &Array1<f64>,
-) -> Option<(f64, f64, Array1<f64>, Array1<f64>, ndarray::Array2<f64>)> {
+/// The fold system at a point: residual max(‖∇L‖, |µ|), µ (eigenvalue nearest zero), its unit
+/// eigenvector φ, ∇L and H.
+struct FoldState {
+    r: f64,
+    mu: f64,
+    phi: Array1<f64>,
+    g: Array1<f64>,
+    h: ndarray::Array2<f64>,
+}
+
+fn fold_state<O: Objective + ?Sized>(obj: &O, x: &Array1<f64>) -> Option<FoldState> {
     let theta = theta_of(x);
     let lam = lambda_of(x);
     let g = obj.gradient(theta, lam);
@@ -113,7 +119,13 @@ fn fold_residual<O: Objective + ?Sized>(
     let i = nearest_zero(&e);
     let mu = e.values[i];
     let phi = e.vectors.column(i).to_owned();
-    Some((norm(g.view()).max(mu.abs()), mu, phi, g, h))
+    Some(FoldState {
+        r: norm(g.view()).max(mu.abs()),
+        mu,
+        phi,
+        g,
+        h,
+    })
 }
 
 /// Newton on the fold system F(θ, λ) = (∇L, µ) with Jacobian
@@ -132,7 +144,7 @@ fn fold_newton<O: Objective + ?Sized>(
     let reach = 2.0 * norm((b.x - a.x).view()) + REACH_SLACK;
     let mut best: Option<(Array1<f64>, f64)> = None;
     for _ in 0..FOLD_MAX_ITERS {
-        let Some((r, mu, phi, g, h)) = fold_residual(obj, &x) else {
+        let Some(FoldState { r, mu, phi, g, h }) = fold_state(obj, &x) else {
             break;
         };
         let improved = best.as_ref().is_none_or(|(_, rb)| r < *rb);

@@ -26,7 +26,9 @@ pub enum StepFailure {
         grad_norm: f64,
     },
     /// The corrector used up its Jacobian evaluations.
-    #[error("corrector did not converge in {refreshes} Newton iterations (‖∇L‖ = {grad_norm:.3e})")]
+    #[error(
+        "corrector did not converge in {refreshes} Newton iterations (‖∇L‖ = {grad_norm:.3e})"
+    )]
     NewtonBudget {
         /// Jacobian evaluations performed.
         refreshes: usize,
@@ -96,9 +98,7 @@ pub enum StepFailure {
     #[error("several events in one step")]
     SeveralEvents,
     /// A detected event could not be located (typically a jump between branches).
-    #[error(
-        "event between λ = {from} and λ = {to} could not be located (possible branch jump)"
-    )]
+    #[error("event between λ = {from} and λ = {to} could not be located (possible branch jump)")]
     EventNotLocated {
         /// λ at the start of the step.
         from: f64,

@@ -484,9 +484,13 @@ pub fn trace_paper<O: Objective + ?Sized>(
         lambda_max: params.lambda_max.max(f64::MIN_POSITIVE),
         ..Default::default()
     };
-    with_progress(params.progress, "paper trace", &window, &mut NoObserver, |o| {
-        paper::trace_paper_impl(obj, theta0, params, o)
-    })
+    with_progress(
+        params.progress,
+        "paper trace",
+        &window,
+        &mut NoObserver,
+        |o| paper::trace_paper_impl(obj, theta0, params, o),
+    )
 }
 
 /// A branch point interpolated onto a λ grid.
@@ -509,7 +513,12 @@ pub fn resample(branch: &Branch, grid: &[f64]) -> Vec<GridPoint> {
 }
 
 /// Checks the start and the parameters of pseudo-arclength continuation.
-pub(crate) fn validate(n: usize, theta0: ArrayView1<f64>, lambda0: f64, p: &ContinuationParams) -> Result<()> {
+pub(crate) fn validate(
+    n: usize,
+    theta0: ArrayView1<f64>,
+    lambda0: f64,
+    p: &ContinuationParams,
+) -> Result<()> {
     if theta0.len() != n {
         return Err(Error::shape("initial θ", n, theta0.len()));
     }

@@ -245,7 +245,9 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
         theta = new;
         std::mem::swap(&mut so_far.points, &mut points);
         std::mem::swap(&mut so_far.events, &mut events);
-        so_far.max_grad_norm = so_far.max_grad_norm.max(so_far.points[so_far.points.len() - 1].grad_norm);
+        so_far.max_grad_norm = so_far
+            .max_grad_norm
+            .max(so_far.points[so_far.points.len() - 1].grad_norm);
         let last = &so_far.points[so_far.points.len() - 1];
         if let Control::Stop(r) = observer.on_point(last, &so_far) {
             stop.get_or_insert(r.status());

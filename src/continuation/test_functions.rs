@@ -109,14 +109,14 @@ pub fn rejection(
     if event.kind == EventKind::UserDefined {
         return None;
     }
-    if params.locate_events && !(event.residual <= params.event_tol) {
+    if params.locate_events && (event.residual.is_nan() || event.residual > params.event_tol) {
         return Some(format!(
             "not located to tolerance: residual {:.3e} > event_tol {:.1e}",
             event.residual, params.event_tol
         ));
     }
     let gap = KERNEL_TOL * scale.max(1.0);
-    if !(second > gap) {
+    if second.is_nan() || second <= gap {
         return Some(format!(
             "kernel not one-dimensional: second-smallest |eigenvalue| {second:.3e} ≤ {gap:.1e}"
         ));
@@ -152,7 +152,10 @@ mod tests {
     #[test]
     fn admissibility_rules() {
         let p = ContinuationParams::default();
-        assert_eq!(rejection(&ev(EventKind::Fold, 1e-15, 0, 1), 1.0, 1.0, &p), None);
+        assert_eq!(
+            rejection(&ev(EventKind::Fold, 1e-15, 0, 1), 1.0, 1.0, &p),
+            None
+        );
         assert_eq!(
             rejection(&ev(EventKind::BranchPoint, 1e-15, 2, 1), 1.0, 1.0, &p),
             None

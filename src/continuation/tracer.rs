@@ -232,24 +232,38 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
         let p = self.params;
         match start {
             Start::Guess(theta0, lambda0) => {
-                let (theta, gn) =
-                    newton_fixed_lambda(self.obj, *theta0, *lambda0, p.grad_tol, NATURAL_NEWTON_ITERS)
-                        .map_err(|f| Error::NoConvergence {
-                            method: "Newton at the start point".into(),
-                            reason: f.to_string(),
-                        })?;
+                let (theta, gn) = newton_fixed_lambda(
+                    self.obj,
+                    *theta0,
+                    *lambda0,
+                    p.grad_tol,
+                    NATURAL_NEWTON_ITERS,
+                )
+                .map_err(|f| Error::NoConvergence {
+                    method: "Newton at the start point".into(),
+                    reason: f.to_string(),
+                })?;
                 check_isolated(&self.obj.hessian(theta.view(), *lambda0), *lambda0)?;
                 let x0 = join(theta.view(), *lambda0);
                 let mut e_lambda = Array1::zeros(x0.len());
                 e_lambda[x0.len() - 1] = 1.0;
-                let s = analyse(self.obj, x0, gn, e_lambda.view(), None, false, 0.0, p.spectrum)
-                    .map_err(|f| Error::Linalg(f.to_string()))?;
+                let s = analyse(
+                    self.obj,
+                    x0,
+                    gn,
+                    e_lambda.view(),
+                    None,
+                    false,
+                    0.0,
+                    p.spectrum,
+                )
+                .map_err(|f| Error::Linalg(f.to_string()))?;
                 Ok((s, p.ds_initial))
             }
             Start::Resume(r) => {
                 let x = join(ArrayView1::from(&r.theta), r.lambda);
                 let gn = norm(self.obj.gradient(theta_of(&x), r.lambda).view());
-                if !(gn <= RESUME_GRAD_TOL) {
+                if gn.is_nan() || gn > RESUME_GRAD_TOL {
                     return Err(Error::param(
                         "resume",
                         format!(
@@ -259,8 +273,17 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
                     ));
                 }
                 let tau = Array1::from(r.tangent.clone());
-                let s = analyse(self.obj, x, gn, tau.view(), None, false, r.arclength, p.spectrum)
-                    .map_err(|f| Error::Linalg(f.to_string()))?;
+                let s = analyse(
+                    self.obj,
+                    x,
+                    gn,
+                    tau.view(),
+                    None,
+                    false,
+                    r.arclength,
+                    p.spectrum,
+                )
+                .map_err(|f| Error::Linalg(f.to_string()))?;
                 Ok((s, r.ds.clamp(p.ds_min, p.ds_max)))
             }
         }
@@ -487,15 +510,16 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
         let mut last_failure: Option<StepFailure> = None;
         let partial_possible = matches!(p.spectrum,
             Spectrum::Smallest(k) if self.obj.dim() > DENSE_EIGEN_MAX && 4 * k <= self.obj.dim());
-        let status = loop {
-            if let Some(st) = stop.take() {
-                break st;
-            }
-            if steps >= p.max_steps {
-                break Status::StepBudgetExhausted;
-            }
-            if ctrl.stalled() {
-                break Status::Stalled(format!(
+        let status =
+            loop {
+                if let Some(st) = stop.take() {
+                    break st;
+                }
+                if steps >= p.max_steps {
+                    break Status::StepBudgetExhausted;
+                }
+                if ctrl.stalled() {
+                    break Status::Stalled(format!(
                     "step size {:.3e} below ds_min = {:.1e} at λ = {} after {} accepted points: {}",
                     ctrl.ds(),
                     p.ds_min,
@@ -503,37 +527,37 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
                     branch.points.len(),
                     last_failure.as_ref().map(|f| f.to_string()).unwrap_or_default()
                 ));
-            }
-            if let Some(st) = self.time_budget(started) {
-                break st;
-            }
-            steps += 1;
-            let mut acc = match self.attempt(&cur, ctrl.ds(), dense_spell > 0) {
-                Ok(a) => a,
-                Err(f) => {
-                    last_failure = Some(f);
-                    ctrl.reject();
-                    continue;
+                }
+                if let Some(st) = self.time_budget(started) {
+                    break st;
+                }
+                steps += 1;
+                let mut acc = match self.attempt(&cur, ctrl.ds(), dense_spell > 0) {
+                    Ok(a) => a,
+                    Err(f) => {
+                        last_failure = Some(f);
+                        ctrl.reject();
+                        continue;
+                    }
+                };
+                rejected.append(&mut acc.rejected);
+                stop = self.record(&mut branch, &mut acc, observer);
+                ctrl.accept(acc.iters, acc.refreshes);
+                if partial_possible {
+                    if dense_spell > 0 {
+                        dense_spell -= 1;
+                    } else if acc.next.eig.dense {
+                        dense_spell = DENSE_SPELL;
+                    }
+                }
+                cur = acc.next;
+                if let Some(st) = acc.boundary {
+                    break st;
+                }
+                if p.max_events.is_some_and(|k| branch.events.len() >= k) {
+                    break Status::MaxEvents;
                 }
             };
-            rejected.append(&mut acc.rejected);
-            stop = self.record(&mut branch, &mut acc, observer);
-            ctrl.accept(acc.iters, acc.refreshes);
-            if partial_possible {
-                if dense_spell > 0 {
-                    dense_spell -= 1;
-                } else if acc.next.eig.dense {
-                    dense_spell = DENSE_SPELL;
-                }
-            }
-            cur = acc.next;
-            if let Some(st) = acc.boundary {
-                break st;
-            }
-            if p.max_events.is_some_and(|k| branch.events.len() >= k) {
-                break Status::MaxEvents;
-            }
-        };
         branch.status = status;
         Ok(Trace {
             branch,

@@ -262,8 +262,9 @@ pub fn load_theta(path: &std::path::Path) -> Result<ndarray::Array1<f64>> {
     };
     let theta = if path.extension().is_some_and(|e| e == "npy") {
         let f = std::fs::File::open(path).map_err(io)?;
-        ndarray_npy::ReadNpyExt::read_npy(f)
-            .map_err(|e: ndarray_npy::ReadNpyError| parse(format!("expected a 1-D float64 array: {e}")))?
+        ndarray_npy::ReadNpyExt::read_npy(f).map_err(|e: ndarray_npy::ReadNpyError| {
+            parse(format!("expected a 1-D float64 array: {e}"))
+        })?
     } else {
         let text = std::fs::read_to_string(path).map_err(io)?;
         let v: Vec<f64> = serde_json::from_str(&text)
@@ -408,7 +409,9 @@ fn trace_with(model: &TwoLayer, opts: &TraceOptions) -> Result<Trace> {
     let t = match opts.method {
         Method::Exact => {
             let alg = PseudoArclength::new(params.clone());
-            run_observed(opts, &params, |o| alg.run(model, theta0.view(), opts.lambda0, o))
+            run_observed(opts, &params, |o| {
+                alg.run(model, theta0.view(), opts.lambda0, o)
+            })
         }
         Method::Paper => {
             let alg = NaturalParameter {
@@ -417,7 +420,9 @@ fn trace_with(model: &TwoLayer, opts: &TraceOptions) -> Result<Trace> {
                     ..Default::default()
                 },
             };
-            run_observed(opts, &params, |o| alg.run(model, theta0.view(), opts.lambda0, o))
+            run_observed(opts, &params, |o| {
+                alg.run(model, theta0.view(), opts.lambda0, o)
+            })
         }
     };
     t.map_err(explain_start)
@@ -478,7 +483,10 @@ pub fn run_trace_with(spec: &ModelSpec, opts: &TraceOptions) -> Result<TraceRepo
     let model = spec.build()?;
     let t = trace_with(&model, opts)?;
     let b = t.branch;
-    let grid = resample(&b, &super::common::linspace(0.0, opts.lambda_max, GRID_POINTS));
+    let grid = resample(
+        &b,
+        &super::common::linspace(0.0, opts.lambda_max, GRID_POINTS),
+    );
     Ok(TraceReport {
         setting: spec.setting(&model),
         method: opts.method,
