@@ -2,8 +2,8 @@
 //! `actbif::experiments`.
 
 use actbif::activation::Builtin;
-use actbif::continuation::Method;
-use actbif::experiments::commands::{self, DataSource, ModelSpec};
+use actbif::continuation::{CancelFlag, Method};
+use actbif::experiments::commands::{self, DataSource, ModelSpec, TraceOptions};
 use actbif::experiments::{reproduce, ReproduceOptions};
 use actbif::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -106,9 +106,46 @@ struct TraceArgs {
     /// Upper end of the λ window.
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     lambda_max: f64,
-    /// Write the JSON here instead of stdout.
+    /// Write the JSON here instead of stdout (points and events are also streamed to the
+    /// same path with extension .jsonl as they are accepted).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// λ of the start point (θ is Newton-polished there).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    lambda0: f64,
+    /// Start θ: a .npy file (1-D float64) or a JSON array (default: W0).
+    #[arg(long)]
+    start: Option<PathBuf>,
+    /// Continue a previous `trace --out` JSON from its last point.
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// Step budget (accepted + rejected steps; default 5000): status step_budget_exhausted.
+    #[arg(long)]
+    max_steps: Option<usize>,
+    /// Wall-clock budget in seconds: status time_budget_exhausted.
+    #[arg(long, allow_negative_numbers = true)]
+    max_seconds: Option<f64>,
+    /// Stop after this many events: status max_events.
+    #[arg(long)]
+    max_events: Option<usize>,
+}
+
+/// SIGINT/SIGTERM set the flag (the trace stops with status `interrupted` and writes what it
+/// has); a second signal terminates at once with [`commands::EXIT_INCOMPLETE`].
+fn cancel_on_signals() -> CancelFlag {
+    let flag = CancelFlag::new();
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let registered = signal_hook::flag::register_conditional_shutdown(
+            sig,
+            i32::from(commands::EXIT_INCOMPLETE),
+            flag.0.clone(),
+        )
+        .and_then(|_| signal_hook::flag::register(sig, flag.0.clone()));
+        if let Err(e) = registered {
+            eprintln!("warning: cannot handle signal {sig}: {e}");
+        }
+    }
+    flag
 }
 
 #[derive(Args)]
@@ -158,8 +195,8 @@ fn emit(json: String, out: Option<&Path>) -> Result<()> {
     }
 }
 
-/// Ok(true): success; Ok(false): ran but some experiment failed.
-fn run(cli: Cli) -> Result<bool> {
+/// The exit code of a run that did not fail outright.
+fn run(cli: Cli) -> Result<u8> {
     let progress = true;
     match cli.command.unwrap_or(Command::Reproduce(ReproduceArgs {
         quick: false,
@@ -189,30 +226,46 @@ fn run(cli: Cli) -> Result<bool> {
                     failed.join("; "),
                     a.out.display()
                 );
-                return Ok(false);
+                return Ok(commands::EXIT_INTERNAL);
             }
             eprintln!("all experiments ran; results in {}", a.out.display());
-            Ok(true)
+            Ok(commands::EXIT_OK)
         }
         Command::Trace(a) => {
-            let r = commands::run_trace(&a.model.spec(), a.method.into(), a.lambda_max, progress)?;
+            let opts = TraceOptions {
+                method: a.method.into(),
+                lambda_max: a.lambda_max,
+                lambda0: a.lambda0,
+                start: a.start,
+                resume: a.resume,
+                max_steps: a.max_steps,
+                max_seconds: a.max_seconds,
+                max_events: a.max_events,
+                checkpoint: a.out.as_deref().map(commands::checkpoint_path),
+                cancel: Some(cancel_on_signals()),
+                progress,
+            };
+            let r = commands::run_trace_with(&a.model.spec(), &opts)?;
             emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
-            Ok(true)
+            if r.status.is_incomplete() {
+                eprintln!("trace incomplete: {:?}", r.status);
+            }
+            Ok(commands::status_exit_code(&r.status))
         }
         Command::Coefficients(a) => {
             let r =
                 commands::run_coefficients(&a.model.spec(), a.method.into(), a.event, progress)?;
             emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
-            Ok(true)
+            Ok(commands::EXIT_OK)
         }
         Command::CheckDerivatives(a) => {
             let s = commands::run_check_derivatives(&a.model.spec(), a.lambda, a.seed, a.json)?;
             println!("{s}");
-            Ok(true)
+            Ok(commands::EXIT_OK)
         }
         Command::BenchDerivatives(a) => {
             println!("{}", commands::run_bench_derivatives(a.width)?);
-            Ok(true)
+            Ok(commands::EXIT_OK)
         }
     }
 }
@@ -220,15 +273,10 @@ fn run(cli: Cli) -> Result<bool> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
-            if commands::is_input_error(&e) {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(commands::error_exit_code(&e))
         }
     }
 }

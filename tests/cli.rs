@@ -136,3 +136,216 @@ fn trace_width_3_prints_documented_json() {
         assert!((l - k as f64 / 400.0).abs() < 1e-12, "grid λ[{k}] = {l}");
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// Issue 13: non-isolated starts, budgets, resume, start files, interruption.
+// ------------------------------------------------------------------------------------------
+
+fn read_json(p: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(p).expect("output written")).expect("valid JSON")
+}
+
+fn out_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("actbif-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Independent JAX (float64) reference of the paper fold (m = 10).
+const REF_FOLD: f64 = 0.7501412559404;
+
+#[test]
+fn alpha_zero_toy_is_refused_not_traced_into_fake_folds() {
+    // On main: exit 0 with 915 "folds" at λ ≈ 4e-16, Morse 0 → 0.
+    let o = actbif(&["trace", "--width", "2", "--alpha", "0", "--data", "toy"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for needle in ["not isolated", "--alpha", "--start", "--lambda0"] {
+        assert!(err.contains(needle), "stderr lacks `{needle}`: {err}");
+    }
+}
+
+#[test]
+fn step_budget_exits_3_and_streams_a_checkpoint() {
+    let out = out_path("steps.json");
+    let o = actbif(&[
+        "trace",
+        "--width",
+        "3",
+        "--max-steps",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let v = read_json(&out);
+    assert_eq!(v["status"]["reason"], "step_budget_exhausted");
+    let n_points = v["points"].as_array().unwrap().len();
+    assert!((2..=4).contains(&n_points), "{n_points} points");
+    assert!(v["resume"]["theta"].as_array().unwrap().len() == 15);
+    let lines = std::fs::read_to_string(out.with_extension("jsonl")).unwrap();
+    let points = lines
+        .lines()
+        .filter(|l| l.starts_with("{\"point\""))
+        .count();
+    assert_eq!(points, n_points);
+}
+
+#[test]
+fn huge_lambda_max_is_bounded_by_the_time_budget() {
+    let t0 = std::time::Instant::now();
+    let out = out_path("time.json");
+    let o = actbif(&[
+        "trace",
+        "--width",
+        "3",
+        "--lambda-max",
+        "1e300",
+        "--max-steps",
+        "100000000",
+        "--max-seconds",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(read_json(&out)["status"]["reason"], "time_budget_exhausted");
+    assert!(t0.elapsed().as_secs() < 60);
+}
+
+#[test]
+fn max_events_stops_after_the_first_fold() {
+    let out = out_path("events.json");
+    let o = actbif(&[
+        "trace",
+        "--width",
+        "10",
+        "--max-events",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = read_json(&out);
+    assert_eq!(v["status"]["reason"], "max_events");
+    let ev = v["events"].as_array().unwrap();
+    assert_eq!(ev.len(), 1);
+    assert!((ev[0]["lambda"].as_f64().unwrap() - REF_FOLD).abs() < 1e-9);
+}
+
+#[test]
+fn resume_reaches_the_reference_fold() {
+    let a = out_path("part.json");
+    let o = actbif(&[
+        "trace",
+        "--width",
+        "10",
+        "--max-steps",
+        "20",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let before = read_json(&a)["points"].as_array().unwrap().len();
+    let b = out_path("rest.json");
+    let o = actbif(&[
+        "trace",
+        "--width",
+        "10",
+        "--resume",
+        a.to_str().unwrap(),
+        "--out",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = read_json(&b);
+    assert_eq!(v["status"]["reason"], "reached_lambda_max");
+    assert!(v["points"].as_array().unwrap().len() > before);
+    let ev = v["events"].as_array().unwrap();
+    assert!((ev[0]["lambda"].as_f64().unwrap() - REF_FOLD).abs() < 1e-9);
+    // A resume file of another model is refused as bad input.
+    let o = actbif(&["trace", "--width", "3", "--resume", a.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn start_file_is_newton_polished() {
+    // L(·, 0) is quadratic with a positive definite Hessian: Newton from θ = 0 lands on W0,
+    // whose smallest Hessian eigenvalue is α (Thm 7.6(i)).
+    let p = temp_file("zeros.json", &format!("[{}]", vec!["0.0"; 15].join(",")));
+    let o = actbif(&[
+        "trace",
+        "--width",
+        "3",
+        "--start",
+        p.to_str().unwrap(),
+        "--lambda0",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let e0 = v["points"][0]["eigenvalues"][0].as_f64().unwrap();
+    assert!((e0 - 4e-3).abs() < 1e-10, "λ1(0) = {e0}");
+    let bad = temp_file("short.json", "[0.0, 1.0]");
+    assert_bad_input(
+        &["trace", "--width", "3", "--start", bad.to_str().unwrap()],
+        "θ",
+    );
+    let junk = temp_file("junk.json", "{not json");
+    assert_bad_input(
+        &["trace", "--width", "3", "--start", junk.to_str().unwrap()],
+        "junk.json",
+    );
+}
+
+#[test]
+fn sigint_writes_the_partial_branch_and_exits_3() {
+    let out = out_path("sigint.json");
+    let jsonl = out.with_extension("jsonl");
+    let _ = std::fs::remove_file(&jsonl);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_actbif"))
+        .args([
+            "trace",
+            "--width",
+            "10",
+            "--lambda-max",
+            "1e300",
+            "--max-steps",
+            "100000000",
+            "--max-seconds",
+            "300",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    loop {
+        let n = std::fs::read_to_string(&jsonl)
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
+        if n >= 5 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the trace ended before the signal"
+        );
+        assert!(
+            t0.elapsed().as_secs() < 120,
+            "no checkpoint lines after 120 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(3));
+    let v = read_json(&out);
+    assert_eq!(v["status"]["reason"], "interrupted");
+    assert!(v["points"].as_array().unwrap().len() >= 5);
+}

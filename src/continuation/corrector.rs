@@ -1,10 +1,13 @@
-//! Bordered linear algebra, tangents and correctors (natural-parameter and pseudo-arclength).
+//! Tangents and correctors (natural-parameter and pseudo-arclength).
 
+use super::failure::StepFailure;
 use crate::derivatives::Objective;
-use crate::linalg::{lu_det_sign, to_faer};
-use faer::linalg::solvers::{PartialPivLu, Solve};
+use crate::linalg::operator::faer_view;
+use crate::linalg::to_faer;
+pub use crate::linalg::DenseBordered as Bordered;
+use faer::linalg::solvers::Solve;
 use faer::Mat;
-use ndarray::{s, Array1, Array2, ArrayView1};
+use ndarray::{s, Array1, ArrayView1};
 
 /// Euclidean norm.
 pub(crate) fn norm(v: ArrayView1<f64>) -> f64 {
@@ -28,76 +31,6 @@ pub(crate) fn join(theta: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
     x.slice_mut(s![..n]).assign(&theta);
     x[n] = lambda;
     x
-}
-
-/// The (n+1) × (n+1) matrix \[\[H, ∂λ∇L\], \[rowᵀ\]\] with last-row entries `row(j)`.
-fn bordered_matrix(h: &Array2<f64>, gl: &Array1<f64>, row: impl Fn(usize) -> f64) -> Mat<f64> {
-    let n = h.nrows();
-    Mat::from_fn(n + 1, n + 1, |i, j| match (i < n, j < n) {
-        (true, true) => h[[i, j]],
-        (true, false) => gl[i],
-        (false, _) => row(j),
-    })
-}
-
-/// LU factorisation of the bordered matrix \[\[H, ∂λ∇L\], \[rowᵀ\]\] ((n+1) × (n+1)).
-pub(crate) struct Bordered {
-    lu: PartialPivLu<f64>,
-    /// Sign of its determinant (0 if exactly singular).
-    pub det_sign: f64,
-}
-
-impl Bordered {
-    /// Factorises \[\[h, gl\], \[row\]\].
-    pub fn new(h: &Array2<f64>, gl: &Array1<f64>, row: ArrayView1<f64>) -> Self {
-        let lu = bordered_matrix(h, gl, |j| row[j]).partial_piv_lu();
-        let det_sign = lu_det_sign(&lu);
-        Bordered { lu, det_sign }
-    }
-
-    /// Solves the bordered system; `None` if the result is not finite (singular matrix).
-    pub fn solve(&self, rhs: &Array1<f64>) -> Option<Array1<f64>> {
-        let b = Mat::from_fn(rhs.len(), 1, |i, _| rhs[i]);
-        let x = self.lu.solve(&b);
-        let out = Array1::from_shape_fn(rhs.len(), |i| x[(i, 0)]);
-        out.iter().all(|v| v.is_finite()).then_some(out)
-    }
-}
-
-/// Unit tangent of the branch from the bordered solve \[\[H, ∂λ∇L\], \[borderᵀ\]\] z = e_{n+1};
-/// τ = z/‖z‖ satisfies borderᵀτ > 0, which keeps the orientation when `border` is the previous
-/// tangent. Returns the factorisation too (its determinant sign is the branch-point test
-/// function, and it serves as the chord Jacobian of the next corrector).
-pub(crate) fn tangent(
-    h: &Array2<f64>,
-    gl: &Array1<f64>,
-    border: ArrayView1<f64>,
-) -> Option<(Array1<f64>, Bordered)> {
-    let n = h.nrows();
-    let b = Bordered::new(h, gl, border);
-    let mut e = Array1::zeros(n + 1);
-    e[n] = 1.0;
-    let z = b.solve(&e)?;
-    let nz = norm(z.view());
-    if !(nz.is_finite() && nz > 0.0) {
-        return None;
-    }
-    Some((z / nz, b))
-}
-
-/// Fallback tangent when the bordered system with the given border is singular (a start exactly
-/// at a fold): the right singular vector of \[H ∂λ∇L\] of smallest singular value, oriented
-/// towards increasing λ.
-pub(crate) fn tangent_svd(h: &Array2<f64>, gl: &Array1<f64>) -> Option<Array1<f64>> {
-    let n = h.nrows();
-    let svd = bordered_matrix(h, gl, |_| 0.0).svd().ok()?;
-    let v = svd.V();
-    let mut t = Array1::from_shape_fn(n + 1, |i| v[(i, n)]);
-    if t[n] < 0.0 {
-        t = -t;
-    }
-    let nt = norm(t.view());
-    (nt > 0.0 && nt.is_finite()).then(|| t / nt)
 }
 
 /// Outcome of a converged corrector.
@@ -132,7 +65,7 @@ pub(crate) fn correct<O: Objective + ?Sized>(
     jac: Option<&Bordered>,
     tol: f64,
     max_newton: usize,
-) -> std::result::Result<Corrected, String> {
+) -> std::result::Result<Corrected, StepFailure> {
     let mut x = xp.clone();
     let mut own: Option<Bordered> = None;
     let mut stale = jac.is_none();
@@ -146,7 +79,7 @@ pub(crate) fn correct<O: Objective + ?Sized>(
         let g = obj.gradient(theta_of(&x), lam);
         let gn = norm(g.view());
         if !gn.is_finite() {
-            return Err(format!("non-finite gradient at λ = {lam}"));
+            return Err(StepFailure::NonFiniteGradient { lambda: lam });
         }
         let at_floor = before_newton.is_some_and(|b| gn > 0.5 * b) && gn <= FLOOR_FACTOR * tol;
         if gn <= tol || at_floor {
@@ -159,20 +92,22 @@ pub(crate) fn correct<O: Objective + ?Sized>(
         }
         let gn_start = *gn0.get_or_insert(gn);
         if gn > 1e3 * gn_start.max(tol) {
-            return Err(format!("corrector diverged (‖∇L‖ = {gn:.3e})"));
+            return Err(StepFailure::Diverged { grad_norm: gn });
         }
         if iters >= max_newton + MAX_CHORD_ITERS {
-            return Err(format!(
-                "corrector did not converge in {iters} iterations (‖∇L‖ = {gn:.3e})"
-            ));
+            return Err(StepFailure::SolveBudget {
+                iters,
+                grad_norm: gn,
+            });
         }
         before_newton = None;
         if stale {
             before_newton = Some(gn);
             if refreshes >= max_newton {
-                return Err(format!(
-                    "corrector did not converge in {refreshes} Newton iterations (‖∇L‖ = {gn:.3e})"
-                ));
+                return Err(StepFailure::NewtonBudget {
+                    refreshes,
+                    grad_norm: gn,
+                });
             }
             let h = obj.hessian(theta_of(&x), lam);
             let gl = obj.grad_lambda(theta_of(&x), lam);
@@ -187,7 +122,7 @@ pub(crate) fn correct<O: Objective + ?Sized>(
         let solver = own.as_ref().or(jac).expect("a Jacobian is available");
         let dx = solver
             .solve(&rhs)
-            .ok_or_else(|| format!("singular bordered Jacobian at λ = {lam}"))?;
+            .ok_or(StepFailure::SingularBordered { lambda: lam })?;
         let step = norm(dx.view());
         x -= &dx;
         iters += 1;
@@ -206,24 +141,27 @@ pub(crate) fn newton_fixed_lambda<O: Objective + ?Sized>(
     lambda: f64,
     tol: f64,
     max_iters: usize,
-) -> std::result::Result<(Array1<f64>, f64), String> {
+) -> std::result::Result<(Array1<f64>, f64), StepFailure> {
     let mut theta = theta0.to_owned();
     let mut g = obj.gradient(theta.view(), lambda);
     let mut gn = norm(g.view());
     for _ in 0..=max_iters {
         if !gn.is_finite() {
-            return Err(format!("non-finite gradient at λ = {lambda}"));
+            return Err(StepFailure::NonFiniteGradient { lambda });
         }
         if gn <= tol {
             return Ok((theta, gn));
         }
         let h = obj.hessian(theta.view(), lambda);
-        let lu = to_faer(&h).partial_piv_lu();
+        let lu = match faer_view(&h) {
+            Some(v) => v.partial_piv_lu(),
+            None => to_faer(&h).partial_piv_lu(),
+        };
         let b = Mat::from_fn(g.len(), 1, |i, _| g[i]);
         let d = lu.solve(&b);
         let d = Array1::from_shape_fn(g.len(), |i| d[(i, 0)]);
         if d.iter().any(|v| !v.is_finite()) {
-            return Err(format!("singular Hessian at λ = {lambda}"));
+            return Err(StepFailure::SingularHessian { lambda });
         }
         let mut t = 1.0;
         let mut accepted = false;
@@ -248,16 +186,21 @@ pub(crate) fn newton_fixed_lambda<O: Objective + ?Sized>(
             return Ok((theta, gn));
         }
         if !accepted {
-            return Err(format!(
-                "Newton stagnated at ‖∇L‖ = {gn:.3e} (tolerance {tol:.1e}) at λ = {lambda}"
-            ));
+            return Err(StepFailure::Stagnated {
+                grad_norm: gn,
+                tol,
+                lambda,
+            });
         }
     }
     if gn <= tol {
         Ok((theta, gn))
     } else {
-        Err(format!(
-            "Newton did not reach ‖∇L‖ ≤ {tol:.1e} in {max_iters} iterations (‖∇L‖ = {gn:.3e}) at λ = {lambda}"
-        ))
+        Err(StepFailure::NaturalBudget {
+            tol,
+            iters: max_iters,
+            grad_norm: gn,
+            lambda,
+        })
     }
 }

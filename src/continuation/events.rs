@@ -1,8 +1,11 @@
 //! Location of detected events: folds by Newton on the extended system (∇L = 0, µ = 0), branch
-//! points and other index changes by Brent's method in the chord parameter of the step with every
-//! trial point corrected onto the branch.
+//! points, other index changes and user-defined test functions by Brent's method in the chord
+//! parameter of the step with every trial point corrected onto the branch. Both iterate until
+//! the residual stops decreasing (not merely until it is below `event_tol`), so a located
+//! event is as accurate as the arithmetic allows; the achieved residual is the event's.
 
 use super::corrector::{correct, join, lambda_of, norm, theta_of};
+use super::test_functions::{TestFunction, TestPoint};
 use super::{ContinuationParams, Event, EventKind, Spectrum};
 use crate::derivatives::Objective;
 use crate::linalg::{orient, solve, sym_eigen, SymEigen};
@@ -13,6 +16,17 @@ pub(crate) struct Endpoint<'a> {
     pub x: &'a Array1<f64>,
     pub morse: usize,
     pub arclength: f64,
+    pub tau_lambda: f64,
+}
+
+/// A located (or recorded) event and what its validation needs.
+pub(crate) struct Located {
+    pub event: Event,
+    /// |eigenvalue| second nearest zero at the event (∞ if n = 1): a one-dimensional kernel
+    /// needs it well away from zero.
+    pub second: f64,
+    /// Largest |eigenvalue| there (the Hessian's scale).
+    pub scale: f64,
 }
 
 /// Newton iterations of the fold system.
@@ -21,6 +35,8 @@ const FOLD_MAX_ITERS: usize = 40;
 const BRENT_MAX_ITERS: usize = 100;
 /// Newton budget of each corrector inside the chord search (near-singular near a branch point).
 const CHORD_NEWTON: usize = 60;
+/// Slack of the "stays within the step" test of the fold Newton, for steps of ~zero length.
+const REACH_SLACK: f64 = 1e-8;
 
 /// Index of the eigenvalue nearest zero.
 fn nearest_zero(e: &SymEigen) -> usize {
@@ -38,12 +54,12 @@ fn make_event<O: Objective + ?Sized>(
     a: &Endpoint,
     b: &Endpoint,
     params: &ContinuationParams,
-) -> Event {
+) -> Located {
     let theta = theta_of(x);
     let lam = lambda_of(x);
     let g = obj.gradient(theta, lam);
     let h = obj.hessian(theta, lam);
-    let (mu, phi, eigenvalues) = match sym_eigen(&h) {
+    let (mu, phi, eigenvalues, second, scale) = match sym_eigen(&h) {
         Ok(e) if !e.values.is_empty() => {
             let i = nearest_zero(&e);
             let phi = orient(e.vectors.column(i).to_owned());
@@ -51,12 +67,18 @@ fn make_event<O: Objective + ?Sized>(
                 Spectrum::Smallest(k) => k.min(e.values.len()),
                 Spectrum::Full => e.values.len(),
             };
-            (e.values[i], phi.to_vec(), e.values.slice(s![..k]).to_vec())
+            let second = (0..e.values.len())
+                .filter(|&j| j != i)
+                .map(|j| e.values[j].abs())
+                .fold(f64::INFINITY, f64::min);
+            let scale = e.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let vals = e.values.slice(s![..k]).to_vec();
+            (e.values[i], phi.to_vec(), vals, second, scale)
         }
-        _ => (f64::NAN, vec![], vec![]),
+        _ => (f64::NAN, vec![], vec![], f64::NAN, f64::NAN),
     };
     let residual = norm(g.view()).max(mu.abs());
-    Event {
+    let event = Event {
         kind,
         lambda: lam,
         residual: if residual.is_nan() {
@@ -70,12 +92,46 @@ fn make_event<O: Objective + ?Sized>(
         morse_before: a.morse,
         morse_after: b.morse,
         arclength: a.arclength + norm((x - a.x).view()),
+    };
+    Located {
+        event,
+        second,
+        scale,
     }
 }
 
+/// The fold system at a point: residual max(‖∇L‖, |µ|), µ (eigenvalue nearest zero), its unit
+/// eigenvector φ, ∇L and H.
+struct FoldState {
+    r: f64,
+    mu: f64,
+    phi: Array1<f64>,
+    g: Array1<f64>,
+    h: ndarray::Array2<f64>,
+}
+
+fn fold_state<O: Objective + ?Sized>(obj: &O, x: &Array1<f64>) -> Option<FoldState> {
+    let theta = theta_of(x);
+    let lam = lambda_of(x);
+    let g = obj.gradient(theta, lam);
+    let h = obj.hessian(theta, lam);
+    let e = sym_eigen(&h).ok()?;
+    let i = nearest_zero(&e);
+    let mu = e.values[i];
+    let phi = e.vectors.column(i).to_owned();
+    Some(FoldState {
+        r: norm(g.view()).max(mu.abs()),
+        mu,
+        phi,
+        g,
+        h,
+    })
+}
+
 /// Newton on the fold system F(θ, λ) = (∇L, µ) with Jacobian
-/// \[\[H, ∂λ∇L\], \[D³L\[φ, φ, ·\]ᵀ, φᵀ(∂λH)φ\]\] (µ simple, Hellmann–Feynman). Returns the point when
-/// max(‖∇L‖, |µ|) ≤ tol and it stays near the step.
+/// \[\[H, ∂λ∇L\], \[D³L\[φ, φ, ·\]ᵀ, φᵀ(∂λH)φ\]\] (µ simple, Hellmann–Feynman). Iterates until the
+/// residual max(‖∇L‖, |µ|) stops decreasing; returns the best point if its residual is ≤ tol
+/// and it stays near the step.
 fn fold_newton<O: Objective + ?Sized>(
     obj: &O,
     x0: Array1<f64>,
@@ -85,19 +141,24 @@ fn fold_newton<O: Objective + ?Sized>(
 ) -> Option<Array1<f64>> {
     let mut x = x0;
     let n = x.len() - 1;
-    let reach = 2.0 * norm((b.x - a.x).view()) + 1e-8;
+    let reach = 2.0 * norm((b.x - a.x).view()) + REACH_SLACK;
+    let mut best: Option<(Array1<f64>, f64)> = None;
     for _ in 0..FOLD_MAX_ITERS {
+        let Some(FoldState { r, mu, phi, g, h }) = fold_state(obj, &x) else {
+            break;
+        };
+        let improved = best.as_ref().is_none_or(|(_, rb)| r < *rb);
+        if !improved && best.as_ref().is_some_and(|(_, rb)| *rb <= tol) {
+            break; // converged: the residual stopped decreasing below the tolerance
+        }
+        if improved {
+            best = Some((x.clone(), r));
+        }
+        if r == 0.0 {
+            break;
+        }
         let theta = theta_of(&x).to_owned();
         let lam = lambda_of(&x);
-        let g = obj.gradient(theta.view(), lam);
-        let h = obj.hessian(theta.view(), lam);
-        let e = sym_eigen(&h).ok()?;
-        let i = nearest_zero(&e);
-        let mu = e.values[i];
-        let phi = e.vectors.column(i).to_owned();
-        if norm(g.view()).max(mu.abs()) <= tol {
-            return (norm((&x - a.x).view()) <= reach).then_some(x);
-        }
         let gl = obj.grad_lambda(theta.view(), lam);
         let d3 = obj.d3_vec(theta.view(), lam, phi.view());
         let hl = obj.hessian_lambda(theta.view(), lam);
@@ -109,24 +170,27 @@ fn fold_newton<O: Objective + ?Sized>(
         let mut rhs = Array1::zeros(n + 1);
         rhs.slice_mut(s![..n]).assign(&g);
         rhs[n] = mu;
-        let dx = solve(&j, &rhs).ok()?;
+        let Ok(dx) = solve(&j, &rhs) else {
+            break;
+        };
         x -= &dx;
         if !x.iter().all(|v| v.is_finite()) || norm((&x - a.x).view()) > reach {
-            return None;
+            break;
         }
     }
-    None
+    let (x, r) = best?;
+    (r <= tol && norm((&x - a.x).view()) <= reach).then_some(x)
 }
 
 /// The point of the chord x_a + t(x_b − x_a) corrected onto the branch in the hyperplane
-/// orthogonal to the chord, and the ascending eigenvalue number `idx` there.
+/// orthogonal to the chord, its full spectrum and the test value `f` there.
 fn chord_point<O: Objective + ?Sized>(
     obj: &O,
     a: &Endpoint,
     b: &Endpoint,
     t: f64,
-    idx: usize,
     tol: f64,
+    f: &dyn Fn(&Array1<f64>, &SymEigen) -> Option<f64>,
 ) -> Option<(Array1<f64>, f64)> {
     let c = b.x - a.x;
     let u = &c / norm(c.view());
@@ -134,22 +198,21 @@ fn chord_point<O: Objective + ?Sized>(
     let x = correct(obj, &xp, u.view(), None, tol, CHORD_NEWTON).ok()?.x;
     let h = obj.hessian(theta_of(&x), lambda_of(&x));
     let e = sym_eigen(&h).ok()?;
-    let f = *e.values.get(idx)?;
-    Some((x, f))
+    let v = f(&x, &e)?;
+    Some((x, v))
 }
 
-/// Brent's method (zeroin) on the crossing eigenvalue along the chord; returns the best point
-/// found (not necessarily within tolerance).
+/// Brent's method (zeroin) on the test value `f` along the chord, run until the bracket is at
+/// machine precision (or `f` vanishes exactly); returns the point of smallest |f| found.
 fn chord_brent<O: Objective + ?Sized>(
     obj: &O,
     a: &Endpoint,
     b: &Endpoint,
-    tol: f64,
     corr_tol: f64,
+    f: &dyn Fn(&Array1<f64>, &SymEigen) -> Option<f64>,
 ) -> Option<Array1<f64>> {
-    let idx = a.morse.min(b.morse);
-    let (xa, fa0) = chord_point(obj, a, b, 0.0, idx, corr_tol)?;
-    let (xb, fb0) = chord_point(obj, a, b, 1.0, idx, corr_tol)?;
+    let (xa, fa0) = chord_point(obj, a, b, 0.0, corr_tol, f)?;
+    let (xb, fb0) = chord_point(obj, a, b, 1.0, corr_tol, f)?;
     let (mut ta, mut fa, mut tb, mut fb) = (0.0f64, fa0, 1.0f64, fb0);
     let mut best = if fa.abs() < fb.abs() {
         (xa, fa)
@@ -163,7 +226,7 @@ fn chord_brent<O: Objective + ?Sized>(
     let mut d = tb - ta;
     let mut e = d;
     for _ in 0..BRENT_MAX_ITERS {
-        if fb.abs() <= tol {
+        if fb == 0.0 {
             break;
         }
         if (fb > 0.0) == (fc > 0.0) {
@@ -219,11 +282,11 @@ fn chord_brent<O: Objective + ?Sized>(
         } else {
             tol1 * xm.signum()
         };
-        match chord_point(obj, a, b, tb, idx, corr_tol) {
-            Some((x, f)) => {
-                fb = f;
-                if f.abs() < best.1.abs() {
-                    best = (x, f);
+        match chord_point(obj, a, b, tb, corr_tol, f) {
+            Some((x, v)) => {
+                fb = v;
+                if v.abs() < best.1.abs() {
+                    best = (x, v);
                 }
             }
             None => break,
@@ -232,16 +295,15 @@ fn chord_brent<O: Objective + ?Sized>(
     Some(best.0)
 }
 
-/// Locates an event detected between accepted points a and b.
+/// Locates an event detected between accepted points a and b (`test` for user-defined ones).
 pub(crate) fn locate<O: Objective + ?Sized>(
     obj: &O,
     kind: EventKind,
+    test: Option<&dyn TestFunction>,
     a: &Endpoint,
     b: &Endpoint,
-    a_tau_lambda: f64,
-    b_tau_lambda: f64,
     params: &ContinuationParams,
-) -> Event {
+) -> Located {
     let tol = params.event_tol;
     let corr_tol = params.grad_tol.min(tol);
     let nearer = || {
@@ -257,13 +319,34 @@ pub(crate) fn locate<O: Objective + ?Sized>(
     let mut located = None;
     if kind == EventKind::Fold {
         // Start where the λ-component of the tangent interpolates to zero.
-        let t = a_tau_lambda / (a_tau_lambda - b_tau_lambda);
+        let t = a.tau_lambda / (a.tau_lambda - b.tau_lambda);
         let x0 = a.x + &((b.x - a.x) * t.clamp(0.0, 1.0));
         let x0 = join(theta_of(&x0), lambda_of(&x0));
         located = fold_newton(obj, x0, a, b, tol);
     }
     if located.is_none() {
-        located = chord_brent(obj, a, b, tol, corr_tol);
+        located = match test {
+            Some(tf) => {
+                let f = |x: &Array1<f64>, e: &SymEigen| {
+                    let values = e.values.to_vec();
+                    let p = TestPoint {
+                        theta: theta_of(x),
+                        lambda: lambda_of(x),
+                        tangent_lambda: f64::NAN,
+                        det_sign: f64::NAN,
+                        morse_index: values.iter().filter(|&&v| v < 0.0).count(),
+                        eigenvalues: &values,
+                    };
+                    Some(tf.value(&p))
+                };
+                chord_brent(obj, a, b, corr_tol, &f)
+            }
+            None => {
+                let idx = a.morse.min(b.morse);
+                let f = |_: &Array1<f64>, e: &SymEigen| e.values.get(idx).copied();
+                chord_brent(obj, a, b, corr_tol, &f)
+            }
+        };
     }
     let x = located.unwrap_or_else(nearer);
     make_event(obj, kind, &x, a, b, params)

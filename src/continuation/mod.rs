@@ -17,12 +17,41 @@
 //! of the step, every trial point corrected onto the branch in the hyperplane orthogonal to the
 //! chord. An event's `residual` is always evaluated at the recorded point; a residual above
 //! `event_tol` means location failed there.
+//!
+//! # Layout
+//!
+//! The engine keeps problem, algorithm, step control, events and observers apart:
+//! [`ContinuationProblem`] (an objective and the lens of the continued parameter,
+//! [`TikhonovLens`] for α), [`ContinuationAlgorithm`] ([`PseudoArclength`],
+//! [`NaturalParameter`]), [`StepController`], [`TestFunction`] (fold, branch point, user
+//! defined; with the admissibility rules of [`test_functions::rejection`]), [`Observer`]
+//! ([`CancelFlag`], [`ProgressBar`], [`JsonLines`]), typed [`StepFailure`]s, and the operator
+//! traits of [`operators`] (dense LU and eigensolvers wired in). [`trace`], [`trace_observed`]
+//! and [`trace_paper`] are thin wrappers.
 
+mod algorithm;
+mod checkpoint;
 mod corrector;
 mod events;
+mod failure;
+mod observer;
+/// The operator traits (moved to [`crate::linalg::operator`]; kept here as a path alias).
+pub use crate::linalg::operator as operators;
 mod paper;
+mod problem;
 mod resample_impl;
+mod step;
+pub mod test_functions;
 mod tracer;
+
+pub use algorithm::{ContinuationAlgorithm, NaturalParameter, PseudoArclength};
+pub use checkpoint::JsonLines;
+pub use failure::StepFailure;
+pub use observer::{CancelFlag, Control, NoObserver, Observer, Observers, ProgressBar, StopReason};
+pub use problem::{ContinuationProblem, Lens, TikhonovLens};
+pub use step::StepController;
+pub use test_functions::{RejectedEvent, TestFunction, TestPoint};
+pub use tracer::SINGULAR_START_RTOL;
 
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
@@ -70,6 +99,8 @@ pub enum EventKind {
     BranchPoint,
     /// The Morse index changed without a located singularity of the above kinds.
     MorseChange,
+    /// A sign change of a user-defined [`TestFunction`].
+    UserDefined,
     /// The paper method's eigenvalue crossing, found by linear interpolation on its λ grid.
     EigenvalueCrossing,
 }
@@ -116,6 +147,58 @@ pub enum Status {
     Stalled(String),
     /// The paper method's optimiser moved to another branch (detected jump).
     BranchJump(String),
+    /// Stopped from outside (SIGINT/SIGTERM, a [`CancelFlag`], an [`Observer`]); the detail
+    /// says why. Every accepted point is kept.
+    Interrupted(String),
+    /// `max_seconds` was spent.
+    TimeBudgetExhausted,
+    /// `max_events` events were located.
+    MaxEvents,
+    /// The trace is still running (only observers see this).
+    InProgress,
+}
+
+impl Status {
+    /// Whether the trace ended before its natural end because it was interrupted or ran out of
+    /// a step or time budget (the CLI exits with code 3 then).
+    pub fn is_incomplete(&self) -> bool {
+        matches!(
+            self,
+            Status::Interrupted(_)
+                | Status::StepBudgetExhausted
+                | Status::TimeBudgetExhausted
+                | Status::InProgress
+        )
+    }
+}
+
+/// What is needed to continue a trace from its last point: θ, λ, the unit tangent (oriented
+/// along the direction of travel) and the step size.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResumeState {
+    /// θ at the last point.
+    pub theta: Vec<f64>,
+    /// λ at the last point.
+    pub lambda: f64,
+    /// Unit tangent in (θ, λ) (n + 1 entries).
+    pub tangent: Vec<f64>,
+    /// The next step size.
+    pub ds: f64,
+    /// Arclength at the last point.
+    pub arclength: f64,
+}
+
+/// A trace with what the engine knows beyond the [`Branch`].
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// The branch.
+    pub branch: Branch,
+    /// Detected singular points not reported as events, with the reason.
+    pub rejected_events: Vec<RejectedEvent>,
+    /// State to continue from (exact method).
+    pub resume: Option<ResumeState>,
+    /// Steps attempted (accepted and rejected; grid points for the paper method).
+    pub steps: usize,
 }
 
 /// A traced branch.
@@ -134,7 +217,7 @@ pub struct Branch {
 }
 
 use crate::derivatives::Objective;
-use crate::error::Result;
+use crate::error::{ensure_finite, ensure_positive, Error, Result};
 use ndarray::ArrayView1;
 
 /// How much of the Hessian spectrum to record at each accepted point.
@@ -187,6 +270,12 @@ pub struct ContinuationParams {
     pub event_tol: f64,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Wall-clock budget in seconds ([`Status::TimeBudgetExhausted`]); none by default.
+    #[serde(default)]
+    pub max_seconds: Option<f64>,
+    /// Stop once this many events are located ([`Status::MaxEvents`]); none by default.
+    #[serde(default)]
+    pub max_events: Option<usize>,
 }
 
 impl Default for ContinuationParams {
@@ -205,6 +294,8 @@ impl Default for ContinuationParams {
             locate_events: true,
             event_tol: 1e-12,
             progress: false,
+            max_seconds: None,
+            max_events: None,
         }
     }
 }
@@ -295,9 +386,9 @@ pub fn newton_critical_point<O: Objective + ?Sized>(
     }
     corrector::newton_fixed_lambda(obj, theta0, lambda, tol, tracer::NATURAL_NEWTON_ITERS)
         .map(|(theta, _)| theta)
-        .map_err(|reason| crate::Error::NoConvergence {
+        .map_err(|f| crate::Error::NoConvergence {
             method: "Newton on ∇L = 0".into(),
-            reason,
+            reason: f.to_string(),
         })
 }
 
@@ -313,13 +404,68 @@ pub fn newton_critical_point<O: Objective + ?Sized>(
 /// that converged by chord iterations alone (with one Jacobian refresh), up to `ds_max`. A step that leaves
 /// \[λ_min, λ_max\] is replaced by a point exactly on the boundary (Newton at fixed λ from the
 /// interpolated θ), and the trace ends there.
+///
+/// A start whose Hessian is singular (smallest |eigenvalue| ≤ [`SINGULAR_START_RTOL`] × the
+/// largest, e.g. a valley of minimisers at α = 0) is refused with
+/// [`crate::Error::InvalidParameter`]. An event is reported only if it passes
+/// [`test_functions::rejection`] (located to `event_tol`, one-dimensional kernel, Morse index
+/// change ±1); others are listed in [`Trace::rejected_events`] by [`PseudoArclength`].
 pub fn trace<O: Objective + ?Sized>(
     obj: &O,
     theta0: ArrayView1<f64>,
     lambda0: f64,
     params: &ContinuationParams,
 ) -> Result<Branch> {
-    tracer::trace_impl(obj, theta0, lambda0, params)
+    trace_observed(obj, theta0, lambda0, params, &mut NoObserver)
+}
+
+/// [`trace`] with an [`Observer`] called at every accepted point and event; a
+/// [`Control::Stop`] ends the trace with [`Status::Interrupted`], keeping every accepted point.
+/// `params.progress` adds a [`ProgressBar`].
+///
+/// ```
+/// use actbif::continuation::{trace_observed, CancelFlag, ContinuationParams, Status};
+/// use actbif::models::two_layer::TwoLayer;
+/// let model = TwoLayer::paper(3)?;
+/// let theta0 = actbif::experiments::common::start_point(&model)?;
+/// let flag = CancelFlag::new();
+/// flag.cancel(); // e.g. from a signal handler
+/// let b = trace_observed(&model, theta0.view(), 0.0, &ContinuationParams::default(),
+///                        &mut flag.clone())?;
+/// assert!(matches!(b.status, Status::Interrupted(_)));
+/// assert_eq!(b.points.len(), 1); // the start point is kept
+/// # Ok::<(), actbif::Error>(())
+/// ```
+pub fn trace_observed<O: Objective + ?Sized>(
+    obj: &O,
+    theta0: ArrayView1<f64>,
+    lambda0: f64,
+    params: &ContinuationParams,
+    observer: &mut dyn Observer,
+) -> Result<Branch> {
+    let alg = PseudoArclength::new(params.clone());
+    with_progress(params.progress, "exact trace", params, observer, |o| {
+        alg.run(obj, theta0, lambda0, o)
+    })
+    .map(|t| t.branch)
+}
+
+/// Runs `f` with `observer`, preceded by a progress bar when `progress`.
+pub(crate) fn with_progress<T>(
+    progress: bool,
+    label: &str,
+    params: &ContinuationParams,
+    observer: &mut dyn Observer,
+    f: impl FnOnce(&mut dyn Observer) -> T,
+) -> T {
+    if progress {
+        let mut bar = ProgressBar::new(label, params.lambda_min, params.lambda_max);
+        let list: Vec<&mut dyn Observer> = vec![&mut bar, observer];
+        let mut both = Observers(list);
+        f(&mut both)
+    } else {
+        f(observer)
+    }
 }
 
 /// The paper's method from (θ0, 0) on its λ grid: at each λ_i = i·lambda_max/n_steps, L-BFGS
@@ -335,7 +481,17 @@ pub fn trace_paper<O: Objective + ?Sized>(
     theta0: ArrayView1<f64>,
     params: &PaperParams,
 ) -> Result<Branch> {
-    paper::trace_paper_impl(obj, theta0, params)
+    let window = ContinuationParams {
+        lambda_max: params.lambda_max.max(f64::MIN_POSITIVE),
+        ..Default::default()
+    };
+    with_progress(
+        params.progress,
+        "paper trace",
+        &window,
+        &mut NoObserver,
+        |o| paper::trace_paper_impl(obj, theta0, params, o),
+    )
 }
 
 /// A branch point interpolated onto a λ grid.
@@ -355,4 +511,79 @@ pub struct GridPoint {
 /// values outside that part are omitted.
 pub fn resample(branch: &Branch, grid: &[f64]) -> Vec<GridPoint> {
     resample_impl::resample_impl(branch, grid)
+}
+
+/// Checks the start and the parameters of pseudo-arclength continuation.
+pub(crate) fn validate(
+    n: usize,
+    theta0: ArrayView1<f64>,
+    lambda0: f64,
+    p: &ContinuationParams,
+) -> Result<()> {
+    if theta0.len() != n {
+        return Err(Error::shape("initial θ", n, theta0.len()));
+    }
+    ensure_finite("initial θ", theta0.iter())?;
+    let finite = |name: &str, v: f64| {
+        if v.is_finite() {
+            Ok(())
+        } else {
+            Err(Error::param(name, format!("must be finite, got {v}")))
+        }
+    };
+    finite("lambda_min", p.lambda_min)?;
+    finite("lambda_max", p.lambda_max)?;
+    finite("lambda0", lambda0)?;
+    if p.lambda_min >= p.lambda_max {
+        return Err(Error::param(
+            "lambda_max",
+            format!(
+                "must exceed lambda_min = {}, got {}",
+                p.lambda_min, p.lambda_max
+            ),
+        ));
+    }
+    if !(p.lambda_min..=p.lambda_max).contains(&lambda0) {
+        return Err(Error::param(
+            "lambda0",
+            format!(
+                "must lie in [{}, {}], got {lambda0}",
+                p.lambda_min, p.lambda_max
+            ),
+        ));
+    }
+    if !(p.ds_min > 0.0
+        && p.ds_min <= p.ds_initial
+        && p.ds_initial <= p.ds_max
+        && p.ds_max.is_finite())
+    {
+        return Err(Error::param(
+            "ds_initial",
+            format!(
+                "need 0 < ds_min ≤ ds_initial ≤ ds_max < ∞, got {} ≤ {} ≤ {}",
+                p.ds_min, p.ds_initial, p.ds_max
+            ),
+        ));
+    }
+    ensure_positive("grad_tol", p.grad_tol)?;
+    ensure_positive("event_tol", p.event_tol)?;
+    if !(p.max_turn > 0.0 && p.max_turn < std::f64::consts::PI) {
+        return Err(Error::param(
+            "max_turn",
+            format!("must lie in (0, π), got {}", p.max_turn),
+        ));
+    }
+    if p.max_newton_iters == 0 {
+        return Err(Error::param("max_newton_iters", "must be at least 1"));
+    }
+    if p.spectrum == Spectrum::Smallest(0) {
+        return Err(Error::param("spectrum", "Smallest(k) needs k ≥ 1"));
+    }
+    if let Some(t) = p.max_seconds {
+        ensure_positive("max_seconds", t)?;
+    }
+    if p.max_events == Some(0) {
+        return Err(Error::param("max_events", "must be at least 1"));
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! eigenvalue crossings by linear interpolation.
 
 use super::corrector::norm;
+use super::observer::{Control, Observer};
 use super::{Branch, Event, EventKind, Method, PaperParams, Point, Spectrum, Status};
 use crate::derivatives::finite_diff::forward_hessian;
 use crate::derivatives::Objective;
@@ -102,12 +103,8 @@ fn recorded(e: &SymEigen, spectrum: Spectrum) -> Vec<f64> {
     }
 }
 
-pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
-    obj: &O,
-    theta0: ArrayView1<f64>,
-    p: &PaperParams,
-) -> Result<Branch> {
-    let n = obj.dim();
+/// Checks the start and the parameters of the paper method.
+fn validate_paper(n: usize, theta0: ArrayView1<f64>, p: &PaperParams) -> Result<()> {
     if theta0.len() != n {
         return Err(Error::shape("initial θ", n, theta0.len()));
     }
@@ -129,23 +126,129 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
     if p.spectrum == Spectrum::Smallest(0) {
         return Err(Error::param("spectrum", "Smallest(k) needs k ≥ 1"));
     }
-    let pb = p.progress.then(|| {
-        let pb = indicatif::ProgressBar::new(p.n_steps as u64 + 1);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} paper trace [{bar:40}] {pos}/{len} {elapsed_precise} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        pb
-    });
+    Ok(())
+}
 
+/// A grid point as the jump and crossing tests see it.
+struct Sample<'a> {
+    theta: &'a Array1<f64>,
+    eig: &'a SymEigen,
+    lambda: f64,
+    arclength: f64,
+    morse: usize,
+}
+
+impl Sample<'_> {
+    fn min_eig(&self) -> f64 {
+        self.eig.values.first().copied().unwrap_or(f64::NAN)
+    }
+}
+
+/// Why the step from `prev` to `cur` (θ step `step`, earlier steps `steps`) is a branch jump.
+fn jump_reason(
+    steps: &[f64],
+    step: f64,
+    prev: &Sample,
+    cur: &Sample,
+    p: &PaperParams,
+) -> Option<String> {
+    let (prev_min, lmin) = (prev.min_eig(), cur.min_eig());
+    let reference = steps
+        .iter()
+        .rev()
+        .take(JUMP_WINDOW)
+        .copied()
+        .fold(0.0, f64::max);
+    // L-BFGS stagnation noise makes single steps erratic when they are tiny; a jump to another
+    // branch also moves θ by a sizeable fraction of ‖θ‖.
+    let floor = JUMP_MIN_RELATIVE * norm(prev.theta.view()).max(1e-8);
+    if steps.len() >= 2 && step > p.jump_ratio * reference && step > floor {
+        Some(format!(
+            "θ moved by {step:.3e} (previous steps ≤ {reference:.3e})"
+        ))
+    } else if prev_min < 0.0 && lmin > 0.0 {
+        Some(format!(
+            "smallest eigenvalue snapped from {prev_min:.3e} to {lmin:.3e}"
+        ))
+    } else {
+        None
+    }
+}
+
+/// The paper's crossing (+ → − between grid points, linear interpolation), if any.
+fn crossing_event<O: Objective + ?Sized>(
+    obj: &O,
+    prev: &Sample,
+    cur: &Sample,
+    p: &PaperParams,
+) -> Result<Option<Event>> {
+    let (prev_min, lmin) = (prev.min_eig(), cur.min_eig());
+    if !(prev_min > 0.0 && lmin <= 0.0) {
+        return Ok(None);
+    }
+    let t = prev_min / (prev_min - lmin);
+    let lstar = prev.lambda + t * (cur.lambda - prev.lambda);
+    let nearer = if t <= 0.5 { prev } else { cur };
+    let th = nearer.theta.clone();
+    let phi = orient(nearer.eig.vectors.column(0).to_owned());
+    let es = fd_eigen(obj, th.view(), lstar, p.fd_step)?;
+    let gs = obj.gradient(th.view(), lstar);
+    let mu = es.values.first().copied().unwrap_or(f64::NAN);
+    Ok(Some(Event {
+        kind: EventKind::EigenvalueCrossing,
+        lambda: lstar,
+        residual: norm(gs.view()).max(mu.abs()),
+        eigenvalues: recorded(&es, p.spectrum),
+        kernel: phi.to_vec(),
+        theta: th.to_vec(),
+        morse_before: prev.morse,
+        morse_after: cur.morse,
+        arclength: prev.arclength + t * (cur.arclength - prev.arclength),
+    }))
+}
+
+/// Shows the branch so far (`points`, `events`, moved in and back) to the observer.
+fn notify(
+    observer: &mut dyn Observer,
+    so_far: &mut Branch,
+    points: &mut Vec<Point>,
+    events: &mut Vec<Event>,
+) -> Option<Status> {
+    std::mem::swap(&mut so_far.points, points);
+    std::mem::swap(&mut so_far.events, events);
+    let last = &so_far.points[so_far.points.len() - 1];
+    so_far.max_grad_norm = so_far.max_grad_norm.max(last.grad_norm);
+    let stop = match observer.on_point(last, so_far) {
+        Control::Stop(r) => Some(r.status()),
+        Control::Continue => None,
+    };
+    std::mem::swap(&mut so_far.points, points);
+    std::mem::swap(&mut so_far.events, events);
+    stop
+}
+
+pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
+    obj: &O,
+    theta0: ArrayView1<f64>,
+    p: &PaperParams,
+    observer: &mut dyn Observer,
+) -> Result<Branch> {
+    validate_paper(obj.dim(), theta0, p)?;
     let dl = p.lambda_max / p.n_steps as f64;
     let mut points: Vec<Point> = Vec::with_capacity(p.n_steps + 1);
     let mut eigs: Vec<SymEigen> = Vec::with_capacity(p.n_steps + 1);
     let mut events = Vec::new();
     let mut steps: Vec<f64> = Vec::new();
     let mut jump: Option<String> = None;
+    let mut stop: Option<Status> = None;
+    // The branch as observers see it (status in progress).
+    let mut so_far = Branch {
+        method: Method::Paper,
+        points: Vec::new(),
+        events: Vec::new(),
+        max_grad_norm: 0.0,
+        status: Status::InProgress,
+    };
     let mut theta = theta0.to_owned();
     for i in 0..=p.n_steps {
         let lambda = if i == p.n_steps {
@@ -156,71 +259,45 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
         let new = minimise(obj, &theta, lambda, p);
         let g = obj.gradient(new.view(), lambda);
         let e = fd_eigen(obj, new.view(), lambda, p.fd_step)?;
-        let lmin = e.values.first().copied().unwrap_or(f64::NAN);
         let morse = e.values.iter().filter(|&&v| v < 0.0).count();
         let step = norm((&new - &theta).view());
         let arclength = points.last().map_or(0.0, |q: &Point| {
             q.arclength + (step * step + (lambda - q.lambda).powi(2)).sqrt()
         });
-        // Branch-jump tests against the previous grid point.
+        // Branch-jump and crossing tests against the previous grid point.
         if let (Some(prev), Some(pe)) = (points.last(), eigs.last()) {
-            let prev_min = pe.values.first().copied().unwrap_or(f64::NAN);
-            let reference = steps
-                .iter()
-                .rev()
-                .take(JUMP_WINDOW)
-                .copied()
-                .fold(0.0, f64::max);
-            let mut why = None;
-            // L-BFGS stagnation noise makes single steps erratic when they are tiny; a jump to another
-            // branch also moves θ by a sizeable fraction of ‖θ‖.
-            let floor = JUMP_MIN_RELATIVE * norm(prev.theta.view()).max(1e-8);
-            if steps.len() >= 2 && step > p.jump_ratio * reference && step > floor {
-                why = Some(format!(
-                    "θ moved by {step:.3e} (previous steps ≤ {reference:.3e})"
-                ));
-            } else if prev_min < 0.0 && lmin > 0.0 {
-                why = Some(format!(
-                    "smallest eigenvalue snapped from {prev_min:.3e} to {lmin:.3e}"
-                ));
-            }
-            if let Some(why) = why {
-                if jump.is_none() {
-                    jump = Some(format!(
+            let a = Sample {
+                theta: &prev.theta,
+                eig: pe,
+                lambda: prev.lambda,
+                arclength: prev.arclength,
+                morse: prev.morse_index,
+            };
+            let b = Sample {
+                theta: &new,
+                eig: &e,
+                lambda,
+                arclength,
+                morse,
+            };
+            if let Some(why) = jump_reason(&steps, step, &a, &b, p) {
+                jump.get_or_insert_with(|| {
+                    format!(
                         "L-BFGS left the branch between λ = {:.6} and λ = {lambda:.6}: {why}; \
                          ‖∇L‖ = {:.3e} there",
                         prev.lambda,
                         norm(g.view())
-                    ));
-                }
+                    )
+                });
                 if !p.continue_after_jump {
                     break;
                 }
             }
-            // The paper's crossing: + → − between grid points, linear interpolation.
-            if prev_min > 0.0 && lmin <= 0.0 {
-                let t = prev_min / (prev_min - lmin);
-                let lstar = prev.lambda + t * (lambda - prev.lambda);
-                let (th, eg) = if t <= 0.5 {
-                    (prev.theta.clone(), pe)
-                } else {
-                    (new.clone(), &e)
-                };
-                let phi = orient(eg.vectors.column(0).to_owned());
-                let es = fd_eigen(obj, th.view(), lstar, p.fd_step)?;
-                let gs = obj.gradient(th.view(), lstar);
-                let mu = es.values.first().copied().unwrap_or(f64::NAN);
-                events.push(Event {
-                    kind: EventKind::EigenvalueCrossing,
-                    lambda: lstar,
-                    residual: norm(gs.view()).max(mu.abs()),
-                    eigenvalues: recorded(&es, p.spectrum),
-                    kernel: phi.to_vec(),
-                    theta: th.to_vec(),
-                    morse_before: prev.morse_index,
-                    morse_after: morse,
-                    arclength: prev.arclength + t * (arclength - prev.arclength),
-                });
+            if let Some(ev) = crossing_event(obj, &a, &b, p)? {
+                if let Control::Stop(r) = observer.on_event(&ev) {
+                    stop.get_or_insert(r.status());
+                }
+                events.push(ev);
             }
         }
         if i > 0 {
@@ -238,18 +315,18 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
         });
         eigs.push(e);
         theta = new;
-        if let Some(pb) = &pb {
-            pb.inc(1);
-            pb.set_message(format!("λ = {lambda:.4}"));
+        if let Some(st) = notify(observer, &mut so_far, &mut points, &mut events) {
+            stop.get_or_insert(st);
+        }
+        if stop.is_some() {
+            break;
         }
     }
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
     let max_grad_norm = points.iter().map(|q| q.grad_norm).fold(0.0, f64::max);
-    let status = match jump {
-        Some(why) => Status::BranchJump(why),
-        None => Status::ReachedLambdaMax,
+    let status = match (stop, jump) {
+        (Some(st), _) => st,
+        (None, Some(why)) => Status::BranchJump(why),
+        (None, None) => Status::ReachedLambdaMax,
     };
     Ok(Branch {
         method: Method::Paper,

@@ -1,32 +1,51 @@
-//! The pseudo-arclength predictor–corrector loop with step control, boundary landing and event
-//! detection.
+//! The pseudo-arclength predictor–corrector loop: start (or resume), one step (predict,
+//! correct, land on the window boundary, analyse, run the test functions, locate events),
+//! acceptance with observers and budgets. Step control is [`StepController`], event detection
+//! [`super::test_functions`], location [`super::events`].
 
-use super::corrector::{
-    correct, join, lambda_of, newton_fixed_lambda, norm, tangent, tangent_svd, theta_of, Bordered,
+use super::corrector::{correct, join, lambda_of, newton_fixed_lambda, norm, theta_of, Bordered};
+use super::events::{locate, Endpoint, Located};
+use super::failure::StepFailure;
+use super::observer::{Control, Observer};
+use super::step::StepController;
+use super::test_functions::{
+    rejection, BranchPointTest, FoldTest, RejectedEvent, TestFunction, TestPoint,
 };
-use super::events::{locate, Endpoint};
-use super::{Branch, ContinuationParams, EventKind, Method, Point, Spectrum, Status};
+use super::{Branch, ContinuationParams, EventKind, Method, Point, ResumeState, Spectrum, Status};
+use super::{Event, Trace};
 use crate::derivatives::Objective;
-use crate::error::{ensure_finite, ensure_positive, Error, Result};
-use crate::linalg::{sym_eigen_smallest, sym_eigenvalues, PartialEigen, DENSE_EIGEN_MAX};
+use crate::error::{Error, Result};
+use crate::linalg::operator::{BorderedFactor, BorderedSolver, DenseEigen, DenseLu, EigenSolver};
+use crate::linalg::{PartialEigen, DENSE_EIGEN_MAX};
 use ndarray::{Array1, Array2, ArrayView1};
+use std::time::Instant;
 
 /// Newton iterations allowed for a natural-parameter solve (start point, boundary landing).
 pub(crate) const NATURAL_NEWTON_ITERS: usize = 50;
-/// Step growth when the corrector converged by chord iterations alone in few steps.
-const GROW_FAST: f64 = 2.0;
-/// Step growth when the corrector needed at most one Jacobian evaluation.
-const GROW_SLOW: f64 = 1.3;
 /// Largest correction ‖x − x_pred‖ accepted, relative to the step (guards against jumping to
 /// another branch).
 const MAX_CORRECTION: f64 = 0.5;
-
-/// An event whose location leaves a residual above this (after Newton/Brent to `event_tol`)
-/// is taken as a sign that the step jumped between branches; the step is retried smaller.
+/// An event whose location leaves a residual above this (after Newton/Brent) is taken as a
+/// sign that the step jumped between branches; the step is retried smaller.
 const JUMP_RESIDUAL: f64 = 1e-8;
+/// Points traced with dense eigenvalues after the partial eigensolver fell back to the dense one
+/// (clustered spectra), before it is tried again.
+const DENSE_SPELL: usize = 8;
+/// Steps down to `ISOLATE_FACTOR · ds_min` (at least [`ISOLATE_FLOOR`]) are retried to
+/// isolate events; below, an event is accepted (or rejected with a diagnostic) as found.
+const ISOLATE_FACTOR: f64 = 64.0;
+/// See [`ISOLATE_FACTOR`].
+const ISOLATE_FLOOR: f64 = 1e-9;
+/// A start Hessian whose smallest |eigenvalue| is at most this times its largest is singular:
+/// computed eigenvalues carry an absolute error of about n·ε·‖H‖ (backward-stable solver on a
+/// Hessian exact to a few ulps), ≤ 1e-10·‖H‖ for n up to 4·10⁵, while the isolated minima of
+/// the experiments have |λ_min|/‖H‖ ≥ 1e-5 (α = 4e-3).
+pub const SINGULAR_START_RTOL: f64 = 1e-10;
+/// A resumed point must satisfy ‖∇L‖ ≤ this (else it belongs to another model).
+const RESUME_GRAD_TOL: f64 = 1e-8;
 
 /// Everything kept about an accepted point.
-struct State {
+pub(crate) struct State {
     x: Array1<f64>,
     tau: Array1<f64>,
     /// Factorisation of \[\[H, ∂λ∇L\], \[borderᵀ\]\] at x (chord Jacobian of the next corrector).
@@ -45,6 +64,18 @@ impl State {
             x: &self.x,
             morse: self.morse,
             arclength: self.arclength,
+            tau_lambda: self.tau[self.tau.len() - 1],
+        }
+    }
+
+    fn test_point(&self) -> TestPoint<'_> {
+        TestPoint {
+            theta: theta_of(&self.x),
+            lambda: lambda_of(&self.x),
+            tangent_lambda: self.tau[self.tau.len() - 1],
+            det_sign: self.jac.det_sign(),
+            eigenvalues: self.eig.values.as_slice().unwrap_or(&[]),
+            morse_index: self.morse,
         }
     }
 
@@ -60,11 +91,17 @@ impl State {
             theta: theta_of(&self.x).to_owned(),
         }
     }
-}
 
-/// Points traced with dense eigenvalues after the partial eigensolver fell back to the dense one
-/// (clustered spectra), before it is tried again.
-const DENSE_SPELL: usize = 8;
+    fn resume(&self, ds: f64) -> ResumeState {
+        ResumeState {
+            theta: theta_of(&self.x).to_vec(),
+            lambda: lambda_of(&self.x),
+            tangent: self.tau.to_vec(),
+            ds,
+            arclength: self.arclength,
+        }
+    }
+}
 
 /// Eigenvalues per `spectrum` and the Morse index (exact inertia count on the partial path,
 /// the full spectrum on the dense one). With `dense_values_only`, the dense eigenvalues without
@@ -76,11 +113,11 @@ pub(crate) fn spectrum_of(
     dense_values_only: bool,
 ) -> Result<PartialEigen> {
     let k = match spectrum {
-        Spectrum::Smallest(k) if !dense_values_only => return sym_eigen_smallest(h, k, warm),
+        Spectrum::Smallest(k) if !dense_values_only => return DenseEigen.smallest(h, k, warm),
         Spectrum::Smallest(k) => k.min(h.nrows()),
         Spectrum::Full => h.nrows(),
     };
-    let values = sym_eigenvalues(h)?;
+    let values = DenseEigen.values(h)?;
     let negative_count = values.iter().filter(|&&v| v < 0.0).count();
     Ok(PartialEigen {
         values: values.slice(ndarray::s![..k]).to_owned(),
@@ -88,6 +125,27 @@ pub(crate) fn spectrum_of(
         negative_count,
         dense: true,
     })
+}
+
+/// Unit tangent of the branch from the bordered solve \[\[H, ∂λ∇L\], \[borderᵀ\]\] z = e_{n+1};
+/// τ = z/‖z‖ satisfies borderᵀτ > 0, which keeps the orientation when `border` is the previous
+/// tangent. Returns the factorisation too (its determinant sign is the branch-point test
+/// function, and it serves as the chord Jacobian of the next corrector).
+fn tangent(
+    h: &Array2<f64>,
+    gl: &Array1<f64>,
+    border: ArrayView1<f64>,
+) -> Option<(Array1<f64>, Bordered)> {
+    let n = h.nrows();
+    let b = DenseLu.factor(h, gl, border)?;
+    let mut e = Array1::zeros(n + 1);
+    e[n] = 1.0;
+    let z = b.solve(&e)?;
+    let nz = norm(z.view());
+    if !(nz.is_finite() && nz > 0.0) {
+        return None;
+    }
+    Some((z / nz, b))
 }
 
 /// Hessian, tangent (oriented by `border`) and spectrum at a converged point.
@@ -100,16 +158,16 @@ fn analyse<O: Objective + ?Sized>(
     warm: Option<&Array2<f64>>,
     dense_values_only: bool,
     arclength: f64,
-    params: &ContinuationParams,
-) -> std::result::Result<State, String> {
+    spectrum: Spectrum,
+) -> std::result::Result<State, StepFailure> {
     let theta = theta_of(&x);
     let lam = lambda_of(&x);
     let h = obj.hessian(theta, lam);
     let gl = obj.grad_lambda(theta, lam);
-    let (tau, jac) = tangent(&h, &gl, border)
-        .ok_or_else(|| format!("singular bordered Jacobian at λ = {lam}"))?;
-    let eig =
-        spectrum_of(&h, params.spectrum, warm, dense_values_only).map_err(|e| e.to_string())?;
+    let (tau, jac) =
+        tangent(&h, &gl, border).ok_or(StepFailure::SingularBordered { lambda: lam })?;
+    let eig = spectrum_of(&h, spectrum, warm, dense_values_only)
+        .map_err(|e| StepFailure::Eigen(e.to_string()))?;
     Ok(State {
         morse: eig.negative_count,
         x,
@@ -122,318 +180,390 @@ fn analyse<O: Objective + ?Sized>(
     })
 }
 
-fn validate(n: usize, theta0: ArrayView1<f64>, lambda0: f64, p: &ContinuationParams) -> Result<()> {
-    if theta0.len() != n {
-        return Err(Error::shape("initial θ", n, theta0.len()));
-    }
-    ensure_finite("initial θ", theta0.iter())?;
-    let finite = |name: &str, v: f64| {
-        if v.is_finite() {
-            Ok(())
-        } else {
-            Err(Error::param(name, format!("must be finite, got {v}")))
-        }
-    };
-    finite("lambda_min", p.lambda_min)?;
-    finite("lambda_max", p.lambda_max)?;
-    finite("lambda0", lambda0)?;
-    if p.lambda_min >= p.lambda_max {
+/// Refuses a start whose Hessian is numerically singular ([`SINGULAR_START_RTOL`]): the
+/// critical point is then not isolated (or sits exactly on a singular point), and the tracer
+/// would follow a valley of critical points instead of a branch.
+fn check_isolated(h: &Array2<f64>, lambda: f64) -> Result<()> {
+    let values = DenseEigen.values(h)?;
+    let smallest = values.iter().fold(f64::INFINITY, |m, v| m.min(v.abs()));
+    let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if smallest <= SINGULAR_START_RTOL * largest || largest == 0.0 {
         return Err(Error::param(
-            "lambda_max",
+            "start point",
             format!(
-                "must exceed lambda_min = {}, got {}",
-                p.lambda_min, p.lambda_max
+                "the critical point at λ = {lambda} is not isolated: its Hessian is singular \
+                 (smallest |eigenvalue| {smallest:.3e} ≤ {SINGULAR_START_RTOL:.0e} × largest \
+                 {largest:.3e}), so the branch through it is not unique (e.g. a valley of \
+                 minimisers at α = 0); add regularisation (α > 0) or start at a λ0 where the \
+                 critical point is isolated"
             ),
         ));
-    }
-    if !(p.lambda_min..=p.lambda_max).contains(&lambda0) {
-        return Err(Error::param(
-            "lambda0",
-            format!(
-                "must lie in [{}, {}], got {lambda0}",
-                p.lambda_min, p.lambda_max
-            ),
-        ));
-    }
-    if !(p.ds_min > 0.0
-        && p.ds_min <= p.ds_initial
-        && p.ds_initial <= p.ds_max
-        && p.ds_max.is_finite())
-    {
-        return Err(Error::param(
-            "ds_initial",
-            format!(
-                "need 0 < ds_min ≤ ds_initial ≤ ds_max < ∞, got {} ≤ {} ≤ {}",
-                p.ds_min, p.ds_initial, p.ds_max
-            ),
-        ));
-    }
-    ensure_positive("grad_tol", p.grad_tol)?;
-    ensure_positive("event_tol", p.event_tol)?;
-    if !(p.max_turn > 0.0 && p.max_turn < std::f64::consts::PI) {
-        return Err(Error::param(
-            "max_turn",
-            format!("must lie in (0, π), got {}", p.max_turn),
-        ));
-    }
-    if p.max_newton_iters == 0 {
-        return Err(Error::param("max_newton_iters", "must be at least 1"));
-    }
-    if p.spectrum == Spectrum::Smallest(0) {
-        return Err(Error::param("spectrum", "Smallest(k) needs k ≥ 1"));
     }
     Ok(())
 }
 
-fn progress_bar(params: &ContinuationParams) -> Option<indicatif::ProgressBar> {
-    params.progress.then(|| {
-        let pb = indicatif::ProgressBar::new(1000);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} exact trace [{bar:40}] {elapsed_precise} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        pb
-    })
+/// Where a trace starts.
+pub(crate) enum Start<'a> {
+    /// Newton-polish θ at λ0, initial tangent towards increasing λ.
+    Guess(ArrayView1<'a, f64>, f64),
+    /// Continue from the last point of a previous trace.
+    Resume(&'a ResumeState),
 }
 
-/// Pseudo-arclength continuation (see [`super::trace`]).
-pub(crate) fn trace_impl<O: Objective + ?Sized>(
-    obj: &O,
-    theta0: ArrayView1<f64>,
-    lambda0: f64,
-    params: &ContinuationParams,
-) -> Result<Branch> {
-    let n = obj.dim();
-    validate(n, theta0, lambda0, params)?;
-    let (theta, gn) =
-        newton_fixed_lambda(obj, theta0, lambda0, params.grad_tol, NATURAL_NEWTON_ITERS).map_err(
-            |reason| Error::NoConvergence {
-                method: "Newton at the start point".into(),
-                reason,
-            },
-        )?;
-    let x0 = join(theta.view(), lambda0);
-    let mut e_lambda = Array1::zeros(n + 1);
-    e_lambda[n] = 1.0;
-    let mut cur = match analyse(
-        obj,
-        x0.clone(),
-        gn,
-        e_lambda.view(),
-        None,
-        false,
-        0.0,
-        params,
-    ) {
-        Ok(s) => s,
-        Err(_) => {
-            // Start exactly at a fold: take the kernel of [H ∂λ∇L] as the tangent.
-            let h = obj.hessian(theta.view(), lambda0);
-            let gl = obj.grad_lambda(theta.view(), lambda0);
-            let t = tangent_svd(&h, &gl).ok_or_else(|| {
-                Error::Linalg(format!("no tangent at the start point λ = {lambda0}"))
-            })?;
-            analyse(obj, x0, gn, t.view(), None, false, 0.0, params).map_err(Error::Linalg)?
-        }
-    };
+/// One accepted step.
+struct Accepted {
+    next: State,
+    iters: usize,
+    refreshes: usize,
+    boundary: Option<Status>,
+    events: Vec<Event>,
+    rejected: Vec<RejectedEvent>,
+}
 
-    let mut points = vec![cur.point(obj)];
-    let mut events = Vec::new();
-    let pb = progress_bar(params);
-    let span = params.lambda_max - params.lambda_min;
-    let mut ds = params.ds_initial;
-    let mut steps = 0usize;
-    let mut last_failure = String::new();
-    let isolate_min = (64.0 * params.ds_min).max(1e-9);
-    // Whether the partial eigensolver can take its fast path at all here.
-    let partial_possible =
-        matches!(params.spectrum, Spectrum::Smallest(k) if n > DENSE_EIGEN_MAX && 4 * k <= n);
-    let mut dense_spell = 0usize;
+/// The loop's configuration.
+pub(crate) struct Engine<'a, O: Objective + ?Sized> {
+    pub obj: &'a O,
+    pub params: &'a ContinuationParams,
+    pub tests: &'a [Box<dyn TestFunction>],
+}
 
-    let status = loop {
-        if steps >= params.max_steps {
-            break Status::StepBudgetExhausted;
+impl<O: Objective + ?Sized> Engine<'_, O> {
+    fn start(&self, start: &Start) -> Result<(State, f64)> {
+        let p = self.params;
+        match start {
+            Start::Guess(theta0, lambda0) => {
+                let (theta, gn) = newton_fixed_lambda(
+                    self.obj,
+                    *theta0,
+                    *lambda0,
+                    p.grad_tol,
+                    NATURAL_NEWTON_ITERS,
+                )
+                .map_err(|f| Error::NoConvergence {
+                    method: "Newton at the start point".into(),
+                    reason: f.to_string(),
+                })?;
+                check_isolated(&self.obj.hessian(theta.view(), *lambda0), *lambda0)?;
+                let x0 = join(theta.view(), *lambda0);
+                let mut e_lambda = Array1::zeros(x0.len());
+                e_lambda[x0.len() - 1] = 1.0;
+                let s = analyse(
+                    self.obj,
+                    x0,
+                    gn,
+                    e_lambda.view(),
+                    None,
+                    false,
+                    0.0,
+                    p.spectrum,
+                )
+                .map_err(|f| Error::Linalg(f.to_string()))?;
+                Ok((s, p.ds_initial))
+            }
+            Start::Resume(r) => {
+                let x = join(ArrayView1::from(&r.theta), r.lambda);
+                let gn = norm(self.obj.gradient(theta_of(&x), r.lambda).view());
+                if gn.is_nan() || gn > RESUME_GRAD_TOL {
+                    return Err(Error::param(
+                        "resume",
+                        format!(
+                            "the saved point is not critical for this model (‖∇L‖ = {gn:.3e} > \
+                             {RESUME_GRAD_TOL:.0e}); resume with the model options of the saved trace"
+                        ),
+                    ));
+                }
+                let tau = Array1::from(r.tangent.clone());
+                let s = analyse(
+                    self.obj,
+                    x,
+                    gn,
+                    tau.view(),
+                    None,
+                    false,
+                    r.arclength,
+                    p.spectrum,
+                )
+                .map_err(|f| Error::Linalg(f.to_string()))?;
+                Ok((s, r.ds.clamp(p.ds_min, p.ds_max)))
+            }
         }
-        if ds < params.ds_min {
-            break Status::Stalled(format!(
-                "step size {ds:.3e} below ds_min = {:.1e} at λ = {} after {} accepted points: {}",
-                params.ds_min,
-                lambda_of(&cur.x),
-                points.len(),
-                last_failure
-            ));
-        }
-        steps += 1;
+    }
+
+    /// Predictor and corrector; the corrected point, ‖∇L‖, solves and refreshes.
+    fn predict_correct(
+        &self,
+        cur: &State,
+        ds: f64,
+    ) -> std::result::Result<(Array1<f64>, f64, usize, usize), StepFailure> {
+        let p = self.params;
         let xp = &cur.x + &(&cur.tau * ds);
-        let corr = match correct(
-            obj,
+        let corr = correct(
+            self.obj,
             &xp,
             cur.border.view(),
             Some(&cur.jac),
-            params.grad_tol,
-            params.max_newton_iters,
-        ) {
-            Ok(c) => c,
-            Err(e) => {
-                last_failure = e;
-                ds *= 0.5;
-                continue;
-            }
-        };
+            p.grad_tol,
+            p.max_newton_iters,
+        )?;
         let dist = norm((&corr.x - &xp).view());
         if dist > MAX_CORRECTION * ds {
-            last_failure = format!("correction {dist:.3e} too large for step {ds:.3e}");
-            ds *= 0.5;
-            continue;
+            return Err(StepFailure::CorrectionTooLarge { dist, ds });
         }
-        let (mut xb, mut gnb) = (corr.x, corr.grad_norm);
-        // Land exactly on a window boundary that the step crossed.
+        Ok((corr.x, corr.grad_norm, corr.iters, corr.refreshes))
+    }
+
+    /// Replaces a point beyond the λ window by one exactly on its boundary.
+    fn land(
+        &self,
+        cur: &State,
+        xb: Array1<f64>,
+        gnb: f64,
+        ds: f64,
+    ) -> std::result::Result<(Array1<f64>, f64, Option<Status>), StepFailure> {
+        let p = self.params;
         let lam_b = lambda_of(&xb);
-        let boundary = if lam_b > params.lambda_max {
-            Some((params.lambda_max, Status::ReachedLambdaMax))
-        } else if lam_b < params.lambda_min {
-            Some((params.lambda_min, Status::ReachedLambdaMin))
+        let (bound, status) = if lam_b > p.lambda_max {
+            (p.lambda_max, Status::ReachedLambdaMax)
+        } else if lam_b < p.lambda_min {
+            (p.lambda_min, Status::ReachedLambdaMin)
         } else {
-            None
+            return Ok((xb, gnb, None));
         };
-        if let Some((bound, _)) = &boundary {
-            let lam_a = lambda_of(&cur.x);
-            let t = (bound - lam_a) / (lam_b - lam_a);
-            let guess = &cur.x + &((&xb - &cur.x) * t);
-            match newton_fixed_lambda(
-                obj,
-                theta_of(&guess),
-                *bound,
-                params.grad_tol,
-                NATURAL_NEWTON_ITERS,
-            ) {
-                Ok((th, g)) if norm((&th - &theta_of(&guess)).view()) <= ds => {
-                    xb = join(th.view(), *bound);
-                    gnb = g;
-                }
-                Ok(_) => {
-                    last_failure = format!("boundary landing at λ = {bound} jumped");
-                    ds *= 0.5;
-                    continue;
-                }
-                Err(e) => {
-                    last_failure = format!("boundary landing failed: {e}");
-                    ds *= 0.5;
-                    continue;
-                }
-            }
-        }
-        let arclength = cur.arclength + norm((&xb - &cur.x).view());
-        let next = match analyse(
-            obj,
-            xb,
-            gnb,
-            cur.tau.view(),
-            Some(&cur.eig.vectors),
-            dense_spell > 0,
-            arclength,
-            params,
+        let lam_a = lambda_of(&cur.x);
+        let t = (bound - lam_a) / (lam_b - lam_a);
+        let guess = &cur.x + &((&xb - &cur.x) * t);
+        match newton_fixed_lambda(
+            self.obj,
+            theta_of(&guess),
+            bound,
+            p.grad_tol,
+            NATURAL_NEWTON_ITERS,
         ) {
-            Ok(s) => s,
-            Err(e) => {
-                last_failure = e;
-                ds *= 0.5;
-                continue;
+            Ok((th, g)) if norm((&th - &theta_of(&guess)).view()) <= ds => {
+                Ok((join(th.view(), bound), g, Some(status)))
             }
-        };
-        let cos_turn = cur.tau.dot(&next.tau).clamp(-1.0, 1.0);
-        if cos_turn.acos() > params.max_turn {
-            last_failure = format!("tangent turned by {:.3} rad", cos_turn.acos());
-            ds *= 0.5;
-            continue;
+            Ok(_) => Err(StepFailure::BoundaryJump { bound }),
+            Err(e) => Err(StepFailure::BoundaryFailed(Box::new(e))),
         }
-        // Test functions: tangent λ-component (fold), bordered determinant (branch point).
-        let (ta, tb) = (cur.tau[n], next.tau[n]);
-        let fold = (ta > 0.0) != (tb > 0.0);
-        let bp = cur.jac.det_sign != next.jac.det_sign;
-        let dm = (next.morse as i64 - cur.morse as i64).abs();
+    }
+
+    /// Runs the test functions between two accepted points and locates what they detect.
+    fn detect(
+        &self,
+        cur: &State,
+        next: &State,
+        ds: f64,
+    ) -> std::result::Result<(Vec<Event>, Vec<RejectedEvent>), StepFailure> {
+        let p = self.params;
+        let isolate_min = (ISOLATE_FACTOR * p.ds_min).max(ISOLATE_FLOOR);
+        let (a, b) = (cur.test_point(), next.test_point());
+        let fold = FoldTest.crossed(&a, &b);
+        let bp = BranchPointTest.crossed(&a, &b);
+        let dm = cur.morse.abs_diff(next.morse);
         let consistent = (dm % 2 == 1) == (fold ^ bp);
         if ((fold && bp) || dm > 1 || !consistent) && ds > isolate_min {
-            last_failure = "several events in one step".into();
-            ds *= 0.5;
-            continue;
+            return Err(StepFailure::SeveralEvents);
         }
-
-        let mut kinds = Vec::new();
+        let mut kinds: Vec<(EventKind, Option<&dyn TestFunction>)> = Vec::new();
         if fold {
-            kinds.push(EventKind::Fold);
+            kinds.push((EventKind::Fold, None));
         }
         if bp {
-            kinds.push(EventKind::BranchPoint);
+            kinds.push((EventKind::BranchPoint, None));
         }
         if kinds.is_empty() && dm != 0 {
-            kinds.push(EventKind::MorseChange);
+            kinds.push((EventKind::MorseChange, None));
         }
-        let found: Vec<_> = kinds
+        for t in self.tests {
+            if t.crossed(&a, &b) {
+                kinds.push((t.kind(), Some(t.as_ref())));
+            }
+        }
+        let (ea, eb) = (cur.endpoint(), next.endpoint());
+        let found: Vec<Located> = kinds
             .into_iter()
-            .map(|kind| locate(obj, kind, &cur.endpoint(), &next.endpoint(), ta, tb, params))
+            .map(|(kind, test)| locate(self.obj, kind, test, &ea, &eb, p))
             .collect();
         // A gross location failure means the test functions jumped, typically because the
         // corrector landed on a nearby branch (an imperfect bifurcation seen from afar): retry
         // with a smaller step, which either resolves the event or follows the turn.
-        if params.locate_events
-            && ds > isolate_min
-            && found
-                .iter()
-                .any(|e| e.residual.is_nan() || e.residual > JUMP_RESIDUAL)
-        {
-            last_failure = format!(
-                "event between λ = {} and λ = {} could not be located (possible branch jump)",
-                lambda_of(&cur.x),
-                lambda_of(&next.x)
-            );
-            ds *= 0.5;
-            continue;
+        let gross = |l: &Located| {
+            l.event.kind != EventKind::UserDefined
+                && (l.event.residual.is_nan() || l.event.residual > JUMP_RESIDUAL)
+        };
+        if p.locate_events && ds > isolate_min && found.iter().any(gross) {
+            return Err(StepFailure::EventNotLocated {
+                from: lambda_of(&cur.x),
+                to: lambda_of(&next.x),
+            });
         }
-
-        // Accept.
-        events.extend(found);
-        points.push(next.point(obj));
-        if corr.refreshes == 0 && corr.iters <= 4 {
-            ds = (ds * GROW_FAST).min(params.ds_max);
-        } else if corr.refreshes <= 1 && corr.iters <= 8 {
-            ds = (ds * GROW_SLOW).min(params.ds_max);
-        } else if corr.refreshes > 3 {
-            ds *= 0.5;
-        }
-        if partial_possible {
-            if dense_spell > 0 {
-                dense_spell -= 1;
-            } else if next.eig.dense {
-                dense_spell = DENSE_SPELL;
+        let mut events = Vec::new();
+        let mut rejected = Vec::new();
+        for l in found {
+            match rejection(&l.event, l.second, l.scale, p) {
+                None => events.push(l.event),
+                Some(reason) => rejected.push(RejectedEvent {
+                    kind: l.event.kind,
+                    lambda: l.event.lambda,
+                    residual: l.event.residual,
+                    morse_before: l.event.morse_before,
+                    morse_after: l.event.morse_after,
+                    reason,
+                }),
             }
         }
-        cur = next;
-        if let Some(pb) = &pb {
-            let frac = (lambda_of(&cur.x) - params.lambda_min) / span;
-            pb.set_position((frac.clamp(0.0, 1.0) * 1000.0) as u64);
-            pb.set_message(format!(
-                "λ = {:.5}, {} points, {} events",
-                lambda_of(&cur.x),
-                points.len(),
-                events.len()
-            ));
-        }
-        if let Some((_, st)) = boundary {
-            break st;
-        }
-    };
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
+        Ok((events, rejected))
     }
-    let max_grad_norm = points.iter().map(|p| p.grad_norm).fold(0.0, f64::max);
-    Ok(Branch {
-        method: Method::Exact,
-        points,
-        events,
-        max_grad_norm,
-        status,
-    })
+
+    /// One attempted step of size `ds` from `cur`.
+    fn attempt(
+        &self,
+        cur: &State,
+        ds: f64,
+        dense: bool,
+    ) -> std::result::Result<Accepted, StepFailure> {
+        let p = self.params;
+        let (xb, gnb, iters, refreshes) = self.predict_correct(cur, ds)?;
+        let (xb, gnb, boundary) = self.land(cur, xb, gnb, ds)?;
+        let arclength = cur.arclength + norm((&xb - &cur.x).view());
+        let next = analyse(
+            self.obj,
+            xb,
+            gnb,
+            cur.tau.view(),
+            Some(&cur.eig.vectors),
+            dense,
+            arclength,
+            p.spectrum,
+        )?;
+        let cos_turn = cur.tau.dot(&next.tau).clamp(-1.0, 1.0);
+        if cos_turn.acos() > p.max_turn {
+            return Err(StepFailure::TurnTooLarge {
+                angle: cos_turn.acos(),
+            });
+        }
+        let (events, rejected) = self.detect(cur, &next, ds)?;
+        Ok(Accepted {
+            next,
+            iters,
+            refreshes,
+            boundary,
+            events,
+            rejected,
+        })
+    }
+
+    /// The time budget, if spent.
+    fn time_budget(&self, started: Instant) -> Option<Status> {
+        match self.params.max_seconds {
+            Some(t) if started.elapsed().as_secs_f64() >= t => Some(Status::TimeBudgetExhausted),
+            _ => None,
+        }
+    }
+
+    /// Pushes an accepted step into the branch and tells the observer; a stop request.
+    fn record(
+        &self,
+        branch: &mut Branch,
+        acc: &mut Accepted,
+        observer: &mut dyn Observer,
+    ) -> Option<Status> {
+        let mut stop = None;
+        for e in acc.events.drain(..) {
+            if let Control::Stop(r) = observer.on_event(&e) {
+                stop.get_or_insert(r.status());
+            }
+            branch.events.push(e);
+        }
+        let point = acc.next.point(self.obj);
+        branch.max_grad_norm = branch.max_grad_norm.max(point.grad_norm);
+        branch.points.push(point);
+        let last = branch.points.last().expect("just pushed");
+        if let Control::Stop(r) = observer.on_point(last, branch) {
+            stop.get_or_insert(r.status());
+        }
+        stop
+    }
+
+    /// Pseudo-arclength continuation from `start` (see [`super::trace`]).
+    pub(crate) fn run(&self, start: Start, observer: &mut dyn Observer) -> Result<Trace> {
+        let p = self.params;
+        let started = Instant::now();
+        let (mut cur, ds0) = self.start(&start)?;
+        let mut branch = Branch {
+            method: Method::Exact,
+            points: Vec::new(),
+            events: Vec::new(),
+            max_grad_norm: 0.0,
+            status: Status::InProgress,
+        };
+        let first = cur.point(self.obj);
+        branch.max_grad_norm = first.grad_norm;
+        branch.points.push(first);
+        let mut stop = match observer.on_point(&branch.points[0], &branch) {
+            Control::Stop(r) => Some(r.status()),
+            Control::Continue => None,
+        };
+        let mut rejected = Vec::new();
+        let mut ctrl = StepController::new(p, ds0);
+        let (mut steps, mut dense_spell) = (0usize, 0usize);
+        let mut last_failure: Option<StepFailure> = None;
+        let partial_possible = matches!(p.spectrum,
+            Spectrum::Smallest(k) if self.obj.dim() > DENSE_EIGEN_MAX && 4 * k <= self.obj.dim());
+        let status =
+            loop {
+                if let Some(st) = stop.take() {
+                    break st;
+                }
+                if steps >= p.max_steps {
+                    break Status::StepBudgetExhausted;
+                }
+                if ctrl.stalled() {
+                    break Status::Stalled(format!(
+                    "step size {:.3e} below ds_min = {:.1e} at λ = {} after {} accepted points: {}",
+                    ctrl.ds(),
+                    p.ds_min,
+                    lambda_of(&cur.x),
+                    branch.points.len(),
+                    last_failure.as_ref().map(|f| f.to_string()).unwrap_or_default()
+                ));
+                }
+                if let Some(st) = self.time_budget(started) {
+                    break st;
+                }
+                steps += 1;
+                let mut acc = match self.attempt(&cur, ctrl.ds(), dense_spell > 0) {
+                    Ok(a) => a,
+                    Err(f) => {
+                        last_failure = Some(f);
+                        ctrl.reject();
+                        continue;
+                    }
+                };
+                rejected.append(&mut acc.rejected);
+                stop = self.record(&mut branch, &mut acc, observer);
+                ctrl.accept(acc.iters, acc.refreshes);
+                if partial_possible {
+                    if dense_spell > 0 {
+                        dense_spell -= 1;
+                    } else if acc.next.eig.dense {
+                        dense_spell = DENSE_SPELL;
+                    }
+                }
+                cur = acc.next;
+                if let Some(st) = acc.boundary {
+                    break st;
+                }
+                if p.max_events.is_some_and(|k| branch.events.len() >= k) {
+                    break Status::MaxEvents;
+                }
+            };
+        branch.status = status;
+        Ok(Trace {
+            branch,
+            rejected_events: rejected,
+            resume: Some(cur.resume(ctrl.ds())),
+            steps,
+        })
+    }
 }

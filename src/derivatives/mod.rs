@@ -10,6 +10,7 @@
 
 pub mod ad;
 pub mod finite_diff;
+pub mod parametric;
 
 use ndarray::{Array1, Array2, ArrayView1};
 

@@ -5,8 +5,10 @@
 use super::common::{event_at, paper_singular_point, start_point, HessianSource, Setting};
 use crate::activation::Builtin;
 use crate::continuation::{
-    resample, trace, trace_paper, Branch, ContinuationParams, Event, EventKind, GridPoint, Method,
-    PaperParams, Point, Status,
+    resample, trace, trace_paper, Branch, CancelFlag, ContinuationAlgorithm, ContinuationParams,
+    Event, EventKind, GridPoint, JsonLines, Method, NaturalParameter, NoObserver, Observer,
+    Observers, PaperParams, Point, ProgressBar, PseudoArclength, RejectedEvent, ResumeState,
+    Status, Trace,
 };
 use crate::data::{self, Dataset};
 use crate::error::{Error, Result};
@@ -182,10 +184,249 @@ pub struct TraceReport {
     /// The branch resampled on a uniform λ grid ([`GRID_POINTS`] points over [0, λ_max]) where
     /// it is a graph over λ (up to its first fold), for plotting.
     pub grid: Vec<GridPoint>,
+    /// Detected singular points that are not events (kernel not one-dimensional, Morse index
+    /// change inconsistent with the kind, or not located), with the reason.
+    pub rejected_events: Vec<RejectedEvent>,
+    /// What `--resume` needs to continue from the last point (exact method; null otherwise).
+    pub resume: Option<ResumeState>,
+}
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: internal error (a computation failed).
+pub const EXIT_INTERNAL: u8 = 1;
+/// Exit code: bad input.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code: interrupted, or a step or time budget was spent (the output is partial).
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+/// The exit code of a finished trace with this status (the one place of that mapping).
+pub fn status_exit_code(status: &Status) -> u8 {
+    if status.is_incomplete() {
+        EXIT_INCOMPLETE
+    } else {
+        EXIT_OK
+    }
+}
+
+/// The exit code of an error.
+pub fn error_exit_code(e: &Error) -> u8 {
+    if is_input_error(e) {
+        EXIT_BAD_INPUT
+    } else {
+        EXIT_INTERNAL
+    }
+}
+
+/// Options of `actbif trace` beyond the model.
+#[derive(Clone, Debug, Default)]
+pub struct TraceOptions {
+    /// Continuation method.
+    pub method: Method,
+    /// Upper end of the λ window.
+    pub lambda_max: f64,
+    /// λ of the start point (Newton-polished there).
+    pub lambda0: f64,
+    /// θ of the start point (.npy or JSON array); default W0.
+    pub start: Option<PathBuf>,
+    /// A previous `trace` JSON output to continue from its last point.
+    pub resume: Option<PathBuf>,
+    /// Step budget (default 5000).
+    pub max_steps: Option<usize>,
+    /// Wall-clock budget in seconds.
+    pub max_seconds: Option<f64>,
+    /// Stop after this many events.
+    pub max_events: Option<usize>,
+    /// Stream points and events as JSON Lines here.
+    pub checkpoint: Option<PathBuf>,
+    /// Stops the trace when set (signal handlers).
+    pub cancel: Option<CancelFlag>,
+    /// Progress bar on stderr.
+    pub progress: bool,
+}
+
+/// The checkpoint file written next to `out`: the extension replaced by `jsonl`.
+pub fn checkpoint_path(out: &std::path::Path) -> PathBuf {
+    out.with_extension("jsonl")
+}
+
+/// θ from a .npy file (1-D float64) or a JSON array of numbers.
+pub fn load_theta(path: &std::path::Path) -> Result<ndarray::Array1<f64>> {
+    let io = |e: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let parse = |reason: String| Error::Parse {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let theta = if path.extension().is_some_and(|e| e == "npy") {
+        let f = std::fs::File::open(path).map_err(io)?;
+        ndarray_npy::ReadNpyExt::read_npy(f).map_err(|e: ndarray_npy::ReadNpyError| {
+            parse(format!("expected a 1-D float64 array: {e}"))
+        })?
+    } else {
+        let text = std::fs::read_to_string(path).map_err(io)?;
+        let v: Vec<f64> = serde_json::from_str(&text)
+            .map_err(|e| parse(format!("expected a JSON array of numbers: {e}")))?;
+        ndarray::Array1::from(v)
+    };
+    crate::error::ensure_finite("start θ", theta.iter())?;
+    Ok(theta)
+}
+
+/// The parts of a previous `trace` output that `--resume` continues.
+#[derive(serde::Deserialize)]
+struct Saved {
+    points: Vec<Point>,
+    events: Vec<Event>,
+    #[serde(default)]
+    rejected_events: Vec<RejectedEvent>,
+    resume: Option<ResumeState>,
+}
+
+fn read_saved(path: &std::path::Path) -> Result<Saved> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::Parse {
+        path: path.to_path_buf(),
+        reason: format!("not an `actbif trace` output: {e}"),
+    })
+}
+
+/// Appends a resumed trace to the saved one (the resumed trace starts at the saved last point).
+fn splice(saved: Saved, mut t: Trace) -> Trace {
+    let mut points = saved.points;
+    points.extend(t.branch.points.drain(..).skip(1));
+    let mut events = saved.events;
+    events.append(&mut t.branch.events);
+    let mut rejected = saved.rejected_events;
+    rejected.append(&mut t.rejected_events);
+    t.branch.max_grad_norm = points.iter().map(|p| p.grad_norm).fold(0.0, f64::max);
+    t.branch.points = points;
+    t.branch.events = events;
+    t.rejected_events = rejected;
+    t
+}
+
+/// Adds the CLI's way out to the library's refusal of a non-isolated start.
+fn explain_start(e: Error) -> Error {
+    match e {
+        Error::InvalidParameter { name, reason } if name == "start point" => Error::InvalidParameter {
+            name,
+            reason: format!(
+                "{reason}. On the command line: use --alpha > 0, or give a start point at λ0 > 0                  with --start FILE --lambda0 X (FILE: .npy or JSON array of θ; Newton-polished at X)"
+            ),
+        },
+        other => other,
+    }
 }
 
 /// Points of the uniform λ grid in `actbif trace` output (the paper's Δλ = 1/400 on [0, 1]).
 pub const GRID_POINTS: usize = 401;
+
+/// The observers of a CLI trace: checkpoint stream, cancellation, progress bar.
+fn run_observed(
+    opts: &TraceOptions,
+    window: &ContinuationParams,
+    f: impl FnOnce(&mut dyn Observer) -> Result<Trace>,
+) -> Result<Trace> {
+    let mut jsonl = match &opts.checkpoint {
+        Some(p) => Some(JsonLines::new(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| Error::Io {
+                path: p.clone(),
+                source: e,
+            })?,
+        ))),
+        None => None,
+    };
+    let mut cancel = opts.cancel.clone();
+    let mut bar = opts
+        .progress
+        .then(|| ProgressBar::new("trace", window.lambda_min, window.lambda_max));
+    let mut list: Vec<&mut dyn Observer> = Vec::new();
+    if let Some(o) = jsonl.as_mut() {
+        list.push(o);
+    }
+    if let Some(o) = cancel.as_mut() {
+        list.push(o);
+    }
+    if let Some(o) = bar.as_mut() {
+        list.push(o);
+    }
+    if list.is_empty() {
+        return f(&mut NoObserver);
+    }
+    f(&mut Observers(list))
+}
+
+/// The trace of `actbif trace` with all its options.
+fn trace_with(model: &TwoLayer, opts: &TraceOptions) -> Result<Trace> {
+    validate_lambda_max(opts.lambda_max)?;
+    validate_lambda(opts.lambda0, opts.lambda_max).map_err(|_| {
+        Error::param(
+            "lambda0",
+            format!("must lie in [0, {}], got {}", opts.lambda_max, opts.lambda0),
+        )
+    })?;
+    let mut params = ContinuationParams {
+        lambda_max: opts.lambda_max,
+        max_seconds: opts.max_seconds,
+        max_events: opts.max_events,
+        ..Default::default()
+    };
+    if let Some(k) = opts.max_steps {
+        if k == 0 {
+            return Err(Error::param("max-steps", "must be at least 1"));
+        }
+        params.max_steps = k;
+    }
+    if let Some(t) = opts.max_seconds {
+        crate::error::ensure_positive("max-seconds", t)?;
+    }
+    if opts.max_events == Some(0) {
+        return Err(Error::param("max-events", "must be at least 1"));
+    }
+    if let Some(path) = &opts.resume {
+        if opts.method != Method::Exact {
+            return Err(Error::param("resume", "needs --method exact"));
+        }
+        let saved = read_saved(path)?;
+        let state = saved.resume.clone().ok_or_else(|| Error::Parse {
+            path: path.clone(),
+            reason: "no `resume` state (written by the exact method only)".into(),
+        })?;
+        let alg = PseudoArclength::new(params.clone());
+        let t = run_observed(opts, &params, |o| alg.resume(model, &state, o))?;
+        return Ok(splice(saved, t));
+    }
+    let theta0 = match &opts.start {
+        Some(p) => load_theta(p)?,
+        None => start_point(model)?,
+    };
+    let t = match opts.method {
+        Method::Exact => {
+            let alg = PseudoArclength::new(params.clone());
+            run_observed(opts, &params, |o| {
+                alg.run(model, theta0.view(), opts.lambda0, o)
+            })
+        }
+        Method::Paper => {
+            let alg = NaturalParameter {
+                params: PaperParams {
+                    lambda_max: opts.lambda_max,
+                    ..Default::default()
+                },
+            };
+            run_observed(opts, &params, |o| {
+                alg.run(model, theta0.view(), opts.lambda0, o)
+            })
+        }
+    };
+    t.map_err(explain_start)
+}
 
 fn trace_branch(
     model: &TwoLayer,
@@ -225,19 +466,38 @@ pub fn run_trace(
     lambda_max: f64,
     progress: bool,
 ) -> Result<TraceReport> {
-    validate_lambda_max(lambda_max)?;
+    run_trace_with(
+        spec,
+        &TraceOptions {
+            method,
+            lambda_max,
+            progress,
+            ..Default::default()
+        },
+    )
+}
+
+/// `actbif trace` with start point, resume, budgets, checkpoint and cancellation.
+pub fn run_trace_with(spec: &ModelSpec, opts: &TraceOptions) -> Result<TraceReport> {
+    validate_lambda_max(opts.lambda_max)?;
     let model = spec.build()?;
-    let b = trace_branch(&model, method, lambda_max, progress)?;
-    let grid = resample(&b, &super::common::linspace(0.0, lambda_max, GRID_POINTS));
+    let t = trace_with(&model, opts)?;
+    let b = t.branch;
+    let grid = resample(
+        &b,
+        &super::common::linspace(0.0, opts.lambda_max, GRID_POINTS),
+    );
     Ok(TraceReport {
         setting: spec.setting(&model),
-        method,
-        lambda_max,
+        method: opts.method,
+        lambda_max: opts.lambda_max,
         points: b.points,
         events: b.events,
         max_grad_norm: b.max_grad_norm,
         status: b.status,
         grid,
+        rejected_events: t.rejected_events,
+        resume: t.resume,
     })
 }
 

@@ -7,12 +7,13 @@ mod convert;
 mod dense;
 mod inertia;
 mod lstsq;
+pub mod operator;
 mod partial_eigen;
 mod rng;
 mod simd;
 mod vector;
 
-pub use bordered::solve_bordered;
+pub use bordered::{solve_bordered, DenseBordered};
 pub use convert::{from_faer, to_faer};
 pub use dense::{solve, sym_eigen, sym_eigenvalues, SymEigen};
 pub(crate) use inertia::lu_det_sign;

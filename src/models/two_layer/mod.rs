@@ -4,6 +4,7 @@
 //! θ = vec(W) with W ∈ R^{m×d} stored row-major: θ\[j·d + k\] = W\[j, k\]. The output weights v
 //! are fixed (not trained), as in the paper's Appendix B.
 
+mod parametric;
 pub mod structured;
 pub mod theory;
 
