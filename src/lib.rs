@@ -117,6 +117,7 @@ pub mod deep;
 pub mod derivatives;
 pub mod error;
 pub mod experiments;
+pub mod io;
 pub mod linalg;
 pub mod model;
 pub mod normal_form;
