@@ -219,6 +219,8 @@ fn run(cli: Cli) -> Result<bool> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Bit-identical results for any RAYON_NUM_THREADS.
+    actbif::linalg::fix_parallelism();
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
