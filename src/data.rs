@@ -66,7 +66,7 @@ impl Dataset {
         ensure_finite("inputs x", x.iter())?;
         ensure_finite("targets y", y.iter())?;
         let data = Dataset { x, y };
-        data.check_moments("inputs x")?;
+        data.check_moments("data set")?;
         Ok(data)
     }
 
@@ -102,12 +102,13 @@ impl Dataset {
             ),
         ];
         for (moment, size, of, largest) in checks {
-            if !(size <= MOMENT_LIMIT) {
+            // NaN cannot occur (finite inputs), but would be refused too.
+            if size.is_nan() || size > MOMENT_LIMIT {
                 return Err(Error::DataOutOfRange {
                     what: what.to_string(),
                     reason: format!(
-                        "the moment {moment} {} ({of} reach |{largest:e}|); the model's sums \
-                         would overflow. Rescale the data (e.g. standardise each column) so \
+                        "the moment {moment} {} (largest |value| in {of}: {largest:e}), so the \
+                         model's sums would overflow. Rescale the data (e.g. standardise each column) so \
                          that values stay below about 1e77",
                         if size.is_finite() {
                             format!("is {size:e} > {MOMENT_LIMIT:e}")

@@ -32,7 +32,7 @@ pub enum Error {
         index: usize,
     },
     /// Finite data too large for the model's sums (a moment such as E\[xxᵀ\] overflows).
-    #[error("data out of range in {what}: {reason}")]
+    #[error("{what} out of range: {reason}")]
     DataOutOfRange {
         /// Which data.
         what: String,

@@ -131,7 +131,7 @@ proptest! {
 fn npy_with_header(dict: &str, data: &[u8]) -> Vec<u8> {
     // Magic (6) + version (2) + length (2) + header, padded to 64 bytes with the final '\n'.
     let mut header = dict.to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');
