@@ -1,7 +1,9 @@
-//! Data sets: the paper's teacher recipe, a numpy-compatible random stream, file I/O and
-//! validation.
+//! Data sets: the paper's teacher recipe, a numpy-compatible random stream, loading from
+//! files (parsed by [`crate::io`]) and validation, including the moment checks that keep the
+//! model's sums finite.
 
 use crate::error::{ensure_finite, Error, Result};
+use crate::io;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -24,6 +26,12 @@ pub const TOY_SEED: u32 = 42;
 pub const TOY_N: usize = 2000;
 /// Noise scale of the B.1 toy data.
 pub const TOY_NOISE: f64 = 0.02;
+
+/// Largest admissible moment E\[xxᵀ\], E\[xy\], E\[y²\] of a data set: √f64::MAX ≈ 1.3e154.
+/// Hessian entries are of the size of these moments (times v², h′ ≤ O(1)); the eigen- and
+/// linear solvers square entries (norms, Householder reflections), so larger moments would
+/// overflow there even when the moments themselves are finite.
+pub const MOMENT_LIMIT: f64 = 1.340_780_792_994_259_6e154;
 
 /// Condition number of Σ above which [`Dataset::condition_warning`] warns.
 pub const CONDITION_LIMIT: f64 = 1e10;
@@ -57,7 +65,70 @@ impl Dataset {
         }
         ensure_finite("inputs x", x.iter())?;
         ensure_finite("targets y", y.iter())?;
-        Ok(Dataset { x, y })
+        let data = Dataset { x, y };
+        data.check_moments("data set")?;
+        Ok(data)
+    }
+
+    /// Refuses data whose moments, as the model uses them — Σ = E\[xxᵀ\], γ = E\[xy\] and
+    /// E\[y²\] — overflow or exceed [`MOMENT_LIMIT`]: Hessian entries and losses are sums of
+    /// such products, and would otherwise turn into ±inf or NaN deep inside a solver (e.g.
+    /// "‖v‖²Σ + αI is singular" for x ≈ 1e200). [`Error::DataOutOfRange`] names the moment,
+    /// the largest |x| or |y| and the remedy. `what` names the data in the message.
+    ///
+    /// ```
+    /// use actbif::data::Dataset;
+    /// use ndarray::array;
+    /// assert!(Dataset::new(array![[1e200], [1.0]], array![0.0, 1.0]).is_err());
+    /// assert!(Dataset::new(array![[1e50], [1.0]], array![0.0, 1.0]).is_ok());
+    /// ```
+    pub fn check_moments(&self, what: &str) -> Result<()> {
+        let n = self.n_samples() as f64;
+        let max_abs = |v: &mut dyn Iterator<Item = &f64>| v.fold(0.0f64, |m, x| m.max(x.abs()));
+        let x_max = max_abs(&mut self.x.iter());
+        let y_max = max_abs(&mut self.y.iter());
+        let sigma = self.x.t().dot(&self.x) / n;
+        let gamma = self.x.t().dot(&self.y) / n;
+        let y2 = self.y.dot(&self.y) / n;
+        let checks = [
+            ("Σ = E[xxᵀ]", max_abs(&mut sigma.iter()), "inputs x", x_max),
+            ("E[y²]", y2.abs(), "targets y", y_max),
+            // Bounded by √(Σ E[y²]) (Cauchy–Schwarz): a safeguard against rounding only.
+            (
+                "γ = E[xy]",
+                max_abs(&mut gamma.iter()),
+                "inputs x and targets y",
+                x_max.max(y_max),
+            ),
+        ];
+        for (moment, size, of, largest) in checks {
+            // NaN cannot occur (finite inputs), but would be refused too.
+            if size.is_nan() || size > MOMENT_LIMIT {
+                return Err(Error::DataOutOfRange {
+                    what: what.to_string(),
+                    reason: format!(
+                        "the moment {moment} {} (largest |value| in {of}: {largest:e}), so the \
+                         model's sums would overflow. Rescale the data (e.g. standardise each column) so \
+                         that values stay below about 1e77",
+                        if size.is_finite() {
+                            format!("is {size:e} > {MOMENT_LIMIT:e}")
+                        } else {
+                            "overflows to infinity".to_string()
+                        }
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The N × (d + 1) table \[x | y\] (the file layout of [`save_npy`] and [`save_csv`]).
+    pub fn table(&self) -> Result<Array2<f64>> {
+        ndarray::concatenate(
+            ndarray::Axis(1),
+            &[self.x.view(), self.y.view().insert_axis(ndarray::Axis(1))],
+        )
+        .map_err(|e| Error::shape("data set", "x and y with equal N", e))
     }
 
     /// Number of samples N.
@@ -262,27 +333,47 @@ pub fn toy(seed: u32, n: usize) -> Dataset {
 /// * any other `*.npy` — a single 2-D array N × (d + 1) whose **last column is y**.
 ///
 /// `.npy` files may hold `f8`, `f4`, `i8` or `i4` data (converted to f64), in C or Fortran
-/// order. Every failure is an [`Error`] naming the file: [`Error::Io`] (missing/unreadable),
-/// [`Error::Parse`] (malformed content, ragged CSV rows, unknown extension),
-/// [`Error::Shape`] (wrong dimensionality, N = 0, no input column, x/y length mismatch),
-/// [`Error::NonFinite`] (NaN or ±inf anywhere).
+/// order. The bytes are parsed by [`crate::io`]. Every failure is an [`Error`] naming the
+/// file: [`Error::Io`] (missing/unreadable), [`Error::Parse`] (malformed content, not UTF-8
+/// text for a CSV, ragged CSV rows, unknown extension), [`Error::Shape`] (wrong
+/// dimensionality, N = 0, no input column, x/y length mismatch), [`Error::NonFinite`] (NaN or
+/// ±inf anywhere), [`Error::DataOutOfRange`] (moments that overflow, see
+/// [`Dataset::check_moments`]).
 pub fn load(path: &Path) -> Result<Dataset> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     if name.ends_with(".csv") {
-        load_csv(path)
+        from_table(io::read_csv(path)?, path)
     } else if let Some(y_path) = pair_y_path(path) {
         load_npy_pair(path, &y_path)
     } else if name.ends_with(".npy") {
-        load_npy_single(path)
+        from_table(to_2d(io::read_npy(path)?, path, TABLE_SHAPE)?, path)
     } else {
-        Err(parse_err(
+        Err(io::parse_err(
             path,
             "unsupported file type (expected a .csv or .npy file name)",
         ))
     }
+}
+
+/// Shape a single-file table must have.
+const TABLE_SHAPE: &str = "a 2-D array N × (d + 1) whose last column is y";
+
+/// [`load`] for a single-file data set already in memory: `bytes` are parsed as CSV when
+/// `name` ends in `.csv` (case-insensitive), else as one `.npy` table N × (d + 1); `name` is
+/// used in messages only. The same checks and errors as [`load`].
+pub fn load_bytes(name: &Path, bytes: &[u8]) -> Result<Dataset> {
+    let is_csv = name
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let table = if is_csv {
+        io::parse_csv(bytes, name)?
+    } else {
+        to_2d(io::parse_npy(bytes, name)?, name, TABLE_SHAPE)?
+    };
+    from_table(table, name)
 }
 
 /// For `…/<stem>_x.npy` (suffix case-insensitive) returns `…/<stem>_y.npy`.
@@ -299,131 +390,26 @@ fn pair_y_path(path: &Path) -> Option<std::path::PathBuf> {
 
 /// Loads x from `x_path` (2-D, N × d) and y from `y_path` (shape (N,) or (N, 1)).
 pub fn load_npy_pair(x_path: &Path, y_path: &Path) -> Result<Dataset> {
-    let x = read_npy_any(x_path)?;
-    let y = read_npy_any(y_path)?;
+    let x = io::read_npy(x_path)?;
+    let y = io::read_npy(y_path)?;
     let x = to_2d(x, x_path, "a 2-D array (N × d)")?;
-    let y = match y.ndim() {
-        1 => y
-            .into_dimensionality::<ndarray::Ix1>()
-            .expect("ndim checked"),
-        2 if y.shape()[1] == 1 => {
-            let n = y.len();
-            y.into_shape_with_order(n)
-                .expect("N × 1 reshapes to N")
-                .into_dimensionality::<ndarray::Ix1>()
-                .expect("1-D by construction")
-        }
-        _ => {
-            return Err(Error::shape(
-                &format!("targets in `{}`", y_path.display()),
-                "shape (N,) or (N, 1)",
-                format!("{:?}", y.shape()),
-            ))
-        }
-    };
+    let y_shape = y.shape().to_vec();
+    let y = match y_shape.as_slice() {
+        [n] | [n, 1] => y.into_shape_with_order(*n),
+        _ => Err(ndarray::ShapeError::from_kind(
+            ndarray::ErrorKind::IncompatibleShape,
+        )),
+    }
+    .map_err(|_| {
+        Error::shape(
+            &format!("targets in `{}`", y_path.display()),
+            "shape (N,) or (N, 1)",
+            format!("{y_shape:?}"),
+        )
+    })?;
     let what_x = format!("inputs in `{}`", x_path.display());
     let what_y = format!("targets in `{}`", y_path.display());
     validate(x, y, &what_x, &what_y)
-}
-
-fn load_npy_single(path: &Path) -> Result<Dataset> {
-    let a = read_npy_any(path)?;
-    let a = to_2d(a, path, "a 2-D array N × (d + 1) whose last column is y")?;
-    split_last_column(a, path)
-}
-
-fn load_csv(path: &Path) -> Result<Dataset> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut values = Vec::new();
-    let mut ncols: Option<usize> = None;
-    let mut nrows = 0usize;
-    let mut seen_first = false;
-    for (lineno, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let parsed: Vec<Option<f64>> = fields.iter().map(|f| f.parse::<f64>().ok()).collect();
-        if !seen_first {
-            seen_first = true;
-            if parsed.iter().any(Option::is_none) {
-                continue; // header line
-            }
-        }
-        match ncols {
-            None => ncols = Some(fields.len()),
-            Some(c) if c != fields.len() => {
-                return Err(parse_err(
-                    path,
-                    format!(
-                        "line {}: {} fields, but earlier rows have {c} (ragged rows)",
-                        lineno + 1,
-                        fields.len()
-                    ),
-                ))
-            }
-            Some(_) => {}
-        }
-        for (col, (v, f)) in parsed.iter().zip(&fields).enumerate() {
-            match v {
-                Some(v) => values.push(*v),
-                None => {
-                    return Err(parse_err(
-                        path,
-                        format!(
-                            "line {}, column {}: `{f}` is not a number",
-                            lineno + 1,
-                            col + 1
-                        ),
-                    ))
-                }
-            }
-        }
-        nrows += 1;
-    }
-    let ncols = ncols.unwrap_or(0);
-    let a = Array2::from_shape_vec((nrows, ncols), values).expect("rectangular by construction");
-    split_last_column(a, path)
-}
-
-fn parse_err(path: &Path, reason: impl Into<String>) -> Error {
-    Error::Parse {
-        path: path.to_path_buf(),
-        reason: reason.into(),
-    }
-}
-
-/// Reads any `.npy` of a supported numeric dtype as f64.
-fn read_npy_any(path: &Path) -> Result<ndarray::ArrayD<f64>> {
-    use ndarray_npy::{ReadNpyError, ReadNpyExt};
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let describe = |e: ReadNpyError| parse_err(path, format!("not a valid .npy file: {e}"));
-    match ndarray::ArrayD::<f64>::read_npy(&bytes[..]) {
-        Ok(a) => return Ok(a),
-        Err(ReadNpyError::WrongDescriptor(_)) => {}
-        Err(e) => return Err(describe(e)),
-    }
-    if let Ok(a) = ndarray::ArrayD::<f32>::read_npy(&bytes[..]) {
-        return Ok(a.mapv(f64::from));
-    }
-    if let Ok(a) = ndarray::ArrayD::<i64>::read_npy(&bytes[..]) {
-        return Ok(a.mapv(|v| v as f64));
-    }
-    match ndarray::ArrayD::<i32>::read_npy(&bytes[..]) {
-        Ok(a) => Ok(a.mapv(f64::from)),
-        Err(ReadNpyError::WrongDescriptor(d)) => Err(parse_err(
-            path,
-            format!("unsupported dtype {d} (expected f8, f4, i8 or i4)"),
-        )),
-        Err(e) => Err(describe(e)),
-    }
 }
 
 fn to_2d(a: ndarray::ArrayD<f64>, path: &Path, expected: &str) -> Result<Array2<f64>> {
@@ -438,7 +424,7 @@ fn to_2d(a: ndarray::ArrayD<f64>, path: &Path, expected: &str) -> Result<Array2<
 }
 
 /// Splits an N × (d + 1) table into x (first d columns) and y (last column).
-fn split_last_column(a: Array2<f64>, path: &Path) -> Result<Dataset> {
+fn from_table(a: Array2<f64>, path: &Path) -> Result<Dataset> {
     let (n, c) = a.dim();
     if n == 0 || c < 2 {
         return Err(Error::shape(
@@ -447,8 +433,6 @@ fn split_last_column(a: Array2<f64>, path: &Path) -> Result<Dataset> {
             format!("{n} × {c}"),
         ));
     }
-    let x = a.slice(ndarray::s![.., ..c - 1]).to_owned();
-    let y = a.column(c - 1).to_owned();
     // Name row and column (1-based, as in the file) of the first non-finite entry.
     if let Some(index) = a.iter().position(|v| !v.is_finite()) {
         return Err(Error::NonFinite {
@@ -461,6 +445,8 @@ fn split_last_column(a: Array2<f64>, path: &Path) -> Result<Dataset> {
             index,
         });
     }
+    let x = a.slice(ndarray::s![.., ..c - 1]).to_owned();
+    let y = a.column(c - 1).to_owned();
     let what = format!("data in `{}`", path.display());
     validate(x, y, &what, &what)
 }
@@ -483,42 +469,23 @@ fn validate(x: Array2<f64>, y: Array1<f64>, what_x: &str, what_y: &str) -> Resul
     }
     ensure_finite(what_x, x.iter())?;
     ensure_finite(what_y, y.iter())?;
-    Ok(Dataset { x, y })
+    let data = Dataset { x, y };
+    data.check_moments(what_x)?;
+    Ok(data)
 }
 
 /// Writes `data` as one `.npy` array N × (d + 1) (last column y; readable by [`load`] and
 /// `np.load`), atomically.
 pub fn save_npy(path: &Path, data: &Dataset) -> Result<()> {
-    use ndarray_npy::WriteNpyExt;
-    let table = ndarray::concatenate(
-        ndarray::Axis(1),
-        &[data.x.view(), data.y.view().insert_axis(ndarray::Axis(1))],
-    )
-    .map_err(|e| Error::shape("data set", "x and y with equal N", e))?;
-    let mut bytes = Vec::new();
-    table
-        .write_npy(&mut bytes)
-        .map_err(|e| parse_err(path, format!("cannot encode .npy: {e}")))?;
-    crate::io::write_atomic(path, &bytes)
+    io::write_atomic(path, &io::encode_npy(&data.table()?, path)?)
 }
 
 /// Writes `data` as CSV with header `x0,…,x{d−1},y` and round-trip-exact numbers (readable
 /// by [`load`]), atomically.
 pub fn save_csv(path: &Path, data: &Dataset) -> Result<()> {
-    use std::fmt::Write;
-    let mut out = String::new();
     let header: Vec<String> = (0..data.dim())
         .map(|j| format!("x{j}"))
         .chain(std::iter::once("y".to_string()))
         .collect();
-    out.push_str(&header.join(","));
-    out.push('\n');
-    for (row, y) in data.x.rows().into_iter().zip(data.y.iter()) {
-        for v in row.iter() {
-            // `{:?}` prints the shortest string that parses back to the same f64.
-            let _ = write!(out, "{v:?},");
-        }
-        let _ = writeln!(out, "{y:?}");
-    }
-    crate::io::write_atomic(path, out.as_bytes())
+    io::write_atomic(path, io::format_csv(&header, &data.table()?).as_bytes())
 }

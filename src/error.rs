@@ -31,6 +31,14 @@ pub enum Error {
         /// Flat index of the first offending entry.
         index: usize,
     },
+    /// Finite data too large for the model's sums (a moment such as E\[xxᵀ\] overflows).
+    #[error("{what} out of range: {reason}")]
+    DataOutOfRange {
+        /// Which data.
+        what: String,
+        /// Which moment overflows, and what to do.
+        reason: String,
+    },
     /// An activation violating the normalisation σ(0) = 0, σ′(0) = 1.
     #[error("activation `{name}` violates {condition} (got {value:e})")]
     BadActivation {

@@ -272,6 +272,8 @@ fn run(cli: Cli) -> Result<u8> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Bit-identical results for any RAYON_NUM_THREADS.
+    actbif::linalg::fix_parallelism();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

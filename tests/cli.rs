@@ -349,3 +349,59 @@ fn sigint_writes_the_partial_branch_and_exits_3() {
     assert_eq!(v["status"]["reason"], "interrupted");
     assert!(v["points"].as_array().unwrap().len() >= 5);
 }
+
+/// Issue 13 §3: a model too large for memory is refused up front (before: "memory allocation
+/// of 2000000000000 bytes failed", exit 134), with the estimate and the way forward.
+#[test]
+fn width_too_large_for_memory_is_refused() {
+    for cmd in ["trace", "coefficients", "check-derivatives"] {
+        let o = actbif(&[cmd, "--width", "100000"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {err}");
+        for needle in [
+            "width 100000",
+            "TiB",
+            "available",
+            "matrix-free",
+            "Widths up to",
+        ] {
+            assert!(err.contains(needle), "{cmd}: `{needle}` missing: {err}");
+        }
+    }
+    let o = actbif(&["bench-derivatives", "--width", "100000"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// Issue 13 §5 and §7: overflowing, binary and corrupt data files exit with code 2 and say why.
+#[test]
+fn overflowing_binary_and_corrupt_data_files_are_rejected() {
+    let big_x = temp_file("big_x.csv", "x,y\n1,0\n1e200,1\n2,0\n");
+    assert_bad_input(
+        &["trace", "--width", "3", "--data", big_x.to_str().unwrap()],
+        "Σ = E[xxᵀ]",
+    );
+    let big_y = temp_file("big_y.csv", "x,y\n1,0\n-1,1e300\n2,0\n");
+    assert_bad_input(
+        &["trace", "--width", "3", "--data", big_y.to_str().unwrap()],
+        "E[y²]",
+    );
+    let dir = big_x.parent().unwrap();
+    let binary = dir.join("binary.csv");
+    std::fs::write(&binary, b"\x93NUMPY\x01\x00v\x00{'descr': '<f8'\xff\xfe").unwrap();
+    assert_bad_input(
+        &["trace", "--width", "3", "--data", binary.to_str().unwrap()],
+        "not valid UTF-8",
+    );
+    let corrupt = dir.join("corrupt.npy");
+    std::fs::write(&corrupt, b"\x93NUMPY\x01\x00\xff\xff{'descr'").unwrap();
+    assert_bad_input(
+        &[
+            "coefficients",
+            "--width",
+            "3",
+            "--data",
+            corrupt.to_str().unwrap(),
+        ],
+        "corrupt.npy",
+    );
+}

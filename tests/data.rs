@@ -233,11 +233,12 @@ fn write_npy<A: WriteNpyExt>(path: &PathBuf, a: &A) {
 }
 
 fn sample() -> Dataset {
-    // Awkward values (tiny, huge, negative zero, non-terminating decimals) for round trips.
+    // Awkward values (tiny, huge, negative zero, non-terminating decimals) for round trips;
+    // huge within the moment limit (|x| ≲ 1e77, see `overflowing_moments_are_refused`).
     Dataset::new(
         array![
             [0.1, -2.5e-300, 1.0 / 3.0],
-            [1e300, -0.0, std::f64::consts::PI],
+            [1e70, -0.0, std::f64::consts::PI],
             [-7.0, 123456.789, 2f64.sqrt()],
             [f64::MIN_POSITIVE, 5e-324, -1e-7]
         ],
@@ -552,4 +553,78 @@ fn condition_warning_flags_singular_and_ill_conditioned_inputs() {
     }
     // Paper data is well conditioned.
     assert_eq!(paper_teacher(PAPER_SEED, PAPER_N).condition_warning(), None);
+}
+
+// ---------------------------------------------------------------------------------------
+// Overflow and binary input (issue 13 §5)
+// ---------------------------------------------------------------------------------------
+
+/// A CSV data set: N = 4 rows, x = (1, 2, `x_big`, 3) in one column and y = (0, 1, `y_big`, 2).
+fn csv_with(name: &str, x_big: f64, y_big: f64) -> PathBuf {
+    let p = tmp(name);
+    write(&p, &format!("x,y\n1,0\n2,1\n{x_big:e},{y_big:e}\n3,2\n"));
+    p
+}
+
+#[test]
+fn overflowing_moments_are_refused() {
+    // x ≈ 1e200: x² = 1e400 overflows, so Σ = E[xx] = inf (previously reported later as
+    // "‖v‖²Σ + αI is singular"). y ≈ 1e300: E[y²] overflows (previously exit code 1).
+    // x = 1e100: Σ = 2.5e199 is finite but beyond √f64::MAX ≈ 1.3e154, where the solvers'
+    // squared norms would overflow.
+    for (name, x, y, moment) in [
+        ("big_x.csv", 1e200, 1.0, "Σ"),
+        ("big_y.csv", 1.0, 1e300, "E[y²]"),
+        ("x_1e100.csv", 1e100, 1.0, "Σ"),
+    ] {
+        let p = csv_with(name, x, y);
+        let e = expect_err(&p);
+        assert!(matches!(e, Error::DataOutOfRange { .. }), "{name}: {e:?}");
+        let msg = e.to_string();
+        assert!(msg.contains(moment), "{name}: moment not named: {msg}");
+        assert!(msg.contains("Rescale"), "{name}: no remedy: {msg}");
+        names_file(&e, &p);
+        let _ = std::fs::remove_file(p);
+    }
+    // 1e70: every moment ≤ 1e140/4 < 1.3e154 — accepted.
+    let p = csv_with("x_1e70.csv", 1e70, 1e70);
+    assert!(load(&p).is_ok());
+    let _ = std::fs::remove_file(p);
+    // The same check guards data built in memory.
+    let e = Dataset::new(array![[1e200], [1.0]], array![0.0, 1.0]).unwrap_err();
+    assert!(matches!(e, Error::DataOutOfRange { .. }), "{e:?}");
+}
+
+#[test]
+fn binary_file_named_csv_is_not_utf8_text() {
+    let p = tmp("binary.csv");
+    let mut bytes = Vec::new();
+    array![[1.0, 2.0], [3.0, 4.0]]
+        .write_npy(&mut bytes)
+        .unwrap();
+    std::fs::write(&p, bytes).unwrap();
+    let e = expect_err(&p);
+    assert!(matches!(e, Error::Parse { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(msg.contains("not valid UTF-8 text"), "{msg}");
+    assert!(!msg.contains("cannot access"), "{msg}");
+    names_file(&e, &p);
+    let _ = std::fs::remove_file(p);
+}
+
+#[test]
+fn extreme_values_round_trip_through_io_tables() {
+    use actbif::io::{encode_npy, format_csv, parse_csv, parse_npy};
+    // Beyond the data moment limit, but the table readers themselves are exact.
+    let t = array![
+        [1e300, -0.0, 5e-324],
+        [f64::MAX, f64::MIN_POSITIVE, -1.0 / 3.0]
+    ];
+    let name = Path::new("t.csv");
+    let header = ["a".to_string(), "b".to_string(), "c".to_string()];
+    let back = parse_csv(format_csv(&header, &t).as_bytes(), name).unwrap();
+    let want: Vec<f64> = t.iter().copied().collect();
+    assert_bits_eq(&back.iter().copied().collect::<Vec<_>>(), &want, "csv");
+    let back = parse_npy(&encode_npy(&t, name).unwrap(), name).unwrap();
+    assert_bits_eq(&back.iter().copied().collect::<Vec<_>>(), &want, "npy");
 }

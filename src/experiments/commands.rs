@@ -106,9 +106,11 @@ impl ModelSpec {
         Ok(())
     }
 
-    /// Builds the validated model.
+    /// Builds the validated model, after checking that the dense solver's memory estimate
+    /// fits ([`super::memory::ensure_fits`]).
     pub fn build(&self) -> Result<TwoLayer> {
         self.validate()?;
+        crate::linalg::fix_parallelism();
         let data: Dataset = match &self.data {
             DataSource::Paper => data::paper_teacher(data::PAPER_SEED, data::PAPER_N),
             DataSource::Toy => data::toy(data::TOY_SEED, data::TOY_N),
@@ -128,6 +130,8 @@ impl ModelSpec {
                 d
             }
         };
+        // Refuse a model too large for this machine before allocating it.
+        super::memory::ensure_fits(self.width, data.dim(), data.n_samples())?;
         TwoLayer::new(
             data,
             data::paper_output_weights(self.width),
@@ -640,6 +644,10 @@ pub fn run_bench_derivatives(width: Option<usize>) -> Result<String> {
         Some(m) => vec![m],
         None => BENCH_WIDTHS.to_vec(),
     };
+    crate::linalg::fix_parallelism();
+    for &m in &widths {
+        super::memory::ensure_fits(m, data::PAPER_D, data::PAPER_N)?;
+    }
     let rows = bench_derivatives(&widths, &BenchOptions::default())?;
     let mut t = crate::report::Table::new([
         "m",
@@ -673,6 +681,7 @@ pub fn is_input_error(e: &Error) -> bool {
         Error::InvalidParameter { .. }
             | Error::Shape { .. }
             | Error::NonFinite { .. }
+            | Error::DataOutOfRange { .. }
             | Error::BadActivation { .. }
             | Error::UnknownActivation(_)
             | Error::Io { .. }

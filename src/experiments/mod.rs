@@ -17,6 +17,7 @@ pub mod exp5_width_scaling;
 pub mod exp6_constants;
 pub mod exp7_softplus_transcritical;
 pub mod exp8_dynamics;
+pub mod memory;
 pub mod output;
 pub mod table1;
 

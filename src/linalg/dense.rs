@@ -16,6 +16,8 @@ pub struct SymEigen {
 }
 
 pub(super) fn check_square(a: &Array2<f64>, what: &str) -> Result<()> {
+    // Every public entry point checks its matrix first: fix faer's parallelism here.
+    super::fix_parallelism();
     if a.nrows() != a.ncols() {
         return Err(Error::shape(
             what,

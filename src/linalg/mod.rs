@@ -8,6 +8,7 @@ mod dense;
 mod inertia;
 mod lstsq;
 pub mod operator;
+mod parallelism;
 mod partial_eigen;
 mod rng;
 mod simd;
@@ -19,6 +20,7 @@ pub use dense::{solve, sym_eigen, sym_eigenvalues, SymEigen};
 pub(crate) use inertia::lu_det_sign;
 pub use inertia::{inertia, Inertia};
 pub use lstsq::{lstsq, poly_fit};
+pub use parallelism::{fix_parallelism, FAER_PARALLELISM};
 pub use partial_eigen::{
     sym_eigen_smallest, PartialEigen, DENSE_EIGEN_MAX, PARTIAL_EIGEN_RESIDUAL,
 };

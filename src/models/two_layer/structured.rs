@@ -17,7 +17,6 @@ use crate::derivatives::Objective;
 use crate::linalg::clear_simd_upper_state;
 use crate::models::two_layer::TwoLayer;
 use faer::linalg::matmul::matmul;
-use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, MatMut, MatRef, Par};
 use ndarray::{Array1, Array2, ArrayView1, CowArray, Ix2};
 use rayon::prelude::*;
@@ -26,7 +25,7 @@ use std::cell::RefCell;
 
 /// Below this many (sample, unit) pairs the pointwise stage runs serially.
 const PAR_MIN_PAIRS: usize = 4096;
-/// Below this parameter count the GEMMs run serially (threading overhead dominates).
+/// Below this parameter count the GEMM blocks run serially (threading overhead dominates).
 const PAR_MIN_DIM: usize = 96;
 
 /// Per-(sample, unit) derivatives of h at (θ, λ) and the residuals.
@@ -67,21 +66,52 @@ fn contiguous(a: ArrayView1<'_, f64>) -> Cow<'_, [f64]> {
     }
 }
 
-/// [`clear_simd_upper_state`](crate::linalg::clear_simd_upper_state) on the calling thread and, after a parallel GEMM called from
-/// outside the pool, on every rayon worker (inside the pool, workers may be busy elsewhere;
-/// the per-row clearing in the pointwise stage still protects our own loops).
-fn clear_after_gemm(par: Par) {
-    clear_simd_upper_state();
-    if !matches!(par, Par::Seq) && rayon::current_thread_index().is_none() {
-        rayon::broadcast(|_| clear_simd_upper_state());
-    }
-}
+/// Output rows per GEMM block. The blocks, not the threads, fix how every GEMM is split, so
+/// each entry is computed by the same sequential kernel call whatever the thread count
+/// (bit-identical results for any `RAYON_NUM_THREADS`).
+const GEMM_BLOCK_ROWS: usize = 32;
 
-fn par_for(n: usize) -> Par {
-    if n >= PAR_MIN_DIM && rayon::current_num_threads() > 1 {
-        Par::rayon(0)
+/// `dst = scale · Lᵀ R` for row-major `dst` (p × q), L (N × p) and R (N × q), computed in
+/// blocks of [`GEMM_BLOCK_ROWS`] output rows, each by one sequential faer GEMM; with `lower`,
+/// only the columns up to the block's last row (the lower triangle plus the upper part of the
+/// diagonal block). Blocks run in parallel when `parallel`; the result is the same either way.
+fn blocked_gemm_tn(
+    dst: &mut [f64],
+    l: MatRef<'_, f64>,
+    r: MatRef<'_, f64>,
+    scale: f64,
+    lower: bool,
+    parallel: bool,
+) {
+    let q = r.ncols();
+    if q == 0 || l.ncols() == 0 {
+        return;
+    }
+    let block = |(b, chunk): (usize, &mut [f64])| {
+        let r0 = b * GEMM_BLOCK_ROWS;
+        let h = chunk.len() / q;
+        let c_end = if lower { (r0 + h).min(q) } else { q };
+        let out = MatMut::from_row_major_slice_mut(chunk, h, q).subcols_mut(0, c_end);
+        let lhs = l.subcols(r0, h).transpose();
+        matmul(
+            out,
+            Accum::Replace,
+            lhs,
+            r.subcols(0, c_end),
+            scale,
+            Par::Seq,
+        );
+        // faer's AVX-512 kernels leave dirty upper register state on this thread.
+        clear_simd_upper_state();
+    };
+    if parallel && rayon::current_num_threads() > 1 {
+        dst.par_chunks_mut(GEMM_BLOCK_ROWS * q)
+            .enumerate()
+            .for_each(block);
     } else {
-        Par::Seq
+        dst.chunks_mut(GEMM_BLOCK_ROWS * q)
+            .enumerate()
+            .for_each(block);
     }
 }
 
@@ -101,28 +131,15 @@ fn projections(x: &[f64], u: &[f64], n_samples: usize, m: usize, d: usize) -> Ve
 /// `scale · AᵀA` (b = None) or `scale · (AᵀB + BᵀA)` for row-major N × n factors.
 fn gram(a: &[f64], b: Option<&[f64]>, n_samples: usize, n: usize, scale: f64) -> Array2<f64> {
     let mut out = Array2::<f64>::zeros((n, n));
-    let par = par_for(n);
     let am = MatRef::from_row_major_slice(a, n_samples, n);
-    {
-        let dst = MatMut::from_row_major_slice_mut(out.as_slice_mut().expect("standard"), n, n);
-        match b {
-            None => triangular::matmul(
-                dst,
-                BlockStructure::TriangularLower,
-                Accum::Replace,
-                am.transpose(),
-                BlockStructure::Rectangular,
-                am,
-                BlockStructure::Rectangular,
-                scale,
-                par,
-            ),
-            Some(b) => {
-                let bm = MatRef::from_row_major_slice(b, n_samples, n);
-                matmul(dst, Accum::Replace, am.transpose(), bm, scale, par);
-            }
+    let dst = out.as_slice_mut().expect("standard");
+    let parallel = n >= PAR_MIN_DIM;
+    match b {
+        None => blocked_gemm_tn(dst, am, am, scale, true, parallel),
+        Some(b) => {
+            let bm = MatRef::from_row_major_slice(b, n_samples, n);
+            blocked_gemm_tn(dst, am, bm, scale, false, parallel);
         }
-        clear_after_gemm(par);
     }
     let s = out.as_slice_mut().expect("standard");
     match b {
@@ -162,16 +179,14 @@ fn add_block_diag(h: &mut Array2<f64>, c: &[f64], x: &[f64], n_samples: usize, m
         }
     }
     let mut blocks = vec![0.0; m * d * d];
-    let par = par_for(m * d);
-    matmul(
-        MatMut::from_row_major_slice_mut(&mut blocks, m, d * d),
-        Accum::Replace,
-        MatRef::from_row_major_slice(c, n_samples, m).transpose(),
+    blocked_gemm_tn(
+        &mut blocks,
+        MatRef::from_row_major_slice(c, n_samples, m),
         MatRef::from_row_major_slice(&p, n_samples, d * d),
         1.0,
-        par,
+        false,
+        m * d >= PAR_MIN_DIM,
     );
-    clear_after_gemm(par);
     for j in 0..m {
         for k in 0..d {
             for l in 0..d {
