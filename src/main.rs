@@ -34,6 +34,19 @@ enum Command {
     CheckDerivatives(CheckArgs),
     /// Time the derivative implementations.
     BenchDerivatives(BenchArgs),
+    /// Trace every configuration of a grid (TOML or JSON) in parallel; rows to DIR/rows.jsonl.
+    Sweep(SweepArgs),
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// Grid file: TOML table of lists (width, alpha, activation, data_seed, n_samples, solver,
+    /// lambda_max), or JSON (the same table, or an array of configurations).
+    grid: PathBuf,
+    /// Output directory (rows.jsonl and one <config-id>.json branch per configuration);
+    /// rerunning into the same directory skips finished configurations.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Args, Default)]
@@ -214,6 +227,7 @@ fn run(cli: Cli) -> Result<bool> {
             println!("{}", commands::run_bench_derivatives(a.width)?);
             Ok(true)
         }
+        Command::Sweep(a) => commands::run_sweep_command(&a.grid, &a.out),
     }
 }
 

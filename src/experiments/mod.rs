@@ -16,6 +16,7 @@ pub mod exp5_width_scaling;
 pub mod exp6_constants;
 pub mod exp7_softplus_transcritical;
 pub mod output;
+pub mod sweep;
 pub mod table1;
 
 use crate::error::{Error, Result};
