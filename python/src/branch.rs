@@ -83,7 +83,13 @@ impl PyBranch {
     /// where a point recorded fewer.
     #[getter]
     fn eigenvalues<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        let k = self.branch.points.iter().map(|p| p.eigenvalues.len()).max().unwrap_or(0);
+        let k = self
+            .branch
+            .points
+            .iter()
+            .map(|p| p.eigenvalues.len())
+            .max()
+            .unwrap_or(0);
         let mut a = Array2::from_elem((self.branch.points.len(), k), f64::NAN);
         for (mut row, p) in a.outer_iter_mut().zip(&self.branch.points) {
             row.slice_mut(numpy::ndarray::s![..p.eigenvalues.len()])
@@ -114,13 +120,22 @@ impl PyBranch {
     /// Number of negative Hessian eigenvalues at each point (int64).
     #[getter]
     fn morse_index<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
-        let a: Array1<i64> = self.branch.points.iter().map(|p| p.morse_index as i64).collect();
+        let a: Array1<i64> = self
+            .branch
+            .points
+            .iter()
+            .map(|p| p.morse_index as i64)
+            .collect();
         a.into_pyarray(py)
     }
     /// Located events, in order along the branch.
     #[getter]
     fn events(&self) -> Vec<PyEvent> {
-        self.branch.events.iter().map(|e| PyEvent(e.clone())).collect()
+        self.branch
+            .events
+            .iter()
+            .map(|e| PyEvent(e.clone()))
+            .collect()
     }
     /// Why the trace stopped: reached_lambda_max, reached_lambda_min, stalled, ...
     #[getter]
@@ -178,7 +193,12 @@ impl PyBranch {
                 let closed = |t: ArrayView1<f64>, l: f64, p: ArrayView1<f64>| {
                     closed_form_coefficients(&*model, t, l, p)
                 };
-                coefficients(&*model, &event, Some(&closed), &CoefficientOptions::default())
+                coefficients(
+                    &*model,
+                    &event,
+                    Some(&closed),
+                    &CoefficientOptions::default(),
+                )
             })
             .map_err(to_py)?;
         Ok(PyCoefficients(c))
@@ -187,7 +207,12 @@ impl PyBranch {
     /// The branch as the JSON of `actbif trace` (setting, points, events, status, grid).
     #[pyo3(signature = (indent = None))]
     fn to_json(&self, indent: Option<usize>) -> PyResult<String> {
-        let report = trace_report(&self.model, &self.data, self.lambda_max, (*self.branch).clone());
+        let report = trace_report(
+            &self.model,
+            &self.data,
+            self.lambda_max,
+            (*self.branch).clone(),
+        );
         let s = match indent {
             None => serde_json::to_string(&report),
             Some(_) => serde_json::to_string_pretty(&report),
@@ -348,8 +373,14 @@ impl PyCoefficients {
             out.set_item(key, d)
         };
         let empty: Vec<(String, f64)> = vec![];
-        put("g_aa", self.0.g_aa.formula.as_ref().map_or(&empty, |f| &f.terms))?;
-        put("g_aaa_raw", self.0.g_aaa.formula.as_ref().map_or(&empty, |f| &f.terms))?;
+        put(
+            "g_aa",
+            self.0.g_aa.formula.as_ref().map_or(&empty, |f| &f.terms),
+        )?;
+        put(
+            "g_aaa_raw",
+            self.0.g_aaa.formula.as_ref().map_or(&empty, |f| &f.terms),
+        )?;
         put("g_amu", &self.0.g_amu_terms.terms)?;
         put("g_aaa_corrected", &self.0.g_aaa_reduced_terms.terms)?;
         Ok(out)

@@ -46,8 +46,12 @@ where
             let _ = tx.send(out.map_err(|p| panic_message(&*p)));
         })
         .map_err(|e| PyRuntimeError::new_err(format!("cannot start a worker thread: {e}")))?;
+    let mut rx = rx;
     loop {
-        match py.detach(|| rx.recv_timeout(SIGNAL_POLL)) {
+        // The receiver is Send but not Sync: move it through the GIL-free section and back.
+        let (got, back) = py.detach(move || (rx.recv_timeout(SIGNAL_POLL), rx));
+        rx = back;
+        match got {
             Ok(Ok(v)) => return Ok(v),
             Ok(Err(msg)) => {
                 return Err(PyRuntimeError::new_err(format!(
@@ -61,7 +65,9 @@ where
                 }
             }
             Err(RecvTimeoutError::Disconnected) => {
-                return Err(PyRuntimeError::new_err("actbif worker thread ended without a result"))
+                return Err(PyRuntimeError::new_err(
+                    "actbif worker thread ended without a result",
+                ))
             }
         }
     }

@@ -36,7 +36,10 @@ fn paper_data<'py>(
 #[pymodule]
 fn _actbif(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("ContinuationError", m.py().get_type::<errors::ContinuationError>())?;
+    m.add(
+        "ContinuationError",
+        m.py().get_type::<errors::ContinuationError>(),
+    )?;
     m.add_class::<model::PyTwoLayer>()?;
     m.add_class::<branch::PyBranch>()?;
     m.add_class::<branch::PyEvent>()?;

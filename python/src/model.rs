@@ -41,7 +41,11 @@ fn positive_width(width: i64) -> PyResult<usize> {
 /// The trace job: Newton-polished W0, then continuation. The cancel flag is unused until the
 /// library's `trace_observed` lands; then this becomes
 /// `trace_observed(&*model, theta0.view(), 0.0, &params, &mut CancelFlag(flag))`.
-fn trace_job(model: &TwoLayer, params: &ContinuationParams, _cancel: CancelFlag) -> actbif::Result<Branch> {
+fn trace_job(
+    model: &TwoLayer,
+    params: &ContinuationParams,
+    _cancel: CancelFlag,
+) -> actbif::Result<Branch> {
     let theta0 = start_point(model)?;
     trace(model, theta0.view(), 0.0, params)
 }
@@ -79,7 +83,8 @@ impl PyTwoLayer {
             None => paper_output_weights(m),
             Some(v) => vector(v, "v", m)?.as_array().to_owned(),
         };
-        let data = Dataset::new(xa.as_array().to_owned(), ya.as_array().to_owned()).map_err(to_py)?;
+        let data =
+            Dataset::new(xa.as_array().to_owned(), ya.as_array().to_owned()).map_err(to_py)?;
         let model = TwoLayer::new(data, v, alpha, act).map_err(to_py)?;
         Ok(PyTwoLayer {
             model: Arc::new(model),
@@ -170,7 +175,9 @@ impl PyTwoLayer {
             .map_err(to_py)?;
         let failed = match &branch.status {
             Status::Stalled(why) => Some(("stalled", why.clone())),
-            Status::StepBudgetExhausted => Some(("step_budget_exhausted", "the step budget was spent".into())),
+            Status::StepBudgetExhausted => {
+                Some(("step_budget_exhausted", "the step budget was spent".into()))
+            }
             Status::BranchJump(why) => Some(("branch_jump", why.clone())),
             Status::ReachedLambdaMax | Status::ReachedLambdaMin => None,
         };
@@ -197,49 +204,95 @@ impl PyTwoLayer {
     }
 
     /// ∇L(θ, λ) (n,).
-    fn gradient<'py>(&self, py: Python<'py>, theta: &Bound<'py, PyAny>, lam: f64) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    fn gradient<'py>(
+        &self,
+        py: Python<'py>,
+        theta: &Bound<'py, PyAny>,
+        lam: f64,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let t = self.theta(theta)?;
-        Ok(self.model.gradient(t.as_array(), finite_lambda(lam)?).into_pyarray(py))
+        Ok(self
+            .model
+            .gradient(t.as_array(), finite_lambda(lam)?)
+            .into_pyarray(py))
     }
 
     /// Hessian ∇²L(θ, λ) (n, n).
-    fn hessian<'py>(&self, py: Python<'py>, theta: &Bound<'py, PyAny>, lam: f64) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    fn hessian<'py>(
+        &self,
+        py: Python<'py>,
+        theta: &Bound<'py, PyAny>,
+        lam: f64,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let t = self.theta(theta)?;
-        Ok(self.model.hessian(t.as_array(), finite_lambda(lam)?).into_pyarray(py))
+        Ok(self
+            .model
+            .hessian(t.as_array(), finite_lambda(lam)?)
+            .into_pyarray(py))
     }
 
     /// Hessian-vector product ∇²L(θ, λ) u (n,).
-    fn hvp<'py>(&self, py: Python<'py>, theta: &Bound<'py, PyAny>, lam: f64, u: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    fn hvp<'py>(
+        &self,
+        py: Python<'py>,
+        theta: &Bound<'py, PyAny>,
+        lam: f64,
+        u: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let t = self.theta(theta)?;
         let u = self.dir(u)?;
-        Ok(self.model.hessian_vec(t.as_array(), finite_lambda(lam)?, u.as_array()).into_pyarray(py))
+        Ok(self
+            .model
+            .hessian_vec(t.as_array(), finite_lambda(lam)?, u.as_array())
+            .into_pyarray(py))
     }
 
     /// ∂λ∇L(θ, λ) (n,).
-    fn grad_lambda<'py>(&self, py: Python<'py>, theta: &Bound<'py, PyAny>, lam: f64) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    fn grad_lambda<'py>(
+        &self,
+        py: Python<'py>,
+        theta: &Bound<'py, PyAny>,
+        lam: f64,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let t = self.theta(theta)?;
-        Ok(self.model.grad_lambda(t.as_array(), finite_lambda(lam)?).into_pyarray(py))
+        Ok(self
+            .model
+            .grad_lambda(t.as_array(), finite_lambda(lam)?)
+            .into_pyarray(py))
     }
 
     /// D³L(θ, λ)[u, u, u] (a number).
     fn d3(&self, theta: &Bound<'_, PyAny>, lam: f64, u: &Bound<'_, PyAny>) -> PyResult<f64> {
         let t = self.theta(theta)?;
         let u = self.dir(u)?;
-        Ok(self.model.d3(t.as_array(), finite_lambda(lam)?, u.as_array()))
+        Ok(self
+            .model
+            .d3(t.as_array(), finite_lambda(lam)?, u.as_array()))
     }
 
     /// D³L(θ, λ)[u, u, ·] (n,): the gradient of θ ↦ uᵀH(θ)u.
-    fn d3_vec<'py>(&self, py: Python<'py>, theta: &Bound<'py, PyAny>, lam: f64, u: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    fn d3_vec<'py>(
+        &self,
+        py: Python<'py>,
+        theta: &Bound<'py, PyAny>,
+        lam: f64,
+        u: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let t = self.theta(theta)?;
         let u = self.dir(u)?;
-        Ok(self.model.d3_vec(t.as_array(), finite_lambda(lam)?, u.as_array()).into_pyarray(py))
+        Ok(self
+            .model
+            .d3_vec(t.as_array(), finite_lambda(lam)?, u.as_array())
+            .into_pyarray(py))
     }
 
     /// D⁴L(θ, λ)[u, u, u, u] (a number).
     fn d4(&self, theta: &Bound<'_, PyAny>, lam: f64, u: &Bound<'_, PyAny>) -> PyResult<f64> {
         let t = self.theta(theta)?;
         let u = self.dir(u)?;
-        Ok(self.model.d4(t.as_array(), finite_lambda(lam)?, u.as_array()))
+        Ok(self
+            .model
+            .d4(t.as_array(), finite_lambda(lam)?, u.as_array()))
     }
 }
 

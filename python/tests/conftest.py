@@ -31,7 +31,7 @@ def dask_client():
     """A real LocalCluster with 2 worker processes (not threads), one thread each."""
     distributed = pytest.importorskip("dask.distributed")
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     client = distributed.Client(cluster)
     yield client

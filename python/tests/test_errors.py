@@ -101,14 +101,20 @@ def test_event_index_out_of_range(model):
 
 
 def test_continuation_failure_is_a_continuation_error():
-    # α = 0 with fewer samples than inputs: Σ is singular, so the λ = 0 Hessian is singular
-    # and the start point cannot be Newton-polished (no isolated minimum to start from).
+    # α = 0 with fewer samples than inputs: Σ is singular, so the λ = 0 minimum is not
+    # isolated (a singular Hessian along the whole start) and the continuation stalls.
     x, y = actbif.paper_data(seed=1, n=2)
     m = actbif.TwoLayer(x, y, width=2, alpha=0.0)
     with pytest.raises(actbif.ContinuationError) as info:
         m.trace(progress=False)
     assert isinstance(info.value, RuntimeError)
-    assert info.value.status == "no_convergence"
+    assert info.value.status == "stalled"
+    assert "stalled" in str(info.value)
+    partial = info.value.branch
+    assert isinstance(partial, actbif.Branch) and partial.status == "stalled"
+    # Without raising, the same branch comes back.
+    b = m.trace(progress=False, raise_on_failure=False)
+    assert b.status == "stalled" and len(b) == len(partial)
 
 
 @pytest.mark.parametrize(

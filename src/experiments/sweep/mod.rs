@@ -222,7 +222,9 @@ pub struct SweepRow {
     pub g_aaa_raw: Option<f64>,
     /// Wall-clock seconds for this configuration.
     pub seconds: f64,
-    /// What went wrong, if anything (the row is still complete up to that point).
+    /// What went wrong, if anything: the configuration could not be built or traced, the
+    /// trace did not reach the end of its λ window (status `stalled`, ...), or the
+    /// coefficients failed. The row is complete up to that point.
     pub error: Option<String>,
 }
 
@@ -279,6 +281,18 @@ fn trace_into(config: &SweepConfig, row: &mut SweepRow) -> Result<TraceReport> {
     let b = trace_branch(&model, Method::Exact, config.lambda_max, false)?;
     row.status = tag_name(&b.status);
     row.status_detail = status_detail(&b.status);
+    if !matches!(
+        b.status,
+        Status::ReachedLambdaMax | Status::ReachedLambdaMin
+    ) {
+        // As in Python, where such a trace raises ContinuationError: a failed configuration
+        // (retried on resume), with its partial branch still written.
+        let detail = row
+            .status_detail
+            .as_deref()
+            .unwrap_or("the step budget was spent");
+        row.error = Some(format!("continuation {}: {detail}", row.status));
+    }
     row.n_events = b.events.len();
     if let Some(ev) = b.events.first() {
         row.first_event_kind = Some(tag_name(&ev.kind));
