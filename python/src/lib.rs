@@ -13,6 +13,9 @@ use numpy::prelude::*;
 use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 
+/// (x, y) as numpy arrays.
+type XY<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<f64>>);
+
 /// The paper's teacher data (x (n, 5), y (n,)), bit-identical in x to numpy's
 /// `np.random.seed(seed); x = np.random.randn(n, 5); eps = np.random.randn(n)` and
 /// y = x w_ℓ + 0.4 tanh(1.5 x w_nl) + 0.05 eps.
@@ -22,7 +25,7 @@ fn paper_data<'py>(
     py: Python<'py>,
     seed: i64,
     n: i64,
-) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<f64>>)> {
+) -> PyResult<XY<'py>> {
     let seed = u32::try_from(seed)
         .map_err(|_| errors::value_error(format!("seed must be in [0, 2**32 - 1], got {seed}")))?;
     let n = usize::try_from(n)
