@@ -21,11 +21,7 @@ type XY<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<f64>>);
 /// y = x w_ℓ + 0.4 tanh(1.5 x w_nl) + 0.05 eps.
 #[pyfunction]
 #[pyo3(signature = (seed = PAPER_SEED as i64, n = PAPER_N as i64))]
-fn paper_data<'py>(
-    py: Python<'py>,
-    seed: i64,
-    n: i64,
-) -> PyResult<XY<'py>> {
+fn paper_data<'py>(py: Python<'py>, seed: i64, n: i64) -> PyResult<XY<'py>> {
     let seed = u32::try_from(seed)
         .map_err(|_| errors::value_error(format!("seed must be in [0, 2**32 - 1], got {seed}")))?;
     let n = usize::try_from(n)
