@@ -34,6 +34,19 @@ enum Command {
     CheckDerivatives(CheckArgs),
     /// Time the derivative implementations.
     BenchDerivatives(BenchArgs),
+    /// Trace every configuration of a grid (TOML or JSON) in parallel; rows to DIR/rows.jsonl.
+    Sweep(SweepArgs),
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// Grid file: TOML table of lists (width, alpha, activation, data_seed, n_samples, solver,
+    /// lambda_max), or JSON (the same table, or an array of configurations).
+    grid: PathBuf,
+    /// Output directory (rows.jsonl and one <config-id>.json branch per configuration);
+    /// rerunning into the same directory skips finished configurations.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Args, Default)]
@@ -267,6 +280,12 @@ fn run(cli: Cli) -> Result<u8> {
             println!("{}", commands::run_bench_derivatives(a.width)?);
             Ok(commands::EXIT_OK)
         }
+        // Exit 1 when any configuration failed (each failure is a row with its error).
+        Command::Sweep(a) => Ok(if commands::run_sweep_command(&a.grid, &a.out)? {
+            commands::EXIT_OK
+        } else {
+            commands::EXIT_INTERNAL
+        }),
     }
 }
 

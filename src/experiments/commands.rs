@@ -432,7 +432,7 @@ fn trace_with(model: &TwoLayer, opts: &TraceOptions) -> Result<Trace> {
     t.map_err(explain_start)
 }
 
-fn trace_branch(
+pub(crate) fn trace_branch(
     model: &TwoLayer,
     method: Method,
     lambda_max: f64,
@@ -486,23 +486,29 @@ pub fn run_trace_with(spec: &ModelSpec, opts: &TraceOptions) -> Result<TraceRepo
     validate_lambda_max(opts.lambda_max)?;
     let model = spec.build()?;
     let t = trace_with(&model, opts)?;
-    let b = t.branch;
-    let grid = resample(
-        &b,
-        &super::common::linspace(0.0, opts.lambda_max, GRID_POINTS),
-    );
-    Ok(TraceReport {
-        setting: spec.setting(&model),
-        method: opts.method,
-        lambda_max: opts.lambda_max,
+    let mut report = trace_report(&model, &spec.data.to_string(), opts.lambda_max, t.branch);
+    report.rejected_events = t.rejected_events;
+    report.resume = t.resume;
+    Ok(report)
+}
+
+/// Packs a traced branch of `model` (data described by `data`) as the `trace` JSON report,
+/// resampled on the [`GRID_POINTS`]-point grid over \[0, λ_max\]. Shared by `actbif trace`,
+/// `actbif sweep` and the Python package, so that all three write the same JSON.
+pub fn trace_report(model: &TwoLayer, data: &str, lambda_max: f64, b: Branch) -> TraceReport {
+    let grid = resample(&b, &super::common::linspace(0.0, lambda_max, GRID_POINTS));
+    TraceReport {
+        setting: Setting::of(model, data),
+        method: b.method,
+        lambda_max,
         points: b.points,
         events: b.events,
         max_grad_norm: b.max_grad_norm,
         status: b.status,
         grid,
-        rejected_events: t.rejected_events,
-        resume: t.resume,
-    })
+        rejected_events: Vec::new(),
+        resume: None,
+    }
 }
 
 /// Output of `actbif coefficients`.
@@ -672,6 +678,31 @@ pub fn run_bench_derivatives(width: Option<usize>) -> Result<String> {
         ])?;
     }
     Ok(t.to_text())
+}
+
+/// `actbif sweep`: runs the grid file's unfinished configurations into `out` (see
+/// [`super::sweep::run_sweep`]), one stderr line per configuration and a summary. Ok(false)
+/// when some configuration failed (its row says why).
+pub fn run_sweep_command(grid: &std::path::Path, out: &std::path::Path) -> Result<bool> {
+    use super::sweep::{grid::load_configs, run_sweep, ROWS_FILE};
+    let configs = load_configs(grid)?;
+    let s = run_sweep(&configs, out, &|r| {
+        let what = match (&r.error, &r.first_event_kind, r.lambda_star) {
+            (Some(e), _, _) => format!("error: {e}"),
+            (None, Some(k), Some(l)) => format!("{}, first event {k} at λ* = {l:.6}", r.status),
+            _ => format!("{}, no event", r.status),
+        };
+        eprintln!("{} ({:.1} s): {what}", r.config_id, r.seconds);
+    })?;
+    eprintln!(
+        "{} configuration(s): {} run, {} already finished, {} failed; rows in {}",
+        s.rows.len(),
+        s.ran,
+        s.skipped,
+        s.failed,
+        out.join(ROWS_FILE).display()
+    );
+    Ok(s.failed == 0)
 }
 
 /// Whether an error comes from bad user input (exit code 2) rather than a failed computation.

@@ -19,6 +19,7 @@ pub mod exp7_softplus_transcritical;
 pub mod exp8_dynamics;
 pub mod memory;
 pub mod output;
+pub mod sweep;
 pub mod table1;
 
 use crate::error::{Error, Result};

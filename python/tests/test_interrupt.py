@@ -1,0 +1,42 @@
+"""Ctrl-C during a long trace: the GIL is released and signals are checked while waiting, so
+SIGINT raises KeyboardInterrupt promptly instead of after the trace."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+SCRIPT = """
+import sys, time, actbif
+m = actbif.TwoLayer.paper(100)
+print("start", flush=True)
+t = time.time()
+try:
+    m.trace(progress=False)
+    print("finished", time.time() - t, flush=True)
+except KeyboardInterrupt:
+    print("interrupted", time.time() - t, flush=True)
+"""
+
+# The m = 100 trace takes several seconds; an interrupted call must return within the polling
+# period (50 ms) plus Python's start-up noise, far below the trace's own duration.
+PROMPT_S = 1.0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigint_interrupts_a_trace():
+    p = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert p.stdout.readline().strip() == "start"
+    time.sleep(0.5)
+    sent = time.time()
+    p.send_signal(signal.SIGINT)
+    line = p.stdout.readline().split()
+    waited = time.time() - sent
+    p.kill()
+    p.wait()
+    assert line and line[0] == "interrupted", line
+    assert waited <= PROMPT_S, f"KeyboardInterrupt came {waited:.2f} s after SIGINT"
