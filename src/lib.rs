@@ -119,6 +119,10 @@ pub mod error;
 pub mod experiments;
 pub mod linalg;
 pub mod model;
+pub mod models {
+    //! Model families (the lead's `models/` layout; this branch adds only [`mlp`]).
+    pub mod mlp;
+}
 pub mod normal_form;
 pub mod report;
 pub mod theory;

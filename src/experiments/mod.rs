@@ -15,6 +15,7 @@ pub mod exp4_phase_diagram;
 pub mod exp5_width_scaling;
 pub mod exp6_constants;
 pub mod exp7_softplus_transcritical;
+pub mod mlp;
 pub mod output;
 pub mod table1;
 
