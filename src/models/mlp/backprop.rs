@@ -8,7 +8,7 @@
 use super::gemm::{jet_gemm, map_entries, JetMat, Op};
 use super::jet::{product_table, Jet, Term};
 use super::Mlp;
-use crate::activation::{taylor_apply, Activation};
+use crate::activation::{homotopy, taylor_apply, Activation};
 use ndarray::{Array1, ArrayView1};
 
 /// Dual parts of θ: component `k` of θ is the direction (n entries).
@@ -29,6 +29,10 @@ pub struct Tape {
 /// nilpotent of order `ORDER + 1`).
 #[inline]
 fn homotopy_jet<A: Activation, J: Jet>(act: &A, z: J, lambda: J, slope: bool) -> (J, J) {
+    if J::ORDER == 0 && !slope {
+        // Plain real evaluation (the loss): σ itself is cheaper than its derivative table.
+        return (homotopy(act, z, lambda), J::zero());
+    }
     let d = act.derivs(z.re());
     let s = taylor_apply(&z, &d[..=J::ORDER]);
     let h = z + lambda * (s - z);
