@@ -229,8 +229,8 @@ mod tests {
             let g = c.get::<Dual64>(idx);
             assert!((g.re - e.re).abs() <= 1e-14 && (g.eps - e.eps).abs() <= 1e-14);
         }
-        // Transposed operands give the same product.
-        let ct = jet_matmul::<Dual64>(&b.transposed(), Op::T, &a.transposed(), Op::T);
+        // (AB)ᵀ = BᵀAᵀ through the transposed-operand path.
+        let ct = jet_matmul::<Dual64>(&b, Op::T, &a, Op::T);
         let ctt = ct.transposed();
         for idx in 0..6 {
             let (x, y) = (c.get::<Dual64>(idx), ctt.get::<Dual64>(idx));
