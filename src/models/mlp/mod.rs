@@ -36,7 +36,7 @@
 //! reverse), D³L\[u,u,·\] (`Dual2_64`), ∂λ∇L (`Dual64` on λ), D³L\[u,v,·\] and columns of
 //! ∂λH (`HyperDual64`); D³L\[u³\] and D⁴L\[u⁴\] come from the forward pass alone (`Dual3_64`,
 //! `Dual2<Dual2_64>`). See [`objective`]. [`Mlp`] also implements
-//! [`crate::derivatives::ad::GenericLoss`] by plain element-wise loops ([`reference`]), an
+//! [`crate::derivatives::ad::GenericLoss`] by plain element-wise loops ([`reference`](mod@reference)), an
 //! independent reference for small sizes.
 
 pub mod backprop;
