@@ -151,45 +151,47 @@ pub fn jet_matmul<J: Jet>(a: &JetMat, op_a: Op, b: &JetMat, op_b: Op) -> JetMat 
     jet_gemm::<J>(a, op_a, b, op_b, &product_table::<J>())
 }
 
-/// Applies `f` to every entry of `inputs` (all of one shape), producing `n_out` matrices of
+/// Applies `f` to every entry of `inputs` (all of one shape), producing `NO` matrices of
 /// that shape; runs row-parallel for large matrices. Every output component is stored.
 pub fn map_entries<J: Jet, const NO: usize>(
     inputs: &[&JetMat],
     f: impl Fn(&[J]) -> [J; NO] + Sync,
 ) -> [JetMat; NO] {
     let (rows, cols) = (inputs[0].rows, inputs[0].cols);
-    let len = rows * cols;
     let np = J::PARTS;
-    // Interleaved output: entry idx, output o, component k at (idx·NO + o)·np + k.
-    let mut buf = vec![0.0; len * NO * np];
-    let chunk = cols.max(1);
-    let body = |(row, out): (usize, &mut [f64])| {
+    // Plane o·np + k holds component k of output o; each row of every plane is written by
+    // the one task handling that row.
+    let mut planes: Vec<Vec<f64>> = (0..NO * np).map(|_| vec![0.0; rows * cols]).collect();
+    let mut per_row: Vec<Vec<&mut [f64]>> =
+        (0..rows).map(|_| Vec::with_capacity(NO * np)).collect();
+    for plane in planes.iter_mut() {
+        for (r, chunk) in plane.chunks_mut(cols.max(1)).enumerate() {
+            per_row[r].push(chunk);
+        }
+    }
+    let body = |(row, mut outs): (usize, Vec<&mut [f64]>)| {
         clear_simd_upper_state();
         let mut args = Vec::with_capacity(inputs.len());
-        for c in 0..chunk.min(len - row * chunk) {
-            let idx = row * chunk + c;
+        for (c, idx) in (row * cols..(row + 1) * cols).enumerate() {
             args.clear();
             args.extend(inputs.iter().map(|m| m.get::<J>(idx)));
-            let res = f(&args);
-            for (o, r) in res.iter().enumerate() {
+            for (o, r) in f(&args).iter().enumerate() {
                 for k in 0..np {
-                    out[(c * NO + o) * np + k] = r.part(k);
+                    outs[o * np + k][c] = r.part(k);
                 }
             }
         }
     };
-    if len >= PAR_MIN_ENTRIES {
-        buf.par_chunks_mut(chunk * NO * np)
-            .enumerate()
-            .for_each(body);
+    if rows * cols >= PAR_MIN_ENTRIES {
+        per_row.into_par_iter().enumerate().for_each(body);
     } else {
-        buf.chunks_mut(chunk * NO * np).enumerate().for_each(body);
+        per_row.into_iter().enumerate().for_each(body);
     }
-    std::array::from_fn(|o| {
-        let parts = (0..np)
-            .map(|k| Some((0..len).map(|idx| buf[(idx * NO + o) * np + k]).collect()))
-            .collect();
-        JetMat { rows, cols, parts }
+    let mut it = planes.into_iter();
+    std::array::from_fn(|_| JetMat {
+        rows,
+        cols,
+        parts: (0..np).map(|_| it.next()).collect(),
     })
 }
 
