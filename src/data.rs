@@ -8,6 +8,9 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+mod digits;
+pub use digits::{digits, digits_raw, DIGITS_CSV, DIGITS_D, DIGITS_N};
+
 /// Paper Appendix B seed for the d = 5 teacher data.
 pub const PAPER_SEED: u32 = 77;
 /// Paper Appendix B sample count.

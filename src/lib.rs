@@ -111,6 +111,7 @@
 #![warn(missing_docs)]
 
 // Layers, top to bottom; a module uses only modules above it (checked by tests/layering.rs).
+// Layers, top to bottom; a module uses only modules above it (checked by tests/layering.rs).
 pub mod activation;
 pub mod continuation;
 pub mod data;

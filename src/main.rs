@@ -3,8 +3,8 @@
 
 use actbif::activation::Builtin;
 use actbif::continuation::{CancelFlag, Method};
-use actbif::experiments::commands::{self, DataSource, ModelSpec, TraceOptions};
-use actbif::experiments::{reproduce, ReproduceOptions};
+use actbif::experiments::commands::{self, DataSource, ModelKind, ModelSpec, TraceOptions};
+use actbif::experiments::{mlp, reproduce, ReproduceOptions};
 use actbif::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -67,30 +67,74 @@ fn parse_data(s: &str) -> std::result::Result<DataSource, String> {
     s.parse::<DataSource>().map_err(|e| e.to_string())
 }
 
+#[derive(Clone, Copy, ValueEnum, Default, PartialEq)]
+enum ModelArg {
+    #[default]
+    TwoLayer,
+    Mlp,
+}
+
+impl From<ModelArg> for ModelKind {
+    fn from(m: ModelArg) -> ModelKind {
+        match m {
+            ModelArg::TwoLayer => ModelKind::TwoLayer,
+            ModelArg::Mlp => ModelKind::Mlp,
+        }
+    }
+}
+
+/// `--model`, `--layers`, `--trained` (shared by the model and bench arguments).
+#[derive(Args, Clone)]
+struct ArchArgs {
+    /// Model family.
+    #[arg(long, value_enum, default_value = "two-layer")]
+    model: ModelArg,
+    /// MLP widths d,n1,…,1 (--model mlp), e.g. 64,128,128,1.
+    #[arg(long, value_delimiter = ',')]
+    layers: Vec<usize>,
+    /// MLP trained layer indices (--model mlp), e.g. 0 or 0,2.
+    #[arg(long, value_delimiter = ',', default_value = "0")]
+    trained: Vec<usize>,
+}
+
 #[derive(Args)]
 struct ModelArgs {
-    /// Width m (v_j = 0.5 + j/(m − 1)).
+    /// Width m (v_j = 0.5 + j/(m − 1)); required for --model two-layer.
     #[arg(long)]
-    width: usize,
+    width: Option<usize>,
+    #[command(flatten)]
+    arch: ArchArgs,
     /// Tikhonov parameter α ≥ 0.
     #[arg(long, default_value_t = actbif::models::two_layer::PAPER_ALPHA, allow_negative_numbers = true)]
     alpha: f64,
     /// Activation: tanh, erf, softplus, sigmoid.
     #[arg(long, default_value = "tanh", value_parser = parse_activation)]
     activation: Builtin,
-    /// Data: paper, toy, or a file (.npy pair x/y or CSV with y last).
+    /// Data: paper, toy, digits, or a file (.npy pair x/y or CSV with y last).
     #[arg(long, default_value = "paper", value_parser = parse_data)]
     data: DataSource,
 }
 
 impl ModelArgs {
-    fn spec(&self) -> ModelSpec {
-        ModelSpec {
-            width: self.width,
+    fn spec(&self) -> Result<ModelSpec> {
+        let width = match (self.arch.model, self.width) {
+            (ModelArg::TwoLayer, None) => {
+                return Err(actbif::Error::param(
+                    "width",
+                    "--width is required for --model two-layer",
+                ))
+            }
+            (_, w) => w.unwrap_or(0),
+        };
+        Ok(ModelSpec {
+            width,
             alpha: self.alpha,
             activation: self.activation,
             data: self.data.clone(),
-        }
+            model: self.arch.model.into(),
+            layers: self.arch.layers.clone(),
+            trained: self.arch.trained.clone(),
+        })
     }
 }
 
@@ -196,6 +240,14 @@ struct BenchArgs {
     /// Width m (default: a range of widths).
     #[arg(long)]
     width: Option<usize>,
+    #[command(flatten)]
+    arch: ArchArgs,
+    /// Data (--model mlp): paper, toy, digits, or a file.
+    #[arg(long, default_value = "paper", value_parser = parse_data)]
+    data: DataSource,
+    /// One JSON object (--model mlp).
+    #[arg(long)]
+    json: bool,
 }
 
 fn emit(json: String, out: Option<&Path>) -> Result<()> {
@@ -245,6 +297,13 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(commands::EXIT_OK)
         }
         Command::Trace(a) => {
+            let spec = a.model.spec()?;
+            if spec.model == ModelKind::Mlp {
+                // The MLP trace has no budgets/resume yet (dense path; see issue 10).
+                let r = mlp::run_trace(&spec, a.method.into(), a.lambda_max, progress)?;
+                emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
+                return Ok(commands::status_exit_code(&r.status));
+            }
             let opts = TraceOptions {
                 method: a.method.into(),
                 lambda_max: a.lambda_max,
@@ -258,7 +317,7 @@ fn run(cli: Cli) -> Result<u8> {
                 cancel: Some(cancel_on_signals()),
                 progress,
             };
-            let r = commands::run_trace_with(&a.model.spec(), &opts)?;
+            let r = commands::run_trace_with(&spec, &opts)?;
             emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
             if r.status.is_incomplete() {
                 eprintln!("trace incomplete: {:?}", r.status);
@@ -267,16 +326,33 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Coefficients(a) => {
             let r =
-                commands::run_coefficients(&a.model.spec(), a.method.into(), a.event, progress)?;
+                commands::run_coefficients(&a.model.spec()?, a.method.into(), a.event, progress)?;
             emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
             Ok(commands::EXIT_OK)
         }
         Command::CheckDerivatives(a) => {
-            let s = commands::run_check_derivatives(&a.model.spec(), a.lambda, a.seed, a.json)?;
+            let s = commands::run_check_derivatives(&a.model.spec()?, a.lambda, a.seed, a.json)?;
             println!("{s}");
             Ok(commands::EXIT_OK)
         }
         Command::BenchDerivatives(a) => {
+            if a.arch.model == ModelArg::Mlp {
+                let spec = ModelSpec {
+                    data: a.data,
+                    model: ModelKind::Mlp,
+                    layers: a.arch.layers,
+                    trained: a.arch.trained,
+                    ..Default::default()
+                };
+                let r = mlp::run_bench(&spec)?;
+                let compact = if a.json {
+                    serde_json::to_string(&r)?
+                } else {
+                    serde_json::to_string_pretty(&r)?
+                };
+                println!("{compact}");
+                return Ok(commands::EXIT_OK);
+            }
             println!("{}", commands::run_bench_derivatives(a.width)?);
             Ok(commands::EXIT_OK)
         }

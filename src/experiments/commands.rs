@@ -30,6 +30,8 @@ pub enum DataSource {
     Paper,
     /// The B.1 toy data (seed 42, N = 2000, d = 1).
     Toy,
+    /// The shipped 8 × 8 handwritten digits ([`data::digits`], N = 1797, d = 64).
+    Digits,
     /// A file read by [`data::load`] (.npy pair or CSV).
     File(PathBuf),
 }
@@ -40,10 +42,11 @@ impl FromStr for DataSource {
         match s {
             "" => Err(Error::param(
                 "data",
-                "expected `paper`, `toy` or a file path",
+                "expected `paper`, `toy`, `digits` or a file path",
             )),
             "paper" => Ok(DataSource::Paper),
             "toy" => Ok(DataSource::Toy),
+            "digits" => Ok(DataSource::Digits),
             path => Ok(DataSource::File(PathBuf::from(path))),
         }
     }
@@ -54,6 +57,7 @@ impl std::fmt::Display for DataSource {
         match self {
             DataSource::Paper => f.write_str("paper_teacher(77, 500)"),
             DataSource::Toy => f.write_str("toy(42, 2000)"),
+            DataSource::Digits => f.write_str("digits(1797, 64)"),
             DataSource::File(p) => write!(f, "file {}", p.display()),
         }
     }
@@ -78,6 +82,23 @@ pub struct ModelSpec {
     pub activation: Builtin,
     /// Data.
     pub data: DataSource,
+    /// Model family (`--model`).
+    pub model: ModelKind,
+    /// MLP widths d, n_1, …, 1 (`--layers`; `--model mlp` only).
+    pub layers: Vec<usize>,
+    /// MLP trained layer indices (`--trained`; `--model mlp` only).
+    pub trained: Vec<usize>,
+}
+
+/// Model family of a [`ModelSpec`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelKind {
+    /// [`TwoLayer`] (`--width`).
+    #[default]
+    TwoLayer,
+    /// [`crate::models::mlp::Mlp`] (`--layers`, `--trained`).
+    Mlp,
 }
 
 impl Default for ModelSpec {
@@ -87,6 +108,9 @@ impl Default for ModelSpec {
             alpha: PAPER_ALPHA,
             activation: Builtin::Tanh,
             data: DataSource::Paper,
+            model: ModelKind::TwoLayer,
+            layers: Vec::new(),
+            trained: vec![0],
         }
     }
 }
@@ -94,7 +118,13 @@ impl Default for ModelSpec {
 impl ModelSpec {
     /// Checks the scalar parameters (before any data is generated or read).
     pub fn validate(&self) -> Result<()> {
-        if self.width == 0 {
+        if self.model == ModelKind::Mlp && self.layers.is_empty() {
+            return Err(Error::param(
+                "layers",
+                "--model mlp needs --layers, e.g. 64,128,1",
+            ));
+        }
+        if self.model == ModelKind::TwoLayer && self.width == 0 {
             return Err(Error::param("width", "must be at least 1"));
         }
         if !(self.alpha.is_finite() && self.alpha >= 0.0) {
@@ -111,9 +141,29 @@ impl ModelSpec {
     pub fn build(&self) -> Result<TwoLayer> {
         self.validate()?;
         crate::linalg::fix_parallelism();
-        let data: Dataset = match &self.data {
+        if self.model == ModelKind::Mlp {
+            return Err(Error::param(
+                "model",
+                "this command supports only --model two-layer",
+            ));
+        }
+        let data = self.load_data()?;
+        // Refuse a model too large for this machine before allocating it.
+        super::memory::ensure_fits(self.width, data.dim(), data.n_samples())?;
+        TwoLayer::new(
+            data,
+            data::paper_output_weights(self.width),
+            self.alpha,
+            self.activation,
+        )
+    }
+
+    /// The data set the spec names (files validated, with a warning for an ill-conditioned Σ).
+    pub fn load_data(&self) -> Result<Dataset> {
+        Ok(match &self.data {
             DataSource::Paper => data::paper_teacher(data::PAPER_SEED, data::PAPER_N),
             DataSource::Toy => data::toy(data::TOY_SEED, data::TOY_N),
+            DataSource::Digits => data::digits()?,
             DataSource::File(p) => {
                 if !p.exists() {
                     return Err(Error::Io {
@@ -129,15 +179,7 @@ impl ModelSpec {
                 }
                 d
             }
-        };
-        // Refuse a model too large for this machine before allocating it.
-        super::memory::ensure_fits(self.width, data.dim(), data.n_samples())?;
-        TwoLayer::new(
-            data,
-            data::paper_output_weights(self.width),
-            self.alpha,
-            self.activation,
-        )
+        })
     }
 
     /// The setting description of a built model.
@@ -600,6 +642,9 @@ pub fn run_check_derivatives(
     json: bool,
 ) -> Result<String> {
     use crate::experiments::check::{check_derivatives, random_point, CheckOptions};
+    if spec.model == ModelKind::Mlp {
+        return super::mlp::check_report(spec, lambda, seed, json);
+    }
     spec.validate()?;
     validate_lambda(lambda, 1.0)?;
     let model = spec.build()?;

@@ -18,6 +18,7 @@ pub mod exp6_constants;
 pub mod exp7_softplus_transcritical;
 pub mod exp8_dynamics;
 pub mod memory;
+pub mod mlp;
 pub mod output;
 pub mod sweep;
 pub mod table1;

@@ -3,4 +3,5 @@
 //! [`crate::derivatives::ad::GenericLoss`] and [`crate::derivatives::ad::AdObjective`]).
 
 pub mod deep;
+pub mod mlp;
 pub mod two_layer;

@@ -1,0 +1,105 @@
+//! `--model mlp` and `--data digits` through the built binary: bad architectures exit 2 with
+//! a clear message; the depth-2 MLP traces the same branch as the two-layer model; the bench
+//! prints one JSON object with the documented keys.
+
+use std::process::{Command, Output};
+
+fn actbif(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_actbif"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn assert_bad_input(args: &[&str], needle: &str) {
+    let o = actbif(args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "args {args:?}: stderr {err}");
+    assert!(
+        err.contains(needle),
+        "args {args:?}: `{needle}` not in {err}"
+    );
+    assert!(!err.contains("panicked"), "args {args:?} panicked: {err}");
+}
+
+#[test]
+fn bad_architectures_exit_2() {
+    let t = ["trace", "--model", "mlp"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        t.iter().chain(extra.iter()).copied().collect()
+    };
+    assert_bad_input(&with(&["--layers", "4,10,1"]), "data dimension d = 5");
+    assert_bad_input(&with(&["--layers", "5,10,1", "--data", "digits"]), "d = 64");
+    assert_bad_input(&with(&["--layers", "5,10,2"]), "last width must be 1");
+    assert_bad_input(
+        &with(&["--layers", "5,10,1", "--trained", "2"]),
+        "out of range",
+    );
+    assert_bad_input(&with(&[]), "needs --layers");
+    assert_bad_input(
+        &with(&["--layers", "5,4,4,1", "--trained", "0,1"]),
+        "λ₀ > 0",
+    );
+    assert_bad_input(&["trace"], "--width is required");
+    assert_bad_input(
+        &["coefficients", "--model", "mlp", "--layers", "5,4,1"],
+        "two-layer",
+    );
+}
+
+fn events(json: &[u8]) -> Vec<f64> {
+    let v: serde_json::Value = serde_json::from_slice(json).expect("JSON");
+    v["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["lambda"].as_f64().expect("λ"))
+        .collect()
+}
+
+/// The paper's model as `--model mlp --layers 5,10,1`: same folds as `--width 10` (the
+/// structured two-layer path), to the event location tolerance.
+#[test]
+fn depth_two_mlp_traces_the_paper_branch() {
+    let mlp = actbif(&["trace", "--model", "mlp", "--layers", "5,10,1"]);
+    assert!(
+        mlp.status.success(),
+        "{}",
+        String::from_utf8_lossy(&mlp.stderr)
+    );
+    let two = actbif(&["trace", "--width", "10"]);
+    assert!(two.status.success());
+    let (a, b) = (events(&mlp.stdout), events(&two.stdout));
+    assert_eq!(a.len(), b.len());
+    assert!(!a.is_empty());
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() <= 1e-9, "event λ {x} vs {y}");
+    }
+}
+
+#[test]
+fn bench_prints_one_json_object() {
+    let o = actbif(&[
+        "bench-derivatives",
+        "--model",
+        "mlp",
+        "--layers",
+        "5,4,3,1",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(text.trim().lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(text.trim()).expect("JSON");
+    for key in [
+        "loss_s",
+        "gradient_s",
+        "hvp_s",
+        "d3_vec_s",
+        "d4_s",
+        "gemm_gflops",
+        "faer_gemm_gflops",
+    ] {
+        assert!(v[key].as_f64().is_some_and(|x| x > 0.0), "{key}");
+    }
+}
