@@ -146,7 +146,7 @@ impl PyBranch {
     #[getter]
     fn status_detail(&self) -> Option<String> {
         match &self.branch.status {
-            Status::Stalled(d) | Status::BranchJump(d) => Some(d.clone()),
+            Status::Stalled(d) | Status::BranchJump(d) | Status::Interrupted(d) => Some(d.clone()),
             _ => None,
         }
     }

@@ -2,10 +2,8 @@
 //! checks for signals (Ctrl-C) every [`SIGNAL_POLL`]. On a signal the call raises at once
 //! (KeyboardInterrupt) and sets the job's cancel flag.
 //!
-//! The flag is the hook for `continuation::trace_observed` with a `CancelFlag` observer (engine
-//! rework, issue 9/13): once that is in the library, `model::trace_job` passes the flag to it and
-//! the worker stops at the next continuation step; until then the abandoned worker finishes its
-//! trace in the background and its result is dropped.
+//! `model::trace_job` hands the flag to `continuation::trace_observed` (a `CancelFlag`
+//! observer), so the worker stops at its next continuation step.
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;

@@ -6,7 +6,7 @@ use crate::convert::{f64_array, finite_lambda, vector};
 use crate::errors::{continuation_error, to_py, value_error};
 use crate::interrupt::{run_interruptible, CancelFlag};
 use actbif::activation::Builtin;
-use actbif::continuation::{trace, Branch, ContinuationParams, Status};
+use actbif::continuation::{trace_observed, Branch, ContinuationParams, Status};
 use actbif::data::{paper_output_weights, Dataset};
 use actbif::experiments::common::start_point;
 use actbif::experiments::sweep::Solver;
@@ -38,16 +38,16 @@ fn positive_width(width: i64) -> PyResult<usize> {
         .ok_or_else(|| value_error(format!("width must be at least 1, got {width}")))
 }
 
-/// The trace job: Newton-polished W0, then continuation. The cancel flag is unused until the
-/// library's `trace_observed` lands; then this becomes
-/// `trace_observed(&*model, theta0.view(), 0.0, &params, &mut CancelFlag(flag))`.
+/// The trace job: Newton-polished W0, then continuation observed by the cancel flag.
 fn trace_job(
     model: &TwoLayer,
     params: &ContinuationParams,
-    _cancel: CancelFlag,
+    cancel: CancelFlag,
 ) -> actbif::Result<Branch> {
     let theta0 = start_point(model)?;
-    trace(model, theta0.view(), 0.0, params)
+    // The flag set by Ctrl-C stops the trace at its next step (status `interrupted`).
+    let mut observer = actbif::continuation::CancelFlag(cancel);
+    trace_observed(model, theta0.view(), 0.0, params, &mut observer)
 }
 
 impl PyTwoLayer {
@@ -179,7 +179,12 @@ impl PyTwoLayer {
                 Some(("step_budget_exhausted", "the step budget was spent".into()))
             }
             Status::BranchJump(why) => Some(("branch_jump", why.clone())),
-            Status::ReachedLambdaMax | Status::ReachedLambdaMin => None,
+            Status::Interrupted(why) => Some(("interrupted", why.clone())),
+            Status::TimeBudgetExhausted => {
+                Some(("time_budget_exhausted", "the time budget was spent".into()))
+            }
+            Status::InProgress => Some(("in_progress", "the trace did not finish".into())),
+            Status::ReachedLambdaMax | Status::ReachedLambdaMin | Status::MaxEvents => None,
         };
         let out = PyBranch::new(self.model.clone(), branch, lambda_max, PYTHON_DATA.into());
         match failed {

@@ -36,6 +36,9 @@ use serde::Serialize;
 /// mode (µ2 ≈ 2.5e-4 at the fold) is the slowest).
 pub const ASYMPTOTIC_DELTA: f64 = 1e-4;
 
+/// A distance above this (in θ) means the upward jump did not land on the traced branch.
+const LANDING_TOL: f64 = 1e-3;
+
 /// Settings (full run and `--quick`).
 #[derive(Clone, Debug, Serialize)]
 pub struct Exp8Options {
@@ -99,6 +102,9 @@ pub struct Hysteresis {
     pub jump_down_lambda: Option<f64>,
     /// The exact folds (upper, lower) the jumps are compared with.
     pub exact_folds: Vec<f64>,
+    /// ‖θ_up(λ_max) − θ_branch(λ_max)‖: whether the upward jump lands on the traced branch's
+    /// second minimum (≈ 0) or in another basin, whose own fold then ends the downward sweep.
+    pub up_end_distance_to_traced_branch: Option<f64>,
     /// Flow step of the sweeps.
     pub dt: f64,
     /// Flow steps per λ value.
@@ -294,7 +300,10 @@ fn hysteresis(
     let up = sweep(model, start.clone(), &up_l, o.sweep_dt, o.sweep_steps)?;
     let down_l: Vec<f64> = up_l.iter().rev().copied().collect();
     let down = sweep(model, up.theta.clone(), &down_l, o.sweep_dt, o.sweep_steps)?;
+    let end = branch.points.last().filter(|p| (p.lambda - 1.0).abs() < 1e-12);
+    let distance = end.map(|p| crate::linalg::norm((&up.theta - &p.theta).view()));
     Ok(Hysteresis {
+        up_end_distance_to_traced_branch: distance,
         jump_up_lambda: up.jump_lambda,
         jump_down_lambda: down.jump_lambda,
         exact_folds: branch
@@ -362,7 +371,8 @@ fn finding(r: &Exp8Result) -> String {
          below the fold at λ* = {:.6} the relaxation time scales as τ ∝ δ^{:.3} ± {:.3} for δ = λ* − λ ≤ 1e-4 (fold prediction −1/2 from g_µ = {:.3e}, \
          g_aa = {:.3e}); at λ* the decay along the kernel is algebraic, |a| ∝ t^{:.3} ± {:.3} \
          (fold prediction −1: a ≈ 2/(|g_aa| t)); {}. Hysteresis: the upward sweep jumps at λ = {} \
-         and the downward sweep at λ = {} (exact folds {:?}).",
+         and the downward sweep at λ = {} (exact folds {:?}; after the upward jump the flow is \
+         {} from the traced branch's second minimum at λ = 1{}).",
         r.eta,
         r.fold_lambda,
         r.tau_exponent,
@@ -374,7 +384,14 @@ fn finding(r: &Exp8Result) -> String {
         pf,
         j(r.hysteresis.jump_up_lambda),
         j(r.hysteresis.jump_down_lambda),
-        r.hysteresis.exact_folds.iter().map(|x| (x * 1e6).round() / 1e6).collect::<Vec<_>>()
+        r.hysteresis.exact_folds.iter().map(|x| (x * 1e6).round() / 1e6).collect::<Vec<_>>(),
+        r.hysteresis
+            .up_end_distance_to_traced_branch
+            .map_or("—".to_string(), |d| format!("{d:.2e}")),
+        match r.hysteresis.up_end_distance_to_traced_branch {
+            Some(d) if d > LANDING_TOL => ": it lands in another basin, whose own fold ends the downward sweep",
+            _ => "",
+        }
     )
 }
 
