@@ -3,11 +3,12 @@
 //! fits against the exact Taylor coefficients, c2(µ) and its slope against g_aµ, and the loss
 //! and gradient norm along both branches.
 
-use super::common::{linspace, Setting};
-use super::exp2_interior_event::M10;
+use super::common::{fmt, linspace, Analysis, EventReport, Setting};
 use super::output::{ContourPlot, LinePlot, Scale, Series, Style};
-use super::{Context, Outcome};
+use super::table1::{opt, Row, HD};
+use super::{Context, Experiment, Figure, Meta, Outcome};
 use crate::activation::Activation;
+use crate::continuation::Event;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::normal_form::{potential_slices, transversality, PolyBasis, PolyFit};
@@ -84,11 +85,24 @@ pub struct Exp3Result {
 }
 
 /// Runs B.3.
-pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Result>> {
+pub fn run<A: Activation>(ctx: &Context, m: &Analysis<A>) -> Result<Outcome<Exp3Result>> {
     let report = m.events.first().ok_or_else(|| Error::NoConvergence {
         method: "B.3".into(),
         reason: "the exact branch has no located event on [0, 1]: nothing to slice".into(),
     })?;
+    let result = compute(ctx, m, report)?;
+    let mut figures = potential_figures(&result)?;
+    figures.extend(branch_figures(m)?);
+    figures.extend(centre_plane_figures(ctx, m, &report.event)?);
+    Ok(Outcome { result, figures })
+}
+
+/// Slices, fits and c2(µ) at the first exact event, and the result.
+fn compute<A: Activation>(
+    ctx: &Context,
+    m: &Analysis<A>,
+    report: &EventReport,
+) -> Result<Exp3Result> {
     let ev = &report.event;
     let theta = Array1::from(ev.theta.clone());
     let phi = Array1::from(ev.kernel.clone());
@@ -180,7 +194,14 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
         max_grad_norm_paper: m.paper.max_grad_norm,
         finding,
     };
+    Ok(result)
+}
 
+/// The reduced-potential figures: slices, the fit at λ*, c2(µ).
+fn potential_figures(result: &Exp3Result) -> Result<Vec<Figure>> {
+    let lam = result.lambda_star;
+    let [c2t, c3t, c4t] = result.fits[0].taylor_c2_c3_c4;
+    let slope_fit = result.dc2_dmu_fit;
     let mut figures = Vec::new();
     let mut sl = LinePlot {
         title: format!("reduced potential ϕ(a, µ) along the kernel line, λ* = {lam:.4}"),
@@ -268,6 +289,12 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
         1,
     ));
     figures.push(("figures/hd_c2_of_mu.svg".into(), c2.to_svg()?));
+    Ok(figures)
+}
+
+/// The loss and ‖∇L‖ along both branches.
+fn branch_figures<A: Activation>(m: &Analysis<A>) -> Result<Vec<Figure>> {
+    let mut figures = Vec::new();
     for (what, f, scale, file) in [
         ("loss L", 0, Scale::Log, "hd_loss_along_branch.svg"),
         ("‖∇L‖", 1, Scale::Log, "hd_grad_norm_along_branch.svg"),
@@ -295,8 +322,20 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
         }
         figures.push((format!("figures/{file}"), p.to_svg()?));
     }
-    // Fig. 1 row 4 right: the loss in the plane of the two softest Hessian directions, on the
-    // minimum branch before the fold and at the fold itself.
+    Ok(figures)
+}
+
+/// Fig. 1 row 4 right: the loss in the plane of the two softest Hessian directions, on the
+/// minimum branch before the fold and at the fold itself.
+fn centre_plane_figures<A: Activation>(
+    ctx: &Context,
+    m: &Analysis<A>,
+    ev: &Event,
+) -> Result<Vec<Figure>> {
+    let model = &m.model;
+    let lam = ev.lambda;
+    let theta = Array1::from(ev.theta.clone());
+    let mut figures = Vec::new();
     let before = m
         .exact
         .points
@@ -355,8 +394,64 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
         };
         figures.push((format!("figures/hd_centre_plane_{tag}.svg"), plot.to_svg()?));
     }
-    Ok(Outcome { result, figures })
+    Ok(figures)
 }
 
 /// How far below λ* the "before the fold" centre-plane contour is drawn.
 const CENTRE_PLANE_OFFSET: f64 = 0.1;
+
+/// B.3 as an [`Experiment`] (on the shared m = 10 analysis of the run context).
+pub struct Transversality;
+
+impl Experiment for Transversality {
+    type Result = Exp3Result;
+
+    fn meta(&self) -> Meta {
+        Meta {
+            id: "B.3",
+            title: "transversality and reduced potential",
+            file: "exp3_transversality.json",
+            own_thread: false,
+        }
+    }
+
+    fn run(&self, ctx: &Context) -> Result<Outcome<Exp3Result>> {
+        run(ctx, ctx.shared_m10()?)
+    }
+
+    fn table_rows(&self, _ctx: &Context, result: Option<&Exp3Result>) -> Vec<Row> {
+        let Some(e3) = result else {
+            return vec![Row::missing(HD, "B.3")];
+        };
+        let f = &e3.fits[0].fit;
+        vec![
+            Row::new(
+                HD,
+                "fit c2, c3, c4, |c3/c4| on [−0.5, 0.5]",
+                "0.018, −0.001, 0.005, 0.105",
+                "—".into(),
+                format!(
+                    "{}, {}, {}, {} (Taylor c3 = {}, c4 = {})",
+                    fmt(f.c2),
+                    fmt(f.c3),
+                    fmt(f.c4),
+                    fmt(e3.fits[0].ratio_c3_c4),
+                    fmt(e3.fits[0].taylor_c2_c3_c4[1]),
+                    fmt(e3.fits[0].taylor_c2_c3_c4[2])
+                ),
+            ),
+            Row::new(
+                HD,
+                "dc2/dµ",
+                "0.044",
+                "—".into(),
+                format!(
+                    "{} (fit); ½φᵀ∂λHφ = {}; ½g_aµ = {}",
+                    fmt(e3.dc2_dmu_fit),
+                    fmt(e3.dc2_dmu_exact_line),
+                    opt(e3.half_g_amu)
+                ),
+            ),
+        ]
+    }
+}
