@@ -371,8 +371,26 @@ fn per_width(rows: &[WidthRow], f: &dyn Fn(&WidthRow) -> Option<f64>) -> Vec<(f6
 
 /// λ* vs m, the slopes on log-log axes, theory vs numerical λ*.
 fn width_figures(result: &Exp5Result) -> Result<Vec<Figure>> {
+    Ok(vec![
+        (
+            "figures/width_lambda_star.svg".into(),
+            lambda_star_figure(result)?,
+        ),
+        (
+            "figures/width_slope_loglog.svg".into(),
+            slope_figure(result)?,
+        ),
+        (
+            "figures/width_theory_vs_numerical.svg".into(),
+            theory_figure(result)?,
+        ),
+    ])
+}
+
+/// λ* vs width m: exact events, paper crossings, first-order theory.
+fn lambda_star_figure(result: &Exp5Result) -> Result<String> {
     let pts = |f: &dyn Fn(&WidthRow) -> Option<f64>| per_width(&result.rows, f);
-    let mut figures = Vec::new();
+
     let mut ls = LinePlot {
         title: "λ* vs width m".into(),
         x_label: "m".into(),
@@ -420,7 +438,12 @@ fn width_figures(result: &Exp5Result) -> Result<Vec<Figure>> {
         Style::Dashed,
         3,
     ));
-    figures.push(("figures/width_lambda_star.svg".into(), ls.to_svg()?));
+    ls.to_svg()
+}
+
+/// |λ1′(0)| vs m on log-log axes with the K fit.
+fn slope_figure(result: &Exp5Result) -> Result<String> {
+    let pts = |f: &dyn Fn(&WidthRow) -> Option<f64>| per_width(&result.rows, f);
     let mut sl = LinePlot {
         title: "|λ1′(0)| vs m (log-log)".into(),
         x_label: "m".into(),
@@ -458,7 +481,11 @@ fn width_figures(result: &Exp5Result) -> Result<Vec<Figure>> {
         Style::Dashed,
         3,
     ));
-    figures.push(("figures/width_slope_loglog.svg".into(), sl.to_svg()?));
+    sl.to_svg()
+}
+
+/// First-order theory α/|λ1′(0)| against the numerical λ*.
+fn theory_figure(result: &Exp5Result) -> Result<String> {
     let mut tv = LinePlot {
         title: "theory α/|λ1′(0)| vs numerical λ*".into(),
         x_label: "numerical λ*".into(),
@@ -503,8 +530,7 @@ fn width_figures(result: &Exp5Result) -> Result<Vec<Figure>> {
         Style::Dashed,
         7,
     ));
-    figures.push(("figures/width_theory_vs_numerical.svg".into(), tv.to_svg()?));
-    Ok(figures)
+    tv.to_svg()
 }
 
 /// B.5 as an [`Experiment`] (the most expensive: runs on its own thread).

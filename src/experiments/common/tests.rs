@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::continuation::{EventKind, Point};
 use crate::derivatives::Objective;
