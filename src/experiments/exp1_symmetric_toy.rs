@@ -7,10 +7,9 @@
 //! 2 × 2 Hessian is evaluated along it.
 
 use super::common::{
-    fit_potential, fmt, linspace, nearest_point, w0_closed_form, HessianSource, Restricted,
-    Setting, START_TOL,
+    fit_potential, fmt, linspace, nearest_point, series, w0_closed_form, HessianSource,
+    LossContour, Restricted, Setting, START_TOL,
 };
-use super::output::{ContourPlot, LinePlot, Series, Style};
 use super::table1::{Row, TOY};
 use super::{Context, Experiment, Figure, Meta, Outcome};
 use crate::activation::Builtin;
@@ -22,6 +21,7 @@ use crate::data::{toy, TOY_N, TOY_SEED};
 use crate::derivatives::Objective;
 use crate::error::Result;
 use crate::models::two_layer::TwoLayer;
+use crate::report::{LinePlot, LineStyle};
 use ndarray::{array, Array1, Array2};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -327,13 +327,13 @@ fn contour_panel(
         }
     }
     let name = format!("figures/toy_contours_lambda_{lam:.1}.svg");
-    let diag_line = Series::new(
+    let diag_line = series(
         "diagonal w1 = w2",
         vec![(axis[0], axis[0]), (axis[g - 1], axis[g - 1])],
-        Style::Line,
+        LineStyle::Solid,
         9,
     );
-    let plot = ContourPlot {
+    let plot = LossContour {
         title: format!("toy loss, λ = {lam}"),
         x_label: "w1".into(),
         y_label: "w2".into(),
@@ -343,10 +343,10 @@ fn contour_panel(
         levels: 14,
         overlays: vec![
             diag_line,
-            Series::new(
+            series(
                 "diagonal critical point",
                 vec![(w_star, w_star)],
-                Style::Markers,
+                LineStyle::Points,
                 3,
             ),
         ],
@@ -385,24 +385,21 @@ fn finding(
 /// The eigenvalues along the diagonal branch and the reduced potentials.
 fn line_figures(result: &Exp1Result) -> Result<Vec<Figure>> {
     let mut figures = Vec::new();
-    let mut eig = LinePlot {
-        title: "toy: Hessian eigenvalues along the diagonal branch".into(),
-        x_label: "λ".into(),
-        y_label: "eigenvalue".into(),
-        hlines: vec![0.0],
-        ..Default::default()
-    };
+    let mut eig = LinePlot::new("toy: Hessian eigenvalues along the diagonal branch")
+        .x_label("λ")
+        .y_label("eigenvalue")
+        .hline(0.0, "");
     for (b, style, off) in [
-        (&result.exact, Style::Line, 0),
-        (&result.paper, Style::Dashed, 2),
+        (&result.exact, LineStyle::Solid, 0),
+        (&result.paper, LineStyle::Dashed, 2),
     ] {
-        eig.series.push(Series::new(
+        eig.push_series(series(
             format!("transverse (w1 − w2), {}", b.method),
             b.points.iter().map(|p| (p.lambda, p.transverse)).collect(),
             style,
             off,
         ));
-        eig.series.push(Series::new(
+        eig.push_series(series(
             format!("longitudinal (w1 + w2), {}", b.method),
             b.points
                 .iter()
@@ -412,22 +409,25 @@ fn line_figures(result: &Exp1Result) -> Result<Vec<Figure>> {
             off + 1,
         ));
     }
-    figures.push(("figures/toy_diagonal_eigenvalues.svg".into(), eig.to_svg()?));
-    let mut pot = LinePlot {
-        title: "toy: reduced potential along s = (w1 − w2)/2".into(),
-        x_label: "s".into(),
-        y_label: "ϕ(s)".into(),
-        ..Default::default()
-    };
+    figures.push((
+        "figures/toy_diagonal_eigenvalues.svg".into(),
+        eig.render_svg()?,
+    ));
+    let mut pot = LinePlot::new("toy: reduced potential along s = (w1 − w2)/2")
+        .x_label("s")
+        .y_label("ϕ(s)");
     for (k, p) in result.potentials.iter().enumerate() {
-        pot.series.push(Series::new(
+        pot.push_series(series(
             format!("λ = {}", p.lambda),
             p.s.iter().copied().zip(p.phi.iter().copied()).collect(),
-            Style::Line,
+            LineStyle::Solid,
             k,
         ));
     }
-    figures.push(("figures/toy_reduced_potentials.svg".into(), pot.to_svg()?));
+    figures.push((
+        "figures/toy_reduced_potentials.svg".into(),
+        pot.render_svg()?,
+    ));
     Ok(figures)
 }
 

@@ -3,8 +3,7 @@
 //! fits against the exact Taylor coefficients, c2(µ) and its slope against g_aµ, and the loss
 //! and gradient norm along both branches.
 
-use super::common::{fmt, linspace, Analysis, EventReport, Setting};
-use super::output::{ContourPlot, LinePlot, Scale, Series, Style};
+use super::common::{fmt, linspace, series, Analysis, EventReport, LossContour, Setting};
 use super::table1::{opt, Row, HD};
 use super::{Context, Experiment, Figure, Meta, Outcome};
 use crate::activation::Activation;
@@ -12,6 +11,7 @@ use crate::continuation::Event;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::normal_form::{potential_slices, transversality, PolyBasis, PolyFit};
+use crate::report::{LinePlot, LineStyle, Scale};
 use ndarray::Array1;
 use serde::Serialize;
 
@@ -203,23 +203,22 @@ fn potential_figures(result: &Exp3Result) -> Result<Vec<Figure>> {
     let [c2t, c3t, c4t] = result.fits[0].taylor_c2_c3_c4;
     let slope_fit = result.dc2_dmu_fit;
     let mut figures = Vec::new();
-    let mut sl = LinePlot {
-        title: format!("reduced potential ϕ(a, µ) along the kernel line, λ* = {lam:.4}"),
-        x_label: "a".into(),
-        y_label: "ϕ(a, µ) − ϕ(0, µ)".into(),
-        ..Default::default()
-    };
+    let mut sl = LinePlot::new(format!(
+        "reduced potential ϕ(a, µ) along the kernel line, λ* = {lam:.4}"
+    ))
+    .x_label("a")
+    .y_label("ϕ(a, µ) − ϕ(0, µ)");
     for (k, s) in result.slices.iter().enumerate() {
-        sl.series.push(Series::new(
+        sl.push_series(series(
             format!("µ = {}", s.mu),
             s.a.iter().copied().zip(s.phi.iter().copied()).collect(),
-            Style::Line,
+            LineStyle::Solid,
             k,
         ));
     }
     figures.push((
         "figures/hd_reduced_potential_slices.svg".into(),
-        sl.to_svg()?,
+        sl.render_svg()?,
     ));
     let s0 = &result.slices[SLICE_MUS
         .iter()
@@ -227,46 +226,43 @@ fn potential_figures(result: &Exp3Result) -> Result<Vec<Figure>> {
         .expect("µ = 0 slice")];
     let f0 = &result.fits[0].fit;
     let c = [0.0, 0.0, f0.c2, f0.c3, f0.c4];
-    let mut fit = LinePlot {
-        title: format!(
-            "ϕ(a) at λ* and fit c2a² + c3a³ + c4a⁴ (|c3/c4| = {:.3})",
-            result.fits[0].ratio_c3_c4
-        ),
-        x_label: "a".into(),
-        y_label: "ϕ(a)".into(),
-        ..Default::default()
-    };
-    fit.series.push(Series::new(
+    let mut fit = LinePlot::new(format!(
+        "ϕ(a) at λ* and fit c2a² + c3a³ + c4a⁴ (|c3/c4| = {:.3})",
+        result.fits[0].ratio_c3_c4
+    ))
+    .x_label("a")
+    .y_label("ϕ(a)");
+    fit.push_series(series(
         "ϕ(a) (exact loss)",
         s0.a.iter().copied().zip(s0.phi.iter().copied()).collect(),
-        Style::Markers,
+        LineStyle::Points,
         0,
     ));
-    fit.series.push(Series::new(
+    fit.push_series(series(
         "fit c2 a² + c3 a³ + c4 a⁴",
         s0.a.iter()
             .map(|&a| (a, c.iter().rev().fold(0.0, |acc, ck| acc * a + ck)))
             .collect(),
-        Style::Line,
+        LineStyle::Solid,
         1,
     ));
-    fit.series.push(Series::new(
+    fit.push_series(series(
         "Taylor ½φᵀHφ a² + g_aa a³/6 + D⁴L a⁴/24",
         s0.a.iter()
             .map(|&a| (a, c2t * a * a + c3t * a.powi(3) + c4t * a.powi(4)))
             .collect(),
-        Style::Dashed,
+        LineStyle::Dashed,
         2,
     ));
-    figures.push(("figures/hd_reduced_potential_fit.svg".into(), fit.to_svg()?));
-    let mut c2 = LinePlot {
-        title: format!("c2(µ): fitted slope {:.3e}", slope_fit),
-        x_label: "µ = λ − λ*".into(),
-        y_label: "c2".into(),
-        hlines: vec![0.0],
-        ..Default::default()
-    };
-    c2.series.push(Series::new(
+    figures.push((
+        "figures/hd_reduced_potential_fit.svg".into(),
+        fit.render_svg()?,
+    ));
+    let mut c2 = LinePlot::new(format!("c2(µ): fitted slope {:.3e}", slope_fit))
+        .x_label("µ = λ − λ*")
+        .y_label("c2")
+        .hline(0.0, "");
+    c2.push_series(series(
         "fit",
         result
             .c2_mu
@@ -274,10 +270,10 @@ fn potential_figures(result: &Exp3Result) -> Result<Vec<Figure>> {
             .copied()
             .zip(result.c2_fit.iter().copied())
             .collect(),
-        Style::Markers,
+        LineStyle::Points,
         0,
     ));
-    c2.series.push(Series::new(
+    c2.push_series(series(
         "½φᵀH(θ*, λ*+µ)φ",
         result
             .c2_mu
@@ -285,10 +281,10 @@ fn potential_figures(result: &Exp3Result) -> Result<Vec<Figure>> {
             .copied()
             .zip(result.c2_exact.iter().copied())
             .collect(),
-        Style::Line,
+        LineStyle::Solid,
         1,
     ));
-    figures.push(("figures/hd_c2_of_mu.svg".into(), c2.to_svg()?));
+    figures.push(("figures/hd_c2_of_mu.svg".into(), c2.render_svg()?));
     Ok(figures)
 }
 
@@ -299,18 +295,15 @@ fn branch_figures<A: Activation>(m: &Analysis<A>) -> Result<Vec<Figure>> {
         ("loss L", 0, Scale::Log, "hd_loss_along_branch.svg"),
         ("‖∇L‖", 1, Scale::Log, "hd_grad_norm_along_branch.svg"),
     ] {
-        let mut p = LinePlot {
-            title: format!("{what} along the branch"),
-            x_label: "λ".into(),
-            y_label: what.into(),
-            y_scale: scale,
-            ..Default::default()
-        };
+        let mut p = LinePlot::new(format!("{what} along the branch"))
+            .x_label("λ")
+            .y_label(what)
+            .y_scale(scale);
         for (b, style, col, name) in [
-            (&m.exact, Style::Line, 0, "exact"),
-            (&m.paper, Style::Dashed, 1, "paper method"),
+            (&m.exact, LineStyle::Solid, 0, "exact"),
+            (&m.paper, LineStyle::Dashed, 1, "paper method"),
         ] {
-            p.series.push(Series::new(
+            p.push_series(series(
                 name,
                 b.points
                     .iter()
@@ -320,7 +313,7 @@ fn branch_figures<A: Activation>(m: &Analysis<A>) -> Result<Vec<Figure>> {
                 col,
             ));
         }
-        figures.push((format!("figures/{file}"), p.to_svg()?));
+        figures.push((format!("figures/{file}"), p.render_svg()?));
     }
     Ok(figures)
 }
@@ -374,7 +367,7 @@ fn centre_plane_figures<A: Activation>(
                     .collect()
             })
             .collect();
-        let plot = ContourPlot {
+        let plot = LossContour {
             title: format!(
                 "(v0, v1) plane, λ = {l:.4} {what}: λ1 = {:.1e}, λ2 = {:.1e}",
                 e.values[0], e.values[1]
@@ -385,10 +378,10 @@ fn centre_plane_figures<A: Activation>(
             ys: axis.clone(),
             z,
             levels: 14,
-            overlays: vec![Series::new(
+            overlays: vec![series(
                 "critical point θ on the branch",
                 vec![(0.0, 0.0)],
-                Style::Markers,
+                LineStyle::Points,
                 3,
             )],
         };

@@ -13,11 +13,10 @@
 //! minimiser.
 
 use super::common::{
-    first_crossing, linspace, par_map, report_event, start_point, w0_closed_form, Setting,
+    first_crossing, linspace, par_map, report_event, series, start_point, w0_closed_form, Setting,
     START_TOL,
 };
 use super::exp1_symmetric_toy::toy_model;
-use super::output::{LegendPosition, LinePlot, Series, Style};
 use super::{Context, Experiment, Figure, Meta, Outcome};
 use crate::continuation::{
     newton_critical_point, trace, trace_paper, ContinuationParams, PaperParams, Spectrum, Status,
@@ -25,6 +24,7 @@ use crate::continuation::{
 use crate::derivatives::Objective;
 use crate::error::Result;
 use crate::models::two_layer::{TwoLayer, PAPER_ALPHA};
+use crate::report::{LegendPosition, LinePlot, LineStyle};
 use ndarray::{array, Array1};
 use serde::Serialize;
 
@@ -353,32 +353,28 @@ fn finding(rows: &[PhaseRow]) -> String {
 fn eigenvalue_figures(result: &Exp4Result) -> Result<Vec<Figure>> {
     let mut figures = Vec::new();
     for &alpha in &ALPHAS {
-        let mut p = LinePlot {
-            title: format!(
-                "toy v = (1, a), α = {alpha}: smallest eigenvalue (exact solid, paper dashed)"
-            ),
-            x_label: "λ".into(),
-            y_label: "λ1".into(),
-            hlines: vec![0.0],
-            ..Default::default()
-        };
+        let mut p = LinePlot::new(format!(
+            "toy v = (1, a), α = {alpha}: smallest eigenvalue (exact solid, paper dashed)"
+        ))
+        .x_label("λ")
+        .y_label("λ1")
+        .hline(0.0, "");
         for (k, r) in result.rows.iter().filter(|r| r.alpha == alpha).enumerate() {
             if let Ok(e) = &r.exact {
-                p.series.push(Series::new(
+                p.push_series(series(
                     format!("a = {}", r.a),
                     e.curve.clone(),
-                    Style::Line,
+                    LineStyle::Solid,
                     k,
                 ));
             }
             if let Ok(pp) = &r.paper {
-                p.series
-                    .push(Series::new("", pp.curve.clone(), Style::Dashed, k));
+                p.push_series(series("", pp.curve.clone(), LineStyle::Dashed, k));
             }
         }
         figures.push((
             format!("figures/phase_eigenvalues_alpha_{alpha}.svg"),
-            p.to_svg()?,
+            p.render_svg()?,
         ));
     }
     Ok(figures)
@@ -386,14 +382,12 @@ fn eigenvalue_figures(result: &Exp4Result) -> Result<Vec<Figure>> {
 
 /// The phase diagram λ*(a).
 fn phase_diagram(result: &Exp4Result) -> Result<String> {
-    let mut pd = LinePlot {
-        title: "phase diagram λ*(a): interior events (exact), crossings (paper), boundary at 0"
-            .into(),
-        x_label: "a".into(),
-        y_label: "λ*".into(),
-        legend: Some(LegendPosition::UpperLeft),
-        ..Default::default()
-    };
+    let mut pd = LinePlot::new(
+        "phase diagram λ*(a): interior events (exact), crossings (paper), boundary at 0",
+    )
+    .x_label("a")
+    .y_label("λ*")
+    .legend(LegendPosition::UpperLeft);
     for (k, &alpha) in ALPHAS.iter().enumerate() {
         let rs = result.rows.iter().filter(|r| r.alpha == alpha);
         let mut interior = Vec::new();
@@ -412,26 +406,26 @@ fn phase_diagram(result: &Exp4Result) -> Result<String> {
                 paper.push((r.a, c));
             }
         }
-        pd.series.push(Series::new(
+        pd.push_series(series(
             format!("exact interior event, α = {alpha}"),
             interior,
-            Style::LineMarkers,
+            LineStyle::LinePoints,
             2 * k,
         ));
-        pd.series.push(Series::new(
+        pd.push_series(series(
             format!("boundary λ1(0) = 0, α = {alpha}"),
             boundary,
-            Style::Markers,
+            LineStyle::Points,
             7,
         ));
-        pd.series.push(Series::new(
+        pd.push_series(series(
             format!("paper crossing, α = {alpha}"),
             paper,
-            Style::Dashed,
+            LineStyle::Dashed,
             2 * k + 1,
         ));
     }
-    pd.to_svg()
+    pd.render_svg()
 }
 
 /// B.4 as an [`Experiment`] (no Table 1 rows: the paper's Table 1 has no phase diagram).

@@ -5,15 +5,15 @@
 //! interior events stop.
 
 use super::common::{
-    closest_approach, endpoint_slope, first_crossing, fmt, par_map, report_event, start_point,
-    width_fit, EndpointReport, Setting, WidthFit,
+    closest_approach, endpoint_slope, first_crossing, fmt, par_map, report_event, series,
+    start_point, width_fit, EndpointReport, Setting, WidthFit,
 };
-use super::output::{LegendPosition, LinePlot, Scale, Series, Style};
 use super::table1::{opt, paper_lambda_star, Row, WIDTHS as SECTION};
 use super::{Context, Experiment, Figure, Meta, Outcome};
 use crate::continuation::{trace, trace_paper, ContinuationParams, PaperParams, Status};
 use crate::error::{Error, Result};
 use crate::models::two_layer::TwoLayer;
+use crate::report::{LegendPosition, LinePlot, LineStyle, Scale};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -337,29 +337,24 @@ fn finding(
 
 /// λ1 along the branch per width.
 fn curves_figure(result: &Exp5Result) -> Result<String> {
-    let mut curves = LinePlot {
-        title: "λ1 along the branch per width (exact solid, paper dashed)".into(),
-        x_label: "λ".into(),
-        y_label: "λ1".into(),
-        hlines: vec![0.0],
-        ..Default::default()
-    };
+    let mut curves = LinePlot::new("λ1 along the branch per width (exact solid, paper dashed)")
+        .x_label("λ")
+        .y_label("λ1")
+        .hline(0.0, "");
     for (k, r) in result.rows.iter().enumerate() {
         if let Ok(e) = &r.exact {
-            curves.series.push(Series::new(
+            curves.push_series(series(
                 format!("m = {}", r.m),
                 e.curve.clone(),
-                Style::Line,
+                LineStyle::Solid,
                 k,
             ));
         }
         if let Ok(p) = &r.paper {
-            curves
-                .series
-                .push(Series::new("", p.curve.clone(), Style::Dashed, k));
+            curves.push_series(series("", p.curve.clone(), LineStyle::Dashed, k));
         }
     }
-    curves.to_svg()
+    curves.render_svg()
 }
 
 /// (m, f(row)) over the rows where f is defined.
@@ -391,28 +386,25 @@ fn width_figures(result: &Exp5Result) -> Result<Vec<Figure>> {
 fn lambda_star_figure(result: &Exp5Result) -> Result<String> {
     let pts = |f: &dyn Fn(&WidthRow) -> Option<f64>| per_width(&result.rows, f);
 
-    let mut ls = LinePlot {
-        title: "λ* vs width m".into(),
-        x_label: "m".into(),
-        y_label: "λ*".into(),
-        hlines: vec![1.0],
-        y_range: Some((0.0, 2.0)),
-        legend: Some(LegendPosition::UpperLeft),
-        ..Default::default()
-    };
-    ls.series.push(Series::new(
+    let mut ls = LinePlot::new("λ* vs width m")
+        .x_label("m")
+        .y_label("λ*")
+        .hline(1.0, "")
+        .y_range(0.0, 2.0)
+        .legend(LegendPosition::UpperLeft);
+    ls.push_series(series(
         "exact (first event)",
         pts(&|r| r.exact.as_ref().ok().and_then(|e| e.lambda_star)),
-        Style::LineMarkers,
+        LineStyle::LinePoints,
         0,
     ));
-    ls.series.push(Series::new(
+    ls.push_series(series(
         "paper method (crossing)",
         pts(&|r| r.paper.as_ref().ok().and_then(|p| p.lambda_star)),
-        Style::Markers,
+        LineStyle::Points,
         1,
     ));
-    ls.series.push(Series::new(
+    ls.push_series(series(
         "paper method: closest approach before its branch jump",
         pts(&|r| {
             r.paper
@@ -421,56 +413,53 @@ fn lambda_star_figure(result: &Exp5Result) -> Result<String> {
                 .filter(|p| p.lambda_star.is_none() && p.jump_after.is_some())
                 .and_then(|p| p.closest_approach.map(|c| c.0))
         }),
-        Style::Markers,
+        LineStyle::Points,
         4,
     ));
-    ls.series.push(Series::new(
+    ls.push_series(series(
         "α/|λ1′(0)| (exact slope)",
         pts(&|r| Some(r.endpoint.lambda_star_first_order).filter(|x| x.is_finite() && *x < 3.0)),
-        Style::Dashed,
+        LineStyle::Dashed,
         2,
     ));
-    ls.series.push(Series::new(
+    ls.push_series(series(
         "α/|λ1′(0)| (paper (22))",
         pts(&|r| {
             Some(r.endpoint.lambda_star_first_order_paper).filter(|x| x.is_finite() && *x < 3.0)
         }),
-        Style::Dashed,
+        LineStyle::Dashed,
         3,
     ));
-    ls.to_svg()
+    ls.render_svg()
 }
 
 /// |λ1′(0)| vs m on log-log axes with the K fit.
 fn slope_figure(result: &Exp5Result) -> Result<String> {
     let pts = |f: &dyn Fn(&WidthRow) -> Option<f64>| per_width(&result.rows, f);
-    let mut sl = LinePlot {
-        title: "|λ1′(0)| vs m (log-log)".into(),
-        x_label: "m".into(),
-        y_label: "|λ1′(0)|".into(),
-        x_scale: Scale::Log,
-        y_scale: Scale::Log,
-        ..Default::default()
-    };
-    sl.series.push(Series::new(
+    let mut sl = LinePlot::new("|λ1′(0)| vs m (log-log)")
+        .x_label("m")
+        .y_label("|λ1′(0)|")
+        .x_scale(Scale::Log)
+        .y_scale(Scale::Log);
+    sl.push_series(series(
         "exact (degenerate PT)",
         pts(&|r| Some(r.endpoint.exact.abs())),
-        Style::LineMarkers,
+        LineStyle::LinePoints,
         0,
     ));
-    sl.series.push(Series::new(
+    sl.push_series(series(
         "paper (22)",
         pts(&|r| Some(r.endpoint.paper_22.abs())),
-        Style::LineMarkers,
+        LineStyle::LinePoints,
         1,
     ));
-    sl.series.push(Series::new(
+    sl.push_series(series(
         "paper method FD",
         pts(&|r| r.paper.as_ref().ok().map(|p| p.slope_fd.abs())),
-        Style::Markers,
+        LineStyle::Points,
         2,
     ));
-    sl.series.push(Series::new(
+    sl.push_series(series(
         "|K|/m + K2/m² fit (exact)",
         pts(&|r| {
             Some(
@@ -478,21 +467,18 @@ fn slope_figure(result: &Exp5Result) -> Result<String> {
                     .abs(),
             )
         }),
-        Style::Dashed,
+        LineStyle::Dashed,
         3,
     ));
-    sl.to_svg()
+    sl.render_svg()
 }
 
 /// First-order theory α/|λ1′(0)| against the numerical λ*.
 fn theory_figure(result: &Exp5Result) -> Result<String> {
-    let mut tv = LinePlot {
-        title: "theory α/|λ1′(0)| vs numerical λ*".into(),
-        x_label: "numerical λ*".into(),
-        y_label: "first-order theory".into(),
-        ..Default::default()
-    };
-    tv.series.push(Series::new(
+    let mut tv = LinePlot::new("theory α/|λ1′(0)| vs numerical λ*")
+        .x_label("numerical λ*")
+        .y_label("first-order theory");
+    tv.push_series(series(
         "exact event vs exact slope",
         result
             .rows
@@ -505,10 +491,10 @@ fn theory_figure(result: &Exp5Result) -> Result<String> {
                     .map(|l| (l, r.endpoint.lambda_star_first_order))
             })
             .collect(),
-        Style::Markers,
+        LineStyle::Points,
         0,
     ));
-    tv.series.push(Series::new(
+    tv.push_series(series(
         "paper crossing vs paper (22)",
         result
             .rows
@@ -521,16 +507,16 @@ fn theory_figure(result: &Exp5Result) -> Result<String> {
                     .map(|l| (l, r.endpoint.lambda_star_first_order_paper))
             })
             .collect(),
-        Style::Markers,
+        LineStyle::Points,
         1,
     ));
-    tv.series.push(Series::new(
+    tv.push_series(series(
         "y = x",
         vec![(0.0, 0.0), (1.0, 1.0)],
-        Style::Dashed,
+        LineStyle::Dashed,
         7,
     ));
-    tv.to_svg()
+    tv.render_svg()
 }
 
 /// B.5 as an [`Experiment`] (the most expensive: runs on its own thread).
