@@ -455,7 +455,7 @@ fn raw_derivatives<O: Objective + ?Sized>(
     let g_mu = phi.dot(&gl);
     let hl = obj.hessian_lambda(tv, lambda);
     let phi_hl_phi = phi.dot(&hl.dot(phi));
-    let psi01 = bordered_solve(&h, &phi, &gl)?;
+    let psi01 = bordered_solve(&h, phi, &gl)?;
     let d3pp = obj.d3_vec(tv, lambda, pv);
     let d3_psi01 = d3pp.dot(&psi01);
     let g_amu = phi_hl_phi + d3_psi01;
@@ -465,7 +465,7 @@ fn raw_derivatives<O: Objective + ?Sized>(
     let g_aa_ad = obj.d3(tv, lambda, pv);
     let d3_phi_phi_norm = linalg::norm(d3pp.view());
     let d4 = obj.d4(tv, lambda, pv);
-    let psi20 = bordered_solve(&h, &phi, &d3pp)?;
+    let psi20 = bordered_solve(&h, phi, &d3pp)?;
     let d3_psi20 = d3pp.dot(&psi20);
     let g_aaa_reduced = d4 + 3.0 * d3_psi20;
 
