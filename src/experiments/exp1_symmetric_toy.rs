@@ -7,10 +7,11 @@
 //! 2 × 2 Hessian is evaluated along it.
 
 use super::common::{
-    fit_potential, linspace, nearest_point, HessianSource, Restricted, Setting, START_TOL,
+    fit_potential, fmt, linspace, nearest_point, series, w0_closed_form, HessianSource,
+    LossContour, Restricted, Setting, START_TOL,
 };
-use super::output::{ContourPlot, LinePlot, Series, Style};
-use super::{Context, Outcome};
+use super::table1::{Row, TOY};
+use super::{Context, Experiment, Figure, Meta, Outcome};
 use crate::activation::Builtin;
 use crate::continuation::{
     newton_critical_point, trace, trace_paper, Branch, ContinuationParams, PaperParams, Spectrum,
@@ -20,6 +21,7 @@ use crate::data::{toy, TOY_N, TOY_SEED};
 use crate::derivatives::Objective;
 use crate::error::Result;
 use crate::models::two_layer::TwoLayer;
+use crate::report::{LinePlot, LineStyle};
 use ndarray::{array, Array1, Array2};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -169,15 +171,33 @@ fn summarise(method: &str, branch: &Branch, points: Vec<DiagonalPoint>) -> Diago
     }
 }
 
+/// The diagonal w1 = w2 as a 1-D restricted objective.
+fn diagonal(model: &TwoLayer) -> Restricted<'_, TwoLayer> {
+    Restricted {
+        obj: model,
+        basis: Array2::from_shape_vec((2, 1), vec![1.0, 1.0]).expect("2 × 1"),
+        origin: Array1::zeros(2),
+    }
+}
+
+/// The diagonal critical point at λ, by Newton from the exact branch's nearest point.
+fn diagonal_critical_point(
+    diag: &Restricted<'_, TwoLayer>,
+    exact: &Branch,
+    xi0: &Array1<f64>,
+    lam: f64,
+) -> Result<Array1<f64>> {
+    let start = nearest_point(exact, lam)
+        .map(|p| p.theta.clone())
+        .unwrap_or_else(|| xi0.clone());
+    newton_critical_point(diag, start.view(), lam, START_TOL)
+}
+
 /// Runs B.1.
 pub fn run(ctx: &Context) -> Result<Outcome<Exp1Result>> {
     let model = toy_model(1.0, 0.0)?;
-    let diag = Restricted {
-        obj: &model,
-        basis: Array2::from_shape_vec((2, 1), vec![1.0, 1.0]).expect("2 × 1"),
-        origin: Array1::zeros(2),
-    };
-    let w0 = super::common::w0_closed_form(&model)?;
+    let diag = diagonal(&model);
+    let w0 = w0_closed_form(&model)?;
     let xi0 = newton_critical_point(&diag, array![w0[0]].view(), 0.0, START_TOL)?;
     ctx.message("B.1 exact diagonal trace");
     let params = ContinuationParams {
@@ -192,144 +212,37 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp1Result>> {
         ..Default::default()
     };
     let paper = trace_paper(&diag, xi0.view(), &pparams)?;
-    let ex_pts: Vec<DiagonalPoint> = exact
-        .points
-        .iter()
-        .map(|p| diag_point(&model, p.lambda, p.theta[0], HessianSource::Exact))
-        .collect();
-    let pa_pts: Vec<DiagonalPoint> = paper
-        .points
-        .iter()
-        .map(|p| diag_point(&model, p.lambda, p.theta[0], HessianSource::PAPER))
-        .collect();
+    let along = |b: &Branch, source| -> Vec<DiagonalPoint> {
+        b.points
+            .iter()
+            .map(|p| diag_point(&model, p.lambda, p.theta[0], source))
+            .collect()
+    };
+    let (ex_pts, pa_pts) = (
+        along(&exact, HessianSource::Exact),
+        along(&paper, HessianSource::PAPER),
+    );
     let t0_exact = diag_point(&model, 0.0, xi0[0], HessianSource::Exact).transverse;
     let t0_paper = diag_point(&model, 0.0, xi0[0], HessianSource::PAPER).transverse;
-
-    // Reduced potentials along s at several λ.
     ctx.message("B.1 reduced potentials");
-    let mut potentials = Vec::new();
-    for &lam in &POTENTIAL_LAMBDAS {
-        let start = nearest_point(&exact, lam)
-            .map(|p| p.theta.clone())
-            .unwrap_or_else(|| xi0.clone());
-        let xi = newton_critical_point(&diag, start.view(), lam, START_TOL)?;
-        let w = xi[0];
-        let theta = array![w, w];
-        let phi_dir = array![1.0, -1.0];
-        let (s, phi, fit) = fit_potential(
-            &model,
-            theta.view(),
-            phi_dir.view(),
-            lam,
-            1.0,
-            ctx.grid(81, 41),
-            8,
-        )?;
-        let n = s.len();
-        let max_asym = (0..n)
-            .map(|i| (phi[i] - phi[n - 1 - i]).abs())
-            .fold(0.0, f64::max);
-        let max_abs = phi.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let c = &fit.coefficients;
-        let cmax = c.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let odd = c
-            .iter()
-            .skip(1)
-            .step_by(2)
-            .fold(0.0f64, |m, v| m.max(v.abs()));
-        potentials.push(ToyPotential {
-            lambda: lam,
-            w_star: w,
-            s,
-            phi,
-            max_asymmetry: max_asym,
-            max_abs_phi: max_abs,
-            fit: c.clone(),
-            odd_to_even: if cmax > 0.0 { odd / cmax } else { 0.0 },
-        });
-    }
-
-    // Loss contours.
+    let potentials = POTENTIAL_LAMBDAS
+        .iter()
+        .map(|&lam| {
+            let w = diagonal_critical_point(&diag, &exact, &xi0, lam)?[0];
+            toy_potential(ctx, &model, lam, w)
+        })
+        .collect::<Result<Vec<_>>>()?;
     ctx.message("B.1 loss contours");
-    let g = ctx.grid(81, 41);
-    let axis = linspace(-0.5, 2.0, g);
-    let mut contours = Vec::new();
     let mut figures = Vec::new();
+    let mut contours = Vec::new();
     for &lam in &CONTOUR_LAMBDAS {
-        let z: Vec<Vec<f64>> = axis
-            .par_iter()
-            .map(|&w1| {
-                axis.iter()
-                    .map(|&w2| model.value(array![w1, w2].view(), lam))
-                    .collect()
-            })
-            .collect();
-        let mut best = (f64::NAN, f64::NAN, f64::INFINITY);
-        for (i, row) in z.iter().enumerate() {
-            for (j, &v) in row.iter().enumerate() {
-                if v < best.2 {
-                    best = (axis[i], axis[j], v);
-                }
-            }
-        }
-        let name = format!("figures/toy_contours_lambda_{lam:.1}.svg");
-        let diag_line = Series::new(
-            "diagonal w1 = w2",
-            vec![(axis[0], axis[0]), (axis[g - 1], axis[g - 1])],
-            Style::Line,
-            9,
-        );
-        let w_star = newton_critical_point(
-            &diag,
-            nearest_point(&exact, lam)
-                .map(|p| p.theta.clone())
-                .unwrap_or_else(|| xi0.clone())
-                .view(),
-            lam,
-            START_TOL,
-        )?[0];
-        let plot = ContourPlot {
-            title: format!("toy loss, λ = {lam}"),
-            x_label: "w1".into(),
-            y_label: "w2".into(),
-            xs: axis.clone(),
-            ys: axis.clone(),
-            z,
-            levels: 14,
-            overlays: vec![
-                diag_line,
-                Series::new(
-                    "diagonal critical point",
-                    vec![(w_star, w_star)],
-                    Style::Markers,
-                    3,
-                ),
-            ],
-        };
-        figures.push((name.clone(), plot.to_svg()?));
-        contours.push(ContourPanel {
-            lambda: lam,
-            figure: name,
-            grid_min: best,
-        });
+        let w_star = diagonal_critical_point(&diag, &exact, &xi0, lam)?[0];
+        let (panel, fig) = contour_panel(ctx, &model, lam, w_star)?;
+        contours.push(panel);
+        figures.push(fig);
     }
-
     let exact_b = summarise("exact", &exact, ex_pts);
     let paper_b = summarise("paper", &paper, pa_pts);
-    let finding = format!(
-        "On the diagonal w1 = w2 the transverse eigenvalue is {:.1e} at λ = 0 (exact; paper FD: {:.1e}) \
-         and at most {:.3e} for λ > 0 on the exact branch: the symmetric branch is degenerate at \
-         the boundary λ = 0 and a saddle for all traced λ > 0 (λ* = 0, boundary). The \
-         longitudinal eigenvalue stays ≥ {:.3e}. ϕ(s) at λ = 0 is flat to rounding (max |ϕ| = \
-         {:.1e}), i.e. not quartic: at λ = 0 the loss depends on w1 + w2 only. The swap symmetry \
-         is exact: max |ϕ(s) − ϕ(−s)| = {:.1e} over all λ.",
-        t0_exact,
-        t0_paper,
-        exact_b.max_transverse_for_positive_lambda,
-        exact_b.min_longitudinal,
-        potentials[0].max_abs_phi,
-        potentials.iter().map(|p| p.max_asymmetry).fold(0.0, f64::max),
-    );
     let result = Exp1Result {
         setting: Setting::of(
             &model,
@@ -341,32 +254,152 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp1Result>> {
         transverse_at_0_exact: t0_exact,
         transverse_at_0_paper: t0_paper,
         lambda_star: 0.0,
-        finding,
+        finding: finding(t0_exact, t0_paper, &exact_b, &potentials),
         exact: exact_b,
         paper: paper_b,
         potentials,
         contours,
     };
+    figures.extend(line_figures(&result)?);
+    Ok(Outcome { result, figures })
+}
 
-    // Figures.
-    let mut eig = LinePlot {
-        title: "toy: Hessian eigenvalues along the diagonal branch".into(),
-        x_label: "λ".into(),
-        y_label: "eigenvalue".into(),
-        hlines: vec![0.0],
-        ..Default::default()
+/// The reduced potential ϕ(s) along s = (w1 − w2)/2 at λ through the diagonal point (w, w).
+fn toy_potential(ctx: &Context, model: &TwoLayer, lam: f64, w: f64) -> Result<ToyPotential> {
+    let theta = array![w, w];
+    let phi_dir = array![1.0, -1.0];
+    let (s, phi, fit) = fit_potential(
+        model,
+        theta.view(),
+        phi_dir.view(),
+        lam,
+        1.0,
+        ctx.grid(81, 41),
+        8,
+    )?;
+    let n = s.len();
+    let max_asym = (0..n)
+        .map(|i| (phi[i] - phi[n - 1 - i]).abs())
+        .fold(0.0, f64::max);
+    let max_abs = phi.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let c = &fit.coefficients;
+    let cmax = c.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let odd = c
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    Ok(ToyPotential {
+        lambda: lam,
+        w_star: w,
+        s,
+        phi,
+        max_asymmetry: max_asym,
+        max_abs_phi: max_abs,
+        fit: c.clone(),
+        odd_to_even: if cmax > 0.0 { odd / cmax } else { 0.0 },
+    })
+}
+
+/// The loss contours at λ (paper Fig. 1, row 1) with the diagonal and its critical point.
+fn contour_panel(
+    ctx: &Context,
+    model: &TwoLayer,
+    lam: f64,
+    w_star: f64,
+) -> Result<(ContourPanel, Figure)> {
+    let g = ctx.grid(81, 41);
+    let axis = linspace(-0.5, 2.0, g);
+    let z: Vec<Vec<f64>> = axis
+        .par_iter()
+        .map(|&w1| {
+            axis.iter()
+                .map(|&w2| model.value(array![w1, w2].view(), lam))
+                .collect()
+        })
+        .collect();
+    let mut best = (f64::NAN, f64::NAN, f64::INFINITY);
+    for (i, row) in z.iter().enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            if v < best.2 {
+                best = (axis[i], axis[j], v);
+            }
+        }
+    }
+    let name = format!("figures/toy_contours_lambda_{lam:.1}.svg");
+    let diag_line = series(
+        "diagonal w1 = w2",
+        vec![(axis[0], axis[0]), (axis[g - 1], axis[g - 1])],
+        LineStyle::Solid,
+        9,
+    );
+    let plot = LossContour {
+        title: format!("toy loss, λ = {lam}"),
+        x_label: "w1".into(),
+        y_label: "w2".into(),
+        xs: axis.clone(),
+        ys: axis.clone(),
+        z,
+        levels: 14,
+        overlays: vec![
+            diag_line,
+            series(
+                "diagonal critical point",
+                vec![(w_star, w_star)],
+                LineStyle::Points,
+                3,
+            ),
+        ],
     };
+    let panel = ContourPanel {
+        lambda: lam,
+        figure: name.clone(),
+        grid_min: best,
+    };
+    Ok((panel, (name, plot.to_svg()?)))
+}
+
+/// B.1's finding, from the numbers.
+fn finding(
+    t0_exact: f64,
+    t0_paper: f64,
+    exact: &DiagonalBranch,
+    potentials: &[ToyPotential],
+) -> String {
+    format!(
+        "On the diagonal w1 = w2 the transverse eigenvalue is {:.1e} at λ = 0 (exact; paper FD: {:.1e}) \
+         and at most {:.3e} for λ > 0 on the exact branch: the symmetric branch is degenerate at \
+         the boundary λ = 0 and a saddle for all traced λ > 0 (λ* = 0, boundary). The \
+         longitudinal eigenvalue stays ≥ {:.3e}. ϕ(s) at λ = 0 is flat to rounding (max |ϕ| = \
+         {:.1e}), i.e. not quartic: at λ = 0 the loss depends on w1 + w2 only. The swap symmetry \
+         is exact: max |ϕ(s) − ϕ(−s)| = {:.1e} over all λ.",
+        t0_exact,
+        t0_paper,
+        exact.max_transverse_for_positive_lambda,
+        exact.min_longitudinal,
+        potentials[0].max_abs_phi,
+        potentials.iter().map(|p| p.max_asymmetry).fold(0.0, f64::max),
+    )
+}
+
+/// The eigenvalues along the diagonal branch and the reduced potentials.
+fn line_figures(result: &Exp1Result) -> Result<Vec<Figure>> {
+    let mut figures = Vec::new();
+    let mut eig = LinePlot::new("toy: Hessian eigenvalues along the diagonal branch")
+        .x_label("λ")
+        .y_label("eigenvalue")
+        .hline(0.0, "");
     for (b, style, off) in [
-        (&result.exact, Style::Line, 0),
-        (&result.paper, Style::Dashed, 2),
+        (&result.exact, LineStyle::Solid, 0),
+        (&result.paper, LineStyle::Dashed, 2),
     ] {
-        eig.series.push(Series::new(
+        eig.push_series(series(
             format!("transverse (w1 − w2), {}", b.method),
             b.points.iter().map(|p| (p.lambda, p.transverse)).collect(),
             style,
             off,
         ));
-        eig.series.push(Series::new(
+        eig.push_series(series(
             format!("longitudinal (w1 + w2), {}", b.method),
             b.points
                 .iter()
@@ -376,23 +409,116 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp1Result>> {
             off + 1,
         ));
     }
-    figures.push(("figures/toy_diagonal_eigenvalues.svg".into(), eig.to_svg()?));
-    let mut pot = LinePlot {
-        title: "toy: reduced potential along s = (w1 − w2)/2".into(),
-        x_label: "s".into(),
-        y_label: "ϕ(s)".into(),
-        ..Default::default()
-    };
+    figures.push((
+        "figures/toy_diagonal_eigenvalues.svg".into(),
+        eig.render_svg()?,
+    ));
+    let mut pot = LinePlot::new("toy: reduced potential along s = (w1 − w2)/2")
+        .x_label("s")
+        .y_label("ϕ(s)");
     for (k, p) in result.potentials.iter().enumerate() {
-        pot.series.push(Series::new(
+        pot.push_series(series(
             format!("λ = {}", p.lambda),
             p.s.iter().copied().zip(p.phi.iter().copied()).collect(),
-            Style::Line,
+            LineStyle::Solid,
             k,
         ));
     }
-    figures.push(("figures/toy_reduced_potentials.svg".into(), pot.to_svg()?));
-    Ok(Outcome { result, figures })
+    figures.push((
+        "figures/toy_reduced_potentials.svg".into(),
+        pot.render_svg()?,
+    ));
+    Ok(figures)
+}
+
+/// B.1 as an [`Experiment`].
+pub struct SymmetricToy;
+
+impl Experiment for SymmetricToy {
+    type Result = Exp1Result;
+
+    fn meta(&self) -> Meta {
+        Meta {
+            id: "B.1",
+            title: "symmetric toy (S2 obstruction)",
+            file: "exp1_symmetric_toy.json",
+            own_thread: false,
+        }
+    }
+
+    fn run(&self, ctx: &Context) -> Result<Outcome<Exp1Result>> {
+        run(ctx)
+    }
+
+    fn table_rows(&self, _ctx: &Context, result: Option<&Exp1Result>) -> Vec<Row> {
+        match result {
+            Some(e) => table_rows(e),
+            None => vec![Row::missing(TOY, "B.1")],
+        }
+    }
+}
+
+/// "< 0 at all n points (max …)" or "≥ 0 at k of n points": the transverse eigenvalue for λ > 0.
+fn transverse_sign(b: &DiagonalBranch) -> String {
+    let n_pos = b
+        .points
+        .iter()
+        .filter(|p| p.lambda > 0.0 && p.transverse >= 0.0)
+        .count();
+    let n = b.points.iter().filter(|p| p.lambda > 0.0).count();
+    if n_pos == 0 {
+        format!(
+            "< 0 at all {n} points (max {})",
+            fmt(b.max_transverse_for_positive_lambda)
+        )
+    } else {
+        format!("≥ 0 at {n_pos} of {n} points")
+    }
+}
+
+/// B.1's Table 1 rows.
+fn table_rows(e: &Exp1Result) -> Vec<Row> {
+    let asym = e
+        .potentials
+        .iter()
+        .map(|p| p.max_asymmetry)
+        .fold(0.0, f64::max);
+    let odd = e
+        .potentials
+        .iter()
+        .skip(1)
+        .map(|p| p.odd_to_even)
+        .fold(0.0, f64::max);
+    vec![
+        Row::new(
+            TOY,
+            "λ*",
+            "0 (boundary)",
+            "0 (boundary: FD transverse eig. at 0 shown below)".into(),
+            format!("{} (boundary)", fmt(e.lambda_star)),
+        ),
+        Row::new(
+            TOY,
+            "λ1(0) (transverse)",
+            "0 (S2)",
+            fmt(e.transverse_at_0_paper),
+            fmt(e.transverse_at_0_exact),
+        ),
+        Row::new(
+            TOY,
+            "transverse eig. for λ > 0",
+            "always < 0",
+            transverse_sign(&e.paper),
+            transverse_sign(&e.exact),
+        ),
+        Row::new(
+            TOY,
+            "|g_aa/g_aaa| (Z2: max|ϕ(s)−ϕ(−s)|; odd/even fit coeff.)",
+            "0 (exact Z2)",
+            "—".into(),
+            format!("{}; {}", fmt(asym), fmt(odd)),
+        ),
+    ]
 }
 
 #[cfg(test)]

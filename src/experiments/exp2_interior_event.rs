@@ -3,185 +3,16 @@
 //! classified) and by the paper's method (L-BFGS on a 401-point λ grid, FD Hessians).
 
 use super::common::{
-    event_at, paper_singular_point, start_point, w0_closed_form, Crossing, HessianSource, Setting,
+    describe_events, describe_paper, eigen_figures, fmt, Analysis, BranchSummary, Crossing,
+    EventReport, Setting, N_EIGS,
 };
-use super::output::{LinePlot, Series, Style};
-use super::{Context, Outcome};
+use super::table1::{coeffs, opt, Row, HD, MISSING};
+use super::{Context, Experiment, Meta, Outcome};
 use crate::activation::Activation;
-use crate::continuation::{
-    resample, trace, trace_paper, Branch, ContinuationParams, Event, EventKind, PaperParams, Point,
-    Status,
-};
+use crate::continuation::{resample, Status};
 use crate::derivatives::Objective;
 use crate::error::Result;
-use crate::models::two_layer::theory::directional::closed_form_coefficients;
-use crate::models::two_layer::TwoLayer;
-use crate::normal_form::{
-    branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients,
-};
-use ndarray::{Array1, ArrayView1};
 use serde::Serialize;
-
-/// Number of recorded eigenvalues (the paper plots the 6 smallest).
-pub const N_EIGS: usize = 6;
-
-/// An event with its coefficients and normal-form check (each may fail independently).
-#[derive(Clone, Debug, Serialize)]
-pub struct EventReport {
-    /// The located event.
-    pub event: Event,
-    /// Reduced coefficients and classification, or why they could not be computed.
-    #[serde(serialize_with = "super::common::ok_or_error")]
-    pub coefficients: std::result::Result<Coefficients, String>,
-    /// Agreement of the normal form with the traced branch, or why it failed.
-    #[serde(serialize_with = "super::common::ok_or_error")]
-    pub branch_check: std::result::Result<BranchCheck, String>,
-}
-
-/// Computes coefficients (with the closed forms when available) and the branch check.
-pub fn report_event<A: Activation>(
-    model: &TwoLayer<A>,
-    event: &Event,
-    branch: &Branch,
-) -> EventReport {
-    let closed_form =
-        |t: ArrayView1<f64>, l: f64, p: ArrayView1<f64>| closed_form_coefficients(model, t, l, p);
-    let coeffs = coefficients(
-        model,
-        event,
-        Some(&closed_form),
-        &CoefficientOptions::default(),
-    )
-    .map_err(|e| e.to_string());
-    let check = match &coeffs {
-        Ok(c) => branch_check(c, event, branch).map_err(|e| e.to_string()),
-        Err(e) => Err(format!("no coefficients: {e}")),
-    };
-    EventReport {
-        event: event.clone(),
-        coefficients: coeffs,
-        branch_check: check,
-    }
-}
-
-/// A traced branch as written to JSON (θ omitted).
-#[derive(Clone, Debug, Serialize)]
-pub struct BranchSummary {
-    /// Method.
-    pub method: String,
-    /// Why it stopped.
-    pub status: Status,
-    /// Number of points.
-    pub n_points: usize,
-    /// Largest ‖∇L‖ over the points.
-    pub max_grad_norm: f64,
-    /// λ range covered.
-    pub lambda_range: (f64, f64),
-    /// Points (λ, ‖∇L‖, L, smallest eigenvalues, tangent, Morse index, arclength).
-    pub points: Vec<Point>,
-}
-
-impl BranchSummary {
-    /// Summarises a branch.
-    pub fn of(branch: &Branch) -> Self {
-        let lo = branch
-            .points
-            .iter()
-            .map(|p| p.lambda)
-            .fold(f64::INFINITY, f64::min);
-        let hi = branch
-            .points
-            .iter()
-            .map(|p| p.lambda)
-            .fold(f64::NEG_INFINITY, f64::max);
-        BranchSummary {
-            method: format!("{:?}", branch.method).to_lowercase(),
-            status: branch.status.clone(),
-            n_points: branch.points.len(),
-            max_grad_norm: branch.max_grad_norm,
-            lambda_range: (lo, hi),
-            points: branch.points.clone(),
-        }
-    }
-}
-
-/// Everything B.2, B.3 and B.6 share: the m = 10 model and both branches.
-pub struct M10<A: Activation> {
-    /// The model.
-    pub model: TwoLayer<A>,
-    /// The polished start point W0.
-    pub theta0: Array1<f64>,
-    /// ‖∇L(W0closed, 0)‖ before polishing.
-    pub w0_grad_norm: f64,
-    /// Exact branch.
-    pub exact: Branch,
-    /// Paper-method branch.
-    pub paper: Branch,
-    /// Reports of the exact events, in order.
-    pub events: Vec<EventReport>,
-    /// The paper method's crossing (or closest approach to a singular Hessian).
-    pub crossing: Option<Crossing>,
-    /// The paper method's "event": its grid point nearest the crossing, with its FD-Hessian
-    /// kernel, and the coefficients computed there (as the paper did).
-    pub paper_event: Option<EventReport>,
-}
-
-/// Traces the model both ways and reports events (shared by B.2, B.6 and Remark 7.17).
-pub fn analyse<A: Activation>(
-    model: TwoLayer<A>,
-    ctx: &Context,
-    label: &str,
-    paper_steps: usize,
-) -> Result<M10<A>> {
-    let w0 = w0_closed_form(&model)?;
-    let g0 = model.gradient(w0.view(), 0.0);
-    let theta0 = start_point(&model)?;
-    ctx.message(&format!("{label}: exact trace"));
-    let exact = trace(&model, theta0.view(), 0.0, &ContinuationParams::default())?;
-    ctx.message(&format!(
-        "{label}: paper-method trace ({paper_steps} steps)"
-    ));
-    let paper = trace_paper(
-        &model,
-        theta0.view(),
-        &PaperParams {
-            n_steps: paper_steps,
-            ..Default::default()
-        },
-    )?;
-    ctx.message(&format!("{label}: coefficients at events"));
-    let events = exact
-        .events
-        .iter()
-        .map(|e| report_event(&model, e, &exact))
-        .collect();
-    let crossing = paper_singular_point(&paper.points);
-    let paper_event = match &crossing {
-        Some(c) => {
-            let p = &paper.points[c.index_nearest];
-            let ev = event_at(
-                &model,
-                p.theta.view(),
-                p.lambda,
-                EventKind::EigenvalueCrossing,
-                HessianSource::PAPER,
-                p.arclength,
-            )?;
-            Some(report_event(&model, &ev, &paper))
-        }
-        None => None,
-    };
-    Ok(M10 {
-        w0_grad_norm: g0.dot(&g0).sqrt(),
-        model,
-        theta0,
-        exact,
-        paper,
-        events,
-        crossing,
-        paper_event,
-    })
-}
 
 /// Exact vs paper eigenvalues on the paper grid, where the exact branch is a graph over λ.
 #[derive(Clone, Debug, Serialize)]
@@ -218,52 +49,8 @@ pub struct Exp2Result {
     pub finding: String,
 }
 
-/// A short description of what the exact trace found.
-pub fn describe_events<A: Activation>(m: &M10<A>) -> String {
-    if m.events.is_empty() {
-        return format!(
-            "The exact branch has no singular point for λ ∈ [0, 1] (status {:?}).",
-            m.exact.status
-        );
-    }
-    let mut parts = Vec::new();
-    for r in &m.events {
-        let mut s = String::new();
-        let e = &r.event;
-        s.push_str(&format!(
-            "{:?} at λ* = {:.6} (residual {:.1e}, Morse {}→{})",
-            e.kind, e.lambda, e.residual, e.morse_before, e.morse_after
-        ));
-        match &r.coefficients {
-            Ok(c) => s.push_str(&format!(
-                ", g_µ = {:.3e}, g_aa = {:.3e}, classified {:?}",
-                c.g_mu, c.g_aa.ad, c.classification
-            )),
-            Err(err) => s.push_str(&format!(", coefficients failed: {err}")),
-        }
-        parts.push(s);
-    }
-    format!("Exact branch: {}.", parts.join("; then "))
-}
-
-/// A short description of the paper method's crossing.
-pub fn describe_paper(c: Option<&Crossing>) -> String {
-    match c {
-        Some(c) if c.sign_change => format!(
-            "λ1 crosses 0 at λ ≈ {:.4} (interpolated), |λ1/λ2| = {:.3} at the nearest grid point",
-            c.lambda, c.eig_ratio
-        ),
-        Some(c) => format!(
-            "λ1 never changes sign on its grid; closest approach λ1 = {:.3e} at λ = {:.4} \
-             (|λ1/λ2| = {:.3})",
-            c.lambda1, c.lambda, c.eig_ratio
-        ),
-        None => "no points".into(),
-    }
-}
-
 /// Runs B.2 from the shared analysis.
-pub fn run<A: Activation>(_ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp2Result>> {
+pub fn run<A: Activation>(_ctx: &Context, m: &Analysis<A>) -> Result<Outcome<Exp2Result>> {
     let h0 = m.model.hessian(m.theta0.view(), 0.0);
     let eig0: Vec<f64> = crate::linalg::sym_eigenvalues(&h0)?
         .iter()
@@ -319,109 +106,156 @@ pub fn run<A: Activation>(_ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp2Resu
     Ok(Outcome { result, figures })
 }
 
-/// The eigenvalue figures of a traced model: vs λ (exact and paper overlaid) and vs arclength.
-pub fn eigen_figures<A: Activation>(m: &M10<A>, prefix: &str) -> Result<Vec<(String, String)>> {
-    let ev_lambdas: Vec<f64> = m.events.iter().map(|r| r.event.lambda).collect();
-    let mut vs_l = LinePlot {
-        title: format!(
-            "{} smallest Hessian eigenvalues (exact: solid, paper method: dashed)",
-            N_EIGS
-        ),
-        x_label: "λ".into(),
-        y_label: "eigenvalue".into(),
-        hlines: vec![0.0],
-        vlines: ev_lambdas.clone(),
-        ..Default::default()
-    };
-    for k in 0..N_EIGS {
-        vs_l.series.push(Series::new(
-            if k == 0 { "exact" } else { "" },
-            m.exact
-                .points
-                .iter()
-                .filter_map(|p| p.eigenvalues.get(k).map(|&e| (p.lambda, e)))
-                .collect(),
-            Style::Line,
-            k,
-        ));
-        vs_l.series.push(Series::new(
-            if k == 0 { "paper method" } else { "" },
-            m.paper
-                .points
-                .iter()
-                .filter_map(|p| p.eigenvalues.get(k).map(|&e| (p.lambda, e)))
-                .collect(),
-            Style::Dashed,
-            k,
-        ));
+/// B.2 as an [`Experiment`] (on the shared m = 10 analysis of the run context).
+pub struct InteriorEvent;
+
+impl Experiment for InteriorEvent {
+    type Result = Exp2Result;
+
+    fn meta(&self) -> Meta {
+        Meta {
+            id: "B.2",
+            title: "interior event (d=5, m=10)",
+            file: "exp2_interior_event.json",
+            own_thread: false,
+        }
     }
-    let mut vs_s = LinePlot {
-        title: format!(
-            "{} smallest Hessian eigenvalues vs arclength (exact)",
-            N_EIGS
-        ),
-        x_label: "arclength s".into(),
-        y_label: "eigenvalue".into(),
-        hlines: vec![0.0],
-        vlines: m.events.iter().map(|r| r.event.arclength).collect(),
-        ..Default::default()
-    };
-    for k in 0..N_EIGS {
-        vs_s.series.push(Series::new(
-            format!("λ{}", k + 1),
-            m.exact
-                .points
-                .iter()
-                .filter_map(|p| p.eigenvalues.get(k).map(|&e| (p.arclength, e)))
-                .collect(),
-            Style::Line,
-            k,
-        ));
+
+    fn run(&self, ctx: &Context) -> Result<Outcome<Exp2Result>> {
+        run(ctx, ctx.shared_m10()?)
     }
-    let mut lam_s = LinePlot {
-        title: "λ along the exact branch (a fold shows as a turning point)".into(),
-        x_label: "arclength s".into(),
-        y_label: "λ".into(),
-        ..Default::default()
-    };
-    lam_s.series.push(Series::new(
-        "λ(s)",
-        m.exact
-            .points
+
+    fn table_rows(&self, ctx: &Context, result: Option<&Exp2Result>) -> Vec<Row> {
+        match result {
+            // The paper method's point is part of the shared analysis (B.6 reports it too).
+            Some(e) => table_rows(
+                e,
+                ctx.shared_m10_if_ready()
+                    .and_then(|m| m.paper_event.as_ref()),
+            ),
+            None => vec![Row::missing(HD, "B.2")],
+        }
+    }
+}
+
+/// "n (|λi| ≤ 1e-9; λ1 = …)": the numerical kernel dimension at an event.
+fn kernel_dim(ev: Option<&EventReport>) -> String {
+    ev.map(|r| {
+        let n = r
+            .event
+            .eigenvalues
             .iter()
-            .map(|p| (p.arclength, p.lambda))
-            .collect(),
-        Style::Line,
-        0,
-    ));
-    // Zoom on the first event (the paper's Fig. 1, row 3 right).
-    let zoom = m.events.first().map(|r| {
-        let l = r.event.lambda;
-        let mut z = vs_l.clone();
-        z.title = format!("zoom near the first event, λ* = {l:.4}");
-        z.x_range = Some((l - 0.1, l + 0.02));
-        z.y_range = Some((-1e-3, 1.5e-3));
-        z
-    });
-    let mut figs = vec![
-        (
-            format!("figures/{prefix}_eigenvalues_vs_lambda.svg"),
-            vs_l.to_svg()?,
+            .filter(|x| x.abs() <= KERNEL_TOL)
+            .count();
+        format!(
+            "{n} (|λi| ≤ 1e-9; λ1 = {})",
+            fmt(r
+                .event
+                .eigenvalues
+                .iter()
+                .copied()
+                .min_by(|a, b| a.abs().total_cmp(&b.abs()))
+                .unwrap_or(f64::NAN))
+        )
+    })
+    .unwrap_or(MISSING.into())
+}
+
+/// Eigenvalues of modulus at most this count as the kernel in Table 1 ("dim ker H*").
+const KERNEL_TOL: f64 = 1e-9;
+
+/// The paper method's λ* cell: its crossing, or its closest approach (and a branch jump).
+fn paper_lambda_star(e2: &Exp2Result) -> String {
+    let jump = match &e2.paper.status {
+        Status::BranchJump(_) => Some(format!(
+            ", then L-BFGS jumps to another branch after λ = {}",
+            fmt(e2.paper.lambda_range.1)
+        )),
+        _ => None,
+    };
+    e2.paper_crossing
+        .as_ref()
+        .map(|c| {
+            if c.sign_change {
+                format!("{} (interpolated crossing)", fmt(c.lambda))
+            } else {
+                format!(
+                    "no sign change; closest approach λ1 = {} at {}{}",
+                    fmt(c.lambda1),
+                    fmt(c.lambda),
+                    jump.unwrap_or_default()
+                )
+            }
+        })
+        .unwrap_or("no points".into())
+}
+
+/// B.2's Table 1 rows; `paper_event` is the paper method's point (kernel dimension there).
+fn table_rows(e2: &Exp2Result, paper_event: Option<&EventReport>) -> Vec<Row> {
+    let ex_ev = e2.events.first();
+    let ex_c = coeffs(ex_ev);
+    let cross = e2.paper_crossing.as_ref();
+    vec![
+        Row::new(
+            HD,
+            "λ*",
+            "0.721 (interior)",
+            paper_lambda_star(e2),
+            ex_ev
+                .map(|e| format!("{} ({:?})", fmt(e.event.lambda), e.event.kind))
+                .unwrap_or("no event on [0, 1]".into()),
         ),
-        (
-            format!("figures/{prefix}_eigenvalues_vs_arclength.svg"),
-            vs_s.to_svg()?,
+        Row::new(
+            HD,
+            "λ1(0)",
+            "0.004 (= α)",
+            opt(e2
+                .paper
+                .points
+                .first()
+                .and_then(|p| p.eigenvalues.first().copied())),
+            opt(e2.eigenvalues_at_0.first().copied()),
         ),
-        (
-            format!("figures/{prefix}_lambda_vs_arclength.svg"),
-            lam_s.to_svg()?,
+        Row::new(
+            HD,
+            "dim ker H*",
+            "1",
+            kernel_dim(paper_event),
+            kernel_dim(ex_ev),
         ),
-    ];
-    if let Some(z) = zoom {
-        figs.push((
-            format!("figures/{prefix}_eigenvalues_zoom.svg"),
-            z.to_svg()?,
-        ));
-    }
-    Ok(figs)
+        Row::new(
+            HD,
+            "|λ1/λ2| at λ*",
+            "0.009",
+            opt(cross.map(|c| c.eig_ratio)),
+            opt(ex_c.map(|c| c.eig_ratio)),
+        ),
+        Row::new(
+            HD,
+            "λ2 at λ*",
+            "0.0006",
+            opt(cross.map(|c| c.lambda2)),
+            opt(ex_c.map(|c| c.lambda2)),
+        ),
+        Row::new(
+            HD,
+            "dλ1/dλ at λ*",
+            "−0.006",
+            opt(cross.map(|c| c.slope)),
+            match ex_c {
+                Some(c) => match c.crossing_speed {
+                    Some(s) => fmt(s),
+                    None => "unbounded (λ turns at a fold)".into(),
+                },
+                None => MISSING.into(),
+            },
+        ),
+        Row::new(
+            HD,
+            "max ‖∇L‖ along branch",
+            "< 1e-4",
+            fmt(e2.paper.max_grad_norm),
+            fmt(e2.exact.max_grad_norm),
+        ),
+    ]
 }

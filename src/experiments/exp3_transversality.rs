@@ -3,14 +3,15 @@
 //! fits against the exact Taylor coefficients, c2(µ) and its slope against g_aµ, and the loss
 //! and gradient norm along both branches.
 
-use super::common::{linspace, Setting};
-use super::exp2_interior_event::M10;
-use super::output::{ContourPlot, LinePlot, Scale, Series, Style};
-use super::{Context, Outcome};
+use super::common::{fmt, linspace, series, Analysis, EventReport, LossContour, Setting};
+use super::table1::{opt, Row, HD};
+use super::{Context, Experiment, Figure, Meta, Outcome};
 use crate::activation::Activation;
+use crate::continuation::Event;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::normal_form::{potential_slices, transversality, PolyBasis, PolyFit};
+use crate::report::{LinePlot, LineStyle, Scale};
 use ndarray::Array1;
 use serde::Serialize;
 
@@ -84,11 +85,24 @@ pub struct Exp3Result {
 }
 
 /// Runs B.3.
-pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Result>> {
+pub fn run<A: Activation>(ctx: &Context, m: &Analysis<A>) -> Result<Outcome<Exp3Result>> {
     let report = m.events.first().ok_or_else(|| Error::NoConvergence {
         method: "B.3".into(),
         reason: "the exact branch has no located event on [0, 1]: nothing to slice".into(),
     })?;
+    let result = compute(ctx, m, report)?;
+    let mut figures = potential_figures(&result)?;
+    figures.extend(branch_figures(m)?);
+    figures.extend(centre_plane_figures(ctx, m, &report.event)?);
+    Ok(Outcome { result, figures })
+}
+
+/// Slices, fits and c2(µ) at the first exact event, and the result.
+fn compute<A: Activation>(
+    ctx: &Context,
+    m: &Analysis<A>,
+    report: &EventReport,
+) -> Result<Exp3Result> {
     let ev = &report.event;
     let theta = Array1::from(ev.theta.clone());
     let phi = Array1::from(ev.kernel.clone());
@@ -180,25 +194,31 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
         max_grad_norm_paper: m.paper.max_grad_norm,
         finding,
     };
+    Ok(result)
+}
 
+/// The reduced-potential figures: slices, the fit at λ*, c2(µ).
+fn potential_figures(result: &Exp3Result) -> Result<Vec<Figure>> {
+    let lam = result.lambda_star;
+    let [c2t, c3t, c4t] = result.fits[0].taylor_c2_c3_c4;
+    let slope_fit = result.dc2_dmu_fit;
     let mut figures = Vec::new();
-    let mut sl = LinePlot {
-        title: format!("reduced potential ϕ(a, µ) along the kernel line, λ* = {lam:.4}"),
-        x_label: "a".into(),
-        y_label: "ϕ(a, µ) − ϕ(0, µ)".into(),
-        ..Default::default()
-    };
+    let mut sl = LinePlot::new(format!(
+        "reduced potential ϕ(a, µ) along the kernel line, λ* = {lam:.4}"
+    ))
+    .x_label("a")
+    .y_label("ϕ(a, µ) − ϕ(0, µ)");
     for (k, s) in result.slices.iter().enumerate() {
-        sl.series.push(Series::new(
+        sl.push_series(series(
             format!("µ = {}", s.mu),
             s.a.iter().copied().zip(s.phi.iter().copied()).collect(),
-            Style::Line,
+            LineStyle::Solid,
             k,
         ));
     }
     figures.push((
         "figures/hd_reduced_potential_slices.svg".into(),
-        sl.to_svg()?,
+        sl.render_svg()?,
     ));
     let s0 = &result.slices[SLICE_MUS
         .iter()
@@ -206,46 +226,43 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
         .expect("µ = 0 slice")];
     let f0 = &result.fits[0].fit;
     let c = [0.0, 0.0, f0.c2, f0.c3, f0.c4];
-    let mut fit = LinePlot {
-        title: format!(
-            "ϕ(a) at λ* and fit c2a² + c3a³ + c4a⁴ (|c3/c4| = {:.3})",
-            result.fits[0].ratio_c3_c4
-        ),
-        x_label: "a".into(),
-        y_label: "ϕ(a)".into(),
-        ..Default::default()
-    };
-    fit.series.push(Series::new(
+    let mut fit = LinePlot::new(format!(
+        "ϕ(a) at λ* and fit c2a² + c3a³ + c4a⁴ (|c3/c4| = {:.3})",
+        result.fits[0].ratio_c3_c4
+    ))
+    .x_label("a")
+    .y_label("ϕ(a)");
+    fit.push_series(series(
         "ϕ(a) (exact loss)",
         s0.a.iter().copied().zip(s0.phi.iter().copied()).collect(),
-        Style::Markers,
+        LineStyle::Points,
         0,
     ));
-    fit.series.push(Series::new(
+    fit.push_series(series(
         "fit c2 a² + c3 a³ + c4 a⁴",
         s0.a.iter()
             .map(|&a| (a, c.iter().rev().fold(0.0, |acc, ck| acc * a + ck)))
             .collect(),
-        Style::Line,
+        LineStyle::Solid,
         1,
     ));
-    fit.series.push(Series::new(
+    fit.push_series(series(
         "Taylor ½φᵀHφ a² + g_aa a³/6 + D⁴L a⁴/24",
         s0.a.iter()
             .map(|&a| (a, c2t * a * a + c3t * a.powi(3) + c4t * a.powi(4)))
             .collect(),
-        Style::Dashed,
+        LineStyle::Dashed,
         2,
     ));
-    figures.push(("figures/hd_reduced_potential_fit.svg".into(), fit.to_svg()?));
-    let mut c2 = LinePlot {
-        title: format!("c2(µ): fitted slope {:.3e}", slope_fit),
-        x_label: "µ = λ − λ*".into(),
-        y_label: "c2".into(),
-        hlines: vec![0.0],
-        ..Default::default()
-    };
-    c2.series.push(Series::new(
+    figures.push((
+        "figures/hd_reduced_potential_fit.svg".into(),
+        fit.render_svg()?,
+    ));
+    let mut c2 = LinePlot::new(format!("c2(µ): fitted slope {:.3e}", slope_fit))
+        .x_label("µ = λ − λ*")
+        .y_label("c2")
+        .hline(0.0, "");
+    c2.push_series(series(
         "fit",
         result
             .c2_mu
@@ -253,10 +270,10 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
             .copied()
             .zip(result.c2_fit.iter().copied())
             .collect(),
-        Style::Markers,
+        LineStyle::Points,
         0,
     ));
-    c2.series.push(Series::new(
+    c2.push_series(series(
         "½φᵀH(θ*, λ*+µ)φ",
         result
             .c2_mu
@@ -264,26 +281,29 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
             .copied()
             .zip(result.c2_exact.iter().copied())
             .collect(),
-        Style::Line,
+        LineStyle::Solid,
         1,
     ));
-    figures.push(("figures/hd_c2_of_mu.svg".into(), c2.to_svg()?));
+    figures.push(("figures/hd_c2_of_mu.svg".into(), c2.render_svg()?));
+    Ok(figures)
+}
+
+/// The loss and ‖∇L‖ along both branches.
+fn branch_figures<A: Activation>(m: &Analysis<A>) -> Result<Vec<Figure>> {
+    let mut figures = Vec::new();
     for (what, f, scale, file) in [
         ("loss L", 0, Scale::Log, "hd_loss_along_branch.svg"),
         ("‖∇L‖", 1, Scale::Log, "hd_grad_norm_along_branch.svg"),
     ] {
-        let mut p = LinePlot {
-            title: format!("{what} along the branch"),
-            x_label: "λ".into(),
-            y_label: what.into(),
-            y_scale: scale,
-            ..Default::default()
-        };
+        let mut p = LinePlot::new(format!("{what} along the branch"))
+            .x_label("λ")
+            .y_label(what)
+            .y_scale(scale);
         for (b, style, col, name) in [
-            (&m.exact, Style::Line, 0, "exact"),
-            (&m.paper, Style::Dashed, 1, "paper method"),
+            (&m.exact, LineStyle::Solid, 0, "exact"),
+            (&m.paper, LineStyle::Dashed, 1, "paper method"),
         ] {
-            p.series.push(Series::new(
+            p.push_series(series(
                 name,
                 b.points
                     .iter()
@@ -293,10 +313,22 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
                 col,
             ));
         }
-        figures.push((format!("figures/{file}"), p.to_svg()?));
+        figures.push((format!("figures/{file}"), p.render_svg()?));
     }
-    // Fig. 1 row 4 right: the loss in the plane of the two softest Hessian directions, on the
-    // minimum branch before the fold and at the fold itself.
+    Ok(figures)
+}
+
+/// Fig. 1 row 4 right: the loss in the plane of the two softest Hessian directions, on the
+/// minimum branch before the fold and at the fold itself.
+fn centre_plane_figures<A: Activation>(
+    ctx: &Context,
+    m: &Analysis<A>,
+    ev: &Event,
+) -> Result<Vec<Figure>> {
+    let model = &m.model;
+    let lam = ev.lambda;
+    let theta = Array1::from(ev.theta.clone());
+    let mut figures = Vec::new();
     let before = m
         .exact
         .points
@@ -335,7 +367,7 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
                     .collect()
             })
             .collect();
-        let plot = ContourPlot {
+        let plot = LossContour {
             title: format!(
                 "(v0, v1) plane, λ = {l:.4} {what}: λ1 = {:.1e}, λ2 = {:.1e}",
                 e.values[0], e.values[1]
@@ -346,17 +378,73 @@ pub fn run<A: Activation>(ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp3Resul
             ys: axis.clone(),
             z,
             levels: 14,
-            overlays: vec![Series::new(
+            overlays: vec![series(
                 "critical point θ on the branch",
                 vec![(0.0, 0.0)],
-                Style::Markers,
+                LineStyle::Points,
                 3,
             )],
         };
         figures.push((format!("figures/hd_centre_plane_{tag}.svg"), plot.to_svg()?));
     }
-    Ok(Outcome { result, figures })
+    Ok(figures)
 }
 
 /// How far below λ* the "before the fold" centre-plane contour is drawn.
 const CENTRE_PLANE_OFFSET: f64 = 0.1;
+
+/// B.3 as an [`Experiment`] (on the shared m = 10 analysis of the run context).
+pub struct Transversality;
+
+impl Experiment for Transversality {
+    type Result = Exp3Result;
+
+    fn meta(&self) -> Meta {
+        Meta {
+            id: "B.3",
+            title: "transversality and reduced potential",
+            file: "exp3_transversality.json",
+            own_thread: false,
+        }
+    }
+
+    fn run(&self, ctx: &Context) -> Result<Outcome<Exp3Result>> {
+        run(ctx, ctx.shared_m10()?)
+    }
+
+    fn table_rows(&self, _ctx: &Context, result: Option<&Exp3Result>) -> Vec<Row> {
+        let Some(e3) = result else {
+            return vec![Row::missing(HD, "B.3")];
+        };
+        let f = &e3.fits[0].fit;
+        vec![
+            Row::new(
+                HD,
+                "fit c2, c3, c4, |c3/c4| on [−0.5, 0.5]",
+                "0.018, −0.001, 0.005, 0.105",
+                "—".into(),
+                format!(
+                    "{}, {}, {}, {} (Taylor c3 = {}, c4 = {})",
+                    fmt(f.c2),
+                    fmt(f.c3),
+                    fmt(f.c4),
+                    fmt(e3.fits[0].ratio_c3_c4),
+                    fmt(e3.fits[0].taylor_c2_c3_c4[1]),
+                    fmt(e3.fits[0].taylor_c2_c3_c4[2])
+                ),
+            ),
+            Row::new(
+                HD,
+                "dc2/dµ",
+                "0.044",
+                "—".into(),
+                format!(
+                    "{} (fit); ½φᵀ∂λHφ = {}; ½g_aµ = {}",
+                    fmt(e3.dc2_dmu_fit),
+                    fmt(e3.dc2_dmu_exact_line),
+                    opt(e3.half_g_amu)
+                ),
+            ),
+        ]
+    }
+}

@@ -12,17 +12,19 @@
 //! the Newton solution near w0 + t*φ. The paper method simply starts from the minimum-norm
 //! minimiser.
 
-use super::common::{linspace, par_map, start_point, w0_closed_form, Setting, START_TOL};
+use super::common::{
+    first_crossing, linspace, par_map, report_event, series, start_point, w0_closed_form, Setting,
+    START_TOL,
+};
 use super::exp1_symmetric_toy::toy_model;
-use super::exp2_interior_event::report_event;
-use super::output::{LinePlot, Series, Style};
-use super::{Context, Outcome};
+use super::{Context, Experiment, Figure, Meta, Outcome};
 use crate::continuation::{
     newton_critical_point, trace, trace_paper, ContinuationParams, PaperParams, Spectrum, Status,
 };
 use crate::derivatives::Objective;
 use crate::error::Result;
 use crate::models::two_layer::{TwoLayer, PAPER_ALPHA};
+use crate::report::{LegendPosition, LinePlot, LineStyle};
 use ndarray::{array, Array1};
 use serde::Serialize;
 
@@ -264,7 +266,7 @@ fn paper_row(model: &TwoLayer, steps: usize) -> Result<PaperPhase> {
         .collect();
     Ok(PaperPhase {
         status: b.status.clone(),
-        crossing: super::common::first_crossing(&b.points).map(|c| c.lambda),
+        crossing: first_crossing(&b.points).map(|c| c.lambda),
         lambda1_at_0: curve.first().map(|c| c.1).unwrap_or(f64::NAN),
         curve,
     })
@@ -292,6 +294,26 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp4Result>> {
     .into_iter()
     .collect::<Result<_>>()?;
 
+    let finding = finding(&rows);
+    let setting = Setting::of(&toy_model(0.5, 0.0)?, "data::toy(42, 2000); v = (1, a)");
+    let result = Exp4Result {
+        setting,
+        alpha_choice: "Both α = 0 (the toy's setting; Prop 7.4 forces λ1(0) = 0 for every a) and \
+                       α = 4e-3 (λ1(0) = α for every a, Thm 7.6(i)). Neither reproduces the \
+                       paper's Fig. 3 claim λ1(0) > 0 for a < 1 with λ1(0) = 0 at a = 1."
+            .into(),
+        paper_steps: ctx.phase_paper_steps,
+        rows,
+        finding,
+    };
+
+    let mut figures = eigenvalue_figures(&result)?;
+    figures.push(("figures/phase_diagram.svg".into(), phase_diagram(&result)?));
+    Ok(Outcome { result, figures })
+}
+
+/// B.4's finding: λ1(0) and λ*(a) per α.
+fn finding(rows: &[PhaseRow]) -> String {
     let mut finding = String::new();
     for &alpha in &ALPHAS {
         let rs: Vec<&PhaseRow> = rows.iter().filter(|r| r.alpha == alpha).collect();
@@ -324,56 +346,48 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp4Result>> {
             ls.join("; ")
         ));
     }
-    let setting = Setting::of(&toy_model(0.5, 0.0)?, "data::toy(42, 2000); v = (1, a)");
-    let result = Exp4Result {
-        setting,
-        alpha_choice: "Both α = 0 (the toy's setting; Prop 7.4 forces λ1(0) = 0 for every a) and \
-                       α = 4e-3 (λ1(0) = α for every a, Thm 7.6(i)). Neither reproduces the \
-                       paper's Fig. 3 claim λ1(0) > 0 for a < 1 with λ1(0) = 0 at a = 1."
-            .into(),
-        paper_steps: ctx.phase_paper_steps,
-        rows,
-        finding,
-    };
+    finding
+}
 
+/// λ1 along the branch per a, one figure per α.
+fn eigenvalue_figures(result: &Exp4Result) -> Result<Vec<Figure>> {
     let mut figures = Vec::new();
     for &alpha in &ALPHAS {
-        let mut p = LinePlot {
-            title: format!(
-                "toy v = (1, a), α = {alpha}: smallest eigenvalue (exact solid, paper dashed)"
-            ),
-            x_label: "λ".into(),
-            y_label: "λ1".into(),
-            hlines: vec![0.0],
-            ..Default::default()
-        };
+        let mut p = LinePlot::new(format!(
+            "toy v = (1, a), α = {alpha}: smallest eigenvalue (exact solid, paper dashed)"
+        ))
+        .x_label("λ")
+        .y_label("λ1")
+        .hline(0.0, "");
         for (k, r) in result.rows.iter().filter(|r| r.alpha == alpha).enumerate() {
             if let Ok(e) = &r.exact {
-                p.series.push(Series::new(
+                p.push_series(series(
                     format!("a = {}", r.a),
                     e.curve.clone(),
-                    Style::Line,
+                    LineStyle::Solid,
                     k,
                 ));
             }
             if let Ok(pp) = &r.paper {
-                p.series
-                    .push(Series::new("", pp.curve.clone(), Style::Dashed, k));
+                p.push_series(series("", pp.curve.clone(), LineStyle::Dashed, k));
             }
         }
         figures.push((
             format!("figures/phase_eigenvalues_alpha_{alpha}.svg"),
-            p.to_svg()?,
+            p.render_svg()?,
         ));
     }
-    let mut pd = LinePlot {
-        title: "phase diagram λ*(a): interior events (exact), crossings (paper), boundary at 0"
-            .into(),
-        x_label: "a".into(),
-        y_label: "λ*".into(),
-        legend: Some(super::output::LegendPosition::UpperLeft),
-        ..Default::default()
-    };
+    Ok(figures)
+}
+
+/// The phase diagram λ*(a).
+fn phase_diagram(result: &Exp4Result) -> Result<String> {
+    let mut pd = LinePlot::new(
+        "phase diagram λ*(a): interior events (exact), crossings (paper), boundary at 0",
+    )
+    .x_label("a")
+    .y_label("λ*")
+    .legend(LegendPosition::UpperLeft);
     for (k, &alpha) in ALPHAS.iter().enumerate() {
         let rs = result.rows.iter().filter(|r| r.alpha == alpha);
         let mut interior = Vec::new();
@@ -392,27 +406,46 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp4Result>> {
                 paper.push((r.a, c));
             }
         }
-        pd.series.push(Series::new(
+        pd.push_series(series(
             format!("exact interior event, α = {alpha}"),
             interior,
-            Style::LineMarkers,
+            LineStyle::LinePoints,
             2 * k,
         ));
-        pd.series.push(Series::new(
+        pd.push_series(series(
             format!("boundary λ1(0) = 0, α = {alpha}"),
             boundary,
-            Style::Markers,
+            LineStyle::Points,
             7,
         ));
-        pd.series.push(Series::new(
+        pd.push_series(series(
             format!("paper crossing, α = {alpha}"),
             paper,
-            Style::Dashed,
+            LineStyle::Dashed,
             2 * k + 1,
         ));
     }
-    figures.push(("figures/phase_diagram.svg".into(), pd.to_svg()?));
-    Ok(Outcome { result, figures })
+    pd.render_svg()
+}
+
+/// B.4 as an [`Experiment`] (no Table 1 rows: the paper's Table 1 has no phase diagram).
+pub struct PhaseDiagram;
+
+impl Experiment for PhaseDiagram {
+    type Result = Exp4Result;
+
+    fn meta(&self) -> Meta {
+        Meta {
+            id: "B.4",
+            title: "symmetry-breaking phase diagram",
+            file: "exp4_phase_diagram.json",
+            own_thread: false,
+        }
+    }
+
+    fn run(&self, ctx: &Context) -> Result<Outcome<Exp4Result>> {
+        run(ctx)
+    }
 }
 
 #[cfg(test)]

@@ -5,15 +5,15 @@
 //! interior events stop.
 
 use super::common::{
-    closest_approach, endpoint_slope, first_crossing, par_map, start_point, width_fit,
-    EndpointSlope, Setting, WidthFit,
+    closest_approach, endpoint_slope, first_crossing, fmt, par_map, report_event, series,
+    start_point, width_fit, EndpointReport, Setting, WidthFit,
 };
-use super::exp2_interior_event::report_event;
-use super::output::{LinePlot, Scale, Series, Style};
-use super::{Context, Outcome};
+use super::table1::{opt, paper_lambda_star, Row, WIDTHS as SECTION};
+use super::{Context, Experiment, Figure, Meta, Outcome};
 use crate::continuation::{trace, trace_paper, ContinuationParams, PaperParams, Status};
 use crate::error::{Error, Result};
 use crate::models::two_layer::TwoLayer;
+use crate::report::{LegendPosition, LinePlot, LineStyle, Scale};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -80,7 +80,7 @@ pub struct WidthRow {
     /// m.
     pub m: usize,
     /// λ1′(0) and λ1(0) at the linear endpoint.
-    pub endpoint: EndpointSlope,
+    pub endpoint: EndpointReport,
     /// |λ1(0) − α|.
     pub lambda1_0_minus_alpha: f64,
     /// Exact trace.
@@ -206,33 +206,7 @@ fn stop_text(stop: Option<usize>, first: usize) -> String {
 
 /// Runs B.5.
 pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
-    let widths: Vec<usize> = if ctx.quick {
-        QUICK_WIDTHS.to_vec()
-    } else {
-        WIDTHS.to_vec()
-    };
-    let bar = ctx.bar(widths.len() as u64, "B.5 widths");
-    // Largest widths first so the two cores stay busy to the end.
-    let mut order = widths.clone();
-    order.sort_unstable_by(|a, b| b.cmp(a));
-    let mut rows: Vec<WidthRow> = par_map(&order, |&m| -> Result<WidthRow> {
-        let model = TwoLayer::paper(m)?;
-        let theta0 = start_point(&model)?;
-        let endpoint = endpoint_slope(&model, theta0.view())?;
-        let row = WidthRow {
-            m,
-            lambda1_0_minus_alpha: (endpoint.lambda1_at_0 - model.alpha()).abs(),
-            endpoint,
-            exact: exact_width(&model, &theta0).map_err(|e| e.to_string()),
-            paper: paper_width(&model, &theta0, ctx.width_paper_steps(m))
-                .map_err(|e| e.to_string()),
-        };
-        bar.inc(1);
-        Ok(row)
-    })
-    .into_iter()
-    .collect::<Result<_>>()?;
-    bar.finish_and_clear();
+    let mut rows = width_rows(ctx)?;
     rows.sort_by_key(|r| r.m);
     let ws: Vec<usize> = rows.iter().map(|r| r.m).collect();
     let alpha = crate::models::two_layer::PAPER_ALPHA;
@@ -268,32 +242,7 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
             ),
         });
     }
-    let per: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            let e = r.exact.as_ref().ok().and_then(|e| e.lambda_star);
-            let p = r.paper.as_ref().ok().and_then(|p| p.lambda_star);
-            format!(
-                "m={}: exact {} / paper {} / α/|λ1′(0)| {:.3}",
-                r.m,
-                e.map(|x| format!("{x:.4}")).unwrap_or("none".into()),
-                p.map(|x| format!("{x:.4}")).unwrap_or("none".into()),
-                r.endpoint.lambda_star_first_order
-            )
-        })
-        .collect();
-    let finding = format!(
-        "max |λ1(0) − α| = {:.1e}. K (exact λ1′(0)) = {:.5}, K (paper (22)) = {:.5} (paper printed \
-         −0.0705); m* = |K|/α = {:.1} (exact). λ* per width: {}. Interior events: {} (exact) / {} \
-         (paper method: sign changes of λ1 on its grid).",
-        rows.iter().map(|r| r.lambda1_0_minus_alpha).fold(0.0, f64::max),
-        k_exact.k,
-        k_p22.k,
-        k_exact.critical_width,
-        per.join("; "),
-        stop_text(exact_stop, ws[0]),
-        stop_text(paper_stop, ws[0]),
-    );
+    let finding = finding(&rows, &k_exact, &k_p22, (exact_stop, paper_stop));
     let result = Exp5Result {
         setting: Setting::of(
             &TwoLayer::paper(ws[0])?,
@@ -309,62 +258,153 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
         finding,
     };
 
-    let mut figures = Vec::new();
-    let mut curves = LinePlot {
-        title: "λ1 along the branch per width (exact solid, paper dashed)".into(),
-        x_label: "λ".into(),
-        y_label: "λ1".into(),
-        hlines: vec![0.0],
-        ..Default::default()
+    let mut figures = vec![(
+        "figures/width_eigenvalue_curves.svg".to_string(),
+        curves_figure(&result)?,
+    )];
+    figures.extend(width_figures(&result)?);
+    Ok(Outcome { result, figures })
+}
+
+/// One row per width (largest first on the thread pool).
+fn width_rows(ctx: &Context) -> Result<Vec<WidthRow>> {
+    let widths: Vec<usize> = if ctx.quick {
+        QUICK_WIDTHS.to_vec()
+    } else {
+        WIDTHS.to_vec()
     };
+    let bar = ctx.bar(widths.len() as u64, "B.5 widths");
+    // Largest widths first so the two cores stay busy to the end.
+    let mut order = widths.clone();
+    order.sort_unstable_by(|a, b| b.cmp(a));
+    let rows: Vec<WidthRow> = par_map(&order, |&m| -> Result<WidthRow> {
+        let model = TwoLayer::paper(m)?;
+        let theta0 = start_point(&model)?;
+        let endpoint = endpoint_slope(&model, theta0.view())?;
+        let row = WidthRow {
+            m,
+            lambda1_0_minus_alpha: (endpoint.lambda1_at_0 - model.alpha()).abs(),
+            endpoint,
+            exact: exact_width(&model, &theta0).map_err(|e| e.to_string()),
+            paper: paper_width(&model, &theta0, ctx.width_paper_steps(m))
+                .map_err(|e| e.to_string()),
+        };
+        bar.inc(1);
+        Ok(row)
+    })
+    .into_iter()
+    .collect::<Result<_>>()?;
+    bar.finish_and_clear();
+    Ok(rows)
+}
+
+/// B.5's finding, from the numbers.
+fn finding(
+    rows: &[WidthRow],
+    k_exact: &WidthFit,
+    k_p22: &WidthFit,
+    stops: (Option<usize>, Option<usize>),
+) -> String {
+    let first = rows[0].m;
+    let (exact_stop, paper_stop) = stops;
+    let per: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let e = r.exact.as_ref().ok().and_then(|e| e.lambda_star);
+            let p = r.paper.as_ref().ok().and_then(|p| p.lambda_star);
+            format!(
+                "m={}: exact {} / paper {} / α/|λ1′(0)| {:.3}",
+                r.m,
+                e.map(|x| format!("{x:.4}")).unwrap_or("none".into()),
+                p.map(|x| format!("{x:.4}")).unwrap_or("none".into()),
+                r.endpoint.lambda_star_first_order
+            )
+        })
+        .collect();
+    format!(
+        "max |λ1(0) − α| = {:.1e}. K (exact λ1′(0)) = {:.5}, K (paper (22)) = {:.5} (paper printed \
+         −0.0705); m* = |K|/α = {:.1} (exact). λ* per width: {}. Interior events: {} (exact) / {} \
+         (paper method: sign changes of λ1 on its grid).",
+        rows.iter().map(|r| r.lambda1_0_minus_alpha).fold(0.0, f64::max),
+        k_exact.k,
+        k_p22.k,
+        k_exact.critical_width,
+        per.join("; "),
+        stop_text(exact_stop, first),
+        stop_text(paper_stop, first),
+    )
+}
+
+/// λ1 along the branch per width.
+fn curves_figure(result: &Exp5Result) -> Result<String> {
+    let mut curves = LinePlot::new("λ1 along the branch per width (exact solid, paper dashed)")
+        .x_label("λ")
+        .y_label("λ1")
+        .hline(0.0, "");
     for (k, r) in result.rows.iter().enumerate() {
         if let Ok(e) = &r.exact {
-            curves.series.push(Series::new(
+            curves.push_series(series(
                 format!("m = {}", r.m),
                 e.curve.clone(),
-                Style::Line,
+                LineStyle::Solid,
                 k,
             ));
         }
         if let Ok(p) = &r.paper {
-            curves
-                .series
-                .push(Series::new("", p.curve.clone(), Style::Dashed, k));
+            curves.push_series(series("", p.curve.clone(), LineStyle::Dashed, k));
         }
     }
-    figures.push((
-        "figures/width_eigenvalue_curves.svg".into(),
-        curves.to_svg()?,
-    ));
-    let pts = |f: &dyn Fn(&WidthRow) -> Option<f64>| -> Vec<(f64, f64)> {
-        result
-            .rows
-            .iter()
-            .filter_map(|r| f(r).map(|y| (r.m as f64, y)))
-            .collect()
-    };
-    let mut ls = LinePlot {
-        title: "λ* vs width m".into(),
-        x_label: "m".into(),
-        y_label: "λ*".into(),
-        hlines: vec![1.0],
-        y_range: Some((0.0, 2.0)),
-        legend: Some(super::output::LegendPosition::UpperLeft),
-        ..Default::default()
-    };
-    ls.series.push(Series::new(
+    curves.render_svg()
+}
+
+/// (m, f(row)) over the rows where f is defined.
+fn per_width(rows: &[WidthRow], f: &dyn Fn(&WidthRow) -> Option<f64>) -> Vec<(f64, f64)> {
+    rows.iter()
+        .filter_map(|r| f(r).map(|y| (r.m as f64, y)))
+        .collect()
+}
+
+/// λ* vs m, the slopes on log-log axes, theory vs numerical λ*.
+fn width_figures(result: &Exp5Result) -> Result<Vec<Figure>> {
+    Ok(vec![
+        (
+            "figures/width_lambda_star.svg".into(),
+            lambda_star_figure(result)?,
+        ),
+        (
+            "figures/width_slope_loglog.svg".into(),
+            slope_figure(result)?,
+        ),
+        (
+            "figures/width_theory_vs_numerical.svg".into(),
+            theory_figure(result)?,
+        ),
+    ])
+}
+
+/// λ* vs width m: exact events, paper crossings, first-order theory.
+fn lambda_star_figure(result: &Exp5Result) -> Result<String> {
+    let pts = |f: &dyn Fn(&WidthRow) -> Option<f64>| per_width(&result.rows, f);
+
+    let mut ls = LinePlot::new("λ* vs width m")
+        .x_label("m")
+        .y_label("λ*")
+        .hline(1.0, "")
+        .y_range(0.0, 2.0)
+        .legend(LegendPosition::UpperLeft);
+    ls.push_series(series(
         "exact (first event)",
         pts(&|r| r.exact.as_ref().ok().and_then(|e| e.lambda_star)),
-        Style::LineMarkers,
+        LineStyle::LinePoints,
         0,
     ));
-    ls.series.push(Series::new(
+    ls.push_series(series(
         "paper method (crossing)",
         pts(&|r| r.paper.as_ref().ok().and_then(|p| p.lambda_star)),
-        Style::Markers,
+        LineStyle::Points,
         1,
     ));
-    ls.series.push(Series::new(
+    ls.push_series(series(
         "paper method: closest approach before its branch jump",
         pts(&|r| {
             r.paper
@@ -373,51 +413,53 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
                 .filter(|p| p.lambda_star.is_none() && p.jump_after.is_some())
                 .and_then(|p| p.closest_approach.map(|c| c.0))
         }),
-        Style::Markers,
+        LineStyle::Points,
         4,
     ));
-    ls.series.push(Series::new(
+    ls.push_series(series(
         "α/|λ1′(0)| (exact slope)",
         pts(&|r| Some(r.endpoint.lambda_star_first_order).filter(|x| x.is_finite() && *x < 3.0)),
-        Style::Dashed,
+        LineStyle::Dashed,
         2,
     ));
-    ls.series.push(Series::new(
+    ls.push_series(series(
         "α/|λ1′(0)| (paper (22))",
         pts(&|r| {
             Some(r.endpoint.lambda_star_first_order_paper).filter(|x| x.is_finite() && *x < 3.0)
         }),
-        Style::Dashed,
+        LineStyle::Dashed,
         3,
     ));
-    figures.push(("figures/width_lambda_star.svg".into(), ls.to_svg()?));
-    let mut sl = LinePlot {
-        title: "|λ1′(0)| vs m (log-log)".into(),
-        x_label: "m".into(),
-        y_label: "|λ1′(0)|".into(),
-        x_scale: Scale::Log,
-        y_scale: Scale::Log,
-        ..Default::default()
-    };
-    sl.series.push(Series::new(
+    ls.render_svg()
+}
+
+/// |λ1′(0)| vs m on log-log axes with the K fit.
+fn slope_figure(result: &Exp5Result) -> Result<String> {
+    let pts = |f: &dyn Fn(&WidthRow) -> Option<f64>| per_width(&result.rows, f);
+    let mut sl = LinePlot::new("|λ1′(0)| vs m (log-log)")
+        .x_label("m")
+        .y_label("|λ1′(0)|")
+        .x_scale(Scale::Log)
+        .y_scale(Scale::Log);
+    sl.push_series(series(
         "exact (degenerate PT)",
         pts(&|r| Some(r.endpoint.exact.abs())),
-        Style::LineMarkers,
+        LineStyle::LinePoints,
         0,
     ));
-    sl.series.push(Series::new(
+    sl.push_series(series(
         "paper (22)",
         pts(&|r| Some(r.endpoint.paper_22.abs())),
-        Style::LineMarkers,
+        LineStyle::LinePoints,
         1,
     ));
-    sl.series.push(Series::new(
+    sl.push_series(series(
         "paper method FD",
         pts(&|r| r.paper.as_ref().ok().map(|p| p.slope_fd.abs())),
-        Style::Markers,
+        LineStyle::Points,
         2,
     ));
-    sl.series.push(Series::new(
+    sl.push_series(series(
         "|K|/m + K2/m² fit (exact)",
         pts(&|r| {
             Some(
@@ -425,17 +467,18 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
                     .abs(),
             )
         }),
-        Style::Dashed,
+        LineStyle::Dashed,
         3,
     ));
-    figures.push(("figures/width_slope_loglog.svg".into(), sl.to_svg()?));
-    let mut tv = LinePlot {
-        title: "theory α/|λ1′(0)| vs numerical λ*".into(),
-        x_label: "numerical λ*".into(),
-        y_label: "first-order theory".into(),
-        ..Default::default()
-    };
-    tv.series.push(Series::new(
+    sl.render_svg()
+}
+
+/// First-order theory α/|λ1′(0)| against the numerical λ*.
+fn theory_figure(result: &Exp5Result) -> Result<String> {
+    let mut tv = LinePlot::new("theory α/|λ1′(0)| vs numerical λ*")
+        .x_label("numerical λ*")
+        .y_label("first-order theory");
+    tv.push_series(series(
         "exact event vs exact slope",
         result
             .rows
@@ -448,10 +491,10 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
                     .map(|l| (l, r.endpoint.lambda_star_first_order))
             })
             .collect(),
-        Style::Markers,
+        LineStyle::Points,
         0,
     ));
-    tv.series.push(Series::new(
+    tv.push_series(series(
         "paper crossing vs paper (22)",
         result
             .rows
@@ -464,15 +507,140 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp5Result>> {
                     .map(|l| (l, r.endpoint.lambda_star_first_order_paper))
             })
             .collect(),
-        Style::Markers,
+        LineStyle::Points,
         1,
     ));
-    tv.series.push(Series::new(
+    tv.push_series(series(
         "y = x",
         vec![(0.0, 0.0), (1.0, 1.0)],
-        Style::Dashed,
+        LineStyle::Dashed,
         7,
     ));
-    figures.push(("figures/width_theory_vs_numerical.svg".into(), tv.to_svg()?));
-    Ok(Outcome { result, figures })
+    tv.render_svg()
+}
+
+/// B.5 as an [`Experiment`] (the most expensive: runs on its own thread).
+pub struct WidthScaling;
+
+impl Experiment for WidthScaling {
+    type Result = Exp5Result;
+
+    fn meta(&self) -> Meta {
+        Meta {
+            id: "B.5",
+            title: "width scaling",
+            file: "exp5_width_scaling.json",
+            own_thread: true,
+        }
+    }
+
+    fn run(&self, ctx: &Context) -> Result<Outcome<Exp5Result>> {
+        run(ctx)
+    }
+
+    fn table_rows(&self, _ctx: &Context, result: Option<&Exp5Result>) -> Vec<Row> {
+        match result {
+            Some(e5) => table_rows(e5),
+            None => vec![Row::missing(SECTION, "B.5")],
+        }
+    }
+}
+
+/// The paper method's λ* cell at one width: crossing, or closest approach (and branch jump).
+fn paper_lambda_star_cell(r: &WidthRow) -> String {
+    match &r.paper {
+        Ok(p) => match (p.lambda_star, p.jump_after, p.closest_approach) {
+            (Some(l), _, _) => fmt(l),
+            (None, Some(j), Some((l, e))) => format!(
+                "none (min λ1 = {} at {}; jumps branch after {})",
+                fmt(e),
+                fmt(l),
+                fmt(j)
+            ),
+            (None, None, Some((l, e))) => format!("none (min λ1 = {} at {})", fmt(e), fmt(l)),
+            _ => "none".into(),
+        },
+        Err(e) => format!("failed: {e}"),
+    }
+}
+
+/// The exact λ* cell at one width: the first event and its kind.
+fn exact_lambda_star_cell(r: &WidthRow) -> String {
+    match &r.exact {
+        Ok(e) => match (&e.lambda_star, &e.event_kind) {
+            (Some(l), Some(k)) => format!("{} ({k})", fmt(*l)),
+            _ => "none".into(),
+        },
+        Err(e) => format!("failed: {e}"),
+    }
+}
+
+/// B.5's Table 1 rows.
+fn table_rows(e5: &Exp5Result) -> Vec<Row> {
+    let mut t = Vec::new();
+    if let Some(r) = e5.rows.iter().find(|r| r.m == 10) {
+        t.push(Row::new(
+            SECTION,
+            "λ1′(0), m = 10",
+            "−0.00561 ((22)); −0.00655 (poly.)",
+            format!(
+                "{} ((22)); FD {}",
+                fmt(r.endpoint.paper_22),
+                opt(r.paper.as_ref().ok().map(|p| p.slope_fd))
+            ),
+            fmt(r.endpoint.exact),
+        ));
+    }
+    t.push(Row::new(
+        SECTION,
+        "max |λ1(0) − α| over m",
+        "0 (= α)",
+        "—".into(),
+        fmt(e5
+            .rows
+            .iter()
+            .map(|r| r.lambda1_0_minus_alpha)
+            .fold(0.0, f64::max)),
+    ));
+    t.push(Row::new(
+        SECTION,
+        "K (fit λ1′(0) = K/m + K2/m²)",
+        "−0.0705",
+        format!(
+            "{} ((22)); {} (FD on grid)",
+            fmt(e5.k_fit_paper_22.k),
+            opt(e5.k_fit_paper_fd.as_ref().map(|k| k.k))
+        ),
+        fmt(e5.k_fit_exact.k),
+    ));
+    t.push(Row::new(
+        SECTION,
+        "m* = |K|/α",
+        "17.6",
+        fmt(e5.k_fit_paper_22.critical_width),
+        fmt(e5.k_fit_exact.critical_width),
+    ));
+    for r in &e5.rows {
+        t.push(Row::new(
+            SECTION,
+            &format!("λ*, m = {}", r.m),
+            paper_lambda_star(r.m).unwrap_or("—"),
+            paper_lambda_star_cell(r),
+            exact_lambda_star_cell(r),
+        ));
+    }
+    let first = e5.rows.first().map(|r| r.m);
+    let stop = |s: Option<usize>| match s {
+        Some(m) if Some(m) == first => "none at any width".to_string(),
+        Some(m) => format!("m ≥ {m}"),
+        None => "events up to the largest width".into(),
+    };
+    t.push(Row::new(
+        SECTION,
+        "interior events stop from",
+        "m ≥ 20",
+        stop(e5.paper_crossings_stop_at),
+        stop(e5.exact_events_stop_at),
+    ));
+    t
 }

@@ -2,10 +2,12 @@
 //! the paper's finite differences — at the exact event and (as the paper did) at the paper
 //! method's grid point nearest its crossing; the corrected g_aaa and |g_aa/g_aaa|.
 
-use super::exp2_interior_event::{EventReport, M10};
-use super::{Context, Outcome};
+use super::common::{fmt, Analysis, EventReport};
+use super::table1::{coeffs, opt, Row, HD, MISSING};
+use super::{Context, Experiment, Meta, Outcome};
 use crate::activation::Activation;
 use crate::error::{Error, Result};
+use crate::normal_form::{Coefficients, ThreeWay};
 use serde::Serialize;
 
 /// The paper's printed values of Remark 7.16 / (40) (transcribed, not computed).
@@ -85,7 +87,7 @@ fn describe(label: &str, r: &Option<EventReport>) -> String {
 }
 
 /// Runs B.6 from the shared m = 10 analysis.
-pub fn run<A: Activation>(_ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp6Result>> {
+pub fn run<A: Activation>(_ctx: &Context, m: &Analysis<A>) -> Result<Outcome<Exp6Result>> {
     let at_exact = m.events.first().cloned();
     let at_paper = m.paper_event.clone();
     if at_exact.is_none() && at_paper.is_none() {
@@ -110,4 +112,110 @@ pub fn run<A: Activation>(_ctx: &Context, m: &M10<A>) -> Result<Outcome<Exp6Resu
         },
         figures: Vec::new(),
     })
+}
+
+/// B.6 as an [`Experiment`] (on the shared m = 10 analysis of the run context).
+pub struct Constants;
+
+impl Experiment for Constants {
+    type Result = Exp6Result;
+
+    fn meta(&self) -> Meta {
+        Meta {
+            id: "B.6",
+            title: "explicit constants",
+            file: "exp6_constants.json",
+            own_thread: false,
+        }
+    }
+
+    fn run(&self, ctx: &Context) -> Result<Outcome<Exp6Result>> {
+        run(ctx, ctx.shared_m10()?)
+    }
+
+    /// The coefficient rows: at the paper method's point vs at the exact event (both cells
+    /// say "not run" when B.6 failed).
+    fn table_rows(&self, _ctx: &Context, result: Option<&Exp6Result>) -> Vec<Row> {
+        let pp = coeffs(result.and_then(|r| r.at_paper_point.as_ref()));
+        let ex = coeffs(result.and_then(|r| r.at_exact_event.as_ref()));
+        coefficient_rows(pp, ex)
+    }
+}
+
+/// The closed-form terms of a coefficient, " | "-separated.
+fn formula_terms(tw: Option<&ThreeWay>) -> String {
+    tw.and_then(|t| t.formula.as_ref())
+        .map(|f| {
+            f.terms
+                .iter()
+                .map(|(_, v)| fmt(*v))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .unwrap_or(MISSING.into())
+}
+
+/// A cell from the coefficients, or [`MISSING`].
+fn cell(c: Option<&Coefficients>, f: impl Fn(&Coefficients) -> String) -> String {
+    c.map(f).unwrap_or(MISSING.into())
+}
+
+/// One row per coefficient: paper method's point `pp`, exact event `ex`.
+fn coefficient_rows(pp: Option<&Coefficients>, ex: Option<&Coefficients>) -> Vec<Row> {
+    let row = |q: &str, paper: &str, f: &dyn Fn(Option<&Coefficients>) -> String| {
+        Row::new(HD, q, paper, f(pp), f(ex))
+    };
+    vec![
+        row("g_µ", "— (not computed)", &|c| opt(c.map(|c| c.g_mu))),
+        row("g_aµ", "—", &|c| opt(c.map(|c| c.g_amu))),
+        row("g_aa (sign follows φ's orientation)", "−0.0028", &|c| {
+            opt(c.map(|c| c.g_aa.ad))
+        }),
+        row(
+            "g_aa terms (25): 3E[Df·D²f] | E[r·D³f]",
+            "0.0010 | −0.0038",
+            &|c| formula_terms(c.map(|c| &c.g_aa)),
+        ),
+        row("g_aaa raw D⁴L[φ⁴]", "0.622", &|c| {
+            opt(c.map(|c| c.g_aaa.ad))
+        }),
+        row(
+            "g_aaa terms (26): 3E[(D²f)²] | 4E[Df·D³f] | E[r·D⁴f]",
+            "0.552 | −0.002 | 0.072",
+            &|c| formula_terms(c.map(|c| &c.g_aaa)),
+        ),
+        row("closed form (25)/(26) vs AD, rel. dev.", "—", &|c| {
+            cell(c, |c| {
+                format!(
+                    "{} / {}",
+                    opt(c.g_aa.rel_err_formula),
+                    opt(c.g_aaa.rel_err_formula)
+                )
+            })
+        }),
+        row("g_aaa corrected (+3D³L[φ,φ,ψ20])", "—", &|c| {
+            opt(c.map(|c| c.g_aaa_reduced))
+        }),
+        row("|g_aa/g_aaa| (raw / corrected)", "0.0045", &|c| {
+            cell(c, |c| {
+                format!(
+                    "{} / {}",
+                    fmt((c.g_aa.ad / c.g_aaa.ad).abs()),
+                    fmt(c.ratio_aa_aaa)
+                )
+            })
+        }),
+        row("FD rel. error g_aa / g_aaa", "0.3% / 0.004%", &|c| {
+            cell(c, |c| {
+                format!(
+                    "{}% / {}%",
+                    fmt(100.0 * c.g_aa.rel_err_fd),
+                    fmt(100.0 * c.g_aaa.rel_err_fd)
+                )
+            })
+        }),
+        row("classification", "near-pitchfork", &|c| {
+            cell(c, |c| format!("{:?}", c.classification))
+        }),
+    ]
 }

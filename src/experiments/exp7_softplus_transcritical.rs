@@ -1,11 +1,11 @@
 //! Remark 7.17: the B.2 setting with the normalised softplus σ(z) = 2(softplus(z) − ln 2)
 //! (σ″(0) = 1/2 ≠ 0), where the paper expects a transcritical normal form.
 
-use super::common::{endpoint_slope, Setting};
-use super::exp2_interior_event::{
-    analyse, describe_events, eigen_figures, BranchSummary, EventReport,
+use super::common::{
+    analyse, describe_events, describe_paper, eigen_figures, endpoint_slope, BranchSummary,
+    Crossing, EndpointReport, EventReport, Setting,
 };
-use super::{Context, Outcome};
+use super::{Context, Experiment, Meta, Outcome};
 use crate::activation::Builtin;
 use crate::continuation::Status;
 use crate::data::{paper_output_weights, paper_teacher, PAPER_N, PAPER_SEED};
@@ -22,7 +22,7 @@ pub struct Exp7Result {
     /// Model setting.
     pub setting: Setting,
     /// λ1′(0) at the linear endpoint.
-    pub endpoint: super::common::EndpointSlope,
+    pub endpoint: EndpointReport,
     /// Exact branch.
     pub exact: BranchSummary,
     /// Events with coefficients and classification.
@@ -32,7 +32,7 @@ pub struct Exp7Result {
     /// Paper-method grid steps used.
     pub paper_steps: usize,
     /// Paper-method crossing or closest approach.
-    pub paper_crossing: Option<super::common::Crossing>,
+    pub paper_crossing: Option<Crossing>,
     /// Coefficients at the paper-method point.
     pub paper_point: Option<EventReport>,
     /// The paper's expectation.
@@ -61,7 +61,7 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp7Result>> {
         endpoint.exact,
         endpoint.paper_22,
         describe_events(&m),
-        super::exp2_interior_event::describe_paper(m.crossing.as_ref())
+        describe_paper(m.crossing.as_ref())
     );
     let result = Exp7Result {
         setting: Setting::of(&m.model, "paper_teacher(77, 500) (numpy-compatible)"),
@@ -79,4 +79,24 @@ pub fn run(ctx: &Context) -> Result<Outcome<Exp7Result>> {
     };
     let figures = eigen_figures(&m, "softplus")?;
     Ok(Outcome { result, figures })
+}
+
+/// Remark 7.17 as an [`Experiment`] (no Table 1 rows).
+pub struct SoftplusTranscritical;
+
+impl Experiment for SoftplusTranscritical {
+    type Result = Exp7Result;
+
+    fn meta(&self) -> Meta {
+        Meta {
+            id: "R7.17",
+            title: "softplus (transcritical expectation)",
+            file: "exp7_softplus_transcritical.json",
+            own_thread: false,
+        }
+    }
+
+    fn run(&self, ctx: &Context) -> Result<Outcome<Exp7Result>> {
+        run(ctx)
+    }
 }

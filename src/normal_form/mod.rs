@@ -285,6 +285,150 @@ pub fn coefficients<O: Objective + ?Sized>(
     ensure_nonnegative("zero_tol", opts.zero_tol)?;
     ensure_positive("fd_step", opts.fd_step)?;
     let (theta, lambda, phi) = event_point(obj, event)?;
+    let r = raw_derivatives(obj, &theta, lambda, &phi, closed_form, opts.fd_step)?;
+    let tv = theta.view();
+    let tol = opts.zero_tol;
+    let terms_sum = |d: &Option<Decomposed>| {
+        d.as_ref()
+            .map_or(0.0, |d| d.terms.iter().map(|(_, t)| t.abs()).sum::<f64>())
+    };
+
+    let aa_scale = r.d3_phi_phi_norm.max(terms_sum(&r.cf_aa));
+    let aaa_scale = r.d4.abs() + 3.0 * r.d3_psi20.abs();
+    let small = Smallness {
+        g_mu: smallness(r.g_mu, r.grad_lambda_norm),
+        g_aa: smallness(r.g_aa_ad, aa_scale),
+        g_aaa: smallness(r.g_aaa_reduced, aaa_scale),
+        g_amu: smallness(r.g_amu, r.phi_hl_phi.abs() + r.d3_psi01.abs()),
+    };
+    let aa_zero = small.g_aa <= tol;
+    let amu_zero = small.g_amu <= tol;
+    let classification = classify(&small, tol);
+
+    let g_aa = ThreeWay::new(
+        r.cf_aa,
+        r.g_aa_ad,
+        r.fd3,
+        if aa_zero { aa_scale } else { r.g_aa_ad.abs() },
+    );
+    let raw_scale = r.d4.abs().max(terms_sum(&r.cf_aaa));
+    let g_aaa = ThreeWay::new(
+        r.cf_aaa,
+        r.d4,
+        r.fd4,
+        if r.d4 != 0.0 { r.d4.abs() } else { raw_scale },
+    );
+
+    // Hellmann–Feynman along the branch with tangent ⟂ φ (see the field's docs).
+    let crossing_speed = if classification == Classification::Fold {
+        None
+    } else {
+        let dh = obj.hessian_directional(tv, lambda, r.psi01.view());
+        Some(r.phi_hl_phi + phi.dot(&dh.dot(&phi)))
+    };
+
+    let ratio_aa_aaa = if r.g_aa_ad == 0.0 {
+        0.0
+    } else {
+        (r.g_aa_ad / r.g_aaa_reduced).abs()
+    };
+
+    let criteria = criteria_text(&CriteriaInput {
+        tol,
+        g_mu: r.g_mu,
+        grad_lambda_norm: r.grad_lambda_norm,
+        g_aa: r.g_aa_ad,
+        aa_scale,
+        g_aaa_raw: r.d4,
+        g_aaa_reduced: r.g_aaa_reduced,
+        aaa_scale,
+        g_amu: r.g_amu,
+        amu_zero,
+        small: &small,
+        ratio_aa_aaa,
+        classification,
+        grad_norm: r.grad_norm,
+        lambda1: r.lambda1,
+        lambda2: r.lambda2,
+        kernel_alignment: r.kernel_alignment,
+    });
+
+    Ok(Coefficients {
+        lambda_star: lambda,
+        lambda1: r.lambda1,
+        lambda2: r.lambda2,
+        eig_ratio: smallness(r.lambda1, r.lambda2.abs()),
+        g_mu: r.g_mu,
+        g_amu: r.g_amu,
+        crossing_speed,
+        g_aa,
+        g_aaa,
+        g_aaa_reduced: r.g_aaa_reduced,
+        ratio_aa_aaa,
+        classification,
+        criteria,
+        g_amu_terms: Decomposed {
+            value: r.g_amu,
+            terms: vec![
+                ("φᵀ∂λHφ".into(), r.phi_hl_phi),
+                ("D3L[φ,φ,ψ01]".into(), r.d3_psi01),
+            ],
+        },
+        g_aaa_reduced_terms: Decomposed {
+            value: r.g_aaa_reduced,
+            terms: vec![
+                ("D4L[φ⁴]".into(), r.d4),
+                ("3·D3L[φ,φ,ψ20]".into(), 3.0 * r.d3_psi20),
+            ],
+        },
+        smallness: small,
+        grad_norm: r.grad_norm,
+        grad_lambda_norm: r.grad_lambda_norm,
+        d3_phi_phi_norm: r.d3_phi_phi_norm,
+        kernel_residual: r.kernel_residual,
+        kernel_alignment: r.kernel_alignment,
+        phi: phi.to_vec(),
+        psi01: r.psi01.to_vec(),
+        psi20: r.psi20.to_vec(),
+    })
+}
+
+/// The raw derivatives at an event, before classification: the two softest eigenvalues,
+/// the λ-derivatives with the slaved correction ψ01, the higher a-derivatives with ψ20, the
+/// finite-difference stencils and the closed forms.
+struct Raw {
+    lambda1: f64,
+    lambda2: f64,
+    kernel_alignment: f64,
+    kernel_residual: f64,
+    grad_norm: f64,
+    grad_lambda_norm: f64,
+    g_mu: f64,
+    phi_hl_phi: f64,
+    psi01: Array1<f64>,
+    d3_psi01: f64,
+    g_amu: f64,
+    g_aa_ad: f64,
+    d3_phi_phi_norm: f64,
+    d4: f64,
+    psi20: Array1<f64>,
+    d3_psi20: f64,
+    g_aaa_reduced: f64,
+    fd3: f64,
+    fd4: f64,
+    cf_aa: Option<Decomposed>,
+    cf_aaa: Option<Decomposed>,
+}
+
+/// Computes [`Raw`] at (θ, λ) with kernel vector φ.
+fn raw_derivatives<O: Objective + ?Sized>(
+    obj: &O,
+    theta: &Array1<f64>,
+    lambda: f64,
+    phi: &Array1<f64>,
+    closed_form: Option<ClosedForm<'_>>,
+    fd_step: f64,
+) -> Result<Raw> {
     let n = obj.dim();
     if n < 2 {
         return Err(Error::param(
@@ -294,7 +438,6 @@ pub fn coefficients<O: Objective + ?Sized>(
     }
     let tv = theta.view();
     let pv = phi.view();
-    let tol = opts.zero_tol;
 
     // Spectrum: the two eigenvalues of smallest modulus.
     let h = obj.hessian(tv, lambda);
@@ -302,8 +445,8 @@ pub fn coefficients<O: Objective + ?Sized>(
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&i, &j| eig.values[i].abs().total_cmp(&eig.values[j].abs()));
     let (lambda1, lambda2) = (eig.values[order[0]], eig.values[order[1]]);
-    let kernel_alignment = eig.vectors.column(order[0]).dot(&phi).abs();
-    let kernel_residual = linalg::norm(h.dot(&phi).view());
+    let kernel_alignment = eig.vectors.column(order[0]).dot(phi).abs();
+    let kernel_residual = linalg::norm(h.dot(phi).view());
     let grad_norm = linalg::norm(obj.gradient(tv, lambda).view());
 
     // λ-derivatives.
@@ -311,8 +454,8 @@ pub fn coefficients<O: Objective + ?Sized>(
     let grad_lambda_norm = linalg::norm(gl.view());
     let g_mu = phi.dot(&gl);
     let hl = obj.hessian_lambda(tv, lambda);
-    let phi_hl_phi = phi.dot(&hl.dot(&phi));
-    let psi01 = bordered_solve(&h, &phi, &gl)?;
+    let phi_hl_phi = phi.dot(&hl.dot(phi));
+    let psi01 = bordered_solve(&h, phi, &gl)?;
     let d3pp = obj.d3_vec(tv, lambda, pv);
     let d3_psi01 = d3pp.dot(&psi01);
     let g_amu = phi_hl_phi + d3_psi01;
@@ -322,34 +465,48 @@ pub fn coefficients<O: Objective + ?Sized>(
     let g_aa_ad = obj.d3(tv, lambda, pv);
     let d3_phi_phi_norm = linalg::norm(d3pp.view());
     let d4 = obj.d4(tv, lambda, pv);
-    let psi20 = bordered_solve(&h, &phi, &d3pp)?;
+    let psi20 = bordered_solve(&h, phi, &d3pp)?;
     let d3_psi20 = d3pp.dot(&psi20);
     let g_aaa_reduced = d4 + 3.0 * d3_psi20;
 
-    let (fd3, fd4) = fd_stencils(obj, &theta, lambda, &phi, opts.fd_step);
+    let (fd3, fd4) = fd_stencils(obj, theta, lambda, phi, fd_step);
     let cf = closed_form.map(|f| f(tv, lambda, pv)).transpose()?;
     let (cf_aa, cf_aaa) = match cf {
         Some(c) => (Some(c.g_aa), Some(c.g_aaa)),
         None => (None, None),
     };
-    let terms_sum = |d: &Option<Decomposed>| {
-        d.as_ref()
-            .map_or(0.0, |d| d.terms.iter().map(|(_, t)| t.abs()).sum::<f64>())
-    };
+    Ok(Raw {
+        lambda1,
+        lambda2,
+        kernel_alignment,
+        kernel_residual,
+        grad_norm,
+        grad_lambda_norm,
+        g_mu,
+        phi_hl_phi,
+        psi01,
+        d3_psi01,
+        g_amu,
+        g_aa_ad,
+        d3_phi_phi_norm,
+        d4,
+        psi20,
+        d3_psi20,
+        g_aaa_reduced,
+        fd3,
+        fd4,
+        cf_aa,
+        cf_aaa,
+    })
+}
 
-    let aa_scale = d3_phi_phi_norm.max(terms_sum(&cf_aa));
-    let aaa_scale = d4.abs() + 3.0 * d3_psi20.abs();
-    let small = Smallness {
-        g_mu: smallness(g_mu, grad_lambda_norm),
-        g_aa: smallness(g_aa_ad, aa_scale),
-        g_aaa: smallness(g_aaa_reduced, aaa_scale),
-        g_amu: smallness(g_amu, phi_hl_phi.abs() + d3_psi01.abs()),
-    };
+/// The normal form from the smallness of each coefficient: the first nonzero of g_µ, g_aa,
+/// g_aaa decides (a NaN smallness counts as nonzero).
+fn classify(small: &Smallness, tol: f64) -> Classification {
     let mu_zero = small.g_mu <= tol;
     let aa_zero = small.g_aa <= tol;
     let aaa_zero = small.g_aaa <= tol;
-    let amu_zero = small.g_amu <= tol;
-    let classification = if !mu_zero {
+    if !mu_zero {
         Classification::Fold
     } else if !aa_zero {
         Classification::Transcritical
@@ -357,94 +514,7 @@ pub fn coefficients<O: Objective + ?Sized>(
         Classification::Pitchfork
     } else {
         Classification::Degenerate
-    };
-
-    let g_aa = ThreeWay::new(
-        cf_aa,
-        g_aa_ad,
-        fd3,
-        if aa_zero { aa_scale } else { g_aa_ad.abs() },
-    );
-    let raw_scale = d4.abs().max(terms_sum(&cf_aaa));
-    let g_aaa = ThreeWay::new(
-        cf_aaa,
-        d4,
-        fd4,
-        if d4 != 0.0 { d4.abs() } else { raw_scale },
-    );
-
-    // Hellmann–Feynman along the branch with tangent ⟂ φ (see the field's docs).
-    let crossing_speed = if classification == Classification::Fold {
-        None
-    } else {
-        let dh = obj.hessian_directional(tv, lambda, psi01.view());
-        Some(phi_hl_phi + phi.dot(&dh.dot(&phi)))
-    };
-
-    let ratio_aa_aaa = if g_aa_ad == 0.0 {
-        0.0
-    } else {
-        (g_aa_ad / g_aaa_reduced).abs()
-    };
-
-    let criteria = criteria_text(&CriteriaInput {
-        tol,
-        g_mu,
-        grad_lambda_norm,
-        g_aa: g_aa_ad,
-        aa_scale,
-        g_aaa_raw: d4,
-        g_aaa_reduced,
-        aaa_scale,
-        g_amu,
-        amu_zero,
-        small: &small,
-        ratio_aa_aaa,
-        classification,
-        grad_norm,
-        lambda1,
-        lambda2,
-        kernel_alignment,
-    });
-
-    Ok(Coefficients {
-        lambda_star: lambda,
-        lambda1,
-        lambda2,
-        eig_ratio: smallness(lambda1, lambda2.abs()),
-        g_mu,
-        g_amu,
-        crossing_speed,
-        g_aa,
-        g_aaa,
-        g_aaa_reduced,
-        ratio_aa_aaa,
-        classification,
-        criteria,
-        g_amu_terms: Decomposed {
-            value: g_amu,
-            terms: vec![
-                ("φᵀ∂λHφ".into(), phi_hl_phi),
-                ("D3L[φ,φ,ψ01]".into(), d3_psi01),
-            ],
-        },
-        g_aaa_reduced_terms: Decomposed {
-            value: g_aaa_reduced,
-            terms: vec![
-                ("D4L[φ⁴]".into(), d4),
-                ("3·D3L[φ,φ,ψ20]".into(), 3.0 * d3_psi20),
-            ],
-        },
-        smallness: small,
-        grad_norm,
-        grad_lambda_norm,
-        d3_phi_phi_norm,
-        kernel_residual,
-        kernel_alignment,
-        phi: phi.to_vec(),
-        psi01: psi01.to_vec(),
-        psi20: psi20.to_vec(),
-    })
+    }
 }
 
 struct CriteriaInput<'a> {
@@ -607,70 +677,10 @@ pub fn branch_check_with(
     branch: &Branch,
     opts: &BranchCheckOptions,
 ) -> Result<BranchCheck> {
-    let n = coeffs.phi.len();
-    if event.theta.len() != n {
-        return Err(Error::shape(
-            "event θ*",
-            format!("{n} entries (as the coefficients' φ)"),
-            event.theta.len(),
-        ));
-    }
-    if let Some(a) = opts.max_abs_a {
-        ensure_positive("max_abs_a", a)?;
-    }
-    ensure_nonnegative("min_abs_dlambda", opts.min_abs_dlambda)?;
-    if branch.points.is_empty() {
-        return Err(Error::param("branch", "has no points"));
-    }
-    if let Some(i) = branch.points.iter().position(|p| p.theta.len() != n) {
-        return Err(Error::shape(
-            "branch point θ (θ is not stored in JSON; pass an in-memory branch)",
-            n,
-            format!("{} at point {i}", branch.points[i].theta.len()),
-        ));
-    }
+    validate_branch_check(coeffs, event, branch, opts)?;
     let ls = coeffs.lambda_star;
     let c = coeffs;
-    let g_aaa = c.g_aaa_reduced;
-    let g_aa = c.g_aa.ad;
-    let (g_mu, g_amu) = (c.g_mu, c.g_amu);
-    let safe = |x: f64| if x.is_finite() { x.abs() } else { 0.0 };
-    let (description, rate, predict): (String, f64, Box<dyn Fn(f64) -> f64>) =
-        match c.classification {
-            Classification::Fold => (
-                format!(
-                    "fold: traced branch vs parabola λ(a) = λ* − g_aa a²/(2g_µ), \
-                     g_aa = {g_aa:.6e}, g_µ = {:.6e}",
-                    c.g_mu
-                ),
-                safe(c.g_amu / c.g_mu).max(safe(g_aaa / (3.0 * g_aa))),
-                Box::new(move |a| ls - g_aa * a * a / (2.0 * g_mu)),
-            ),
-            Classification::Transcritical => (
-                format!(
-                    "transcritical: bifurcating trace vs line λ(a) = λ* − g_aa a/(2g_aµ), \
-                     g_aa = {g_aa:.6e}, g_aµ = {:.6e} (assumes the other branch ⟂ φ)",
-                    c.g_amu
-                ),
-                safe(g_aaa / (3.0 * g_aa)),
-                Box::new(move |a| ls - g_aa * a / (2.0 * g_amu)),
-            ),
-            Classification::Pitchfork => (
-                format!(
-                    "pitchfork: bifurcating trace vs parabola λ(a) = λ* − g_aaa a²/(6g_aµ), \
-                     reduced g_aaa = {g_aaa:.6e}, g_aµ = {:.6e} (assumes the other branch ⟂ φ)",
-                    c.g_amu
-                ),
-                0.0,
-                Box::new(move |a| ls - g_aaa * a * a / (6.0 * g_amu)),
-            ),
-            Classification::Degenerate => {
-                return Err(Error::param(
-                    "coefficients",
-                    "degenerate event: no normal form to compare with",
-                ))
-            }
-        };
+    let (description, rate, predict) = prediction(c)?;
     let max_abs_a = match opts.max_abs_a {
         Some(a) => a,
         None if rate > 0.0 => 0.1 / rate,
@@ -731,6 +741,86 @@ pub fn branch_check_with(
         max_rel_deviation: max_rel,
         order_estimate,
         max_abs_a,
+    })
+}
+
+/// Checks that the event, the branch and the options fit the coefficients.
+fn validate_branch_check(
+    coeffs: &Coefficients,
+    event: &Event,
+    branch: &Branch,
+    opts: &BranchCheckOptions,
+) -> Result<()> {
+    let n = coeffs.phi.len();
+    if event.theta.len() != n {
+        return Err(Error::shape(
+            "event θ*",
+            format!("{n} entries (as the coefficients' φ)"),
+            event.theta.len(),
+        ));
+    }
+    if let Some(a) = opts.max_abs_a {
+        ensure_positive("max_abs_a", a)?;
+    }
+    ensure_nonnegative("min_abs_dlambda", opts.min_abs_dlambda)?;
+    if branch.points.is_empty() {
+        return Err(Error::param("branch", "has no points"));
+    }
+    if let Some(i) = branch.points.iter().position(|p| p.theta.len() != n) {
+        return Err(Error::shape(
+            "branch point θ (θ is not stored in JSON; pass an in-memory branch)",
+            n,
+            format!("{} at point {i}", branch.points[i].theta.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// (description, rate, λ(a)) of [`prediction`].
+type Prediction = (String, f64, Box<dyn Fn(f64) -> f64>);
+
+/// The normal form's prediction λ(a) near the event with its description and the rate that
+/// sets the default window (|a| ≤ 0.1/rate); a degenerate event has none.
+fn prediction(c: &Coefficients) -> Result<Prediction> {
+    let ls = c.lambda_star;
+    let g_aaa = c.g_aaa_reduced;
+    let g_aa = c.g_aa.ad;
+    let (g_mu, g_amu) = (c.g_mu, c.g_amu);
+    let safe = |x: f64| if x.is_finite() { x.abs() } else { 0.0 };
+    Ok(match c.classification {
+        Classification::Fold => (
+            format!(
+                "fold: traced branch vs parabola λ(a) = λ* − g_aa a²/(2g_µ), \
+                     g_aa = {g_aa:.6e}, g_µ = {:.6e}",
+                c.g_mu
+            ),
+            safe(c.g_amu / c.g_mu).max(safe(g_aaa / (3.0 * g_aa))),
+            Box::new(move |a| ls - g_aa * a * a / (2.0 * g_mu)),
+        ),
+        Classification::Transcritical => (
+            format!(
+                "transcritical: bifurcating trace vs line λ(a) = λ* − g_aa a/(2g_aµ), \
+                     g_aa = {g_aa:.6e}, g_aµ = {:.6e} (assumes the other branch ⟂ φ)",
+                c.g_amu
+            ),
+            safe(g_aaa / (3.0 * g_aa)),
+            Box::new(move |a| ls - g_aa * a / (2.0 * g_amu)),
+        ),
+        Classification::Pitchfork => (
+            format!(
+                "pitchfork: bifurcating trace vs parabola λ(a) = λ* − g_aaa a²/(6g_aµ), \
+                     reduced g_aaa = {g_aaa:.6e}, g_aµ = {:.6e} (assumes the other branch ⟂ φ)",
+                c.g_amu
+            ),
+            0.0,
+            Box::new(move |a| ls - g_aaa * a * a / (6.0 * g_amu)),
+        ),
+        Classification::Degenerate => {
+            return Err(Error::param(
+                "coefficients",
+                "degenerate event: no normal form to compare with",
+            ))
+        }
     })
 }
 

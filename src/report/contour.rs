@@ -201,25 +201,12 @@ impl ContourPlot {
 
     pub(super) fn draw_on(&self, area: &Area<'_>) -> Result<()> {
         let t = self.transformed();
-        let (tmin, tmax) = t
-            .iter()
-            .flatten()
-            .filter(|v| v.is_finite())
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-                (a.min(v), b.max(v))
-            });
-        let (tmin, tmax) = if tmin > tmax {
-            (0.0, 1.0) // nothing drawable
-        } else if tmax - tmin <= 1e-300 + 1e-14 * tmin.abs() {
-            (tmin - 0.5, tmax + 0.5)
-        } else {
-            (tmin, tmax)
-        };
+        let (tmin, tmax) = value_range(&t);
         let nb = self.levels + 1;
-        let level = |k: usize| tmin + (tmax - tmin) * k as f64 / nb as f64;
+        let level = |k: usize| band_level(tmin, tmax, nb, k);
         let band_of =
             |v: f64| (((v - tmin) / (tmax - tmin) * nb as f64).floor() as usize).min(nb - 1);
-        let band_color = |b: usize| Rgb::viridis((b as f64 + 0.5) / nb as f64).color();
+        let band_color = |b: usize| band_rgb(nb, b);
 
         let (w, _) = area.dim_in_pixel();
         let (main, bar) = area.split_horizontally(w.saturating_sub(110).max(100));
@@ -310,8 +297,14 @@ impl ContourPlot {
             draw_legend(&mut chart, self.legend)?;
         }
 
-        // Colour bar: the bands stacked over [tmin, tmax], labelled in original units.
-        let mut cb = ChartBuilder::on(&bar)
+        self.draw_color_bar(&bar, (tmin, tmax), nb)
+    }
+
+    /// The colour bar: the `nb` bands stacked over [tmin, tmax], labelled in original units.
+    fn draw_color_bar(&self, bar: &Area<'_>, (tmin, tmax): (f64, f64), nb: usize) -> Result<()> {
+        let level = |k: usize| band_level(tmin, tmax, nb, k);
+        let band_color = |b: usize| band_rgb(nb, b);
+        let mut cb = ChartBuilder::on(bar)
             .margin_top(12 + TITLE_FONT + 10)
             .margin_bottom(12 + 48)
             .margin_right(8)
@@ -357,4 +350,32 @@ impl ContourPlot {
         }
         Ok(())
     }
+}
+
+/// The range of the finite transformed values (widened when flat; [0, 1] when none).
+fn value_range(t: &[Vec<f64>]) -> (f64, f64) {
+    let (tmin, tmax) = t
+        .iter()
+        .flatten()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    if tmin > tmax {
+        (0.0, 1.0) // nothing drawable
+    } else if tmax - tmin <= 1e-300 + 1e-14 * tmin.abs() {
+        (tmin - 0.5, tmax + 0.5)
+    } else {
+        (tmin, tmax)
+    }
+}
+
+/// The boundary between bands k − 1 and k of `nb` equal bands over [tmin, tmax].
+fn band_level(tmin: f64, tmax: f64, nb: usize, k: usize) -> f64 {
+    tmin + (tmax - tmin) * k as f64 / nb as f64
+}
+
+/// The fill colour of band b of `nb`.
+fn band_rgb(nb: usize, b: usize) -> RGBColor {
+    Rgb::viridis((b as f64 + 0.5) / nb as f64).color()
 }

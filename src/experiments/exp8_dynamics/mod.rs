@@ -300,7 +300,10 @@ fn hysteresis(
     let up = sweep(model, start.clone(), &up_l, o.sweep_dt, o.sweep_steps)?;
     let down_l: Vec<f64> = up_l.iter().rev().copied().collect();
     let down = sweep(model, up.theta.clone(), &down_l, o.sweep_dt, o.sweep_steps)?;
-    let end = branch.points.last().filter(|p| (p.lambda - 1.0).abs() < 1e-12);
+    let end = branch
+        .points
+        .last()
+        .filter(|p| (p.lambda - 1.0).abs() < 1e-12);
     let distance = end.map(|p| crate::linalg::norm((&up.theta - &p.theta).view()));
     Ok(Hysteresis {
         up_end_distance_to_traced_branch: distance,
@@ -398,4 +401,32 @@ fn finding(r: &Exp8Result) -> String {
 /// Figures of [`compute`]'s result: (relative path, SVG).
 pub fn figures(r: &Exp8Result) -> Result<Vec<(String, String)>> {
     figures::all(r)
+}
+
+impl super::Finding for Exp8Result {
+    fn finding(&self) -> String {
+        self.finding.clone()
+    }
+}
+
+/// exp8 as an experiment of `reproduce` (results/exp8_slowing_down.json).
+pub struct Dynamics;
+
+impl super::Experiment for Dynamics {
+    type Result = Exp8Result;
+
+    fn meta(&self) -> super::Meta {
+        super::Meta {
+            id: "§9",
+            title: "critical slowing down and hysteresis (gradient flow, m = 10)",
+            file: "exp8_slowing_down.json",
+            own_thread: true,
+        }
+    }
+
+    fn run(&self, ctx: &super::Context) -> Result<super::Outcome<Exp8Result>> {
+        let result = compute(&Exp8Options::new(ctx.quick))?;
+        let figures = figures(&result)?;
+        Ok(super::Outcome { result, figures })
+    }
 }
