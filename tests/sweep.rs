@@ -70,7 +70,7 @@ fn grid_runs_writes_rows_and_branches_and_resumes() {
 fn a_failing_configuration_is_a_row_and_exit_code_1() {
     let dir = temp_dir("fail");
     let grid = dir.join("grid.json");
-    // α = 0 and N = 2 < d = 5: the λ = 0 minimum is not isolated and the continuation stalls.
+    // α = 0 and N = 2 < d = 5: the λ = 0 minimum is not isolated; the trace refuses to start.
     std::fs::write(
         &grid,
         r#"[{"width": 2, "alpha": 0.0, "n_samples": 2}, {"width": 2, "n_samples": 40}]"#,
@@ -82,8 +82,12 @@ fn a_failing_configuration_is_a_row_and_exit_code_1() {
     assert_eq!(r.len(), 2);
     let failed: Vec<_> = r.iter().filter(|r| r.error.is_some()).collect();
     assert_eq!(failed.len(), 1);
-    assert_eq!(failed[0].status, "stalled");
-    assert!(failed[0].error.as_deref().unwrap().contains("stalled"));
+    assert_eq!(failed[0].status, "error");
+    assert!(
+        failed[0].error.as_deref().unwrap().contains("not isolated"),
+        "{:?}",
+        failed[0].error
+    );
     assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
 }
 

@@ -56,9 +56,13 @@ class TwoLayer:
         solver: str = "auto",
         progress: bool = True,
         raise_on_failure: bool = True,
+        max_steps: Optional[int] = None,
+        max_seconds: Optional[float] = None,
     ) -> "Branch":
         """The critical branch from the λ = 0 minimum (pseudo-arclength continuation).
-        solver: "auto" or "dense". Raises ContinuationError on a stalled trace."""
+        solver: "auto" or "dense". Raises ContinuationError on a stalled, interrupted or
+        budget-limited trace (max_steps / max_seconds); ValueError when the λ = 0 minimum is
+        not isolated (α = 0 with m ≥ 2)."""
     def loss(self, theta: F64, lam: float) -> float: ...
     def gradient(self, theta: F64, lam: float) -> F64: ...
     def hessian(self, theta: F64, lam: float) -> F64: ...

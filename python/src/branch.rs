@@ -4,9 +4,9 @@
 use crate::errors::to_py;
 use actbif::continuation::{Branch, Event, Status};
 use actbif::experiments::commands::trace_report;
+use actbif::models::two_layer::theory::directional::closed_form_coefficients;
 use actbif::models::two_layer::TwoLayer;
 use actbif::normal_form::{coefficients, CoefficientOptions, Coefficients};
-use actbif::models::two_layer::theory::directional::closed_form_coefficients;
 use numpy::ndarray::{Array1, Array2, ArrayView1};
 use numpy::prelude::*;
 use numpy::{PyArray1, PyArray2};

@@ -153,8 +153,10 @@ impl PyTwoLayer {
     /// Follows the critical branch from the λ = 0 minimum to λ = lambda_max by pseudo-arclength
     /// continuation (GIL released; Ctrl-C interrupts). Raises ContinuationError (with `.status`
     /// and the partial `.branch`) when the trace stalls or runs out of steps, unless
-    /// raise_on_failure=False.
-    #[pyo3(signature = (lambda_max = 1.0, solver = "auto", progress = true, raise_on_failure = true))]
+    /// raise_on_failure=False. max_steps / max_seconds bound the run (status
+    /// step_budget_exhausted / time_budget_exhausted).
+    #[pyo3(signature = (lambda_max = 1.0, solver = "auto", progress = true, raise_on_failure = true, max_steps = None, max_seconds = None))]
+    #[allow(clippy::too_many_arguments)]
     fn trace(
         &self,
         py: Python<'_>,
@@ -162,13 +164,28 @@ impl PyTwoLayer {
         solver: &str,
         progress: bool,
         raise_on_failure: bool,
+        max_steps: Option<usize>,
+        max_seconds: Option<f64>,
     ) -> PyResult<PyBranch> {
         actbif::experiments::commands::validate_lambda_max(lambda_max).map_err(to_py)?;
         let _solver: Solver = solver.parse().map_err(to_py)?;
+        if max_steps == Some(0) {
+            return Err(value_error("max_steps must be at least 1"));
+        }
+        if let Some(t) = max_seconds {
+            if !(t > 0.0 && t.is_finite()) {
+                return Err(value_error(format!(
+                    "max_seconds must be positive, got {t}"
+                )));
+            }
+        }
+        let defaults = ContinuationParams::default();
         let params = ContinuationParams {
             lambda_max,
             progress,
-            ..Default::default()
+            max_steps: max_steps.unwrap_or(defaults.max_steps),
+            max_seconds,
+            ..defaults
         };
         let model = self.model.clone();
         let branch = run_interruptible(py, move |cancel| trace_job(&model, &params, cancel))?

@@ -100,21 +100,30 @@ def test_event_index_out_of_range(model):
         branch.coefficients(-n - 1)
 
 
-def test_continuation_failure_is_a_continuation_error():
+def test_non_isolated_start_is_a_value_error():
     # α = 0 with fewer samples than inputs: Σ is singular, so the λ = 0 minimum is not
-    # isolated (a singular Hessian along the whole start) and the continuation stalls.
+    # isolated; the trace refuses to start instead of reporting spurious events.
     x, y = actbif.paper_data(seed=1, n=2)
     m = actbif.TwoLayer(x, y, width=2, alpha=0.0)
-    with pytest.raises(actbif.ContinuationError) as info:
+    with pytest.raises(ValueError, match="not isolated"):
         m.trace(progress=False)
+
+
+def test_continuation_failure_is_a_continuation_error():
+    # A step budget far too small for the branch: the trace stops early with that status.
+    x, y = actbif.paper_data()
+    m = actbif.TwoLayer(x, y, width=3)
+    with pytest.raises(actbif.ContinuationError) as info:
+        m.trace(progress=False, max_steps=2)
     assert isinstance(info.value, RuntimeError)
-    assert info.value.status == "stalled"
-    assert "stalled" in str(info.value)
+    assert info.value.status == "step_budget_exhausted"
     partial = info.value.branch
-    assert isinstance(partial, actbif.Branch) and partial.status == "stalled"
+    assert isinstance(partial, actbif.Branch) and partial.status == "step_budget_exhausted"
     # Without raising, the same branch comes back.
-    b = m.trace(progress=False, raise_on_failure=False)
-    assert b.status == "stalled" and len(b) == len(partial)
+    b = m.trace(progress=False, raise_on_failure=False, max_steps=2)
+    assert b.status == "step_budget_exhausted" and len(b) == len(partial)
+    with pytest.raises(ValueError, match="max_steps"):
+        m.trace(progress=False, max_steps=0)
 
 
 @pytest.mark.parametrize(

@@ -52,11 +52,11 @@ def test_sweep_of_8_configs(dask_client, tmp_path):
 
 
 def test_a_failing_configuration_is_a_row(dask_client):
-    # α = 0 with N = 2 < d: no isolated λ = 0 minimum, so that configuration stalls.
+    # α = 0 with N = 2 < d: no isolated λ = 0 minimum, so that configuration is refused.
     grid = [{"width": 2, "alpha": 0.0, "n_samples": 2}, {"width": 2, "n_samples": 50}]
     df = actbif.sweep(grid, client=dask_client)
     assert len(df) == 2
-    assert df["status"][0] == "stalled" and "stalled" in df["error"][0]
+    assert df["status"][0] == "error" and "not isolated" in df["error"][0]
     assert df["error"][1] is None or df["error"].isna()[1]
 
 
