@@ -210,11 +210,12 @@ pub fn validate_lambda(lambda: f64, lambda_max: f64) -> Result<()> {
     Ok(())
 }
 
-/// Output of `actbif trace`.
+/// Output of `actbif trace` (the setting type differs by model family: [`Setting`] for the
+/// two-layer model, `experiments::mlp::MlpSetting` for the MLP).
 #[derive(Clone, Debug, Serialize)]
-pub struct TraceReport {
+pub struct TraceReport<S = Setting> {
     /// Model setting.
-    pub setting: Setting,
+    pub setting: S,
     /// Method.
     pub method: Method,
     /// λ window end.

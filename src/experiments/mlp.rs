@@ -3,8 +3,7 @@
 use super::commands::{validate_lambda, validate_lambda_max, DataSource, ModelSpec, GRID_POINTS};
 use super::common::START_TOL;
 use crate::continuation::{
-    newton_critical_point, resample, trace, trace_paper, ContinuationParams, Event, GridPoint,
-    Method, PaperParams, Point, Status,
+    newton_critical_point, resample, trace, trace_paper, ContinuationParams, Method, PaperParams,
 };
 use crate::derivatives::ad::AdObjective;
 use crate::derivatives::finite_diff::{FdConfig, FiniteDifference};
@@ -82,25 +81,7 @@ impl MlpSetting {
 }
 
 /// Output of `actbif trace --model mlp` (the fields of the two-layer report).
-#[derive(Clone, Debug, Serialize)]
-pub struct MlpTraceReport {
-    /// Model setting.
-    pub setting: MlpSetting,
-    /// Method.
-    pub method: Method,
-    /// λ window end.
-    pub lambda_max: f64,
-    /// Points.
-    pub points: Vec<Point>,
-    /// Events.
-    pub events: Vec<Event>,
-    /// Largest ‖∇L‖.
-    pub max_grad_norm: f64,
-    /// Why the trace stopped.
-    pub status: Status,
-    /// The branch on the uniform λ grid (up to its first fold).
-    pub grid: Vec<GridPoint>,
-}
+pub type MlpTraceReport = super::commands::TraceReport<MlpSetting>;
 
 /// `actbif trace --model mlp`: the branch from the λ = 0 ridge minimum (one trained layer).
 pub fn run_trace(
@@ -144,6 +125,8 @@ pub fn run_trace(
         max_grad_norm: b.max_grad_norm,
         status: b.status,
         grid,
+        rejected_events: Vec::new(),
+        resume: None,
     })
 }
 
