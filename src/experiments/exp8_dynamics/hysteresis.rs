@@ -24,7 +24,7 @@ pub struct Sweep {
     pub grad_norms: Vec<f64>,
     /// ‖θ_k − θ_{k−1}‖ per λ step.
     pub displacements: Vec<f64>,
-    /// λ after the largest displacement, when it is a jump (see [`JUMP_FACTOR`]).
+    /// λ after the largest displacement, when it is a jump (a displacement over 20× the median one).
     pub jump_lambda: Option<f64>,
     /// The λ interval (previous, jump) bracketing the jump.
     pub jump_interval: Option<(f64, f64)>,

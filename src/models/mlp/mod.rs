@@ -25,7 +25,7 @@
 //!   (‖p‖² QΣQᵀ + αI) b = QΣ_{xy}. (α = 0 leaves the directions orthogonal to p flat.)
 //! * **Two or more trained layers**: at λ = 0 the loss is invariant under W_{l+1} ↦ W_{l+1}G⁻¹,
 //!   W_l ↦ G W_l (rotations, with the regulariser), so the minimisers form a manifold and the
-//!   Hessian there has zero modes (see [`crate::deep`]). Continuation then needs a
+//!   Hessian there has zero modes (see [`crate::models::deep`]). Continuation then needs a
 //!   user-supplied start point at some λ₀ > 0; [`Mlp::lambda0_start`] refuses.
 //!
 //! # Derivatives
