@@ -201,3 +201,89 @@ pub fn algebraic_decay<O: Objective + ?Sized>(
         steps,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::derivatives::ad::{AdObjective, GenericLoss};
+    use ndarray::array;
+    use num_dual::DualNum;
+
+    /// L = ½µ1θ0² + ½µ2θ1² + c4·θ0⁴ + c3·θ0³ (c3, c4 = 0: a linear flow with known rates).
+    struct Model {
+        mu: (f64, f64),
+        c3: f64,
+        c4: f64,
+    }
+    impl GenericLoss for Model {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn loss<D: DualNum<Primitive = f64>>(&self, t: &[D], _lambda: D) -> D {
+            let (a, b) = (t[0].clone(), t[1].clone());
+            a.clone() * a.clone() * (0.5 * self.mu.0)
+                + b.clone() * b * (0.5 * self.mu.1)
+                + a.powi(3) * self.c3
+                + a.powi(4) * self.c4
+        }
+    }
+
+    #[test]
+    fn flow_and_descent_recover_the_linear_rate_exactly() {
+        // Both schemes apply an exact linear map per step, inverted exactly: τ = 1/µ1 up to
+        // the rounding of the log-linear fit.
+        let obj = AdObjective(Model {
+            mu: (2e-3, 5.0),
+            c3: 0.0,
+            c4: 0.0,
+        });
+        let zero = array![0.0, 0.0];
+        let tau = tau_by_flow(&obj, zero.view(), 0.0, 1e-6).unwrap();
+        assert!((tau * 2e-3 - 1.0).abs() < 1e-9, "{tau}");
+        let tau = tau_by_descent(&obj, zero.view(), 0.0, (1e-6, 0.1, 100_000)).unwrap();
+        assert!((tau * 2e-3 - 1.0).abs() < 1e-9, "{tau}");
+    }
+
+    #[test]
+    fn quartic_and_cubic_critical_points_decay_as_the_normal_forms_say() {
+        // ϕ = C a⁴: a ≈ 1/√(8Ct) → exponent −1/2 (the paper's (35)).
+        let (c, a0) = (0.25, 0.05);
+        let obj = AdObjective(Model {
+            mu: (0.0, 1.0),
+            c3: 0.0,
+            c4: c,
+        });
+        let t0 = 1.0 / (8.0 * c * a0 * a0);
+        let (z, e) = (array![0.0, 0.0], array![1.0, 0.0]);
+        let d = algebraic_decay(
+            &obj,
+            (z.view(), e.view(), 0.0),
+            (a0, t0),
+            (100.0 * t0, 1000.0 * t0),
+            (-0.5, 0.0),
+        )
+        .unwrap();
+        assert!((d.exponent + 0.5).abs() < 5e-3, "{}", d.exponent);
+        // ϕ = (g/6) a³ with g < 0 (a fold at its critical parameter): ȧ = −(g/2)a², decaying
+        // for a0 < 0 as 2/(|g| t) → exponent −1.
+        let g: f64 = -0.1;
+        let obj = AdObjective(Model {
+            mu: (0.0, 1.0),
+            c3: g / 6.0,
+            c4: 0.0,
+        });
+        let a0: f64 = -0.05;
+        let t0 = 2.0 / (g.abs() * a0.abs());
+        let d = algebraic_decay(
+            &obj,
+            (z.view(), e.view(), 0.0),
+            (a0, t0),
+            (100.0 * t0, 1000.0 * t0),
+            (-1.0, 0.0),
+        )
+        .unwrap();
+        assert!((d.exponent + 1.0).abs() < 5e-3, "{}", d.exponent);
+        let late = d.t.len() - 1;
+        assert!((d.a[late] * g.abs() * d.t[late] / 2.0 - 1.0).abs() < 0.05);
+    }
+}
