@@ -4,6 +4,7 @@
 use crate::errors::to_py;
 use actbif::continuation::{Branch, Event, Status};
 use actbif::experiments::commands::trace_report;
+use actbif::experiments::sweep::tag_name as tag;
 use actbif::models::two_layer::theory::directional::closed_form_coefficients;
 use actbif::models::two_layer::TwoLayer;
 use actbif::normal_form::{coefficients, CoefficientOptions, Coefficients};
@@ -14,19 +15,6 @@ use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::sync::Arc;
-
-/// The snake_case JSON name of a tagged enum value.
-fn tag<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(serde_json::Value::Object(m)) => m
-            .get("reason")
-            .and_then(|r| r.as_str())
-            .unwrap_or("unknown")
-            .to_string(),
-        _ => "unknown".into(),
-    }
-}
 
 /// `json.loads(text)`.
 fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {

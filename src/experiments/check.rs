@@ -484,3 +484,15 @@ pub fn render(rows: &[BenchRow]) -> String {
     }
     out
 }
+
+/// The text table of a derivative check: one row per (quantity, what it was compared with),
+/// shared by the two-layer and the MLP `check-derivatives`.
+pub fn error_table(comparisons: &[(&str, &BTreeMap<String, f64>)]) -> Result<crate::report::Table> {
+    let mut t = crate::report::Table::new(["quantity", "compared with", "relative error"]);
+    for (what, map) in comparisons {
+        for (q, e) in *map {
+            t.push_row([q.clone(), what.to_string(), crate::report::fmt_sci(*e, 3)])?;
+        }
+    }
+    Ok(t)
+}

@@ -660,16 +660,11 @@ pub fn run_check_derivatives(
     if json {
         return Ok(serde_json::to_string_pretty(&c)?);
     }
-    let mut t = crate::report::Table::new(["quantity", "compared with", "relative error"]);
-    for (what, map) in [
+    let t = crate::experiments::check::error_table(&[
         ("generic AD", &c.ad_rel_err),
         ("closed form", &c.closed_form_rel_err),
         ("finite differences", &c.fd_rel_err),
-    ] {
-        for (q, e) in map {
-            t.push_row([q.clone(), what.to_string(), crate::report::fmt_sci(*e, 3)])?;
-        }
-    }
+    ])?;
     let mut out = format!(
         "derivative check: m = {}, n = {}, λ = {}, seed {seed}\nmax exact-vs-exact relative error: {}\n\n{}",
         c.width,

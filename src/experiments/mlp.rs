@@ -372,15 +372,10 @@ pub fn check_report(spec: &ModelSpec, lambda: f64, seed: u64, json: bool) -> Res
     if json {
         return Ok(serde_json::to_string_pretty(&c)?);
     }
-    let mut t = crate::report::Table::new(["quantity", "compared with", "relative error"]);
-    for (what, map) in [
+    let t = super::check::error_table(&[
         ("generic AD", &c.ad_rel_err),
         ("finite differences", &c.fd_rel_err),
-    ] {
-        for (q, e) in map {
-            t.push_row([q.clone(), what.to_string(), crate::report::fmt_sci(*e, 3)])?;
-        }
-    }
+    ])?;
     let mut out = format!(
         "derivative check (mlp): layers {:?}, trained {:?}, n = {}, λ = {}, seed {seed}\n\n{}",
         c.setting.layers,

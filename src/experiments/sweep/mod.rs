@@ -256,7 +256,7 @@ impl SweepRow {
 }
 
 /// The snake_case name of a JSON-tagged enum value (e.g. `"fold"`, `{"reason": "stalled"}`).
-fn tag_name<T: Serialize>(value: &T) -> String {
+pub fn tag_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
         Ok(serde_json::Value::Object(m)) => m
