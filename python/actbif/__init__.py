@@ -19,8 +19,10 @@ from ._actbif import (
     Coefficients,
     ContinuationError,
     Event,
+    Mlp,
     TwoLayer,
     __version__,
+    digits_data,
     paper_data,
 )
 from ._sweep import run_config, sweep
@@ -30,8 +32,10 @@ __all__ = [
     "Coefficients",
     "ContinuationError",
     "Event",
+    "Mlp",
     "TwoLayer",
     "__version__",
+    "digits_data",
     "paper_data",
     "run_config",
     "sweep",

@@ -21,6 +21,10 @@ def paper_data(seed: int = 77, n: int = 500) -> Tuple[F64, F64]:
     """The paper's teacher data (x (n, 5), y (n,)); x bit-identical to numpy's legacy
     RandomState(seed).randn(n, 5)."""
 
+def digits_data() -> Tuple[F64, F64]:
+    """The 8 × 8 handwritten digits (UCI, as shipped by scikit-learn): x (1797, 64) with each
+    pixel standardised, y the standardised digit value."""
+
 class TwoLayer:
     """f(x) = Σ_j v_j h(w_jᵀx, λ), L = ½E[(f − y)²] + α/2‖W‖², θ = vec(W) row-major."""
 
@@ -74,6 +78,57 @@ class TwoLayer:
         """D³L[u, u, ·]."""
     def d4(self, theta: F64, lam: float, u: F64) -> float:
         """D⁴L[u, u, u, u]."""
+
+class Mlp:
+    """A fully connected network [d, n_1, …, 1] with h(·, λ) at every hidden layer, MSE plus
+    α/2‖θ‖² on the trained layers; θ stacks the trained W_l (n_{l+1} × n_l) row-major in
+    ascending l. Derivatives by one reverse pass with dual numbers riding on it."""
+
+    def __init__(
+        self,
+        x: F64,
+        y: F64,
+        layers: List[int],
+        trained: List[int] = [0],
+        alpha: float = 4e-3,
+        activation: str = "tanh",
+        weights: Optional[List[F64]] = None,
+    ) -> None: ...
+    @property
+    def layers(self) -> List[int]: ...
+    @property
+    def trained(self) -> List[int]: ...
+    @property
+    def n_params(self) -> int: ...
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def activation(self) -> str: ...
+    def layer_weights(self, theta: F64, layer: int) -> F64:
+        """W_layer at θ (the slice of θ for a trained layer, else the frozen weights)."""
+    def start_point(self) -> F64:
+        """The λ = 0 minimum (one trained layer only; ValueError otherwise)."""
+    def trace(
+        self,
+        lambda_max: float = 1.0,
+        solver: str = "auto",
+        progress: bool = True,
+        raise_on_failure: bool = True,
+        max_steps: Optional[int] = None,
+        max_seconds: Optional[float] = None,
+        theta0: Optional[F64] = None,
+        lambda0: float = 0.0,
+    ) -> "Branch":
+        """The critical branch from the λ = 0 minimum, or from theta0 at lambda0 (needed with
+        several trained layers); errors as TwoLayer.trace."""
+    def loss(self, theta: F64, lam: float) -> float: ...
+    def gradient(self, theta: F64, lam: float) -> F64: ...
+    def hessian(self, theta: F64, lam: float) -> F64: ...
+    def hvp(self, theta: F64, lam: float, u: F64) -> F64: ...
+    def grad_lambda(self, theta: F64, lam: float) -> F64: ...
+    def d3(self, theta: F64, lam: float, u: F64) -> float: ...
+    def d3_vec(self, theta: F64, lam: float, u: F64) -> F64: ...
+    def d4(self, theta: F64, lam: float, u: F64) -> float: ...
 
 class Event:
     @property

@@ -4,10 +4,13 @@
 use crate::errors::to_py;
 use actbif::continuation::{Branch, Event, Status};
 use actbif::experiments::commands::trace_report;
+use actbif::experiments::mlp::mlp_trace_report;
 use actbif::experiments::sweep::tag_name as tag;
+use actbif::models::mlp::Mlp;
 use actbif::models::two_layer::theory::directional::closed_form_coefficients;
 use actbif::models::two_layer::TwoLayer;
 use actbif::normal_form::{coefficients, CoefficientOptions, Coefficients};
+use actbif::Objective;
 use numpy::ndarray::{Array1, Array2, ArrayView1};
 use numpy::prelude::*;
 use numpy::{PyArray1, PyArray2};
@@ -21,23 +24,82 @@ fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     py.import("json")?.call_method1("loads", (text,))
 }
 
+/// The model a branch was traced on (coefficients and JSON need it).
+#[derive(Clone)]
+pub enum BranchModel {
+    /// `actbif.TwoLayer`.
+    TwoLayer(Arc<TwoLayer>),
+    /// `actbif.Mlp`.
+    Mlp(Arc<Mlp>),
+}
+
+impl BranchModel {
+    fn n_params(&self) -> usize {
+        match self {
+            BranchModel::TwoLayer(m) => m.n_params(),
+            BranchModel::Mlp(m) => m.n_params(),
+        }
+    }
+
+    /// The normal form at `event`; the two-layer model adds the paper's closed forms (25)–(26)
+    /// beside AD (the MLP has none).
+    fn coefficients(&self, event: &Event) -> actbif::Result<Coefficients> {
+        let opts = CoefficientOptions::default();
+        match self {
+            BranchModel::TwoLayer(model) => {
+                let closed = |t: ArrayView1<f64>, l: f64, p: ArrayView1<f64>| {
+                    closed_form_coefficients(&**model, t, l, p)
+                };
+                coefficients(&**model, event, Some(&closed), &opts)
+            }
+            BranchModel::Mlp(model) => coefficients(&**model as &dyn Objective, event, None, &opts),
+        }
+    }
+
+    /// The `actbif trace` JSON of `branch` on this model.
+    fn report_json(
+        &self,
+        data: &str,
+        lambda_max: f64,
+        branch: Branch,
+        pretty: bool,
+    ) -> serde_json::Result<String> {
+        fn dump<T: serde::Serialize>(r: &T, pretty: bool) -> serde_json::Result<String> {
+            if pretty {
+                serde_json::to_string_pretty(r)
+            } else {
+                serde_json::to_string(r)
+            }
+        }
+        match self {
+            BranchModel::TwoLayer(m) => dump(&trace_report(m, data, lambda_max, branch), pretty),
+            BranchModel::Mlp(m) => dump(&mlp_trace_report(m, data, lambda_max, branch), pretty),
+        }
+    }
+}
+
 /// A critical branch: one row per accepted point, in order along the branch.
 #[pyclass(name = "Branch", module = "actbif", frozen)]
 pub struct PyBranch {
-    model: Arc<TwoLayer>,
+    model: BranchModel,
     branch: Arc<Branch>,
     lambda_max: f64,
     data: String,
 }
 
 impl PyBranch {
-    pub fn new(model: Arc<TwoLayer>, branch: Branch, lambda_max: f64, data: String) -> Self {
+    pub fn new(model: BranchModel, branch: Branch, lambda_max: f64, data: String) -> Self {
         PyBranch {
             model,
             branch: Arc::new(branch),
             lambda_max,
             data,
         }
+    }
+
+    /// Why the trace stopped.
+    pub fn status_ref(&self) -> &Status {
+        &self.branch.status
     }
 
     /// λ of the last point (NaN for an empty branch).
@@ -177,17 +239,7 @@ impl PyBranch {
         let event = self.branch.events[k as usize].clone();
         let model = self.model.clone();
         let c = py
-            .detach(|| {
-                let closed = |t: ArrayView1<f64>, l: f64, p: ArrayView1<f64>| {
-                    closed_form_coefficients(&*model, t, l, p)
-                };
-                coefficients(
-                    &*model,
-                    &event,
-                    Some(&closed),
-                    &CoefficientOptions::default(),
-                )
-            })
+            .detach(move || model.coefficients(&event))
             .map_err(to_py)?;
         Ok(PyCoefficients(c))
     }
@@ -195,16 +247,12 @@ impl PyBranch {
     /// The branch as the JSON of `actbif trace` (setting, points, events, status, grid).
     #[pyo3(signature = (indent = None))]
     fn to_json(&self, indent: Option<usize>) -> PyResult<String> {
-        let report = trace_report(
-            &self.model,
+        let s = self.model.report_json(
             &self.data,
             self.lambda_max,
             (*self.branch).clone(),
+            indent.is_some(),
         );
-        let s = match indent {
-            None => serde_json::to_string(&report),
-            Some(_) => serde_json::to_string_pretty(&report),
-        };
         s.map_err(|e| to_py(e.into()))
     }
 

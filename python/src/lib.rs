@@ -5,8 +5,11 @@ mod branch;
 mod convert;
 mod errors;
 mod interrupt;
+mod methods;
+mod mlp;
 mod model;
 mod sweep;
+mod tracing;
 
 use actbif::data::{paper_teacher, PAPER_N, PAPER_SEED};
 use numpy::prelude::*;
@@ -32,6 +35,14 @@ fn paper_data<'py>(py: Python<'py>, seed: i64, n: i64) -> PyResult<XY<'py>> {
     Ok((d.x.into_pyarray(py), d.y.into_pyarray(py)))
 }
 
+/// The 8 × 8 handwritten digits (UCI; the copy scikit-learn ships): x (1797, 64) standardised
+/// per pixel, y the standardised digit value (see the README's data section).
+#[pyfunction]
+fn digits_data<'py>(py: Python<'py>) -> PyResult<XY<'py>> {
+    let d = actbif::data::digits().map_err(errors::to_py)?;
+    Ok((d.x.into_pyarray(py), d.y.into_pyarray(py)))
+}
+
 #[pymodule]
 fn _actbif(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -40,10 +51,12 @@ fn _actbif(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.py().get_type::<errors::ContinuationError>(),
     )?;
     m.add_class::<model::PyTwoLayer>()?;
+    m.add_class::<mlp::PyMlp>()?;
     m.add_class::<branch::PyBranch>()?;
     m.add_class::<branch::PyEvent>()?;
     m.add_class::<branch::PyCoefficients>()?;
     m.add_function(wrap_pyfunction!(paper_data, m)?)?;
+    m.add_function(wrap_pyfunction!(digits_data, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::run_config, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::expand_grid, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::config_id, m)?)?;

@@ -1,19 +1,20 @@
 //! `actbif.TwoLayer`: the two-layer model on the user's data, its exact derivatives, and its
 //! critical branch from the λ = 0 minimum.
 
-use crate::branch::PyBranch;
-use crate::convert::{f64_array, finite_lambda, vector};
-use crate::errors::{continuation_error, to_py, value_error};
+use crate::branch::{BranchModel, PyBranch};
+use crate::convert::{f64_array, vector};
+use crate::errors::{to_py, value_error};
 use crate::interrupt::{run_interruptible, CancelFlag};
+use crate::methods::{model_pymethods, HasObjective};
+use crate::tracing::{finish, trace_params, TraceArgs};
 use actbif::activation::Builtin;
-use actbif::continuation::{trace_observed, Branch, ContinuationParams, Status};
+use actbif::continuation::{trace_observed, Branch, ContinuationParams};
 use actbif::data::{paper_output_weights, Dataset};
 use actbif::experiments::common::start_point;
-use actbif::experiments::sweep::Solver;
 use actbif::models::two_layer::{TwoLayer, PAPER_ALPHA};
 use actbif::Objective;
 use numpy::prelude::*;
-use numpy::{Ix1, Ix2, PyArray1, PyArray2};
+use numpy::{Ix1, Ix2, PyArray1};
 use pyo3::prelude::*;
 use std::sync::Arc;
 
@@ -26,7 +27,7 @@ pub struct PyTwoLayer {
     pub(crate) model: Arc<TwoLayer>,
 }
 
-fn parse_activation(name: &str) -> PyResult<Builtin> {
+pub(crate) fn parse_activation(name: &str) -> PyResult<Builtin> {
     name.parse::<Builtin>().map_err(to_py)
 }
 
@@ -50,17 +51,13 @@ fn trace_job(
     trace_observed(model, theta0.view(), 0.0, params, &mut observer)
 }
 
-impl PyTwoLayer {
-    fn theta<'py>(&self, theta: &Bound<'py, PyAny>) -> PyResult<numpy::PyReadonlyArray1<'py, f64>> {
-        vector(theta, "theta", self.model.n_params())
-    }
-    fn dir<'py>(&self, u: &Bound<'py, PyAny>) -> PyResult<numpy::PyReadonlyArray1<'py, f64>> {
-        vector(u, "u", self.model.n_params())
+impl HasObjective for PyTwoLayer {
+    fn objective(&self) -> &dyn Objective {
+        &*self.model
     }
 }
 
-#[pymethods]
-impl PyTwoLayer {
+model_pymethods!(PyTwoLayer {
     /// TwoLayer(x, y, width, alpha=4e-3, activation="tanh", v=None)
     ///
     /// x: (N, d) float64 inputs; y: (N,) float64 targets; v: fixed output weights (width,),
@@ -167,156 +164,22 @@ impl PyTwoLayer {
         max_steps: Option<usize>,
         max_seconds: Option<f64>,
     ) -> PyResult<PyBranch> {
-        actbif::experiments::commands::validate_lambda_max(lambda_max).map_err(to_py)?;
-        let _solver: Solver = solver.parse().map_err(to_py)?;
-        if max_steps == Some(0) {
-            return Err(value_error("max_steps must be at least 1"));
-        }
-        if let Some(t) = max_seconds {
-            if !(t > 0.0 && t.is_finite()) {
-                return Err(value_error(format!(
-                    "max_seconds must be positive, got {t}"
-                )));
-            }
-        }
-        let defaults = ContinuationParams::default();
-        let params = ContinuationParams {
+        let params = trace_params(&TraceArgs {
             lambda_max,
+            solver,
             progress,
-            max_steps: max_steps.unwrap_or(defaults.max_steps),
+            max_steps,
             max_seconds,
-            ..defaults
-        };
+        })?;
         let model = self.model.clone();
         let branch = run_interruptible(py, move |cancel| trace_job(&model, &params, cancel))?
             .map_err(to_py)?;
-        let failed = match &branch.status {
-            Status::Stalled(why) => Some(("stalled", why.clone())),
-            Status::StepBudgetExhausted => {
-                Some(("step_budget_exhausted", "the step budget was spent".into()))
-            }
-            Status::BranchJump(why) => Some(("branch_jump", why.clone())),
-            Status::Interrupted(why) => Some(("interrupted", why.clone())),
-            Status::TimeBudgetExhausted => {
-                Some(("time_budget_exhausted", "the time budget was spent".into()))
-            }
-            Status::InProgress => Some(("in_progress", "the trace did not finish".into())),
-            Status::ReachedLambdaMax | Status::ReachedLambdaMin | Status::MaxEvents => None,
-        };
-        let out = PyBranch::new(self.model.clone(), branch, lambda_max, PYTHON_DATA.into());
-        match failed {
-            Some((status, why)) if raise_on_failure => {
-                let last = out.last_lambda();
-                let b = Py::new(py, out)?.into_any();
-                Err(continuation_error(
-                    py,
-                    format!("continuation {status} at λ = {last}: {why}"),
-                    status,
-                    Some(b),
-                ))
-            }
-            _ => Ok(out),
-        }
+        let out = PyBranch::new(
+            BranchModel::TwoLayer(self.model.clone()),
+            branch,
+            lambda_max,
+            PYTHON_DATA.into(),
+        );
+        finish(py, out, raise_on_failure)
     }
-
-    /// L(θ, λ).
-    fn loss(&self, theta: &Bound<'_, PyAny>, lam: f64) -> PyResult<f64> {
-        let t = self.theta(theta)?;
-        Ok(self.model.value(t.as_array(), finite_lambda(lam)?))
-    }
-
-    /// ∇L(θ, λ) (n,).
-    fn gradient<'py>(
-        &self,
-        py: Python<'py>,
-        theta: &Bound<'py, PyAny>,
-        lam: f64,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let t = self.theta(theta)?;
-        Ok(self
-            .model
-            .gradient(t.as_array(), finite_lambda(lam)?)
-            .into_pyarray(py))
-    }
-
-    /// Hessian ∇²L(θ, λ) (n, n).
-    fn hessian<'py>(
-        &self,
-        py: Python<'py>,
-        theta: &Bound<'py, PyAny>,
-        lam: f64,
-    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let t = self.theta(theta)?;
-        Ok(self
-            .model
-            .hessian(t.as_array(), finite_lambda(lam)?)
-            .into_pyarray(py))
-    }
-
-    /// Hessian-vector product ∇²L(θ, λ) u (n,).
-    fn hvp<'py>(
-        &self,
-        py: Python<'py>,
-        theta: &Bound<'py, PyAny>,
-        lam: f64,
-        u: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let t = self.theta(theta)?;
-        let u = self.dir(u)?;
-        Ok(self
-            .model
-            .hessian_vec(t.as_array(), finite_lambda(lam)?, u.as_array())
-            .into_pyarray(py))
-    }
-
-    /// ∂λ∇L(θ, λ) (n,).
-    fn grad_lambda<'py>(
-        &self,
-        py: Python<'py>,
-        theta: &Bound<'py, PyAny>,
-        lam: f64,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let t = self.theta(theta)?;
-        Ok(self
-            .model
-            .grad_lambda(t.as_array(), finite_lambda(lam)?)
-            .into_pyarray(py))
-    }
-
-    /// D³L(θ, λ)[u, u, u] (a number).
-    fn d3(&self, theta: &Bound<'_, PyAny>, lam: f64, u: &Bound<'_, PyAny>) -> PyResult<f64> {
-        let t = self.theta(theta)?;
-        let u = self.dir(u)?;
-        Ok(self
-            .model
-            .d3(t.as_array(), finite_lambda(lam)?, u.as_array()))
-    }
-
-    /// D³L(θ, λ)[u, u, ·] (n,): the gradient of θ ↦ uᵀH(θ)u.
-    fn d3_vec<'py>(
-        &self,
-        py: Python<'py>,
-        theta: &Bound<'py, PyAny>,
-        lam: f64,
-        u: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let t = self.theta(theta)?;
-        let u = self.dir(u)?;
-        Ok(self
-            .model
-            .d3_vec(t.as_array(), finite_lambda(lam)?, u.as_array())
-            .into_pyarray(py))
-    }
-
-    /// D⁴L(θ, λ)[u, u, u, u] (a number).
-    fn d4(&self, theta: &Bound<'_, PyAny>, lam: f64, u: &Bound<'_, PyAny>) -> PyResult<f64> {
-        let t = self.theta(theta)?;
-        let u = self.dir(u)?;
-        Ok(self
-            .model
-            .d4(t.as_array(), finite_lambda(lam)?, u.as_array()))
-    }
-}
-
-// Hook for issue 10 (the MLP family, written concurrently): add `#[pyclass(name = "Mlp")]`
-// here with the same derivative methods and `trace`, and register it in `lib.rs`.
+});

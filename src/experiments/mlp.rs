@@ -1,9 +1,10 @@
 //! The library side of `actbif trace | check-derivatives | bench-derivatives --model mlp`.
 
-use super::commands::{validate_lambda, validate_lambda_max, DataSource, ModelSpec, GRID_POINTS};
+use super::commands::{validate_lambda, validate_lambda_max, ModelSpec, GRID_POINTS};
 use super::common::START_TOL;
 use crate::continuation::{
-    newton_critical_point, resample, trace, trace_paper, ContinuationParams, Method, PaperParams,
+    newton_critical_point, resample, trace, trace_paper, Branch, ContinuationParams, Method,
+    PaperParams,
 };
 use crate::derivatives::ad::AdObjective;
 use crate::derivatives::finite_diff::{FdConfig, FiniteDifference};
@@ -65,7 +66,8 @@ pub struct MlpSetting {
 }
 
 impl MlpSetting {
-    fn of(model: &Mlp, data: &DataSource) -> Self {
+    /// The setting of `model` on data described by `data`.
+    pub fn of(model: &Mlp, data: &str) -> Self {
         use crate::activation::Activation;
         MlpSetting {
             model: "mlp".into(),
@@ -77,6 +79,24 @@ impl MlpSetting {
             activation: model.activation().name(),
             data: data.to_string(),
         }
+    }
+}
+
+/// Packs a traced MLP branch as the `trace --model mlp` JSON report (resampled on the
+/// [`GRID_POINTS`]-point grid): shared by the CLI and the Python package.
+pub fn mlp_trace_report(model: &Mlp, data: &str, lambda_max: f64, b: Branch) -> MlpTraceReport {
+    let grid = resample(&b, &super::common::linspace(0.0, lambda_max, GRID_POINTS));
+    MlpTraceReport {
+        setting: MlpSetting::of(model, data),
+        method: b.method,
+        lambda_max,
+        points: b.points,
+        events: b.events,
+        max_grad_norm: b.max_grad_norm,
+        status: b.status,
+        grid,
+        rejected_events: Vec::new(),
+        resume: None,
     }
 }
 
@@ -115,19 +135,12 @@ pub fn run_trace(
             },
         )?,
     };
-    let grid = resample(&b, &super::common::linspace(0.0, lambda_max, GRID_POINTS));
-    Ok(MlpTraceReport {
-        setting: MlpSetting::of(&model, &spec.data),
-        method,
+    Ok(mlp_trace_report(
+        &model,
+        &spec.data.to_string(),
         lambda_max,
-        points: b.points,
-        events: b.events,
-        max_grad_norm: b.max_grad_norm,
-        status: b.status,
-        grid,
-        rejected_events: Vec::new(),
-        resume: None,
-    })
+        b,
+    ))
 }
 
 /// Output of `actbif check-derivatives --model mlp`.
@@ -225,7 +238,7 @@ pub fn run_check(spec: &ModelSpec, lambda: f64, seed: u64) -> Result<MlpCheck> {
     let fd = FiniteDifference::new(&model, FdConfig::default());
     let fd_rel_err = compare(&model, &fd, &theta, lambda, &u);
     Ok(MlpCheck {
-        setting: MlpSetting::of(&model, &spec.data),
+        setting: MlpSetting::of(&model, &spec.data.to_string()),
         lambda,
         ad_rel_err,
         fd_rel_err,
@@ -348,7 +361,7 @@ pub fn run_bench(spec: &ModelSpec) -> Result<MlpBench> {
     let shape = [model.data().n_samples(), layers[widest], layers[widest + 1]];
     let (gemm_gflops, faer_gemm_gflops) = gemm_rates(shape[0], shape[1], shape[2]);
     Ok(MlpBench {
-        setting: MlpSetting::of(&model, &spec.data),
+        setting: MlpSetting::of(&model, &spec.data.to_string()),
         threads: rayon::current_num_threads(),
         loss_s,
         gradient_s,
