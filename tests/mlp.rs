@@ -38,8 +38,15 @@ fn rel_mat(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
     d.iter().map(|x| x * x).sum::<f64>().sqrt() / nb.max(EXACT_FLOOR)
 }
 
+/// Floor of the scalar comparisons (L, D³L[u³], D⁴L[u⁴]): each is a mean over samples of
+/// products of O(1) factors (‖u‖ = 1, standardised data, O(1) weights), so its rounding error is
+/// ~ε·O(1) in absolute terms whatever the size of the mean; below |value| ~ 1 a relative test
+/// would ask for more than rounding allows (a random case hit D⁴L = 4.7e-5 with a 2.2e-15
+/// difference), while any wrong term is still an O(1e-3..1) error.
+const SCALAR_FLOOR: f64 = 1.0;
+
 fn rel_s(a: f64, b: f64) -> f64 {
-    (a - b).abs() / b.abs().max(EXACT_FLOOR)
+    (a - b).abs() / b.abs().max(SCALAR_FLOOR)
 }
 
 /// Exact-vs-exact: both sides are exact up to rounding; with O(10²) terms per entry and
@@ -300,9 +307,8 @@ fn arch() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
 }
 
 proptest! {
-    // A fixed seed: CI runs the same 24 cases every time. With a random seed one case
-    // ([3, 2, 1], seed 366, λ = 0.650) hit D⁴L = 4.7e-5, where the 2.2e-15 rounding difference
-    // exceeds EXACT_TOL·EXACT_FLOOR: the floor, not the implementation, is wrong there (open).
+    // A fixed seed: CI runs the same 24 cases every time. (A random case, [3, 2, 1], seed 366,
+    // λ = 0.650, once hit D⁴L = 4.7e-5 under a relative floor of 1e-3: see SCALAR_FLOOR.)
     #![proptest_config(ProptestConfig {
         rng_seed: proptest::test_runner::RngSeed::Fixed(PROPTEST_SEED),
         ..ProptestConfig::with_cases(24)

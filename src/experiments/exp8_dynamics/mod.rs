@@ -19,6 +19,7 @@ pub use descent::{default_step, descend, ols_with_se};
 pub use hysteresis::{sweep, Sweep};
 pub use relaxation::{algebraic_decay, soft_mode, tau_by_descent, tau_by_flow, Decay, Relaxation};
 
+use super::common::{Analysis, START_TOL};
 use crate::activation::Builtin;
 use crate::continuation::{
     newton_critical_point, trace, Branch, ContinuationParams, Event, EventKind,
@@ -159,12 +160,22 @@ pub struct Exp8Result {
     pub finding: String,
 }
 
-/// The m = 10 paper model, its exact branch and the first (fold) event with g_µ, g_aa.
-fn fold_of_paper_model() -> Result<(TwoLayer, Array1<f64>, Branch, Event, f64, f64)> {
-    let model = TwoLayer::paper(10)?;
-    let start: Array1<f64> = w0(&model)?.into_iter().collect();
-    let start = newton_critical_point(&model, start.view(), 0.0, 1e-13)?;
-    let branch = trace(&model, start.view(), 0.0, &ContinuationParams::default())?;
+/// The m = 10 paper model, its exact branch and the first (fold) event with g_µ, g_aa; the
+/// branch of the shared m = 10 analysis when the caller has one (the same trace: same start,
+/// same parameters), else traced here.
+fn fold_of_paper_model(
+    shared: Option<&Analysis>,
+) -> Result<(TwoLayer, Array1<f64>, Branch, Event, f64, f64)> {
+    let (model, start, branch) = match shared {
+        Some(a) => (a.model.clone(), a.theta0.clone(), a.exact.clone()),
+        None => {
+            let model = TwoLayer::paper(10)?;
+            let start: Array1<f64> = w0(&model)?.into_iter().collect();
+            let start = newton_critical_point(&model, start.view(), 0.0, START_TOL)?;
+            let branch = trace(&model, start.view(), 0.0, &ContinuationParams::default())?;
+            (model, start, branch)
+        }
+    };
     let ev = branch
         .events
         .iter()
@@ -190,7 +201,7 @@ fn minimum_at(model: &TwoLayer, branch: &Branch, fold: &Event, lambda: f64) -> R
                 .total_cmp(&(b.lambda - lambda).abs())
         })
         .ok_or_else(|| Error::param("exp8", "no branch point before the fold"))?;
-    newton_critical_point(model, near.theta.view(), lambda, 1e-13)
+    newton_critical_point(model, near.theta.view(), lambda, START_TOL)
 }
 
 fn measure_relaxation(
@@ -255,7 +266,7 @@ fn pitchfork_decay(o: &Exp8Options) -> Result<PitchforkDecay> {
         Builtin::Tanh,
     )?;
     let start: Array1<f64> = w0(&model)?.into_iter().collect();
-    let start = newton_critical_point(&model, start.view(), 0.0, 1e-13)?;
+    let start = newton_critical_point(&model, start.view(), 0.0, START_TOL)?;
     let branch = trace(&model, start.view(), 0.0, &ContinuationParams::default())?;
     let Some(ev) = branch
         .events
@@ -322,9 +333,9 @@ fn hysteresis(
     })
 }
 
-/// Runs every measurement.
-pub fn compute(o: &Exp8Options) -> Result<Exp8Result> {
-    let (model, start, branch, fold, g_mu, g_aa) = fold_of_paper_model()?;
+/// Runs every measurement; `shared` is the m = 10 analysis of the main job, if available.
+pub fn compute(o: &Exp8Options, shared: Option<&Analysis>) -> Result<Exp8Result> {
+    let (model, start, branch, fold, g_mu, g_aa) = fold_of_paper_model(shared)?;
     let eta = default_step(&model, Array1::from(fold.theta.clone()).view(), fold.lambda)?;
     let relax = measure_relaxation(&model, &branch, &fold, (g_mu, g_aa, eta), o)?;
     let (lx, ly): (Vec<f64>, Vec<f64>) = relax
@@ -425,7 +436,7 @@ impl super::Experiment for Dynamics {
     }
 
     fn run(&self, ctx: &super::Context) -> Result<super::Outcome<Exp8Result>> {
-        let result = compute(&Exp8Options::new(ctx.quick))?;
+        let result = compute(&Exp8Options::new(ctx.quick), ctx.shared_m10().ok())?;
         let figures = figures(&result)?;
         Ok(super::Outcome { result, figures })
     }
