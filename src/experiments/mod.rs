@@ -14,6 +14,7 @@ pub mod common;
 mod context;
 pub mod exp1_symmetric_toy;
 pub mod exp2_interior_event;
+pub mod exp2_scipy_stopping;
 pub mod exp3_transversality;
 pub mod exp4_phase_diagram;
 pub mod exp5_width_scaling;

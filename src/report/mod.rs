@@ -7,6 +7,7 @@
 //! File writing (atomic) is in [`crate::io`].
 
 mod contour;
+mod legend;
 mod line_plot;
 mod marching_squares;
 mod panel;
