@@ -19,6 +19,8 @@ pub mod exp3_transversality;
 pub mod exp4_phase_diagram;
 pub mod exp5_width_scaling;
 pub mod exp6_constants;
+pub mod exp6_fd_vs_h;
+pub mod exp6_fig5;
 pub mod exp7_softplus_transcritical;
 pub mod exp8_dynamics;
 mod experiment;
