@@ -539,13 +539,19 @@ where
 /// rewrites them to `stroke-dasharray` after rendering.
 const DASH_SENTINEL: u32 = 10_000;
 
+/// Dashes are drawn one pixel wider than the series width, so that a dashed curve lying on a
+/// solid one of the same colour (paper method on the exact branch) still shows its dashes.
 fn dash_sentinel(style: LineStyle, width: u32) -> u32 {
-    let k = if style == LineStyle::Dotted { 2 } else { 1 };
-    DASH_SENTINEL * k + width.min(DASH_SENTINEL - 1)
+    let (k, w) = if style == LineStyle::Dotted {
+        (2, width)
+    } else {
+        (1, width + 1)
+    };
+    DASH_SENTINEL * k + w.min(DASH_SENTINEL - 1)
 }
 
-/// Rewrites sentinel stroke widths to `stroke-width="w" stroke-dasharray="…"`: dashes 4w + 2
-/// long with 5 px gaps; round dots every w + 4 px.
+/// Rewrites sentinel stroke widths to `stroke-width="w" stroke-dasharray="…"`: dashes 3w + 1
+/// long (10 px at w = 3) with 5 px gaps; round dots every w + 4 px.
 pub(super) fn apply_dashes(svg: &str) -> String {
     const KEY: &str = "stroke-width=\"";
     let mut out = String::with_capacity(svg.len());
@@ -561,7 +567,7 @@ pub(super) fn apply_dashes(svg: &str) -> String {
                 let pattern = if n / DASH_SENTINEL == 2 {
                     format!("1,{}\" stroke-linecap=\"round", w + 4)
                 } else {
-                    format!("{},5", 4 * w + 2)
+                    format!("{},5", 3 * w + 1)
                 };
                 out.push_str(&format!("{w}\" stroke-dasharray=\"{pattern}"));
             }
