@@ -1,7 +1,7 @@
 //! L-BFGS with the semantics of scipy's `minimize(method="L-BFGS-B")` at its defaults, for an
 //! unconstrained problem: L-BFGS-B 3.0 without bounds is L-BFGS with B₀ = θI (θ = yᵀy/sᵀy of
 //! the newest pair; the compact form's B⁻¹g equals the two-loop recursion's), the MINPACK-2
-//! line search ([`super::dcsrch`], ftol 1e-3, gtol 0.9, xtol 0.1, at most 20 evaluations,
+//! line search (MINPACK-2 `dcsrch`, ftol 1e-3, gtol 0.9, xtol 0.1, at most 20 evaluations,
 //! first trial step 1/‖d‖ on the first iteration and 1 after), curvature pairs skipped when
 //! sᵀy ≤ ε_mach·(−gᵀs), memory reset after a failed line search, and scipy's stopping rule:
 //! max|gᵢ| ≤ pgtol, or (f_k − f_{k+1})/max(|f_k|, |f_{k+1}|, 1) ≤ factr·ε_mach, or the
@@ -55,6 +55,9 @@ impl Default for ScipyOptions {
         }
     }
 }
+
+/// x ↦ (f(x), ∇f(x)).
+pub type ValueAndGradient<'a> = dyn FnMut(&[f64]) -> (f64, Vec<f64>) + 'a;
 
 /// Why the minimiser stopped (scipy's messages).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -147,7 +150,7 @@ impl Memory {
 type Accepted = (f64, Vec<f64>, f64, Vec<f64>);
 
 fn line_search(
-    fg: &mut dyn FnMut(&[f64]) -> (f64, Vec<f64>),
+    fg: &mut ValueAndGradient,
     x: &[f64],
     (f, g): (f64, &[f64]),
     d: &[f64],
@@ -173,11 +176,7 @@ fn line_search(
 }
 
 /// Minimises f from `x0` with scipy's L-BFGS-B semantics; `fg` returns (f, ∇f).
-pub fn minimize(
-    fg: &mut dyn FnMut(&[f64]) -> (f64, Vec<f64>),
-    x0: &[f64],
-    o: &ScipyOptions,
-) -> Minimum {
+pub fn minimize(fg: &mut ValueAndGradient, x0: &[f64], o: &ScipyOptions) -> Minimum {
     let mut x = x0.to_vec();
     let (mut f, mut g) = fg(&x);
     let (mut nfev, mut iter) = (1u64, 0u64);

@@ -71,8 +71,7 @@ fn snap_back(r: &ScipyStoppingRerun, before: usize) -> String {
     let pts = &r.branch.points;
     pts.iter()
         .skip(before + 1)
-        .skip_while(|p| p.eigenvalues.first().is_some_and(|&e| e <= 0.0))
-        .next()
+        .find(|p| !p.eigenvalues.first().is_some_and(|&e| e <= 0.0))
         .map(|p| format!("; λ1 back above 0 at λ = {}", fmt(p.lambda)))
         .unwrap_or_default()
 }

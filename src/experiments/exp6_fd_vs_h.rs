@@ -73,7 +73,7 @@ pub struct FdVsH {
     pub methods: Vec<MethodTime>,
 }
 
-/// Steps 10^H_MAX_EXP … 10^H_MIN_EXP, [`PER_DECADE`] per decade.
+/// Steps 1e-1 … 1e-10, four per decade.
 pub fn steps() -> Vec<f64> {
     let n = (H_MAX_EXP - H_MIN_EXP) as usize * PER_DECADE;
     (0..=n)
@@ -99,12 +99,12 @@ fn curve(name: &str, quantity: &str, h: &[f64], err: impl Fn(f64) -> f64) -> FdC
     }
 }
 
-fn fd<'a, A: Activation>(
-    model: &'a TwoLayer<A>,
+fn fd<A: Activation>(
+    model: &TwoLayer<A>,
     scheme: StepScheme,
     higher: HigherOrder,
     h: f64,
-) -> FiniteDifference<&'a TwoLayer<A>> {
+) -> FiniteDifference<&TwoLayer<A>> {
     FiniteDifference::new(
         model,
         FdConfig {
