@@ -317,6 +317,13 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Trace(a) => {
             let spec = a.model.spec()?;
+            let scipy = matches!(a.paper_stopping, PaperStoppingArg::Scipy);
+            if scipy && (matches!(a.method, MethodArg::Exact) || spec.model == ModelKind::Mlp) {
+                return Err(actbif::Error::param(
+                    "paper-stopping",
+                    "scipy applies to `--method paper` on the two-layer model only",
+                ));
+            }
             if spec.model == ModelKind::Mlp {
                 // The MLP trace has no budgets/resume yet (dense path; see issue 10).
                 let r = mlp::run_trace(&spec, a.method.into(), a.lambda_max, progress)?;

@@ -41,6 +41,14 @@ fn negative_alpha_is_rejected() {
 }
 
 #[test]
+fn scipy_stopping_needs_the_paper_method() {
+    assert_bad_input(
+        &["trace", "--width", "3", "--paper-stopping", "scipy"],
+        "paper-stopping",
+    );
+}
+
+#[test]
 fn zero_width_is_rejected() {
     assert_bad_input(&["trace", "--width", "0"], "width");
     assert_bad_input(&["coefficients", "--width", "0"], "width");
@@ -446,8 +454,16 @@ fn paper_trace_crossings(stopping: &str) -> (Vec<f64>, serde_json::Value) {
 fn paper_method_with_scipy_stopping_sees_the_papers_spurious_crossing() {
     let (scipy, v) = paper_trace_crossings("scipy");
     assert!(scipy.len() >= 2, "crossings {scipy:?}");
-    assert!((scipy[0] - 0.721673).abs() <= 1e-3, "crossing at {}", scipy[0]);
-    assert!((scipy[1] - 0.742526).abs() <= 1e-3, "crossing at {}", scipy[1]);
+    assert!(
+        (scipy[0] - 0.721673).abs() <= 1e-3,
+        "crossing at {}",
+        scipy[0]
+    );
+    assert!(
+        (scipy[1] - 0.742526).abs() <= 1e-3,
+        "crossing at {}",
+        scipy[1]
+    );
     // The crossing is spurious: the minimiser stopped far from stationarity.
     let residual = v["events"][0]["residual"].as_f64().unwrap();
     assert!(residual > 1e-5, "residual {residual}");
