@@ -111,7 +111,11 @@ pub fn run<A: Activation>(ctx: &Context, m: &Analysis<A>) -> Result<Outcome<Exp2
         paper_scipy_stopping: scipy,
         finding,
     };
-    let figures = eigen_figures(m, "hd")?;
+    let mut figures = eigen_figures(m, "hd")?;
+    figures.push(exp2_scipy_stopping::figure(
+        m,
+        &result.paper_scipy_stopping,
+    )?);
     Ok(Outcome { result, figures })
 }
 

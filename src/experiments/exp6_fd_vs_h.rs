@@ -384,6 +384,10 @@ mod tests {
         for m in r.methods.iter().filter(|m| m.method.starts_with("AD")) {
             assert!(m.rel_err < 1e-12, "{}: {}", m.method, m.rel_err);
         }
+        let j = serde_json::to_value(&r).unwrap();
+        assert_eq!(j["h"].as_array().unwrap().len(), 37);
+        assert_eq!(j["curves"][0]["name"], "Hessian, forward (paper)");
+        assert!(j["curves"][5]["best_h"].is_f64() && j["methods"][0]["seconds"].is_f64());
         let (path, svg) = fd_vs_h_figure(&r).unwrap();
         assert!(path.ends_with(".svg") && svg.contains("Hessian, forward (paper)"));
     }

@@ -127,6 +127,11 @@ mod tests {
             assert_eq!((g.g_aa.len(), g.g_aaa.len()), (3, 4));
             assert!(g.g_aa.iter().chain(&g.g_aaa).all(|v| v.is_nan()));
         }
+        // The JSON: categories, and per group a name, a source and one entry per category.
+        let j = serde_json::to_value(&b).unwrap();
+        assert_eq!(j["g_aaa_categories"][3], "g_aaa raw");
+        assert_eq!(j["groups"][2]["name"], "exact (AD)");
+        assert_eq!(j["groups"][1]["g_aaa"].as_array().unwrap().len(), 4);
         let (path, svg) = fig5_figure(&b).unwrap();
         assert!(path.ends_with(".svg") && svg.contains("E[r·D⁴f]") && svg.contains("exact (AD)"));
     }
