@@ -83,7 +83,8 @@ pub fn run<A: Activation>(ctx: &Context, m: &Analysis<A>) -> Result<Outcome<Exp2
         }
     }
     ctx.message("B.2 m = 10: paper-method trace with scipy's default stopping");
-    let scipy = exp2_scipy_stopping::run(m, m.paper.points.len().saturating_sub(1).max(1))?;
+    // The same grid as the tight rerun (whose branch may stop early at a jump).
+    let scipy = exp2_scipy_stopping::run(m, ctx.paper_steps)?;
     let finding = format!(
         "{} Paper method: {}; status {:?}, max ‖∇L‖ = {:.1e} (exact: {:.1e}). With scipy's \
          default L-BFGS-B stopping: {}; max ‖∇L‖ = {:.1e}.",
