@@ -2,7 +2,7 @@
 //! `actbif::experiments`.
 
 use actbif::activation::Builtin;
-use actbif::continuation::{CancelFlag, Method};
+use actbif::continuation::{CancelFlag, Method, PaperStopping};
 use actbif::experiments::commands::{self, DataSource, ModelKind, ModelSpec, TraceOptions};
 use actbif::experiments::{mlp, reproduce, ReproduceOptions};
 use actbif::Result;
@@ -153,6 +153,21 @@ impl From<MethodArg> for Method {
     }
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum PaperStoppingArg {
+    Scipy,
+    Tight,
+}
+
+impl From<PaperStoppingArg> for PaperStopping {
+    fn from(s: PaperStoppingArg) -> PaperStopping {
+        match s {
+            PaperStoppingArg::Scipy => PaperStopping::ScipyDefault,
+            PaperStoppingArg::Tight => PaperStopping::Tight,
+        }
+    }
+}
+
 #[derive(Args)]
 struct TraceArgs {
     #[command(flatten)]
@@ -160,6 +175,10 @@ struct TraceArgs {
     /// Continuation method.
     #[arg(long, value_enum, default_value = "exact")]
     method: MethodArg,
+    /// Paper method: the minimiser's stopping rule (scipy = L-BFGS-B's defaults as the paper
+    /// used them; tight = gtol 1e-14).
+    #[arg(long, value_enum, default_value = "tight")]
+    paper_stopping: PaperStoppingArg,
     /// Upper end of the λ window.
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     lambda_max: f64,
@@ -298,6 +317,13 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Trace(a) => {
             let spec = a.model.spec()?;
+            let scipy = matches!(a.paper_stopping, PaperStoppingArg::Scipy);
+            if scipy && (matches!(a.method, MethodArg::Exact) || spec.model == ModelKind::Mlp) {
+                return Err(actbif::Error::param(
+                    "paper-stopping",
+                    "scipy applies to `--method paper` on the two-layer model only",
+                ));
+            }
             if spec.model == ModelKind::Mlp {
                 // The MLP trace has no budgets/resume yet (dense path; see issue 10).
                 let r = mlp::run_trace(&spec, a.method.into(), a.lambda_max, progress)?;
@@ -316,6 +342,7 @@ fn run(cli: Cli) -> Result<u8> {
                 checkpoint: a.out.as_deref().map(commands::checkpoint_path),
                 cancel: Some(cancel_on_signals()),
                 progress,
+                paper_stopping: a.paper_stopping.into(),
             };
             let r = commands::run_trace_with(&spec, &opts)?;
             emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;

@@ -316,3 +316,42 @@ fn fmt_sci_significant_digits() {
     assert_eq!(fmt_sci(1.0, 1), "1e0");
     assert_eq!(fmt_sci(f64::NEG_INFINITY, 3), "-inf");
 }
+
+/// A densely sampled dashed series (1000 points, far closer than a dash) must still render
+/// dashed: one polyline with a `stroke-dasharray`, not 1000 restarted dash patterns.
+#[test]
+fn dashed_and_dotted_series_emit_a_dasharray() {
+    let dense: Vec<(f64, f64)> = (0..1000)
+        .map(|i| (i as f64, (i as f64 / 100.0).sin()))
+        .collect();
+    let svg = LinePlot::new("dense")
+        .series(Series::new("dashed", dense.clone()).style(LineStyle::Dashed))
+        .series(
+            Series::new("dotted", dense.iter().map(|&(x, y)| (x, y + 1.0)))
+                .style(LineStyle::Dotted),
+        )
+        .series(Series::new(
+            "solid",
+            dense.iter().map(|&(x, y)| (x, y - 1.0)),
+        ))
+        .render_svg()
+        .unwrap();
+    let dashed = svg
+        .lines()
+        .filter(|l| l.contains("<polyline") && l.contains("stroke-dasharray=\"10,5\""))
+        .count();
+    let dotted = svg
+        .lines()
+        .filter(|l| l.contains("<polyline") && l.contains("stroke-linecap=\"round\""))
+        .count();
+    assert_eq!(
+        (dashed, dotted),
+        (1, 1),
+        "one dashed and one dotted polyline"
+    );
+    // No sentinel width leaks into the document.
+    assert!(
+        !svg.contains("stroke-width=\"100"),
+        "sentinel width left in the SVG"
+    );
+}

@@ -3,7 +3,10 @@
 
 use super::corrector::norm;
 use super::observer::{Control, Observer};
-use super::{Branch, Event, EventKind, Method, PaperParams, Point, Spectrum, Status};
+use super::scipy_lbfgs::{self, ScipyOptions};
+use super::{
+    Branch, Event, EventKind, Method, PaperParams, PaperStopping, Point, Spectrum, Status,
+};
 use crate::derivatives::finite_diff::forward_hessian;
 use crate::derivatives::Objective;
 use crate::error::{ensure_finite, ensure_positive, Error, Result};
@@ -63,6 +66,14 @@ fn minimise<O: Objective + ?Sized>(
     lambda: f64,
     p: &PaperParams,
 ) -> Array1<f64> {
+    if p.stopping == PaperStopping::ScipyDefault {
+        let mut fg = |x: &[f64]| {
+            let t = ArrayView1::from(x);
+            (obj.value(t, lambda), obj.gradient(t, lambda).to_vec())
+        };
+        let m = scipy_lbfgs::minimize(&mut fg, &theta0.to_vec(), &ScipyOptions::default());
+        return Array1::from(m.x);
+    }
     let best = Mutex::new((obj.value(theta0.view(), lambda), theta0.to_vec()));
     let problem = Fixed {
         obj,
@@ -280,7 +291,10 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
                 arclength,
                 morse,
             };
-            if let Some(why) = jump_reason(&steps, step, &a, &b, p) {
+            // scipy's stopping leaves the iterate lagging the branch and catching up in bursts,
+            // which the jump tests would misread; the paper ran without them.
+            let detect = p.stopping != PaperStopping::ScipyDefault;
+            if let Some(why) = jump_reason(&steps, step, &a, &b, p).filter(|_| detect) {
                 jump.get_or_insert_with(|| {
                     format!(
                         "L-BFGS left the branch between λ = {:.6} and λ = {lambda:.6}: {why}; \

@@ -310,7 +310,7 @@ pub struct BenchRow {
     pub note: String,
 }
 
-fn median_time<T, F: FnMut() -> T>(reps: usize, mut f: F) -> (f64, T) {
+pub(crate) fn median_time<T, F: FnMut() -> T>(reps: usize, mut f: F) -> (f64, T) {
     let mut out = f();
     let mut times = Vec::with_capacity(reps.max(1));
     for _ in 0..reps.max(1) {

@@ -7,8 +7,8 @@ use crate::activation::Builtin;
 use crate::continuation::{
     resample, trace, trace_paper, Branch, CancelFlag, ContinuationAlgorithm, ContinuationParams,
     Event, EventKind, GridPoint, JsonLines, Method, NaturalParameter, NoObserver, Observer,
-    Observers, PaperParams, Point, ProgressBar, PseudoArclength, RejectedEvent, ResumeState,
-    Status, Trace,
+    Observers, PaperParams, PaperStopping, Point, ProgressBar, PseudoArclength, RejectedEvent,
+    ResumeState, Status, Trace,
 };
 use crate::data::{self, Dataset};
 use crate::error::{Error, Result};
@@ -290,6 +290,8 @@ pub struct TraceOptions {
     pub cancel: Option<CancelFlag>,
     /// Progress bar on stderr.
     pub progress: bool,
+    /// Stopping rule of the paper method's minimiser (ignored by the exact method).
+    pub paper_stopping: PaperStopping,
 }
 
 /// The checkpoint file written next to `out`: the extension replaced by `jsonl`.
@@ -464,6 +466,7 @@ fn trace_with(model: &TwoLayer, opts: &TraceOptions) -> Result<Trace> {
             let alg = NaturalParameter {
                 params: PaperParams {
                     lambda_max: opts.lambda_max,
+                    stopping: opts.paper_stopping,
                     ..Default::default()
                 },
             };

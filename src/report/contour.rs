@@ -294,7 +294,13 @@ impl ContourPlot {
 
         draw_series(&mut chart, &self.overlays, 3, Scale::Linear, Scale::Linear)?;
         if self.overlays.iter().any(|s| !s.name.is_empty()) {
-            draw_legend(&mut chart, self.legend)?;
+            draw_legend(
+                &mut chart,
+                self.legend,
+                (&self.overlays, &[]),
+                (Scale::Linear, Scale::Linear),
+                (self.x_range, self.y_range),
+            )?;
         }
 
         self.draw_color_bar(&bar, (tmin, tmax), nb)

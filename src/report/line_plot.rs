@@ -247,7 +247,13 @@ impl LinePlot {
         let any_label = self.series.iter().any(|s| !s.name.is_empty())
             || self.ref_lines.iter().any(|l| !l.label.is_empty());
         if any_label {
-            draw_legend(&mut chart, self.legend)?;
+            draw_legend(
+                &mut chart,
+                self.legend,
+                (&self.series, &self.ref_lines),
+                (self.x_scale, self.y_scale),
+                (xr, yr),
+            )?;
         }
         Ok(())
     }

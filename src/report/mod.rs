@@ -1,18 +1,21 @@
 //! Tables and SVG figures.
 //!
-//! * [`LinePlot`], [`ContourPlot`], [`Panel`]: SVG figures (plotters' SVG backend; no fonts
+//! * [`LinePlot`], [`ContourPlot`], [`BarChart`], [`Panel`]: SVG figures (plotters' SVG backend; no fonts
 //!   needed, text is left to the SVG viewer). Non-finite points are skipped, never plotted.
 //! * [`Table`]: aligned plain text or Markdown.
 //!
 //! File writing (atomic) is in [`crate::io`].
 
+mod bar_chart;
 mod contour;
+mod legend;
 mod line_plot;
 mod marching_squares;
 mod panel;
 mod svg;
 mod table;
 
+pub use bar_chart::BarChart;
 pub use contour::{ColorScale, ContourPlot};
 pub use line_plot::LinePlot;
 pub use panel::{Panel, Plot};

@@ -1,7 +1,7 @@
 //! Panels: several plots on one SVG canvas.
 
 use super::svg::*;
-use super::{ContourPlot, LinePlot};
+use super::{BarChart, ContourPlot, LinePlot};
 use crate::error::Result;
 use crate::io::write_atomic;
 use std::path::Path;
@@ -13,6 +13,8 @@ pub enum Plot {
     Line(LinePlot),
     /// A contour plot.
     Contour(ContourPlot),
+    /// A grouped bar chart.
+    Bar(BarChart),
 }
 
 impl Plot {
@@ -20,6 +22,7 @@ impl Plot {
         match self {
             Plot::Line(p) => p.draw_on(area),
             Plot::Contour(p) => p.draw_on(area),
+            Plot::Bar(p) => p.draw_on(area),
         }
     }
 }
@@ -27,6 +30,12 @@ impl Plot {
 impl From<LinePlot> for Plot {
     fn from(p: LinePlot) -> Self {
         Plot::Line(p)
+    }
+}
+
+impl From<BarChart> for Plot {
+    fn from(p: BarChart) -> Self {
+        Plot::Bar(p)
     }
 }
 

@@ -7,6 +7,8 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
+use super::legend::{least_covered_corner, legend_size, pixel_samples};
+
 /// An RGB colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rgb(pub u8, pub u8, pub u8);
@@ -402,18 +404,13 @@ where
                     }
                 }
                 LineStyle::Dashed | LineStyle::Dotted => {
-                    let (dash, gap) = if s.style == LineStyle::Dashed {
-                        (8 * s.width / 2 + 2, 5)
-                    } else {
-                        (s.width, s.width + 3)
-                    };
+                    // One polyline with an SVG dash pattern (see `dash_sentinel`): plotters'
+                    // own dashing restarts at every data point, so densely sampled curves
+                    // came out solid.
+                    let sentinel =
+                        ShapeStyle::from(&color).stroke_width(dash_sentinel(s.style, s.width));
                     let a = chart
-                        .draw_series(DashedLineSeries::new(
-                            piece.iter().copied(),
-                            dash,
-                            gap,
-                            line,
-                        ))
+                        .draw_series(LineSeries::new(piece.iter().copied(), sentinel))
                         .map_err(plot_err)?;
                     annotate(a);
                 }
@@ -496,14 +493,34 @@ where
     Ok(())
 }
 
+/// Draws the legend of `series` and `ref_lines` at `pos`, or at another inside corner if that
+/// one covers fewer data samples ([`least_covered_corner`]).
 pub(super) fn draw_legend<'a, 'b: 'a, X, Y>(
     chart: &mut Chart<'a, 'b, X, Y>,
     pos: LegendPosition,
+    (series, ref_lines): (&[Series], &[RefLine]),
+    scales: (Scale, Scale),
+    ranges: ((f64, f64), (f64, f64)),
 ) -> Result<()>
 where
     X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
 {
+    let labels = series
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(ref_lines.iter().map(|l| l.label.as_str()))
+        .filter(|l| !l.is_empty());
+    let size = legend_size(labels);
+    let samples = pixel_samples(chart, series, ref_lines, scales, ranges);
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    let plot = (
+        f64::from(px.start),
+        f64::from(py.start),
+        f64::from(px.end),
+        f64::from(py.end),
+    );
+    let pos = least_covered_corner(&samples, plot, size, pos);
     if let Some(p) = pos.to_plotters() {
         chart
             .configure_series_labels()
@@ -515,6 +532,51 @@ where
             .map_err(plot_err)?;
     }
     Ok(())
+}
+
+/// Stroke widths from this value up encode a dash pattern (no figure draws lines this wide):
+/// `DASH_SENTINEL·k + w` is width w with pattern k (1 dashed, 2 dotted); [`apply_dashes`]
+/// rewrites them to `stroke-dasharray` after rendering.
+const DASH_SENTINEL: u32 = 10_000;
+
+/// Dashes are drawn one pixel wider than the series width, so that a dashed curve lying on a
+/// solid one of the same colour (paper method on the exact branch) still shows its dashes.
+fn dash_sentinel(style: LineStyle, width: u32) -> u32 {
+    let (k, w) = if style == LineStyle::Dotted {
+        (2, width)
+    } else {
+        (1, width + 1)
+    };
+    DASH_SENTINEL * k + w.min(DASH_SENTINEL - 1)
+}
+
+/// Rewrites sentinel stroke widths to `stroke-width="w" stroke-dasharray="…"`: dashes 3w + 1
+/// long (10 px at w = 3) with 5 px gaps; round dots every w + 4 px.
+pub(super) fn apply_dashes(svg: &str) -> String {
+    const KEY: &str = "stroke-width=\"";
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(i) = rest.find(KEY) {
+        let (head, tail) = rest.split_at(i + KEY.len());
+        out.push_str(head);
+        let end = tail.find('"').unwrap_or(0);
+        let (num, after) = tail.split_at(end);
+        match num.parse::<u32>() {
+            Ok(n) if n >= DASH_SENTINEL => {
+                let w = n % DASH_SENTINEL;
+                let pattern = if n / DASH_SENTINEL == 2 {
+                    format!("1,{}\" stroke-linecap=\"round", w + 4)
+                } else {
+                    format!("{},5", 3 * w + 1)
+                };
+                out.push_str(&format!("{w}\" stroke-dasharray=\"{pattern}"));
+            }
+            _ => out.push_str(num),
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 pub(super) fn check_size(w: u32, h: u32) -> Result<()> {
@@ -541,5 +603,5 @@ pub(super) fn render_svg_with(
         draw(&root)?;
         root.present().map_err(plot_err)?;
     }
-    Ok(svg)
+    Ok(apply_dashes(&svg))
 }
