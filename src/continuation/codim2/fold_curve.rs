@@ -358,7 +358,7 @@ fn codim2_between<F: Family>(
     yb: &Array1<f64>,
     dir: Direction,
 ) -> Vec<Codim2Event> {
-    let mut out = Vec::new();
+    let mut found: Vec<(f64, Codim2Event)> = Vec::new();
     for (which, fa, fb) in [
         (Which::Cusp, a.g_aa, b.g_aa),
         (Which::GmuZero, a.g_mu, b.g_mu),
@@ -367,17 +367,15 @@ fn codim2_between<F: Family>(
             let s = fa / (fa - fb);
             let y0 = ya + &((yb - ya) * s);
             let phi0 = &a.phi + &((&b.phi - &a.phi) * s);
-            out.push(codim2_event(
-                fam,
-                which,
-                &y0,
-                &phi0,
-                norm((yb - ya).view()),
-                dir,
-            ));
+            let ev = codim2_event(fam, which, &y0, &phi0, norm((yb - ya).view()), dir);
+            // Order along the step by the point's projection on it.
+            let d = yb - ya;
+            let at = (&join(ev.theta.view(), ev.lambda, ev.p) - ya).dot(&d) / d.dot(&d);
+            found.push((at, ev));
         }
     }
-    out
+    found.sort_by(|x, y| x.0.total_cmp(&y.0));
+    found.into_iter().map(|(_, e)| e).collect()
 }
 
 /// Locates one codimension-two point from (y0, φ0) and builds its event; `span` is the length

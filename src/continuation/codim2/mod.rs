@@ -107,7 +107,8 @@ impl FoldCurveParams {
         }
     }
 
-    pub(crate) fn validate(&self, lambda0: f64, p0: f64) -> Result<()> {
+    /// Checks the window, steps and budgets, and that the start (λ0, p0) lies in the window.
+    pub fn validate(&self, lambda0: f64, p0: f64) -> Result<()> {
         for (name, v) in [
             ("lambda_min", self.lambda_min),
             ("lambda_max", self.lambda_max),
