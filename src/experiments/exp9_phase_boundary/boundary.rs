@@ -3,7 +3,7 @@
 //! λ = 0, a cusp, or a g_µ = 0 reconnection), verified by λ-traces just inside and outside.
 //! A boundary the fold curve does not explain is bisected on traces instead (and says so).
 
-use super::scan::{scan_point, with_alpha, ScanPoint};
+use super::scan::{scan_point, scan_point_with, with_alpha, ScanPoint};
 use crate::continuation::codim2::{
     family_of, fold_curve, Codim2Kind, FoldCurveParams, FoldStart, LocateStatus, WindowSide,
 };
@@ -20,6 +20,10 @@ use std::time::Instant;
 /// two folds near a cusp (separated by ≈ √offset) are resolved by the λ-trace, small against
 /// the scan spacing (≥ 12% per point).
 pub const VERIFY_REL: f64 = 1e-4;
+/// Largest step of the verification traces of a cusp or g_µ = 0 boundary: the two folds
+/// just inside a cusp are ≈ √VERIFY_REL·O(1) = O(1e-2) apart in λ, and a trace step over
+/// both sees neither (the default largest step is 5e-2).
+pub const VERIFY_DS_MAX: f64 = 1e-3;
 /// Bisection of a boundary the fold curve does not explain: relative bracket width.
 const BISECT_REL: f64 = 1e-6;
 /// Candidates (nearest the event side first) tried per boundary.
@@ -165,11 +169,13 @@ fn boundary(base: &TwoLayer, ev: &ScanPoint, other: f64) -> Boundary {
     bisect(base, ev.alpha, other, note)
 }
 
-/// Verification traces at α_b·(1 ∓ VERIFY_REL), inside towards `event_alpha`.
-fn verify(base: &TwoLayer, alpha_b: f64, event_alpha: f64) -> (bool, bool) {
+/// Verification traces at α_b·(1 ∓ VERIFY_REL), inside towards `event_alpha` (with steps
+/// ≤ [`VERIFY_DS_MAX`] when `fine`).
+fn verify(base: &TwoLayer, alpha_b: f64, event_alpha: f64, fine: bool) -> (bool, bool) {
     let s = if event_alpha > alpha_b { 1.0 } else { -1.0 };
-    let inside = scan_point(base, alpha_b * (1.0 + s * VERIFY_REL));
-    let outside = scan_point(base, alpha_b * (1.0 - s * VERIFY_REL));
+    let ds = fine.then_some(VERIFY_DS_MAX);
+    let inside = scan_point_with(base, alpha_b * (1.0 + s * VERIFY_REL), ds);
+    let outside = scan_point_with(base, alpha_b * (1.0 - s * VERIFY_REL), ds);
     (inside.has_event(), outside.has_event())
 }
 
@@ -213,7 +219,8 @@ fn on_fold_curve(base: &TwoLayer, ev: &ScanPoint, other: f64) -> Result<Option<B
         d(a.0).total_cmp(&d(b.0))
     });
     for (p, mech, lam) in cands.into_iter().take(MAX_CANDIDATES) {
-        let (inside, outside) = verify(base, p, ev.alpha);
+        let fine = matches!(mech.as_str(), "cusp" | "gmu_zero");
+        let (inside, outside) = verify(base, p, ev.alpha, fine);
         if inside && !outside {
             return Ok(Some(Boundary {
                 alpha: p,
@@ -241,7 +248,7 @@ fn bisect(base: &TwoLayer, event_alpha: f64, other: f64, note: String) -> Bounda
         }
     }
     let alpha = (a * b).sqrt();
-    let (inside, outside) = verify(base, alpha, event_alpha);
+    let (inside, outside) = verify(base, alpha, event_alpha, true);
     Boundary {
         alpha,
         mechanism: "bisection".into(),

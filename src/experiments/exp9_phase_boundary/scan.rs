@@ -42,12 +42,22 @@ impl ScanPoint {
 
 /// Traces the λ-branch of `base` at α up to its first interior event (λ ∈ (0, 1)).
 pub fn scan_point(base: &TwoLayer, alpha: f64) -> ScanPoint {
+    scan_point_with(base, alpha, None)
+}
+
+/// [`scan_point`] with the trace's largest step capped at `ds_max` (to resolve two folds close
+/// together, e.g. just inside a cusp, which a step over both would not see).
+pub fn scan_point_with(base: &TwoLayer, alpha: f64, ds_max: Option<f64>) -> ScanPoint {
     let run = || -> Result<Branch> {
         let model = with_alpha(base, alpha)?;
         let theta0 = start_point(&model)?;
+        let defaults = ContinuationParams::default();
+        let ds_max = ds_max.unwrap_or(defaults.ds_max);
         let params = ContinuationParams {
             max_events: Some(1),
-            ..Default::default()
+            ds_max,
+            ds_initial: defaults.ds_initial.min(ds_max),
+            ..defaults
         };
         trace(&model, theta0.view(), 0.0, &params)
     };
