@@ -6,21 +6,30 @@ use crate::error::Result;
 use crate::experiments::Figure;
 use crate::report::{LegendPosition, LinePlot, LineStyle, Rgb, Scale, Series};
 
-/// Horizontal hatch lines per fold curve that shade its S-curve region.
-const HATCH_LINES: usize = 120;
+/// Line width of the hatching that shades the S-curve region.
+const HATCH_WIDTH: u32 = 4;
+/// y range of the α_c·m figure (log axis around |K|, wide enough for m = 3 and for ticks).
+const ALPHA_M_RANGE: (f64, f64) = (5e-3, 0.5);
 
 /// α_c(m)·m against m on log axes.
 pub fn alpha_c_figure(pb: &PhaseBoundaryReport, path: &str) -> Result<Figure> {
-    let exact: Vec<(f64, f64)> = pb
+    let rows: Vec<_> = pb
         .rows
         .iter()
-        .filter_map(|r| r.alpha_c.map(|a| (r.m as f64, a * r.m as f64)))
+        .map(|r| (r.m, r.alpha_c, r.alpha_c_first_order))
         .collect();
-    let first: Vec<(f64, f64)> = pb
-        .rows
-        .iter()
-        .filter_map(|r| r.alpha_c_first_order.map(|a| (r.m as f64, a * r.m as f64)))
-        .collect();
+    alpha_c_figure_of(&rows, path)
+}
+
+/// [`alpha_c_figure`] from rows (m, α_c, first-order α_c).
+pub fn alpha_c_figure_of(rows: &[(usize, Option<f64>, Option<f64>)], path: &str) -> Result<Figure> {
+    let times_m = |pick: fn(&(usize, Option<f64>, Option<f64>)) -> Option<f64>| -> Vec<(f64, f64)> {
+        rows.iter()
+            .filter_map(|r| pick(r).map(|a| (r.0 as f64, a * r.0 as f64)))
+            .collect()
+    };
+    let exact = times_m(|r| r.1);
+    let first = times_m(|r| r.2);
     let svg = LinePlot::new("Phase boundary: α_c(m)·m")
         .x_label("width m")
         .y_label("α_c · m")
@@ -28,25 +37,34 @@ pub fn alpha_c_figure(pb: &PhaseBoundaryReport, path: &str) -> Result<Figure> {
         .y_scale(Scale::Log)
         .series(Series::new("exact α_c (fold curve)", exact).style(LineStyle::LinePoints))
         .series(Series::new("first order: α/|λ1′(0)| = 1", first).style(LineStyle::Dashed))
+        .y_range(ALPHA_M_RANGE.0, ALPHA_M_RANGE.1)
         .hline(PAPER_K.abs(), "paper: α·m* = |K| = 0.0705")
         .legend(LegendPosition::LowerRight)
         .render_svg()?;
     Ok((path.into(), svg))
 }
 
-/// The fold curves (λ, α), with each curve's S-curve region (α with two or more folds on the
-/// curve) shaded by horizontal hatching between its outermost folds.
+/// Horizontal hatch lines per fold curve that shade its S-curve region.
+const HATCH_LINES: usize = 150;
+
+/// The fold curves (λ, α) of each width, with the S-curve region of each shaded: at each of
+/// [`HATCH_LINES`] log-spaced α levels where the curve has two or more folds, the λ-interval
+/// between its outermost folds (there the λ-branch through them is S-shaped: hysteresis).
 pub fn fold_curves_figure(curves: &[(usize, Vec<(f64, f64)>)], path: &str) -> Result<Figure> {
-    let mut plot = LinePlot::new("Fold curves in (λ, α); shaded: α with ≥ 2 folds (S-curve)")
+    let mut plot = LinePlot::new("Fold curves in (λ, α); shaded: ≥ 2 folds at that α (S-curve)")
         .x_label("λ")
         .y_label("α")
         .y_scale(Scale::Log)
         .x_range(0.0, 1.0)
-        .legend(LegendPosition::UpperLeft);
+        .legend(LegendPosition::LowerRight);
     for (i, (m, pts)) in curves.iter().enumerate() {
         let color = Rgb::palette(i);
         let shade = Rgb(lighten(color.0), lighten(color.1), lighten(color.2));
-        plot.push_series(Series::new(format!("S-curve region, m = {m}"), hatch(pts)).color(shade));
+        plot.push_series(
+            Series::new(format!("S-curve region, m = {m}"), hatch(pts))
+                .color(shade)
+                .width(HATCH_WIDTH),
+        );
         plot.push_series(
             Series::new(format!("fold curve, m = {m}"), pts.clone())
                 .color(color)
@@ -60,8 +78,8 @@ fn lighten(c: u8) -> u8 {
     (c as u16 + 2 * 255).div_ceil(3) as u8
 }
 
-/// Horizontal segments between the smallest and largest λ at which the curve crosses each of
-/// [`HATCH_LINES`] log-spaced α levels, where it crosses at least twice (NaN separates them).
+/// Horizontal segments between the smallest and largest λ at which the curve crosses each
+/// α level, where it crosses at least twice (NaN separates them).
 fn hatch(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let (lo, hi) = pts.iter().fold((f64::INFINITY, 0.0f64), |(l, h), p| {
         (l.min(p.1), h.max(p.1))
@@ -78,11 +96,8 @@ fn hatch(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
             .map(|w| w[0].0 + (a - w[0].1) / (w[1].1 - w[0].1) * (w[1].0 - w[0].0))
             .collect();
         if xs.len() >= 2 {
-            let (x0, x1) = xs
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
-                    (l.min(x), h.max(x))
-                });
+            let x0 = xs.iter().copied().fold(f64::INFINITY, f64::min);
+            let x1 = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             out.extend([(x0, a), (x1, a), (f64::NAN, f64::NAN)]);
         }
     }
