@@ -3,10 +3,10 @@
 //! A fold of the λ-branch (H singular, g_µ = φᵀ∂λ∇L ≠ 0) persists as p varies: the folds form
 //! a curve in (θ, λ, p). [`fold_curve`] follows it by pseudo-arclength continuation (in the full
 //! space (θ, λ, p), so that it passes cusps, where the curve's (λ, p) projection is singular) on
-//! the minimally augmented system of [`min_aug_fold`] (Govaerts), from a located fold, in both
+//! the minimally augmented system of `min_aug_fold` (Govaerts), from a located fold, in both
 //! directions of p by default. Along the curve it records λ, p, the kernel eigenvalue, g_µ and
 //! g_aa = D³L\[φ, φ, φ\] (φ oriented continuously along the curve), and it detects and locates,
-//! each by Newton on its own extended system ([`codim2_points`]):
+//! each by Newton on its own extended system (`codim2_points`):
 //!
 //! * a **cusp** (g_aa = 0: the two folds of an S-shaped λ-branch merge; its cubic coefficient,
 //!   the corrected g_aaa, is reported and must be non-zero);

@@ -21,9 +21,12 @@ pub fn alpha_c_figure(pb: &PhaseBoundaryReport, path: &str) -> Result<Figure> {
     alpha_c_figure_of(&rows, path)
 }
 
-/// [`alpha_c_figure`] from rows (m, α_c, first-order α_c).
-pub fn alpha_c_figure_of(rows: &[(usize, Option<f64>, Option<f64>)], path: &str) -> Result<Figure> {
-    let times_m = |pick: fn(&(usize, Option<f64>, Option<f64>)) -> Option<f64>| -> Vec<(f64, f64)> {
+/// (m, α_c, first-order α_c) of one width.
+pub type AlphaRow = (usize, Option<f64>, Option<f64>);
+
+/// [`alpha_c_figure`] from rows.
+pub fn alpha_c_figure_of(rows: &[AlphaRow], path: &str) -> Result<Figure> {
+    let times_m = |pick: fn(&AlphaRow) -> Option<f64>| -> Vec<(f64, f64)> {
         rows.iter()
             .filter_map(|r| pick(r).map(|a| (r.0 as f64, a * r.0 as f64)))
             .collect()
@@ -48,7 +51,7 @@ pub fn alpha_c_figure_of(rows: &[(usize, Option<f64>, Option<f64>)], path: &str)
 const HATCH_LINES: usize = 150;
 
 /// The fold curves (λ, α) of each width, with the S-curve region of each shaded: at each of
-/// [`HATCH_LINES`] log-spaced α levels where the curve has two or more folds, the λ-interval
+/// `HATCH_LINES` log-spaced α levels where the curve has two or more folds, the λ-interval
 /// between its outermost folds (there the λ-branch through them is S-shaped: hysteresis).
 pub fn fold_curves_figure(curves: &[(usize, Vec<(f64, f64)>)], path: &str) -> Result<Figure> {
     let mut plot = LinePlot::new("Fold curves in (λ, α); shaded: ≥ 2 folds at that α (S-curve)")
