@@ -36,6 +36,45 @@ enum Command {
     BenchDerivatives(BenchArgs),
     /// Trace every configuration of a grid (TOML or JSON) in parallel; rows to DIR/rows.jsonl.
     Sweep(SweepArgs),
+    /// Follow the fold curve through the first fold of the λ-branch in (λ, p); JSON.
+    FoldCurve(FoldCurveArgs),
+    /// The exact phase boundary α_c(m) (largest α with an interior event) per width; JSON.
+    PhaseBoundary(PhaseBoundaryArgs),
+}
+
+#[derive(Args)]
+struct FoldCurveArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// The second parameter p (the model's named parameters besides λ; today: alpha).
+    #[arg(long, default_value = "alpha")]
+    param: String,
+    /// Lower end of the p window (default 1e-4).
+    #[arg(long, allow_negative_numbers = true)]
+    p_min: Option<f64>,
+    /// Upper end of the p window (default 1e-1).
+    #[arg(long, allow_negative_numbers = true)]
+    p_max: Option<f64>,
+    /// Write the JSON here instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct PhaseBoundaryArgs {
+    /// Widths m (paper setting).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "3,5,8,10,15,20,30,50,75,100"
+    )]
+    widths: Vec<usize>,
+    /// Scan points per decade of α ∈ [1e-4, 1e-1].
+    #[arg(long, default_value_t = actbif::experiments::exp9_phase_boundary::FULL_PER_DECADE)]
+    per_decade: usize,
+    /// Write the JSON here (and the α_c·m figure next to it, .svg) instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -383,6 +422,8 @@ fn run(cli: Cli) -> Result<u8> {
             println!("{}", commands::run_bench_derivatives(a.width)?);
             Ok(commands::EXIT_OK)
         }
+        Command::FoldCurve(a) => fold_curve_command(a),
+        Command::PhaseBoundary(a) => phase_boundary_command(a),
         // Exit 1 when any configuration failed (each failure is a row with its error).
         Command::Sweep(a) => Ok(if commands::run_sweep_command(&a.grid, &a.out)? {
             commands::EXIT_OK
@@ -390,6 +431,40 @@ fn run(cli: Cli) -> Result<u8> {
             commands::EXIT_INTERNAL
         }),
     }
+}
+
+/// `actbif fold-curve`: exit 0 when both directions ended (window or closed curve), else 3.
+fn fold_curve_command(a: FoldCurveArgs) -> Result<u8> {
+    use actbif::experiments::exp9_phase_boundary as pb;
+    let spec = a.model.spec()?;
+    let model = spec.build()?;
+    let window = match (a.p_min, a.p_max) {
+        (None, None) => None,
+        (lo, hi) => Some((
+            lo.unwrap_or(pb::ALPHA_WINDOW.0),
+            hi.unwrap_or(pb::ALPHA_WINDOW.1),
+        )),
+    };
+    let r = pb::run_fold_curve(&model, &spec.data.to_string(), &a.param, window)?;
+    emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
+    Ok(if r.status == "complete" {
+        commands::EXIT_OK
+    } else {
+        commands::EXIT_INCOMPLETE
+    })
+}
+
+/// `actbif phase-boundary`: the JSON, and with `--out F.json` the figure F.svg.
+fn phase_boundary_command(a: PhaseBoundaryArgs) -> Result<u8> {
+    use actbif::experiments::exp9_phase_boundary as pb;
+    let r = pb::run_phase_boundary(&a.widths, a.per_decade)?;
+    if let Some(out) = &a.out {
+        let svg_path = out.with_extension("svg");
+        let (_, svg) = pb::alpha_c_figure(&r, &svg_path.to_string_lossy())?;
+        actbif::experiments::output::write_atomic(&svg_path, svg.as_bytes())?;
+    }
+    emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
+    Ok(commands::EXIT_OK)
 }
 
 fn main() -> ExitCode {

@@ -31,6 +31,7 @@
 
 mod algorithm;
 mod checkpoint;
+pub mod codim2;
 mod corrector;
 mod dcsrch;
 mod events;

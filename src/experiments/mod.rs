@@ -23,6 +23,7 @@ pub mod exp6_fd_vs_h;
 pub mod exp6_fig5;
 pub mod exp7_softplus_transcritical;
 pub mod exp8_dynamics;
+pub mod exp9_phase_boundary;
 mod experiment;
 pub mod memory;
 pub mod mlp;
@@ -105,6 +106,7 @@ pub fn all() -> Vec<Box<dyn DynExperiment>> {
         Box::new(exp6_constants::Constants),
         Box::new(exp7_softplus_transcritical::SoftplusTranscritical),
         Box::new(exp8_dynamics::Dynamics),
+        Box::new(exp9_phase_boundary::PhaseBoundary),
     ]
 }
 

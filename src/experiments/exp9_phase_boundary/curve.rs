@@ -1,0 +1,104 @@
+//! The fold curve of a two-layer model through the first fold of its λ-branch
+//! (`actbif fold-curve`).
+
+use crate::continuation::codim2::{
+    family_of, fold_curve, Codim2Event, CurveEnd, CurvePoint, Direction, FoldCurveParams, FoldStart,
+};
+use crate::continuation::{trace, ContinuationParams, EventKind};
+use crate::error::{Error, Result};
+use crate::experiments::common::{start_point, Setting};
+use crate::models::two_layer::TwoLayer;
+use serde::Serialize;
+use std::time::Instant;
+
+/// Default p window of α: the phase-boundary scan range \[1e-4, 1e-1\].
+pub const ALPHA_WINDOW: (f64, f64) = (1e-4, 1e-1);
+
+/// JSON of `actbif fold-curve`.
+#[derive(Clone, Debug, Serialize)]
+pub struct FoldCurveReport {
+    /// The model.
+    pub setting: Setting,
+    /// Name of p.
+    pub parameter: String,
+    /// The fold of the λ-branch the curve starts from: (λ, p).
+    pub start: (f64, f64),
+    /// The (λ, p) window.
+    pub window: [(f64, f64); 2],
+    /// Points along the curve.
+    pub points: Vec<CurvePoint>,
+    /// Cusps, g_µ = 0 points and window exits, in order along the curve.
+    pub events: Vec<Codim2Event>,
+    /// `complete` (both directions left the window or the curve closed) or `incomplete`.
+    pub status: String,
+    /// How each direction ended.
+    pub ends: Vec<(Direction, CurveEnd)>,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// The first located fold of the λ-branch from the λ = 0 minimum of `model` (traced over
+/// λ ∈ \[0, 1\]); an input error if there is none (no curve can start).
+pub fn first_fold(model: &TwoLayer) -> Result<FoldStart> {
+    let theta0 = start_point(model)?;
+    let b = trace(model, theta0.view(), 0.0, &ContinuationParams::default())?;
+    let e = b
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Fold)
+        .ok_or_else(|| {
+            Error::param(
+                "width",
+                format!(
+                    "the λ-branch of this model (m = {}, α = {}) has no located fold in [0, 1] \
+                     (status {:?}): there is no fold curve to start from",
+                    model.width(),
+                    model.alpha(),
+                    b.status
+                ),
+            )
+        })?;
+    Ok(FoldStart {
+        theta: e.theta.clone().into(),
+        lambda: e.lambda,
+        p: model.alpha(),
+        kernel: e.kernel.clone().into(),
+    })
+}
+
+/// Follows the fold curve of `model` in parameter `param` through its first fold, within
+/// λ ∈ \[0, 1\] and p ∈ `window` (default [`ALPHA_WINDOW`] for α).
+pub fn run_fold_curve(
+    model: &TwoLayer,
+    data: &str,
+    param: &str,
+    window: Option<(f64, f64)>,
+) -> Result<FoldCurveReport> {
+    let t = Instant::now();
+    let fam = family_of(model, param)?;
+    let (p_min, p_max) = window.unwrap_or(ALPHA_WINDOW);
+    let params = FoldCurveParams::new(p_min, p_max);
+    // Check the window before the (costlier) trace.
+    params.validate(0.5, model.alpha())?;
+    let start = first_fold(model)?;
+    let c = fold_curve(&fam, &start, &params)?;
+    Ok(FoldCurveReport {
+        setting: Setting::of(model, data),
+        parameter: c.parameter.clone(),
+        start: (start.lambda, start.p),
+        window: [
+            (params.lambda_min, params.lambda_max),
+            (params.p_min, params.p_max),
+        ],
+        status: if c.complete() {
+            "complete"
+        } else {
+            "incomplete"
+        }
+        .into(),
+        points: c.points,
+        events: c.events,
+        ends: c.ends,
+        seconds: t.elapsed().as_secs_f64(),
+    })
+}
