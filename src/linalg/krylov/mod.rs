@@ -71,6 +71,10 @@ pub trait HessianOperator: Send + Sync {
     fn precondition(&self, _r: ArrayView1<f64>) -> Option<Array1<f64>> {
         None
     }
+    /// Whether [`HessianOperator::precondition`] returns anything.
+    fn has_preconditioner(&self) -> bool {
+        false
+    }
     /// Whether [`HessianOperator::precondition`] is H⁻¹ up to rounding (else only nearby).
     fn exact_inverse(&self) -> bool {
         false

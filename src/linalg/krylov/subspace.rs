@@ -24,7 +24,8 @@ pub struct RitzPairs {
 fn orthonormalise(x: &mut Array2<f64>, rng: &mut SplitMix64) {
     let p = x.ncols();
     for j in 0..p {
-        for attempt in 0..3 {
+        for _attempt in 0..3 {
+            let n0 = vnorm(x.column(j));
             for _pass in 0..2 {
                 for i in 0..j {
                     let qi = x.column(i).to_owned();
@@ -33,7 +34,9 @@ fn orthonormalise(x: &mut Array2<f64>, rng: &mut SplitMix64) {
                 }
             }
             let nj = vnorm(x.column(j));
-            if nj > 0.0 && nj.is_finite() && (attempt > 0 || nj > 1e-300) {
+            // A column that lost all but DEPENDENT_RTOL of its norm is (numerically) in the
+            // span of the previous ones: replace it.
+            if nj.is_finite() && nj > DEPENDENT_RTOL * n0 && nj > 0.0 {
                 x.column_mut(j).mapv_inplace(|v| v / nj);
                 break;
             }
@@ -42,33 +45,37 @@ fn orthonormalise(x: &mut Array2<f64>, rng: &mut SplitMix64) {
     }
 }
 
-/// Rayleigh–Ritz of `a` on the span of the orthonormal columns of `q`.
-fn rayleigh_ritz(a: &VecMap, q: &Array2<f64>) -> crate::error::Result<RitzPairs> {
-    let p = q.ncols();
-    let mut aq = Array2::zeros(q.dim());
-    for j in 0..p {
-        aq.column_mut(j).assign(&a(q.column(j)));
+/// See [`orthonormalise`]: two Gram–Schmidt passes keep orthogonality to ≈ ε/DEPENDENT_RTOL.
+const DEPENDENT_RTOL: f64 = 1e-8;
+
+/// Ritz pairs of `a` from vectors `v` (n × p, orthonormal): θ_i = v_iᵀAv_i, residuals.
+fn ritz_of(a: &VecMap, v: Array2<f64>, iters: usize) -> RitzPairs {
+    let p = v.ncols();
+    let mut values = Array1::zeros(p);
+    let mut residuals = vec![0.0; p];
+    for i in 0..p {
+        let av = a(v.column(i));
+        values[i] = v.column(i).dot(&av);
+        residuals[i] = vnorm((&av - &(&v.column(i) * values[i])).view());
     }
-    let t = q.t().dot(&aq);
-    let t = (&t + &t.t()) * 0.5;
-    let e = sym_eigen(&t)?;
-    let vectors = q.dot(&e.vectors);
-    let avec = aq.dot(&e.vectors);
-    let residuals = (0..p)
-        .map(|i| vnorm((&avec.column(i) - &(&vectors.column(i) * e.values[i])).view()))
-        .collect();
-    Ok(RitzPairs {
-        values: e.values,
-        vectors,
-        residuals,
-        iters: 0,
-    })
+    // Ascending order.
+    let mut idx: Vec<usize> = (0..p).collect();
+    idx.sort_by(|&x, &y| values[x].total_cmp(&values[y]));
+    RitzPairs {
+        values: idx.iter().map(|&i| values[i]).collect(),
+        vectors: v.select(ndarray::Axis(1), &idx),
+        residuals: idx.iter().map(|&i| residuals[i]).collect(),
+        iters,
+    }
 }
 
-/// The `p` eigenpairs of the symmetric operator `a` nearest zero, by block subspace iteration
-/// on `inv` (≈ A⁻¹, shift 0), seeded with `warm` columns and pseudo-random ones. Converged when
-/// the Ritz pairs selected by `accept` (given the ascending Ritz values, the indices to check)
-/// have residual ≤ `tol`; a typed failure after `max_iters` iterations or when `inv` fails.
+/// The `p` eigenpairs of the symmetric operator `a` nearest zero: Rayleigh–Ritz for A⁻¹ (`inv`,
+/// shift 0) on the two-block Krylov space span\[X, A⁻¹X\] (converges like block Lanczos on
+/// A⁻¹, also on clustered spectra; the wanted eigenvalues are extremal for A⁻¹, so no spurious
+/// interior Ritz values), seeded with `warm` columns and pseudo-random ones; eigenvalues are
+/// the Rayleigh quotients of A. Converged when the pairs `accept` picks (given the ascending
+/// values) have ‖Av − θv‖ ≤ `tol`; a typed failure after `max_iters` iterations or when `inv`
+/// fails.
 #[allow(clippy::too_many_arguments)]
 pub fn nearest_zero_pairs(
     a: &VecMap,
@@ -99,30 +106,44 @@ pub fn nearest_zero_pairs(
         residual,
         tol,
     };
-    let apply_inv = |x: &mut Array2<f64>| -> Result<(), KrylovFailure> {
+    let apply_inv = |x: &Array2<f64>| -> Result<Array2<f64>, KrylovFailure> {
+        let mut out = Array2::zeros(x.dim());
         for j in 0..x.ncols() {
-            let c = inv(x.column(j))?;
-            x.column_mut(j).assign(&c);
+            out.column_mut(j).assign(&inv(x.column(j))?);
         }
-        Ok(())
+        Ok(out)
     };
-    apply_inv(&mut x)?;
+    orthonormalise(&mut x, &mut rng);
+    let mut y = apply_inv(&x)?;
     for it in 1..=max_iters {
-        orthonormalise(&mut x, &mut rng);
-        let mut rr = rayleigh_ritz(a, &x).map_err(|_| fail(it, f64::NAN))?;
+        let mut q = ndarray::concatenate(ndarray::Axis(1), &[x.view(), y.view()])
+            .expect("same row count");
+        if q.ncols() > n {
+            q = q.slice(ndarray::s![.., ..n]).to_owned();
+        }
+        orthonormalise(&mut q, &mut rng);
+        let w = apply_inv(&q)?;
+        let t = q.t().dot(&w);
+        let t = (&t + &t.t()) * 0.5;
+        let e = sym_eigen(&t).map_err(|_| fail(it, f64::NAN))?;
+        // The p Ritz values of A⁻¹ of largest modulus ↔ eigenvalues of A nearest zero.
+        let mut idx: Vec<usize> = (0..e.values.len()).collect();
+        idx.sort_by(|&i, &j| e.values[j].abs().total_cmp(&e.values[i].abs()));
+        idx.truncate(p);
+        let u = e.vectors.select(ndarray::Axis(1), &idx);
+        x = q.dot(&u);
+        y = w.dot(&u);
+        let rr = ritz_of(a, x.clone(), it);
         let worst = accept(&rr.values)
             .into_iter()
             .map(|i| rr.residuals[i])
             .fold(0.0, f64::max);
         if worst <= tol {
-            rr.iters = it;
             return Ok(rr);
         }
         if it == max_iters {
             return Err(fail(it, worst));
         }
-        x = rr.vectors;
-        apply_inv(&mut x)?;
     }
     Err(fail(max_iters, f64::NAN))
 }

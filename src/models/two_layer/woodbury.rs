@@ -130,6 +130,9 @@ impl HessianOperator for Woodbury {
         let out = y - &corr;
         out.iter().all(|v| v.is_finite()).then_some(out)
     }
+    fn has_preconditioner(&self) -> bool {
+        true
+    }
     fn exact_inverse(&self) -> bool {
         self.negative.is_some()
     }
