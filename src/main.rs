@@ -185,6 +185,10 @@ struct TraceArgs {
     /// Stop after this many events: status max_events.
     #[arg(long)]
     max_events: Option<usize>,
+    /// Linear algebra: dense, matrix-free (Krylov + structured Woodbury inverse, no n × n
+    /// matrix) or auto (dense up to n = 1000 parameters).
+    #[arg(long, default_value = "auto")]
+    solver: String,
 }
 
 /// SIGINT/SIGTERM set the flag (the trace stops with status `interrupted` and writes what it
@@ -300,7 +304,13 @@ fn run(cli: Cli) -> Result<u8> {
             let spec = a.model.spec()?;
             if spec.model == ModelKind::Mlp {
                 // The MLP trace has no budgets/resume yet (dense path; see issue 10).
-                let r = mlp::run_trace(&spec, a.method.into(), a.lambda_max, progress)?;
+                let r = mlp::run_trace_with_solver(
+                    &spec,
+                    a.method.into(),
+                    a.lambda_max,
+                    progress,
+                    a.solver.parse()?,
+                )?;
                 emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
                 return Ok(commands::status_exit_code(&r.status));
             }
@@ -316,6 +326,7 @@ fn run(cli: Cli) -> Result<u8> {
                 checkpoint: a.out.as_deref().map(commands::checkpoint_path),
                 cancel: Some(cancel_on_signals()),
                 progress,
+                solver: a.solver.parse()?,
             };
             let r = commands::run_trace_with(&spec, &opts)?;
             emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;

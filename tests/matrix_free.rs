@@ -203,6 +203,38 @@ fn dense_and_matrix_free_agree_on_the_paper_model_m10() {
     assert_agree(&model, &d, &f);
 }
 
+fn timed_pair(m: usize, alpha: f64) -> (TwoLayer, Branch, Branch) {
+    let model = paper_model(m, alpha);
+    let t0 = std::time::Instant::now();
+    let d = traced(&model, Solver::Dense);
+    let t1 = t0.elapsed().as_secs_f64();
+    let f = traced(&model, Solver::MatrixFree);
+    eprintln!(
+        "TIMING m={m} α={alpha}: dense {t1:.2} s, matrix-free {:.2} s, points {} / {}, \
+         Krylov iterations {}",
+        t0.elapsed().as_secs_f64() - t1,
+        d.points.len(),
+        f.points.len(),
+        f.points.iter().map(|p| p.krylov_iterations).sum::<usize>()
+    );
+    (model, d, f)
+}
+
+#[test]
+fn dense_and_matrix_free_agree_on_the_paper_model_m100_twelve_folds() {
+    let (model, d, f) = timed_pair(100, 5e-4);
+    let folds: Vec<f64> = d.events.iter().map(|e| e.lambda).collect();
+    assert_eq!(folds.len(), 12, "{folds:?}");
+    assert!((folds[0] - 0.46641).abs() < 5e-6, "{}", folds[0]);
+    assert_agree(&model, &d, &f);
+}
+
+#[test]
+fn dense_and_matrix_free_agree_on_the_paper_model_m200() {
+    let (model, d, f) = timed_pair(200, 4e-3);
+    assert_agree(&model, &d, &f);
+}
+
 #[test]
 #[ignore]
 fn timing_pieces() {

@@ -252,6 +252,8 @@ impl FreeHess<'_> {
     }
     /// The `k` smallest eigenpairs and the negative count (exact from the structure's inertia;
     /// otherwise counted among the eigenvalues nearest zero, an error if all k are negative).
+    /// With a warm start and a structure that can shift, shift-invert about σ just below the
+    /// warm vectors' Rayleigh quotients (see [`FreeHess::shifted_smallest`]) first.
     pub fn smallest(
         &self,
         k: usize,
@@ -261,6 +263,9 @@ impl FreeHess<'_> {
         let k = k.min(n);
         let p = (2 * k).max(k + 8).min(n);
         let tol = POINT_EIGEN_RTOL * self.scale();
+        if let Some(e) = warm.and_then(|w| self.shifted_smallest(k, p, w, tol)) {
+            return Ok(e);
+        }
         let r = self
             .ritz(p, warm, tol, &|_| (0..k).collect())
             .map_err(StepFailure::Krylov)?;
@@ -288,6 +293,66 @@ impl FreeHess<'_> {
             dense: false,
         })
     }
+
+    /// Shift-invert about σ below the Rayleigh quotients of `warm` (the previous point's
+    /// eigenvectors): the k smallest eigenvalues, often in a cluster near α, are then well
+    /// separated for (H − σI)⁻¹. Certified by the inertia of H − σI (all eigenvalues below σ
+    /// found) and of H (the Morse index); `None` (use shift 0) when anything is missing.
+    fn shifted_smallest(
+        &self,
+        k: usize,
+        p: usize,
+        warm: &Array2<f64>,
+        tol: f64,
+    ) -> Option<PartialEigen> {
+        let neg = self.op.negative_count()?;
+        let mut q: Vec<f64> = warm
+            .columns()
+            .into_iter()
+            .map(|c| c.dot(&self.op.apply(c)) / c.dot(&c))
+            .collect();
+        q.sort_by(f64::total_cmp);
+        let (lo, hi) = (*q.first()?, *q.last()?);
+        let sigma = lo - SHIFT_MARGIN * (hi - lo) - SHIFT_FLOOR * lo.abs();
+        let shifted = self.op.shifted(sigma)?;
+        let neg_sigma = shifted.negative_count()?;
+        let a = |u: ArrayView1<f64>| shifted.apply(u);
+        let inv = |u: ArrayView1<f64>| {
+            shifted.precondition(u).ok_or(KrylovFailure {
+                method: "shift-invert",
+                iters: 0,
+                residual: f64::NAN,
+                tol,
+            })
+        };
+        let r = nearest_zero_pairs(
+            &a,
+            &inv,
+            self.op.dim(),
+            p,
+            Some(warm),
+            tol,
+            SHIFT_MAX_ITERS,
+            &|_| (0..k).collect(),
+        )
+        .ok()?;
+        self.count(r.iters);
+        let below = r.values.iter().filter(|&&v| v < 0.0).count();
+        let values = r.values.mapv(|v| v + sigma);
+        let found = values.iter().filter(|&&v| v < 0.0).count();
+        let top = values.get(p.min(values.len()) - 1).copied()?;
+        // All eigenvalues below σ are in the set, and the set reaches past zero.
+        if below != neg_sigma || found != neg || top < 0.0 {
+            return None;
+        }
+        Some(PartialEigen {
+            values: values.slice(s![..k]).to_owned(),
+            vectors: r.vectors.slice(s![.., ..k]).to_owned(),
+            negative_count: neg,
+            dense: false,
+        })
+    }
+
     /// The eigenpair nearest zero (µ, φ) and the second-nearest eigenvalue (±∞ if n = 1).
     pub fn kernel(&self) -> std::result::Result<(f64, Array1<f64>, f64), KrylovFailure> {
         let tol = KERNEL_RTOL * self.scale();
@@ -304,6 +369,16 @@ impl FreeHess<'_> {
         Ok((r.values[idx[0]], r.vectors.column(idx[0]).to_owned(), second))
     }
 }
+
+/// σ = q₁ − SHIFT_MARGIN·(q_k − q₁) − SHIFT_FLOOR·|q₁| for warm Rayleigh quotients
+/// q₁ ≤ … ≤ q_k: just below the wanted eigenvalues (they move little between points), so that
+/// (H − σI)⁻¹ separates them well; σ may even fall inside the spectrum (the inertia check then
+/// demands every eigenvalue below σ in the set).
+const SHIFT_MARGIN: f64 = 0.5;
+/// See [`SHIFT_MARGIN`]: keeps σ off an eigenvalue when the warm quotients coincide.
+const SHIFT_FLOOR: f64 = 1e-6;
+/// Iterations of the shifted solve before falling back to shift 0.
+const SHIFT_MAX_ITERS: usize = 30;
 
 /// Relative residual of the inner MINRES solves of inverse iteration without a structured
 /// inverse (only the subspace matters; Rayleigh–Ritz with H and the residual test decide).

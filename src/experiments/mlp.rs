@@ -2,6 +2,7 @@
 
 use super::commands::{validate_lambda, validate_lambda_max, DataSource, ModelSpec, GRID_POINTS};
 use super::common::START_TOL;
+use crate::continuation::Solver;
 use crate::continuation::{
     newton_critical_point, resample, trace, trace_paper, ContinuationParams, Method, PaperParams,
 };
@@ -90,6 +91,18 @@ pub fn run_trace(
     lambda_max: f64,
     progress: bool,
 ) -> Result<MlpTraceReport> {
+    run_trace_with_solver(spec, method, lambda_max, progress, Solver::Dense)
+}
+
+/// [`run_trace`] with the exact method's linear-algebra backend (`--solver`; matrix-free:
+/// MINRES/GMRES on H·u products, no n × n matrix).
+pub fn run_trace_with_solver(
+    spec: &ModelSpec,
+    method: Method,
+    lambda_max: f64,
+    progress: bool,
+    solver: Solver,
+) -> Result<MlpTraceReport> {
     validate_lambda_max(lambda_max)?;
     let model = build(spec)?;
     let start = model.lambda0_start()?;
@@ -102,6 +115,7 @@ pub fn run_trace(
             &ContinuationParams {
                 lambda_max,
                 progress,
+                solver,
                 ..Default::default()
             },
         )?,
@@ -127,6 +141,7 @@ pub fn run_trace(
         grid,
         rejected_events: Vec::new(),
         resume: None,
+        solver: solver.resolve(model.dim()),
     })
 }
 

@@ -79,6 +79,10 @@ pub trait HessianOperator: Send + Sync {
     fn exact_inverse(&self) -> bool {
         false
     }
+    /// H − σI in the same form (for shift-invert eigensolves), when the structure allows it.
+    fn shifted(&self, _sigma: f64) -> Option<Box<dyn HessianOperator>> {
+        None
+    }
     /// The exact number of negative eigenvalues of H, when the structure gives it.
     fn negative_count(&self) -> Option<usize> {
         None

@@ -38,8 +38,8 @@ pub struct Woodbury {
     n_samples: usize,
     m: usize,
     d: usize,
-    /// J (N × n, row-major).
-    jac: Vec<f64>,
+    /// J (N × n, row-major), shared with shifted copies.
+    jac: std::sync::Arc<Vec<f64>>,
     /// B_j (m blocks d × d, row-major).
     b: Vec<f64>,
     /// B_j⁻¹ (clamped where near-singular).
@@ -139,6 +139,17 @@ impl HessianOperator for Woodbury {
     fn negative_count(&self) -> Option<usize> {
         self.negative
     }
+    fn shifted(&self, sigma: f64) -> Option<Box<dyn HessianOperator>> {
+        let d = self.d;
+        let mut b = self.b.clone();
+        for j in 0..self.m {
+            for k in 0..d {
+                b[j * d * d + k * d + k] -= sigma;
+            }
+        }
+        Woodbury::assemble(self.n_samples, self.m, d, self.jac.clone(), b)
+            .map(|w| Box::new(w) as Box<dyn HessianOperator>)
+    }
 }
 
 impl<A: Activation> TwoLayer<A> {
@@ -175,12 +186,27 @@ impl<A: Activation> TwoLayer<A> {
             false,
             false,
         );
+        for j in 0..m {
+            for k in 0..d {
+                b[j * d * d + k * d + k] += self.alpha();
+            }
+        }
+        Woodbury::assemble(n_samples, m, d, std::sync::Arc::new(jac), b)
+    }
+}
+
+impl Woodbury {
+    /// Factorises B (blocks) and S and counts the inertia.
+    fn assemble(
+        n_samples: usize,
+        m: usize,
+        d: usize,
+        jac: std::sync::Arc<Vec<f64>>,
+        b: Vec<f64>,
+    ) -> Option<Woodbury> {
         let (mut binv, mut neg_b, mut exact) = (vec![0.0; m * d * d], 0usize, true);
         for j in 0..m {
-            let bj = &mut b[j * d * d..(j + 1) * d * d];
-            for k in 0..d {
-                bj[k * d + k] += self.alpha();
-            }
+            let bj = &b[j * d * d..(j + 1) * d * d];
             let block = Array2::from_shape_vec((d, d), bj.to_vec()).ok()?;
             let (inv, neg, clamped) = invert_block(&block)?;
             binv[j * d * d..(j + 1) * d * d].copy_from_slice(inv.as_slice()?);
