@@ -77,7 +77,7 @@ fn subspace_iteration_finds_the_eigenvalues_nearest_zero() {
     let a = with_spectrum(&vals, 11);
     let op = |u: ArrayView1<f64>| a.dot(&u);
     let inv = |u: ArrayView1<f64>| Ok(actbif::linalg::solve(&a, &u.to_owned()).unwrap());
-    let r = nearest_zero_pairs(&op, &inv, vals.len(), 5, None, 1e-12, 100, &|_| (0..5).collect())
+    let r = nearest_zero_pairs(&op, &inv, vals.len(), 5, None, (1e-12, 1e-12), 100, &|_| (0..5).collect())
         .unwrap();
     // The five nearest zero: −0.5, 1e-5, 0.2, 0.7, 1.5 (ascending).
     let want = [-0.5, 1e-5, 0.2, 0.7, 1.5];
@@ -261,4 +261,30 @@ fn timing_pieces() {
         let _ = model.hessian(theta0.view(), 0.5);
     }
     eprintln!("TIMING dense hessian {:.6} s", t.elapsed().as_secs_f64() / 100.0);
+}
+
+fn cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_actbif"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn cli_solver_flag_and_json_fields() {
+    let out = cli(&["trace", "--width", "3", "--solver", "matrix-free"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["solver"], "matrix_free");
+    let pts = v["points"].as_array().unwrap();
+    assert!(pts.iter().skip(1).all(|p| p["krylov_iterations"].as_u64().unwrap() > 0));
+    // auto at this size is dense, with zero Krylov iterations.
+    let out = cli(&["trace", "--width", "3", "--solver", "auto"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["solver"], "dense");
+    assert!(v["points"].as_array().unwrap().iter().all(|p| p["krylov_iterations"] == 0));
+    // A bad name is bad input (exit 2) with the accepted names.
+    let out = cli(&["trace", "--width", "3", "--solver", "sparse"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("matrix-free"));
 }

@@ -10,7 +10,8 @@ use super::Spectrum;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::krylov::{
-    gmres, largest_abs_estimate, minres, nearest_zero_pairs, HessianOperator, KrylovFailure,
+    gmres, largest_abs_estimate, minres, nearest_zero_pairs, smallest_pairs, HessianOperator,
+    KrylovFailure,
     KRYLOV_MAX_ITERS, KRYLOV_TOL,
 };
 use crate::linalg::PartialEigen;
@@ -217,18 +218,10 @@ impl FreeHess<'_> {
         let a = |u: ArrayView1<f64>| self.op.apply(u);
         largest_abs_estimate(&a, self.op.dim(), SCALE_ITERS)
     }
-    /// The `p` Ritz pairs nearest zero with the pairs `accept` picks converged to `tol`.
-    fn ritz(
-        &self,
-        p: usize,
-        warm: Option<&Array2<f64>>,
-        tol: f64,
-        accept: &dyn Fn(&Array1<f64>) -> Vec<usize>,
-    ) -> std::result::Result<crate::linalg::krylov::RitzPairs, KrylovFailure> {
-        let a = |u: ArrayView1<f64>| self.op.apply(u);
-        // Inverse iteration needs no accurate solves (Rayleigh–Ritz with H and the residual
-        // test decide): the structured inverse as it is, else a loose MINRES.
-        let inv = |u: ArrayView1<f64>| match self.op.precondition(u) {
+    /// One step of inverse iteration: needs no accurate solve (Rayleigh–Ritz with H and the
+    /// residual test decide), so the structured inverse as it is, else a loose MINRES.
+    fn inverse_iterate(&self, u: ArrayView1<f64>) -> std::result::Result<Array1<f64>, KrylovFailure> {
+        match self.op.precondition(u) {
             Some(x) => Ok(x),
             None => {
                 let a = |v: ArrayView1<f64>| self.op.apply(v);
@@ -236,7 +229,19 @@ impl FreeHess<'_> {
                 self.count(s.iters);
                 Ok(s.x)
             }
-        };
+        }
+    }
+    /// The `p` Ritz pairs nearest zero with the pairs `accept` picks converged to `tol`.
+    fn ritz(
+        &self,
+        p: usize,
+        warm: Option<&Array2<f64>>,
+        tol: (f64, f64),
+        max_iters: usize,
+        accept: &dyn Fn(&Array1<f64>) -> Vec<usize>,
+    ) -> std::result::Result<crate::linalg::krylov::RitzPairs, KrylovFailure> {
+        let a = |u: ArrayView1<f64>| self.op.apply(u);
+        let inv = |u: ArrayView1<f64>| self.inverse_iterate(u);
         let r = nearest_zero_pairs(
             &a,
             &inv,
@@ -244,7 +249,7 @@ impl FreeHess<'_> {
             p,
             warm,
             tol,
-            SUBSPACE_MAX_ITERS,
+            max_iters,
             accept,
         )?;
         self.count(r.iters);
@@ -252,8 +257,6 @@ impl FreeHess<'_> {
     }
     /// The `k` smallest eigenpairs and the negative count (exact from the structure's inertia;
     /// otherwise counted among the eigenvalues nearest zero, an error if all k are negative).
-    /// With a warm start and a structure that can shift, shift-invert about σ just below the
-    /// warm vectors' Rayleigh quotients (see [`FreeHess::shifted_smallest`]) first.
     pub fn smallest(
         &self,
         k: usize,
@@ -262,13 +265,21 @@ impl FreeHess<'_> {
         let n = self.op.dim();
         let k = k.min(n);
         let p = (2 * k).max(k + 8).min(n);
-        let tol = POINT_EIGEN_RTOL * self.scale();
-        if let Some(e) = warm.and_then(|w| self.shifted_smallest(k, p, w, tol)) {
-            return Ok(e);
-        }
-        let r = self
-            .ritz(p, warm, tol, &|_| (0..k).collect())
-            .map_err(StepFailure::Krylov)?;
+        let scale = self.scale();
+        let tol = (POINT_EIGEN_RTOL * scale, CLUSTER_EIGEN_RTOL * scale);
+        let a = |u: ArrayView1<f64>| self.op.apply(u);
+        let inv = |u: ArrayView1<f64>| self.inverse_iterate(u);
+        let r = smallest_pairs(
+            &a,
+            &inv,
+            n,
+            (p, k, KRYLOV_DEPTH),
+            warm,
+            tol,
+            POINT_MAX_ITERS,
+        )
+        .map_err(StepFailure::Krylov)?;
+        self.count(r.iters);
         let found = r.values.iter().filter(|&&v| v < 0.0).count();
         let negative_count = match self.op.negative_count() {
             Some(neg) if neg == found => neg,
@@ -294,75 +305,16 @@ impl FreeHess<'_> {
         })
     }
 
-    /// Shift-invert about σ below the Rayleigh quotients of `warm` (the previous point's
-    /// eigenvectors): the k smallest eigenvalues, often in a cluster near α, are then well
-    /// separated for (H − σI)⁻¹. Certified by the inertia of H − σI (all eigenvalues below σ
-    /// found) and of H (the Morse index); `None` (use shift 0) when anything is missing.
-    fn shifted_smallest(
-        &self,
-        k: usize,
-        p: usize,
-        warm: &Array2<f64>,
-        tol: f64,
-    ) -> Option<PartialEigen> {
-        let neg = self.op.negative_count()?;
-        let mut q: Vec<f64> = warm
-            .columns()
-            .into_iter()
-            .map(|c| c.dot(&self.op.apply(c)) / c.dot(&c))
-            .collect();
-        q.sort_by(f64::total_cmp);
-        let (lo, hi) = (*q.first()?, *q.last()?);
-        let sigma = lo - SHIFT_MARGIN * (hi - lo) - SHIFT_FLOOR * lo.abs();
-        let shifted = self.op.shifted(sigma)?;
-        let neg_sigma = shifted.negative_count()?;
-        let a = |u: ArrayView1<f64>| shifted.apply(u);
-        let inv = |u: ArrayView1<f64>| {
-            shifted.precondition(u).ok_or(KrylovFailure {
-                method: "shift-invert",
-                iters: 0,
-                residual: f64::NAN,
-                tol,
-            })
-        };
-        let r = nearest_zero_pairs(
-            &a,
-            &inv,
-            self.op.dim(),
-            p,
-            Some(warm),
-            tol,
-            SHIFT_MAX_ITERS,
-            &|_| (0..k).collect(),
-        )
-        .ok()?;
-        self.count(r.iters);
-        let below = r.values.iter().filter(|&&v| v < 0.0).count();
-        let values = r.values.mapv(|v| v + sigma);
-        let found = values.iter().filter(|&&v| v < 0.0).count();
-        let top = values.get(p.min(values.len()) - 1).copied()?;
-        // All eigenvalues below σ are in the set, and the set reaches past zero.
-        if below != neg_sigma || found != neg || top < 0.0 {
-            return None;
-        }
-        Some(PartialEigen {
-            values: values.slice(s![..k]).to_owned(),
-            vectors: r.vectors.slice(s![.., ..k]).to_owned(),
-            negative_count: neg,
-            dense: false,
-        })
-    }
-
     /// The eigenpair nearest zero (µ, φ) and the second-nearest eigenvalue (±∞ if n = 1).
     pub fn kernel(&self) -> std::result::Result<(f64, Array1<f64>, f64), KrylovFailure> {
-        let tol = KERNEL_RTOL * self.scale();
+        let tol = (KERNEL_RTOL * self.scale(), KERNEL_RTOL * self.scale());
         let nearest2 = |v: &Array1<f64>| {
             let mut idx: Vec<usize> = (0..v.len()).collect();
             idx.sort_by(|&i, &j| v[i].abs().total_cmp(&v[j].abs()));
             idx.truncate(1);
             idx
         };
-        let r = self.ritz(KERNEL_BLOCK, None, tol, &nearest2)?;
+        let r = self.ritz(KERNEL_BLOCK, None, tol, SUBSPACE_MAX_ITERS, &nearest2)?;
         let mut idx: Vec<usize> = (0..r.values.len()).collect();
         idx.sort_by(|&i, &j| r.values[i].abs().total_cmp(&r.values[j].abs()));
         let second = idx.get(1).map_or(f64::INFINITY, |&i| r.values[i]);
@@ -370,15 +322,17 @@ impl FreeHess<'_> {
     }
 }
 
-/// σ = q₁ − SHIFT_MARGIN·(q_k − q₁) − SHIFT_FLOOR·|q₁| for warm Rayleigh quotients
-/// q₁ ≤ … ≤ q_k: just below the wanted eigenvalues (they move little between points), so that
-/// (H − σI)⁻¹ separates them well; σ may even fall inside the spectrum (the inertia check then
-/// demands every eigenvalue below σ in the set).
-const SHIFT_MARGIN: f64 = 0.5;
-/// See [`SHIFT_MARGIN`]: keeps σ off an eigenvalue when the warm quotients coincide.
-const SHIFT_FLOOR: f64 = 1e-6;
-/// Iterations of the shifted solve before falling back to shift 0.
-const SHIFT_MAX_ITERS: usize = 30;
+/// Blocks A⁻¹X, …, A⁻ᵈX per cycle of the point eigensolver: deeper Krylov spaces resolve the
+/// quasi-continuum of eigenvalues near α (n − d of them) in far fewer cycles.
+const KRYLOV_DEPTH: usize = 4;
+/// Iterations of the shift-0 point spectrum before the [`CLUSTER_EIGEN_RTOL`] fallback.
+const POINT_MAX_ITERS: usize = 25;
+/// After the iteration budget, point eigenpairs are accepted with residual ≤ this·‖H‖: every
+/// value is then within that of an eigenvalue (Weyl). It serves the clusters of near-equal
+/// eigenvalues near α (n − d of them equal α at λ = 0), which no subspace method separates
+/// quickly; the Morse index never depends on it (exact inertia), and events use the kernel
+/// vector, resolved to [`KERNEL_RTOL`].
+const CLUSTER_EIGEN_RTOL: f64 = 1e-6;
 
 /// Relative residual of the inner MINRES solves of inverse iteration without a structured
 /// inverse (only the subspace matters; Rayleigh–Ritz with H and the residual test decide).
@@ -487,7 +441,7 @@ impl Bordered<'_> {
 /// sign det \[\[H, c\], \[rowᵀ\]\] without a determinant: with z the solution for e_{n+1},
 /// z_{n+1} = det H / det M (Cramer), so sign det M = (−1)^neg(H) · sign z_{n+1}.
 pub(crate) fn free_det_sign(negative_count: usize, z_last: f64) -> f64 {
-    let s = if negative_count % 2 == 0 { 1.0 } else { -1.0 };
+    let s = if negative_count.is_multiple_of(2) { 1.0 } else { -1.0 };
     if z_last == 0.0 {
         0.0
     } else {

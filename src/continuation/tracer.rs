@@ -568,6 +568,9 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
                 let mut acc = match self.attempt(&cur, ctrl.ds(), dense_spell > 0) {
                     Ok(a) => a,
                     Err(f) => {
+                        if std::env::var_os("ACTBIF_DEBUG_STEPS").is_some() {
+                            eprintln!("step {:.3e} rejected: {f}", ctrl.ds());
+                        }
                         last_failure = Some(f);
                         ctrl.reject();
                         continue;

@@ -16,7 +16,7 @@ mod subspace;
 
 pub use gmres::gmres;
 pub use minres::minres;
-pub use subspace::{largest_abs_estimate, nearest_zero_pairs, RitzPairs};
+pub use subspace::{largest_abs_estimate, nearest_zero_pairs, smallest_pairs, RitzPairs};
 
 use ndarray::{Array1, ArrayView1};
 

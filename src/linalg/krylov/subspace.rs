@@ -74,8 +74,10 @@ fn ritz_of(a: &VecMap, v: Array2<f64>, iters: usize) -> RitzPairs {
 /// A⁻¹, also on clustered spectra; the wanted eigenvalues are extremal for A⁻¹, so no spurious
 /// interior Ritz values), seeded with `warm` columns and pseudo-random ones; eigenvalues are
 /// the Rayleigh quotients of A. Converged when the pairs `accept` picks (given the ascending
-/// values) have ‖Av − θv‖ ≤ `tol`; a typed failure after `max_iters` iterations or when `inv`
-/// fails.
+/// values) have ‖Av − θv‖ ≤ `tol`, or after `max_iters` iterations ≤ `tol_last` (each Ritz
+/// value is then within its residual of an eigenvalue, Weyl's bound: the fallback for clusters
+/// of near-equal eigenvalues that subspace methods resolve slowly); a typed failure otherwise
+/// or when `inv` fails.
 #[allow(clippy::too_many_arguments)]
 pub fn nearest_zero_pairs(
     a: &VecMap,
@@ -83,7 +85,7 @@ pub fn nearest_zero_pairs(
     n: usize,
     p: usize,
     warm: Option<&Array2<f64>>,
-    tol: f64,
+    (tol, tol_last): (f64, f64),
     max_iters: usize,
     accept: &dyn Fn(&Array1<f64>) -> Vec<usize>,
 ) -> Result<RitzPairs, KrylovFailure> {
@@ -138,8 +140,91 @@ pub fn nearest_zero_pairs(
             .into_iter()
             .map(|i| rr.residuals[i])
             .fold(0.0, f64::max);
-        if worst <= tol {
+        if worst <= tol || (it == max_iters && worst <= tol_last) {
             return Ok(rr);
+        }
+        if it == max_iters {
+            return Err(fail(it, worst));
+        }
+    }
+    Err(fail(max_iters, f64::NAN))
+}
+
+/// The `p` algebraically smallest eigenpairs of the symmetric operator `a` (the extremal end
+/// of the spectrum, so Rayleigh–Ritz with A itself has no spurious values) by restarted block
+/// Krylov iteration in the inverse `inv`: each cycle builds span\[X, A⁻¹X, …, A⁻ᵈX\]
+/// (`depth` = d), keeps the p smallest Ritz pairs as the next X (a thick restart), and stops
+/// when the first `k` have residual ≤ `tol.0`, or after `max_iters` cycles ≤ `tol.1` (Weyl).
+#[allow(clippy::too_many_arguments)]
+pub fn smallest_pairs(
+    a: &VecMap,
+    inv: &dyn Fn(ArrayView1<f64>) -> Result<Array1<f64>, KrylovFailure>,
+    n: usize,
+    (p, k, depth): (usize, usize, usize),
+    warm: Option<&Array2<f64>>,
+    (tol, tol_last): (f64, f64),
+    max_iters: usize,
+) -> Result<RitzPairs, KrylovFailure> {
+    let p = p.min(n).max(1);
+    let k = k.min(p);
+    let mut rng = SplitMix64::new(0x5EED_u64 ^ (n as u64));
+    let q0 = warm.map_or(0, |w| w.ncols().min(p));
+    let mut x = Array2::from_shape_fn((n, p), |(i, j)| {
+        if j < q0 {
+            warm.expect("q0 > 0")[[i, j]]
+        } else {
+            0.0
+        }
+    });
+    for j in q0..p {
+        x.column_mut(j).mapv_inplace(|_| rng.next_signed());
+    }
+    orthonormalise(&mut x, &mut rng);
+    let fail = |iters: usize, residual: f64| KrylovFailure {
+        method: "block Krylov eigensolver",
+        iters,
+        residual,
+        tol,
+    };
+    for it in 1..=max_iters {
+        let mut blocks = vec![x.clone()];
+        for _ in 0..depth {
+            let prev = blocks.last().expect("non-empty");
+            let mut next = Array2::zeros(prev.dim());
+            for j in 0..prev.ncols() {
+                let c = inv(prev.column(j))?;
+                let nc = vnorm(c.view());
+                next.column_mut(j)
+                    .assign(&if nc > 0.0 && nc.is_finite() { c / nc } else { c });
+            }
+            blocks.push(next);
+        }
+        let views: Vec<_> = blocks.iter().map(|b| b.view()).collect();
+        let mut q = ndarray::concatenate(ndarray::Axis(1), &views).expect("same rows");
+        if q.ncols() > n {
+            q = q.slice(ndarray::s![.., ..n]).to_owned();
+        }
+        orthonormalise(&mut q, &mut rng);
+        let mut aq = Array2::zeros(q.dim());
+        for j in 0..q.ncols() {
+            aq.column_mut(j).assign(&a(q.column(j)));
+        }
+        let t = q.t().dot(&aq);
+        let e = sym_eigen(&((&t + &t.t()) * 0.5)).map_err(|_| fail(it, f64::NAN))?;
+        let u = e.vectors.slice(ndarray::s![.., ..p]);
+        x = q.dot(&u);
+        let au = aq.dot(&u);
+        let residuals: Vec<f64> = (0..p)
+            .map(|i| vnorm((&au.column(i) - &(&x.column(i) * e.values[i])).view()))
+            .collect();
+        let worst = residuals[..k].iter().fold(0.0f64, |m, &r| m.max(r));
+        if worst <= tol || (it == max_iters && worst <= tol_last) {
+            return Ok(RitzPairs {
+                values: e.values.slice(ndarray::s![..p]).to_owned(),
+                vectors: x,
+                residuals,
+                iters: it,
+            });
         }
         if it == max_iters {
             return Err(fail(it, worst));
