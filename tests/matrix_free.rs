@@ -63,7 +63,9 @@ fn gmres_solves_a_nonsymmetric_system_with_and_without_preconditioner() {
     let s = gmres(&op, &id, &b, None, 1e-13, 200).unwrap();
     assert!(rel_err(&s.x, &x_true) < 1e-11);
     // The exact inverse as preconditioner: one iteration.
-    let inv = actbif::linalg::solve(&a, &Array1::zeros(n)).map(|_| ()).ok();
+    let inv = actbif::linalg::solve(&a, &Array1::zeros(n))
+        .map(|_| ())
+        .ok();
     assert!(inv.is_some());
     let exact = |u: ArrayView1<f64>| actbif::linalg::solve(&a, &u.to_owned()).unwrap();
     let s = gmres(&op, &exact, &b, None, 1e-13, 200).unwrap();
@@ -73,12 +75,16 @@ fn gmres_solves_a_nonsymmetric_system_with_and_without_preconditioner() {
 
 #[test]
 fn subspace_iteration_finds_the_eigenvalues_nearest_zero() {
-    let vals = [-3.0, -0.5, 1e-5, 0.2, 0.7, 1.5, 2.0, 4.0, 5.0, 6.0, 7.0, 9.0];
+    let vals = [
+        -3.0, -0.5, 1e-5, 0.2, 0.7, 1.5, 2.0, 4.0, 5.0, 6.0, 7.0, 9.0,
+    ];
     let a = with_spectrum(&vals, 11);
     let op = |u: ArrayView1<f64>| a.dot(&u);
     let inv = |u: ArrayView1<f64>| Ok(actbif::linalg::solve(&a, &u.to_owned()).unwrap());
-    let r = nearest_zero_pairs(&op, &inv, vals.len(), 5, None, (1e-12, 1e-12), 100, &|_| (0..5).collect())
-        .unwrap();
+    let r = nearest_zero_pairs(&op, &inv, vals.len(), 5, None, (1e-12, 1e-12), 100, &|_| {
+        (0..5).collect()
+    })
+    .unwrap();
     // The five nearest zero: −0.5, 1e-5, 0.2, 0.7, 1.5 (ascending).
     let want = [-0.5, 1e-5, 0.2, 0.7, 1.5];
     for (got, w) in r.values.iter().zip(want) {
@@ -128,7 +134,11 @@ fn woodbury_solve_and_inertia_match_the_dense_hessian() {
             if !w.exact_inverse() {
                 continue; // a clamped block: only a preconditioner (checked below)
             }
-            assert_eq!(w.negative_count(), Some(neg), "N={ns} d={d} m={m} s={scale}");
+            assert_eq!(
+                w.negative_count(),
+                Some(neg),
+                "N={ns} d={d} m={m} s={scale}"
+            );
             let x = w.precondition(b.view()).unwrap();
             let x_dense = actbif::linalg::solve(&h, &b).unwrap();
             // Both are backward stable: forward error ≲ κ(H)·1e-15.
@@ -170,8 +180,16 @@ fn assert_agree(model: &TwoLayer, dense: &Branch, free: &Branch) {
     let opts = CoefficientOptions::default();
     for (ed, ef) in dense.events.iter().zip(&free.events) {
         assert_eq!(ed.kind, ef.kind);
-        assert_eq!((ed.morse_before, ed.morse_after), (ef.morse_before, ef.morse_after));
-        assert!((ed.lambda - ef.lambda).abs() <= 1e-10, "{} vs {}", ed.lambda, ef.lambda);
+        assert_eq!(
+            (ed.morse_before, ed.morse_after),
+            (ef.morse_before, ef.morse_after)
+        );
+        assert!(
+            (ed.lambda - ef.lambda).abs() <= 1e-10,
+            "{} vs {}",
+            ed.lambda,
+            ef.lambda
+        );
         let cd = coefficients_with(model, ed, None, &opts, Solver::Dense).unwrap();
         let cf = coefficients_with(model, ef, None, &opts, Solver::MatrixFree).unwrap();
         // φ is defined up to sign (both oriented by the same rule, but align to be safe).
@@ -198,7 +216,13 @@ fn dense_and_matrix_free_agree_on_the_paper_model_m10() {
     let d = traced(&model, Solver::Dense);
     let t1 = t0.elapsed().as_secs_f64();
     let f = traced(&model, Solver::MatrixFree);
-    eprintln!("TIMING dense {t1:.2} s, matrix-free {:.2} s, points {} / {}, krylov {}", t0.elapsed().as_secs_f64() - t1, d.points.len(), f.points.len(), f.points.iter().map(|p| p.krylov_iterations).sum::<usize>());
+    eprintln!(
+        "TIMING dense {t1:.2} s, matrix-free {:.2} s, points {} / {}, krylov {}",
+        t0.elapsed().as_secs_f64() - t1,
+        d.points.len(),
+        f.points.len(),
+        f.points.iter().map(|p| p.krylov_iterations).sum::<usize>()
+    );
     assert_eq!(d.events.len(), 2);
     assert_agree(&model, &d, &f);
 }
@@ -220,7 +244,10 @@ fn timed_pair(m: usize, alpha: f64) -> (TwoLayer, Branch, Branch) {
     (model, d, f)
 }
 
+/// Slow (≈ 8 min matrix-free on 2 cores: 480 points, 12 folds): `cargo test --release --test
+/// matrix_free -- --ignored`.
 #[test]
+#[ignore]
 fn dense_and_matrix_free_agree_on_the_paper_model_m100_twelve_folds() {
     let (model, d, f) = timed_pair(100, 5e-4);
     let folds: Vec<f64> = d.events.iter().map(|e| e.lambda).collect();
@@ -229,38 +256,12 @@ fn dense_and_matrix_free_agree_on_the_paper_model_m100_twelve_folds() {
     assert_agree(&model, &d, &f);
 }
 
+/// Slow (several minutes): run with `--ignored`.
 #[test]
+#[ignore]
 fn dense_and_matrix_free_agree_on_the_paper_model_m200() {
     let (model, d, f) = timed_pair(200, 4e-3);
     assert_agree(&model, &d, &f);
-}
-
-#[test]
-#[ignore]
-fn timing_pieces() {
-    let model = paper_model(10, 4e-3);
-    let theta0 = start_point(&model).unwrap();
-    let t = std::time::Instant::now();
-    for _ in 0..10 {
-        let _ = model.woodbury(theta0.view(), 0.5).unwrap();
-    }
-    eprintln!("TIMING woodbury {:.4} s", t.elapsed().as_secs_f64() / 10.0);
-    let w = model.woodbury(theta0.view(), 0.5).unwrap();
-    let t = std::time::Instant::now();
-    for _ in 0..100 {
-        let _ = w.precondition(theta0.view());
-    }
-    eprintln!("TIMING precondition {:.6} s", t.elapsed().as_secs_f64() / 100.0);
-    let t = std::time::Instant::now();
-    for _ in 0..100 {
-        let _ = w.apply(theta0.view());
-    }
-    eprintln!("TIMING apply {:.6} s", t.elapsed().as_secs_f64() / 100.0);
-    let t = std::time::Instant::now();
-    for _ in 0..100 {
-        let _ = model.hessian(theta0.view(), 0.5);
-    }
-    eprintln!("TIMING dense hessian {:.6} s", t.elapsed().as_secs_f64() / 100.0);
 }
 
 fn cli(args: &[&str]) -> std::process::Output {
@@ -273,16 +274,27 @@ fn cli(args: &[&str]) -> std::process::Output {
 #[test]
 fn cli_solver_flag_and_json_fields() {
     let out = cli(&["trace", "--width", "3", "--solver", "matrix-free"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["solver"], "matrix_free");
     let pts = v["points"].as_array().unwrap();
-    assert!(pts.iter().skip(1).all(|p| p["krylov_iterations"].as_u64().unwrap() > 0));
+    assert!(pts
+        .iter()
+        .skip(1)
+        .all(|p| p["krylov_iterations"].as_u64().unwrap() > 0));
     // auto at this size is dense, with zero Krylov iterations.
     let out = cli(&["trace", "--width", "3", "--solver", "auto"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["solver"], "dense");
-    assert!(v["points"].as_array().unwrap().iter().all(|p| p["krylov_iterations"] == 0));
+    assert!(v["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["krylov_iterations"] == 0));
     // A bad name is bad input (exit 2) with the accepted names.
     let out = cli(&["trace", "--width", "3", "--solver", "sparse"]);
     assert_eq!(out.status.code(), Some(2));

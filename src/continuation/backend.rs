@@ -11,8 +11,7 @@ use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::krylov::{
     gmres, largest_abs_estimate, minres, nearest_zero_pairs, smallest_pairs, HessianOperator,
-    KrylovFailure,
-    KRYLOV_MAX_ITERS, KRYLOV_TOL,
+    KrylovFailure, KRYLOV_MAX_ITERS, KRYLOV_TOL,
 };
 use crate::linalg::PartialEigen;
 use ndarray::{s, Array1, Array2, ArrayView1};
@@ -177,9 +176,6 @@ pub(crate) struct FreeHess<'o> {
 
 /// Power iterations of the scale estimate (largest |eigenvalue|, a few digits suffice).
 const SCALE_ITERS: usize = 30;
-/// Subspace iterations before the matrix-free eigensolver gives up (with the exact Woodbury
-/// inverse and a warm start it needs 2–10).
-const SUBSPACE_MAX_ITERS: usize = 200;
 /// Residual ‖Hv − θv‖ ≤ POINT_EIGEN_RTOL·‖H‖ asked of the eigenpairs recorded at each point on
 /// the matrix-free path: every value is then within that of an eigenvalue (Weyl), and within
 /// res²/gap ≈ 1e-16·‖H‖²/gap of it when separated; the Morse index comes from the exact inertia,
@@ -220,7 +216,10 @@ impl FreeHess<'_> {
     }
     /// One step of inverse iteration: needs no accurate solve (Rayleigh–Ritz with H and the
     /// residual test decide), so the structured inverse as it is, else a loose MINRES.
-    fn inverse_iterate(&self, u: ArrayView1<f64>) -> std::result::Result<Array1<f64>, KrylovFailure> {
+    fn inverse_iterate(
+        &self,
+        u: ArrayView1<f64>,
+    ) -> std::result::Result<Array1<f64>, KrylovFailure> {
         match self.op.precondition(u) {
             Some(x) => Ok(x),
             None => {
@@ -242,16 +241,7 @@ impl FreeHess<'_> {
     ) -> std::result::Result<crate::linalg::krylov::RitzPairs, KrylovFailure> {
         let a = |u: ArrayView1<f64>| self.op.apply(u);
         let inv = |u: ArrayView1<f64>| self.inverse_iterate(u);
-        let r = nearest_zero_pairs(
-            &a,
-            &inv,
-            self.op.dim(),
-            p,
-            warm,
-            tol,
-            max_iters,
-            accept,
-        )?;
+        let r = nearest_zero_pairs(&a, &inv, self.op.dim(), p, warm, tol, max_iters, accept)?;
         self.count(r.iters);
         Ok(r)
     }
@@ -307,18 +297,23 @@ impl FreeHess<'_> {
 
     /// The eigenpair nearest zero (µ, φ) and the second-nearest eigenvalue (±∞ if n = 1).
     pub fn kernel(&self) -> std::result::Result<(f64, Array1<f64>, f64), KrylovFailure> {
-        let tol = (KERNEL_RTOL * self.scale(), KERNEL_RTOL * self.scale());
+        let scale = self.scale();
+        let tol = (KERNEL_RTOL * scale, KERNEL_FLOOR_RTOL * scale);
         let nearest2 = |v: &Array1<f64>| {
             let mut idx: Vec<usize> = (0..v.len()).collect();
             idx.sort_by(|&i, &j| v[i].abs().total_cmp(&v[j].abs()));
             idx.truncate(1);
             idx
         };
-        let r = self.ritz(KERNEL_BLOCK, None, tol, SUBSPACE_MAX_ITERS, &nearest2)?;
+        let r = self.ritz(KERNEL_BLOCK, None, tol, KERNEL_MAX_ITERS, &nearest2)?;
         let mut idx: Vec<usize> = (0..r.values.len()).collect();
         idx.sort_by(|&i, &j| r.values[i].abs().total_cmp(&r.values[j].abs()));
         let second = idx.get(1).map_or(f64::INFINITY, |&i| r.values[i]);
-        Ok((r.values[idx[0]], r.vectors.column(idx[0]).to_owned(), second))
+        Ok((
+            r.values[idx[0]],
+            r.vectors.column(idx[0]).to_owned(),
+            second,
+        ))
     }
 }
 
@@ -333,6 +328,14 @@ const POINT_MAX_ITERS: usize = 25;
 /// quickly; the Morse index never depends on it (exact inertia), and events use the kernel
 /// vector, resolved to [`KERNEL_RTOL`].
 const CLUSTER_EIGEN_RTOL: f64 = 1e-6;
+
+/// Kernel iterations before the [`KERNEL_FLOOR_RTOL`] acceptance: the nearest-zero pair of a
+/// located fold converges in a few (its eigenvalue ratio to the next is ~1e-10), so more only
+/// means the residual sits at its rounding floor.
+const KERNEL_MAX_ITERS: usize = 40;
+/// A kernel residual at the rounding floor of H·u (≈ √n·ε·‖H‖, above [`KERNEL_RTOL`] for
+/// n ≳ 100) is accepted up to this·‖H‖: µ is then exact to res²/gap ≈ 1e-22/gap.
+const KERNEL_FLOOR_RTOL: f64 = 1e-11;
 
 /// Relative residual of the inner MINRES solves of inverse iteration without a structured
 /// inverse (only the subspace matters; Rayleigh–Ritz with H and the residual test decide).
@@ -441,7 +444,11 @@ impl Bordered<'_> {
 /// sign det \[\[H, c\], \[rowᵀ\]\] without a determinant: with z the solution for e_{n+1},
 /// z_{n+1} = det H / det M (Cramer), so sign det M = (−1)^neg(H) · sign z_{n+1}.
 pub(crate) fn free_det_sign(negative_count: usize, z_last: f64) -> f64 {
-    let s = if negative_count.is_multiple_of(2) { 1.0 } else { -1.0 };
+    let s = if negative_count.is_multiple_of(2) {
+        1.0
+    } else {
+        -1.0
+    };
     if z_last == 0.0 {
         0.0
     } else {

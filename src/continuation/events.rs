@@ -268,7 +268,9 @@ fn chord_point<O: Objective + ?Sized>(
     let c = b.x - a.x;
     let u = &c / norm(c.view());
     let xp = a.x + &(&c * t);
-    let x = correct(obj, be, &xp, u.view(), None, tol, CHORD_NEWTON).ok()?.x;
+    let x = correct(obj, be, &xp, u.view(), None, tol, CHORD_NEWTON)
+        .ok()?
+        .x;
     let v = match be.at(obj, theta_of(&x), lambda_of(&x)) {
         Hess::Dense(h) => {
             let e = sym_eigen(&h).ok()?;

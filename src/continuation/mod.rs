@@ -45,11 +45,11 @@ mod step;
 pub mod test_functions;
 mod tracer;
 
-pub(crate) use backend::{Backend, Hess};
-pub(crate) use corrector::join as join_theta_lambda;
-pub use backend::{Solver, AUTO_DENSE_MAX_DIM};
 pub use algorithm::{ContinuationAlgorithm, NaturalParameter, PseudoArclength};
+pub(crate) use backend::{Backend, Hess};
+pub use backend::{Solver, AUTO_DENSE_MAX_DIM};
 pub use checkpoint::JsonLines;
+pub(crate) use corrector::join as join_theta_lambda;
 pub use failure::StepFailure;
 pub use observer::{CancelFlag, Control, NoObserver, Observer, Observers, ProgressBar, StopReason};
 pub use problem::{ContinuationProblem, Lens, TikhonovLens};
@@ -404,11 +404,11 @@ pub fn newton_critical_point<O: Objective + ?Sized>(
         tol,
         tracer::NATURAL_NEWTON_ITERS,
     )
-        .map(|(theta, _)| theta)
-        .map_err(|f| crate::Error::NoConvergence {
-            method: "Newton on ∇L = 0".into(),
-            reason: f.to_string(),
-        })
+    .map(|(theta, _)| theta)
+    .map_err(|f| crate::Error::NoConvergence {
+        method: "Newton on ∇L = 0".into(),
+        reason: f.to_string(),
+    })
 }
 
 /// Follows the critical branch through (θ0, λ0) by pseudo-arclength continuation, initially

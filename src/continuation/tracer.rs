@@ -266,10 +266,7 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
                     method: "Newton at the start point".into(),
                     reason: f.to_string(),
                 })?;
-                check_isolated(
-                    &self.backend.at(self.obj, theta.view(), *lambda0),
-                    *lambda0,
-                )?;
+                check_isolated(&self.backend.at(self.obj, theta.view(), *lambda0), *lambda0)?;
                 let x0 = join(theta.view(), *lambda0);
                 let mut e_lambda = Array1::zeros(x0.len());
                 e_lambda[x0.len() - 1] = 1.0;
@@ -568,9 +565,6 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
                 let mut acc = match self.attempt(&cur, ctrl.ds(), dense_spell > 0) {
                     Ok(a) => a,
                     Err(f) => {
-                        if std::env::var_os("ACTBIF_DEBUG_STEPS").is_some() {
-                            eprintln!("step {:.3e} rejected: {f}", ctrl.ds());
-                        }
                         last_failure = Some(f);
                         ctrl.reject();
                         continue;

@@ -316,7 +316,15 @@ pub fn coefficients_with<O: Objective + ?Sized>(
     let (theta, lambda, phi) = event_point(obj, event)?;
     let backend = Backend::new(solver, obj.dim());
     let free = backend.kind == Solver::MatrixFree;
-    let r = raw_derivatives(obj, &backend, &theta, lambda, &phi, closed_form, opts.fd_step)?;
+    let r = raw_derivatives(
+        obj,
+        &backend,
+        &theta,
+        lambda,
+        &phi,
+        closed_form,
+        opts.fd_step,
+    )?;
     let tv = theta.view();
     let tol = opts.zero_tol;
     let terms_sum = |d: &Option<Decomposed>| {

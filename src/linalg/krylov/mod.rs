@@ -24,11 +24,11 @@ use ndarray::{Array1, ArrayView1};
 /// PALC system contracts by about this factor per inexact step (far below the factor 4 that
 /// triggers a refresh), and it stays above the rounding floor ε·κ ≈ 1e-16·1e4 of the bordered
 /// systems, which are well conditioned even at folds.
-pub const KRYLOV_TOL: f64 = 1e-11;
+pub const KRYLOV_TOL: f64 = 1e-10;
 
 /// Iterations allowed per Krylov solve (GMRES/MINRES): with the structured preconditioner the
 /// engine's solves take 1–4; without one (generic objectives) the count grows like √κ(H).
-pub const KRYLOV_MAX_ITERS: usize = 500;
+pub const KRYLOV_MAX_ITERS: usize = 300;
 
 /// A Krylov method that did not reach its tolerance.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

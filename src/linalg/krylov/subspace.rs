@@ -6,6 +6,9 @@ use super::{vnorm, KrylovFailure, VecMap};
 use crate::linalg::{sym_eigen, SplitMix64};
 use ndarray::{Array1, Array2, ArrayView1};
 
+/// An (approximate) inverse operator application that may fail.
+pub type InverseMap<'a> = dyn Fn(ArrayView1<f64>) -> Result<Array1<f64>, KrylovFailure> + 'a;
+
 /// Ritz pairs of a symmetric operator.
 #[derive(Clone, Debug)]
 pub struct RitzPairs {
@@ -81,7 +84,7 @@ fn ritz_of(a: &VecMap, v: Array2<f64>, iters: usize) -> RitzPairs {
 #[allow(clippy::too_many_arguments)]
 pub fn nearest_zero_pairs(
     a: &VecMap,
-    inv: &dyn Fn(ArrayView1<f64>) -> Result<Array1<f64>, KrylovFailure>,
+    inv: &InverseMap,
     n: usize,
     p: usize,
     warm: Option<&Array2<f64>>,
@@ -118,8 +121,8 @@ pub fn nearest_zero_pairs(
     orthonormalise(&mut x, &mut rng);
     let mut y = apply_inv(&x)?;
     for it in 1..=max_iters {
-        let mut q = ndarray::concatenate(ndarray::Axis(1), &[x.view(), y.view()])
-            .expect("same row count");
+        let mut q =
+            ndarray::concatenate(ndarray::Axis(1), &[x.view(), y.view()]).expect("same row count");
         if q.ncols() > n {
             q = q.slice(ndarray::s![.., ..n]).to_owned();
         }
@@ -158,7 +161,7 @@ pub fn nearest_zero_pairs(
 #[allow(clippy::too_many_arguments)]
 pub fn smallest_pairs(
     a: &VecMap,
-    inv: &dyn Fn(ArrayView1<f64>) -> Result<Array1<f64>, KrylovFailure>,
+    inv: &InverseMap,
     n: usize,
     (p, k, depth): (usize, usize, usize),
     warm: Option<&Array2<f64>>,
@@ -194,8 +197,11 @@ pub fn smallest_pairs(
             for j in 0..prev.ncols() {
                 let c = inv(prev.column(j))?;
                 let nc = vnorm(c.view());
-                next.column_mut(j)
-                    .assign(&if nc > 0.0 && nc.is_finite() { c / nc } else { c });
+                next.column_mut(j).assign(&if nc > 0.0 && nc.is_finite() {
+                    c / nc
+                } else {
+                    c
+                });
             }
             blocks.push(next);
         }

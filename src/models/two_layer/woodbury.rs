@@ -60,7 +60,11 @@ fn invert_block(block: &Array2<f64>) -> Option<(Array2<f64>, usize, bool)> {
     let inv_vals = e.values.mapv(|v| {
         if v.abs() <= floor || v == 0.0 {
             clamped = true;
-            1.0 / if v < 0.0 { -floor } else { floor.max(f64::MIN_POSITIVE) }
+            1.0 / if v < 0.0 {
+                -floor
+            } else {
+                floor.max(f64::MIN_POSITIVE)
+            }
         } else {
             1.0 / v
         }
