@@ -343,6 +343,9 @@ pub fn coefficients_with<O: Objective + ?Sized>(
     let aa_zero = small.g_aa <= tol;
     let amu_zero = small.g_amu <= tol;
     let classification = classify(&small, tol);
+    // Hellmann–Feynman along the branch with tangent ⟂ φ (see the field's docs).
+    let crossing_speed = (classification != Classification::Fold)
+        .then(|| crossing_speed(obj, (tv, lambda), &r, &phi, free));
 
     let g_aa = ThreeWay::new(
         r.cf_aa,
@@ -357,17 +360,6 @@ pub fn coefficients_with<O: Objective + ?Sized>(
         r.fd4,
         if r.d4 != 0.0 { r.d4.abs() } else { raw_scale },
     );
-
-    // Hellmann–Feynman along the branch with tangent ⟂ φ (see the field's docs).
-    let crossing_speed = if classification == Classification::Fold {
-        None
-    } else if free {
-        // φᵀ D³L[ψ01, ·, ·] φ = D³L[φ, φ, ψ01], without the n × n directional Hessian.
-        Some(r.phi_hl_phi + r.d3_psi01)
-    } else {
-        let dh = obj.hessian_directional(tv, lambda, r.psi01.view());
-        Some(r.phi_hl_phi + phi.dot(&dh.dot(&phi)))
-    };
 
     let ratio_aa_aaa = if r.g_aa_ad == 0.0 {
         0.0
@@ -433,6 +425,23 @@ pub fn coefficients_with<O: Objective + ?Sized>(
         psi01: r.psi01.to_vec(),
         psi20: r.psi20.to_vec(),
     })
+}
+
+/// φᵀ(∂λH + D³L\[ψ01, ·, ·\])φ; matrix-free as φᵀ∂λHφ + D³L\[φ, φ, ψ01\] (the same number,
+/// without the n × n directional Hessian).
+fn crossing_speed<O: Objective + ?Sized>(
+    obj: &O,
+    (tv, lambda): (ArrayView1<f64>, f64),
+    r: &Raw,
+    phi: &Array1<f64>,
+    free: bool,
+) -> f64 {
+    if free {
+        r.phi_hl_phi + r.d3_psi01
+    } else {
+        let dh = obj.hessian_directional(tv, lambda, r.psi01.view());
+        r.phi_hl_phi + phi.dot(&dh.dot(phi))
+    }
 }
 
 /// The raw derivatives at an event, before classification: the two softest eigenvalues,
