@@ -315,13 +315,10 @@ pub fn coefficients_with<O: Objective + ?Sized>(
     ensure_positive("fd_step", opts.fd_step)?;
     let (theta, lambda, phi) = event_point(obj, event)?;
     let backend = Backend::new(solver, obj.dim());
-    let free = backend.kind == Solver::MatrixFree;
     let r = raw_derivatives(
         obj,
         &backend,
-        &theta,
-        lambda,
-        &phi,
+        (&theta, lambda, &phi),
         closed_form,
         opts.fd_step,
     )?;
@@ -343,7 +340,7 @@ pub fn coefficients_with<O: Objective + ?Sized>(
     let aa_zero = small.g_aa <= tol;
     let amu_zero = small.g_amu <= tol;
     let classification = classify(&small, tol);
-    // Hellmann–Feynman along the branch with tangent ⟂ φ (see the field's docs).
+    let free = backend.kind == Solver::MatrixFree; // Hellmann–Feynman, tangent ⟂ φ (docs)
     let crossing_speed = (classification != Classification::Fold)
         .then(|| crossing_speed(obj, (tv, lambda), &r, &phi, free));
 
@@ -475,9 +472,7 @@ struct Raw {
 fn raw_derivatives<O: Objective + ?Sized>(
     obj: &O,
     backend: &Backend,
-    theta: &Array1<f64>,
-    lambda: f64,
-    phi: &Array1<f64>,
+    (theta, lambda, phi): (&Array1<f64>, f64, &Array1<f64>),
     closed_form: Option<ClosedForm<'_>>,
     fd_step: f64,
 ) -> Result<Raw> {
