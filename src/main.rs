@@ -186,7 +186,7 @@ struct TraceArgs {
     #[arg(long)]
     max_events: Option<usize>,
     /// Linear algebra: dense, matrix-free (Krylov + structured Woodbury inverse, no n × n
-    /// matrix) or auto (dense up to n = 1000 parameters).
+    /// matrix) or auto (dense up to n = 4000 parameters).
     #[arg(long, default_value = "auto")]
     solver: String,
 }
