@@ -243,6 +243,10 @@ struct TraceArgs {
     /// Stop after this many events: status max_events.
     #[arg(long)]
     max_events: Option<usize>,
+    /// Linear algebra: dense, matrix-free (Krylov + structured Woodbury inverse, no n × n
+    /// matrix) or auto (dense up to n = 4000 parameters).
+    #[arg(long, default_value = "auto")]
+    solver: String,
 }
 
 /// SIGINT/SIGTERM set the flag (the trace stops with status `interrupted` and writes what it
@@ -365,7 +369,13 @@ fn run(cli: Cli) -> Result<u8> {
             }
             if spec.model == ModelKind::Mlp {
                 // The MLP trace has no budgets/resume yet (dense path; see issue 10).
-                let r = mlp::run_trace(&spec, a.method.into(), a.lambda_max, progress)?;
+                let r = mlp::run_trace_with_solver(
+                    &spec,
+                    a.method.into(),
+                    a.lambda_max,
+                    progress,
+                    a.solver.parse()?,
+                )?;
                 emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
                 return Ok(commands::status_exit_code(&r.status));
             }
@@ -382,6 +392,7 @@ fn run(cli: Cli) -> Result<u8> {
                 cancel: Some(cancel_on_signals()),
                 progress,
                 paper_stopping: a.paper_stopping.into(),
+                solver: a.solver.parse()?,
             };
             let r = commands::run_trace_with(&spec, &opts)?;
             emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;

@@ -714,6 +714,7 @@ fn pt(lambda: f64, tangent_lambda: f64) -> Point {
         morse_index: 0,
         arclength: 0.0,
         theta: Array1::zeros(1),
+        krylov_iterations: 0,
     }
 }
 

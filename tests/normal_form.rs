@@ -247,6 +247,7 @@ fn branch_from<O: Objective>(obj: &O, pts: Vec<(f64, Array1<f64>)>) -> Branch {
             morse_index: 0,
             arclength: 0.0,
             theta,
+            krylov_iterations: 0,
         })
         .collect();
     Branch {

@@ -85,6 +85,7 @@ impl PseudoArclength {
         crate::error::ensure_finite("resume tangent", state.tangent.iter())?;
         let engine = Engine {
             obj,
+            backend: super::backend::Backend::new(self.params.solver, obj.dim()),
             params: &self.params,
             tests: &self.tests,
         };
@@ -103,6 +104,7 @@ impl ContinuationAlgorithm for PseudoArclength {
         super::validate(obj.dim(), theta0, lambda0, &self.params)?;
         let engine = Engine {
             obj,
+            backend: super::backend::Backend::new(self.params.solver, obj.dim()),
             params: &self.params,
             tests: &self.tests,
         };

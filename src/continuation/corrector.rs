@@ -1,10 +1,10 @@
 //! Tangents and correctors (natural-parameter and pseudo-arclength).
 
+use super::backend::{Backend, Bordered, Hess};
 use super::failure::StepFailure;
 use crate::derivatives::Objective;
 use crate::linalg::operator::faer_view;
 use crate::linalg::to_faer;
-pub use crate::linalg::DenseBordered as Bordered;
 use faer::linalg::solvers::Solve;
 use faer::Mat;
 use ndarray::{s, Array1, ArrayView1};
@@ -58,11 +58,13 @@ pub(crate) const FLOOR_FACTOR: f64 = 10.0;
 /// Jacobian and re-evaluates the exact Jacobian whenever the steps contract by less than a
 /// factor 4; at most `max_newton` re-evaluations and `max_newton + MAX_CHORD_ITERS` solves.
 /// Converged when ‖∇L‖ ≤ tol.
-pub(crate) fn correct<O: Objective + ?Sized>(
-    obj: &O,
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn correct<'o, O: Objective + ?Sized>(
+    obj: &'o O,
+    backend: &Backend,
     xp: &Array1<f64>,
     normal: ArrayView1<f64>,
-    jac: Option<&Bordered>,
+    jac: Option<&Bordered<'o>>,
     tol: f64,
     max_newton: usize,
 ) -> std::result::Result<Corrected, StepFailure> {
@@ -109,9 +111,9 @@ pub(crate) fn correct<O: Objective + ?Sized>(
                     grad_norm: gn,
                 });
             }
-            let h = obj.hessian(theta_of(&x), lam);
+            let h = backend.at(obj, theta_of(&x), lam);
             let gl = obj.grad_lambda(theta_of(&x), lam);
-            own = Some(Bordered::new(&h, &gl, normal));
+            own = Some(h.bordered(&gl, normal));
             refreshes += 1;
             stale = false;
         }
@@ -120,9 +122,7 @@ pub(crate) fn correct<O: Objective + ?Sized>(
         rhs.slice_mut(s![..n]).assign(&g);
         rhs[n] = normal.dot(&(&x - xp));
         let solver = own.as_ref().or(jac).expect("a Jacobian is available");
-        let dx = solver
-            .solve(&rhs)
-            .ok_or(StepFailure::SingularBordered { lambda: lam })?;
+        let dx = solver.solve(&rhs).map_err(|f| f.at(lam))?;
         let step = norm(dx.view());
         x -= &dx;
         iters += 1;
@@ -137,6 +137,7 @@ pub(crate) fn correct<O: Objective + ?Sized>(
 /// descent direction of ½‖∇L‖²).
 pub(crate) fn newton_fixed_lambda<O: Objective + ?Sized>(
     obj: &O,
+    backend: &Backend,
     theta0: ArrayView1<f64>,
     lambda: f64,
     tol: f64,
@@ -152,14 +153,18 @@ pub(crate) fn newton_fixed_lambda<O: Objective + ?Sized>(
         if gn <= tol {
             return Ok((theta, gn));
         }
-        let h = obj.hessian(theta.view(), lambda);
-        let lu = match faer_view(&h) {
-            Some(v) => v.partial_piv_lu(),
-            None => to_faer(&h).partial_piv_lu(),
+        let d = match backend.at(obj, theta.view(), lambda) {
+            Hess::Dense(h) => {
+                let lu = match faer_view(&h) {
+                    Some(v) => v.partial_piv_lu(),
+                    None => to_faer(&h).partial_piv_lu(),
+                };
+                let b = Mat::from_fn(g.len(), 1, |i, _| g[i]);
+                let d = lu.solve(&b);
+                Array1::from_shape_fn(g.len(), |i| d[(i, 0)])
+            }
+            Hess::Free(f) => f.solve(&g).map_err(StepFailure::Krylov)?,
         };
-        let b = Mat::from_fn(g.len(), 1, |i, _| g[i]);
-        let d = lu.solve(&b);
-        let d = Array1::from_shape_fn(g.len(), |i| d[(i, 0)]);
         if d.iter().any(|v| !v.is_finite()) {
             return Err(StepFailure::SingularHessian { lambda });
         }

@@ -4,6 +4,7 @@
 //! the residual stops decreasing (not merely until it is below `event_tol`), so a located
 //! event is as accurate as the arithmetic allows; the achieved residual is the event's.
 
+use super::backend::{Backend, Hess};
 use super::corrector::{correct, join, lambda_of, norm, theta_of};
 use super::test_functions::{TestFunction, TestPoint};
 use super::{ContinuationParams, Event, EventKind, Spectrum};
@@ -38,6 +39,10 @@ const CHORD_NEWTON: usize = 60;
 /// Slack of the "stays within the step" test of the fold Newton, for steps of ~zero length.
 const REACH_SLACK: f64 = 1e-8;
 
+/// A test value at a corrected trial point from its smallest eigenvalues, ascending (all of them
+/// on the dense path, the spectrum's k on the matrix-free one).
+type TestValue<'f> = dyn Fn(&Array1<f64>, &[f64]) -> Option<f64> + 'f;
+
 /// Index of the eigenvalue nearest zero.
 fn nearest_zero(e: &SymEigen) -> usize {
     (0..e.values.len())
@@ -49,6 +54,7 @@ fn nearest_zero(e: &SymEigen) -> usize {
 /// its unit eigenvector, oriented by [`orient`] (largest-modulus entry positive).
 fn make_event<O: Objective + ?Sized>(
     obj: &O,
+    be: &Backend,
     kind: EventKind,
     x: &Array1<f64>,
     a: &Endpoint,
@@ -58,8 +64,18 @@ fn make_event<O: Objective + ?Sized>(
     let theta = theta_of(x);
     let lam = lambda_of(x);
     let g = obj.gradient(theta, lam);
-    let h = obj.hessian(theta, lam);
-    let (mu, phi, eigenvalues, second, scale) = match sym_eigen(&h) {
+    let h = match be.at(obj, theta, lam) {
+        Hess::Dense(h) => h,
+        Hess::Free(f) => {
+            let k = match params.spectrum {
+                Spectrum::Smallest(k) => k,
+                Spectrum::Full => obj.dim(),
+            };
+            let info = free_event_spectrum(&f, k);
+            return finish_event(kind, x, g.view(), info, a, b);
+        }
+    };
+    let info = match sym_eigen(&h) {
         Ok(e) if !e.values.is_empty() => {
             let i = nearest_zero(&e);
             let phi = orient(e.vectors.column(i).to_owned());
@@ -77,7 +93,39 @@ fn make_event<O: Objective + ?Sized>(
         }
         _ => (f64::NAN, vec![], vec![], f64::NAN, f64::NAN),
     };
-    let residual = norm(g.view()).max(mu.abs());
+    finish_event(kind, x, g.view(), info, a, b)
+}
+
+/// µ, φ (oriented), the smallest eigenvalues, the second-smallest |eigenvalue| and the scale.
+type EventSpectrum = (f64, Vec<f64>, Vec<f64>, f64, f64);
+
+/// [`EventSpectrum`] on the matrix-free path (NaNs where an eigensolve failed, which the
+/// admissibility rules then reject).
+fn free_event_spectrum(f: &super::backend::FreeHess, k: usize) -> EventSpectrum {
+    let Ok((mu, phi, second)) = f.kernel() else {
+        return (f64::NAN, vec![], vec![], f64::NAN, f64::NAN);
+    };
+    let phi = orient(phi);
+    let warm = phi.clone().insert_axis(ndarray::Axis(1));
+    let values = f
+        .smallest(k, Some(&warm))
+        .map(|e| e.values.to_vec())
+        .unwrap_or_default();
+    (mu, phi.to_vec(), values, second.abs(), f.scale())
+}
+
+fn finish_event(
+    kind: EventKind,
+    x: &Array1<f64>,
+    g: ndarray::ArrayView1<f64>,
+    info: EventSpectrum,
+    a: &Endpoint,
+    b: &Endpoint,
+) -> Located {
+    let (mu, phi, eigenvalues, second, scale) = info;
+    let theta = theta_of(x);
+    let lam = lambda_of(x);
+    let residual = norm(g).max(mu.abs());
     let event = Event {
         kind,
         lambda: lam,
@@ -102,23 +150,34 @@ fn make_event<O: Objective + ?Sized>(
 
 /// The fold system at a point: residual max(‖∇L‖, |µ|), µ (eigenvalue nearest zero), its unit
 /// eigenvector φ, ∇L and H.
-struct FoldState {
+struct FoldState<'o> {
     r: f64,
     mu: f64,
     phi: Array1<f64>,
     g: Array1<f64>,
-    h: ndarray::Array2<f64>,
+    h: Hess<'o>,
 }
 
-fn fold_state<O: Objective + ?Sized>(obj: &O, x: &Array1<f64>) -> Option<FoldState> {
+fn fold_state<'o, O: Objective + ?Sized>(
+    obj: &'o O,
+    be: &Backend,
+    x: &Array1<f64>,
+) -> Option<FoldState<'o>> {
     let theta = theta_of(x);
     let lam = lambda_of(x);
     let g = obj.gradient(theta, lam);
-    let h = obj.hessian(theta, lam);
-    let e = sym_eigen(&h).ok()?;
-    let i = nearest_zero(&e);
-    let mu = e.values[i];
-    let phi = e.vectors.column(i).to_owned();
+    let h = be.at(obj, theta, lam);
+    let (mu, phi) = match &h {
+        Hess::Dense(hd) => {
+            let e = sym_eigen(hd).ok()?;
+            let i = nearest_zero(&e);
+            (e.values[i], e.vectors.column(i).to_owned())
+        }
+        Hess::Free(f) => {
+            let (mu, phi, _) = f.kernel().ok()?;
+            (mu, phi)
+        }
+    };
     Some(FoldState {
         r: norm(g.view()).max(mu.abs()),
         mu,
@@ -134,6 +193,7 @@ fn fold_state<O: Objective + ?Sized>(obj: &O, x: &Array1<f64>) -> Option<FoldSta
 /// and it stays near the step.
 fn fold_newton<O: Objective + ?Sized>(
     obj: &O,
+    be: &Backend,
     x0: Array1<f64>,
     a: &Endpoint,
     b: &Endpoint,
@@ -144,7 +204,7 @@ fn fold_newton<O: Objective + ?Sized>(
     let reach = 2.0 * norm((b.x - a.x).view()) + REACH_SLACK;
     let mut best: Option<(Array1<f64>, f64)> = None;
     for _ in 0..FOLD_MAX_ITERS {
-        let Some(FoldState { r, mu, phi, g, h }) = fold_state(obj, &x) else {
+        let Some(FoldState { r, mu, phi, g, h }) = fold_state(obj, be, &x) else {
             break;
         };
         let improved = best.as_ref().is_none_or(|(_, rb)| r < *rb);
@@ -161,16 +221,26 @@ fn fold_newton<O: Objective + ?Sized>(
         let lam = lambda_of(&x);
         let gl = obj.grad_lambda(theta.view(), lam);
         let d3 = obj.d3_vec(theta.view(), lam, phi.view());
-        let hl = obj.hessian_lambda(theta.view(), lam);
-        let mut j = ndarray::Array2::zeros((n + 1, n + 1));
-        j.slice_mut(s![..n, ..n]).assign(&h);
-        j.slice_mut(s![..n, n]).assign(&gl);
-        j.slice_mut(s![n, ..n]).assign(&d3);
-        j[[n, n]] = phi.dot(&hl.dot(&phi));
         let mut rhs = Array1::zeros(n + 1);
         rhs.slice_mut(s![..n]).assign(&g);
         rhs[n] = mu;
-        let Ok(dx) = solve(&j, &rhs) else {
+        let dx = match &h {
+            Hess::Dense(h) => {
+                let hl = obj.hessian_lambda(theta.view(), lam);
+                let mut j = ndarray::Array2::zeros((n + 1, n + 1));
+                j.slice_mut(s![..n, ..n]).assign(h);
+                j.slice_mut(s![..n, n]).assign(&gl);
+                j.slice_mut(s![n, ..n]).assign(&d3);
+                j[[n, n]] = phi.dot(&hl.dot(&phi));
+                solve(&j, &rhs).ok()
+            }
+            Hess::Free(_) => {
+                let corner = phi.dot(&obj.hessian_lambda_vec(theta.view(), lam, phi.view()));
+                let row = join(d3.view(), corner);
+                h.bordered(&gl, row.view()).solve(&rhs).ok()
+            }
+        };
+        let Some(dx) = dx else {
             break;
         };
         x -= &dx;
@@ -184,21 +254,33 @@ fn fold_newton<O: Objective + ?Sized>(
 
 /// The point of the chord x_a + t(x_b − x_a) corrected onto the branch in the hyperplane
 /// orthogonal to the chord, its full spectrum and the test value `f` there.
+#[allow(clippy::too_many_arguments)]
 fn chord_point<O: Objective + ?Sized>(
     obj: &O,
+    be: &Backend,
+    k: usize,
     a: &Endpoint,
     b: &Endpoint,
     t: f64,
     tol: f64,
-    f: &dyn Fn(&Array1<f64>, &SymEigen) -> Option<f64>,
+    f: &TestValue,
 ) -> Option<(Array1<f64>, f64)> {
     let c = b.x - a.x;
     let u = &c / norm(c.view());
     let xp = a.x + &(&c * t);
-    let x = correct(obj, &xp, u.view(), None, tol, CHORD_NEWTON).ok()?.x;
-    let h = obj.hessian(theta_of(&x), lambda_of(&x));
-    let e = sym_eigen(&h).ok()?;
-    let v = f(&x, &e)?;
+    let x = correct(obj, be, &xp, u.view(), None, tol, CHORD_NEWTON)
+        .ok()?
+        .x;
+    let v = match be.at(obj, theta_of(&x), lambda_of(&x)) {
+        Hess::Dense(h) => {
+            let e = sym_eigen(&h).ok()?;
+            f(&x, e.values.as_slice()?)?
+        }
+        Hess::Free(fh) => {
+            let e = fh.smallest(k, None).ok()?;
+            f(&x, e.values.as_slice()?)?
+        }
+    };
     Some((x, v))
 }
 
@@ -206,13 +288,14 @@ fn chord_point<O: Objective + ?Sized>(
 /// machine precision (or `f` vanishes exactly); returns the point of smallest |f| found.
 fn chord_brent<O: Objective + ?Sized>(
     obj: &O,
-    a: &Endpoint,
-    b: &Endpoint,
+    be: &Backend,
+    k: usize,
+    (a, b): (&Endpoint, &Endpoint),
     corr_tol: f64,
-    f: &dyn Fn(&Array1<f64>, &SymEigen) -> Option<f64>,
+    f: &TestValue,
 ) -> Option<Array1<f64>> {
-    let (xa, fa0) = chord_point(obj, a, b, 0.0, corr_tol, f)?;
-    let (xb, fb0) = chord_point(obj, a, b, 1.0, corr_tol, f)?;
+    let (xa, fa0) = chord_point(obj, be, k, a, b, 0.0, corr_tol, f)?;
+    let (xb, fb0) = chord_point(obj, be, k, a, b, 1.0, corr_tol, f)?;
     let (mut ta, mut fa, mut tb, mut fb) = (0.0f64, fa0, 1.0f64, fb0);
     let mut best = if fa.abs() < fb.abs() {
         (xa, fa)
@@ -282,7 +365,7 @@ fn chord_brent<O: Objective + ?Sized>(
         } else {
             tol1 * xm.signum()
         };
-        match chord_point(obj, a, b, tb, corr_tol, f) {
+        match chord_point(obj, be, k, a, b, tb, corr_tol, f) {
             Some((x, v)) => {
                 fb = v;
                 if v.abs() < best.1.abs() {
@@ -298,6 +381,7 @@ fn chord_brent<O: Objective + ?Sized>(
 /// Locates an event detected between accepted points a and b (`test` for user-defined ones).
 pub(crate) fn locate<O: Objective + ?Sized>(
     obj: &O,
+    be: &Backend,
     kind: EventKind,
     test: Option<&dyn TestFunction>,
     a: &Endpoint,
@@ -314,7 +398,7 @@ pub(crate) fn locate<O: Objective + ?Sized>(
         }
     };
     if !params.locate_events {
-        return make_event(obj, kind, &nearer(), a, b, params);
+        return make_event(obj, be, kind, &nearer(), a, b, params);
     }
     let mut located = None;
     if kind == EventKind::Fold {
@@ -322,13 +406,18 @@ pub(crate) fn locate<O: Objective + ?Sized>(
         let t = a.tau_lambda / (a.tau_lambda - b.tau_lambda);
         let x0 = a.x + &((b.x - a.x) * t.clamp(0.0, 1.0));
         let x0 = join(theta_of(&x0), lambda_of(&x0));
-        located = fold_newton(obj, x0, a, b, tol);
+        located = fold_newton(obj, be, x0, a, b, tol);
     }
+    // Eigenvalues the matrix-free path computes at trial points (the dense path has all).
+    let k_test = match params.spectrum {
+        Spectrum::Smallest(k) => k,
+        Spectrum::Full => obj.dim(),
+    };
     if located.is_none() {
         located = match test {
             Some(tf) => {
-                let f = |x: &Array1<f64>, e: &SymEigen| {
-                    let values = e.values.to_vec();
+                let f = |x: &Array1<f64>, e: &[f64]| {
+                    let values = e.to_vec();
                     let p = TestPoint {
                         theta: theta_of(x),
                         lambda: lambda_of(x),
@@ -339,15 +428,15 @@ pub(crate) fn locate<O: Objective + ?Sized>(
                     };
                     Some(tf.value(&p))
                 };
-                chord_brent(obj, a, b, corr_tol, &f)
+                chord_brent(obj, be, k_test, (a, b), corr_tol, &f)
             }
             None => {
                 let idx = a.morse.min(b.morse);
-                let f = |_: &Array1<f64>, e: &SymEigen| e.values.get(idx).copied();
-                chord_brent(obj, a, b, corr_tol, &f)
+                let f = |_: &Array1<f64>, e: &[f64]| e.get(idx).copied();
+                chord_brent(obj, be, k_test.max(idx + 1), (a, b), corr_tol, &f)
             }
         };
     }
     let x = located.unwrap_or_else(nearer);
-    make_event(obj, kind, &x, a, b, params)
+    make_event(obj, be, kind, &x, a, b, params)
 }

@@ -105,6 +105,9 @@ pub enum StepFailure {
         /// λ at its end.
         to: f64,
     },
+    /// A Krylov solve of the matrix-free backend missed its tolerance.
+    #[error("{0}")]
+    Krylov(crate::linalg::krylov::KrylovFailure),
     /// The eigensolver failed at the new point.
     #[error("{0}")]
     Eigen(String),

@@ -30,6 +30,7 @@
 //! and [`trace_paper`] are thin wrappers.
 
 mod algorithm;
+mod backend;
 mod checkpoint;
 pub mod codim2;
 mod corrector;
@@ -48,7 +49,10 @@ pub mod test_functions;
 mod tracer;
 
 pub use algorithm::{ContinuationAlgorithm, NaturalParameter, PseudoArclength};
+pub(crate) use backend::{Backend, Hess};
+pub use backend::{Solver, AUTO_DENSE_MAX_DIM};
 pub use checkpoint::JsonLines;
+pub(crate) use corrector::join as join_theta_lambda;
 pub use failure::StepFailure;
 pub use observer::{CancelFlag, Control, NoObserver, Observer, Observers, ProgressBar, StopReason};
 pub use problem::{ContinuationProblem, Lens, TikhonovLens};
@@ -90,6 +94,10 @@ pub struct Point {
     /// θ (not written to JSON: large).
     #[serde(skip)]
     pub theta: Array1<f64>,
+    /// Krylov iterations (solver and eigensolver operator applications) spent since the
+    /// previous point, rejected steps included; 0 on the dense path.
+    #[serde(default)]
+    pub krylov_iterations: usize,
 }
 
 /// Kind of a located event.
@@ -279,6 +287,9 @@ pub struct ContinuationParams {
     /// Stop once this many events are located ([`Status::MaxEvents`]); none by default.
     #[serde(default)]
     pub max_events: Option<usize>,
+    /// Linear-algebra backend ([`Solver::Dense`] by default).
+    #[serde(default)]
+    pub solver: Solver,
 }
 
 impl Default for ContinuationParams {
@@ -299,6 +310,7 @@ impl Default for ContinuationParams {
             progress: false,
             max_seconds: None,
             max_events: None,
+            solver: Solver::Dense,
         }
     }
 }
@@ -407,12 +419,19 @@ pub fn newton_critical_point<O: Objective + ?Sized>(
             format!("must be positive, got {tol}"),
         ));
     }
-    corrector::newton_fixed_lambda(obj, theta0, lambda, tol, tracer::NATURAL_NEWTON_ITERS)
-        .map(|(theta, _)| theta)
-        .map_err(|f| crate::Error::NoConvergence {
-            method: "Newton on ∇L = 0".into(),
-            reason: f.to_string(),
-        })
+    corrector::newton_fixed_lambda(
+        obj,
+        &backend::Backend::dense(),
+        theta0,
+        lambda,
+        tol,
+        tracer::NATURAL_NEWTON_ITERS,
+    )
+    .map(|(theta, _)| theta)
+    .map_err(|f| crate::Error::NoConvergence {
+        method: "Newton on ∇L = 0".into(),
+        reason: f.to_string(),
+    })
 }
 
 /// Follows the critical branch through (θ0, λ0) by pseudo-arclength continuation, initially

@@ -326,6 +326,7 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
             morse_index: morse,
             arclength,
             theta: new.clone(),
+            krylov_iterations: 0,
         });
         eigs.push(e);
         theta = new;

@@ -51,6 +51,14 @@ impl<O: Objective> Objective for TikhonovLens<O> {
     fn hessian_lambda(&self, theta: ArrayView1<f64>, _alpha: f64) -> Array2<f64> {
         Array2::eye(theta.len())
     }
+    fn hessian_lambda_vec(
+        &self,
+        _theta: ArrayView1<f64>,
+        _alpha: f64,
+        u: ArrayView1<f64>,
+    ) -> Array1<f64> {
+        u.to_owned()
+    }
     fn d3_vec(&self, theta: ArrayView1<f64>, _alpha: f64, u: ArrayView1<f64>) -> Array1<f64> {
         self.obj.d3_vec(theta, self.lambda, u)
     }

@@ -3,7 +3,8 @@
 //! acceptance with observers and budgets. Step control is [`StepController`], event detection
 //! [`super::test_functions`], location [`super::events`].
 
-use super::corrector::{correct, join, lambda_of, newton_fixed_lambda, norm, theta_of, Bordered};
+use super::backend::{free_det_sign, spectrum_at, Backend, Bordered, Hess};
+use super::corrector::{correct, join, lambda_of, newton_fixed_lambda, norm, theta_of};
 use super::events::{locate, Endpoint, Located};
 use super::failure::StepFailure;
 use super::observer::{Control, Observer};
@@ -15,7 +16,7 @@ use super::{Branch, ContinuationParams, EventKind, Method, Point, ResumeState, S
 use super::{Event, Trace};
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
-use crate::linalg::operator::{BorderedFactor, BorderedSolver, DenseEigen, DenseLu, EigenSolver};
+use crate::linalg::operator::{DenseEigen, EigenSolver};
 use crate::linalg::{PartialEigen, DENSE_EIGEN_MAX};
 use ndarray::{Array1, Array2, ArrayView1};
 use std::time::Instant;
@@ -45,11 +46,15 @@ pub const SINGULAR_START_RTOL: f64 = 1e-10;
 const RESUME_GRAD_TOL: f64 = 1e-8;
 
 /// Everything kept about an accepted point.
-pub(crate) struct State {
+pub(crate) struct State<'o> {
     x: Array1<f64>,
     tau: Array1<f64>,
     /// Factorisation of \[\[H, ∂λ∇L\], \[borderᵀ\]\] at x (chord Jacobian of the next corrector).
-    jac: Bordered,
+    jac: Bordered<'o>,
+    /// Sign of its determinant (the branch-point test function).
+    det_sign: f64,
+    /// Krylov iterations spent since the previous accepted point.
+    krylov: usize,
     /// The border row of `jac` (the previous tangent), also the next corrector's normal.
     border: Array1<f64>,
     eig: PartialEigen,
@@ -58,7 +63,7 @@ pub(crate) struct State {
     grad_norm: f64,
 }
 
-impl State {
+impl State<'_> {
     fn endpoint(&self) -> Endpoint<'_> {
         Endpoint {
             x: &self.x,
@@ -73,7 +78,7 @@ impl State {
             theta: theta_of(&self.x),
             lambda: lambda_of(&self.x),
             tangent_lambda: self.tau[self.tau.len() - 1],
-            det_sign: self.jac.det_sign(),
+            det_sign: self.det_sign,
             eigenvalues: self.eig.values.as_slice().unwrap_or(&[]),
             morse_index: self.morse,
         }
@@ -89,6 +94,7 @@ impl State {
             morse_index: self.morse,
             arclength: self.arclength,
             theta: theta_of(&self.x).to_owned(),
+            krylov_iterations: self.krylov,
         }
     }
 
@@ -129,29 +135,32 @@ pub(crate) fn spectrum_of(
 
 /// Unit tangent of the branch from the bordered solve \[\[H, ∂λ∇L\], \[borderᵀ\]\] z = e_{n+1};
 /// τ = z/‖z‖ satisfies borderᵀτ > 0, which keeps the orientation when `border` is the previous
-/// tangent. Returns the factorisation too (its determinant sign is the branch-point test
-/// function, and it serves as the chord Jacobian of the next corrector).
-fn tangent(
-    h: &Array2<f64>,
+/// tangent. Returns the factorisation too (it serves as the chord Jacobian of the next
+/// corrector) and z_{n+1} (for the matrix-free determinant sign).
+fn tangent<'o>(
+    h: &Hess<'o>,
     gl: &Array1<f64>,
     border: ArrayView1<f64>,
-) -> Option<(Array1<f64>, Bordered)> {
-    let n = h.nrows();
-    let b = DenseLu.factor(h, gl, border)?;
+    lambda: f64,
+) -> std::result::Result<(Array1<f64>, Bordered<'o>, f64), StepFailure> {
+    let n = gl.len();
+    let b = h.bordered(gl, border);
     let mut e = Array1::zeros(n + 1);
     e[n] = 1.0;
-    let z = b.solve(&e)?;
+    let z = b.solve(&e).map_err(|f| f.at(lambda))?;
     let nz = norm(z.view());
     if !(nz.is_finite() && nz > 0.0) {
-        return None;
+        return Err(StepFailure::SingularBordered { lambda });
     }
-    Some((z / nz, b))
+    let last = z[n];
+    Ok((z / nz, b, last))
 }
 
 /// Hessian, tangent (oriented by `border`) and spectrum at a converged point.
 #[allow(clippy::too_many_arguments)]
-fn analyse<O: Objective + ?Sized>(
-    obj: &O,
+fn analyse<'o, O: Objective + ?Sized>(
+    obj: &'o O,
+    backend: &Backend,
     x: Array1<f64>,
     grad_norm: f64,
     border: ArrayView1<f64>,
@@ -159,20 +168,23 @@ fn analyse<O: Objective + ?Sized>(
     dense_values_only: bool,
     arclength: f64,
     spectrum: Spectrum,
-) -> std::result::Result<State, StepFailure> {
+) -> std::result::Result<State<'o>, StepFailure> {
     let theta = theta_of(&x);
     let lam = lambda_of(&x);
-    let h = obj.hessian(theta, lam);
+    let h = backend.at(obj, theta, lam);
     let gl = obj.grad_lambda(theta, lam);
-    let (tau, jac) =
-        tangent(&h, &gl, border).ok_or(StepFailure::SingularBordered { lambda: lam })?;
-    let eig = spectrum_of(&h, spectrum, warm, dense_values_only)
-        .map_err(|e| StepFailure::Eigen(e.to_string()))?;
+    let (tau, jac, z_last) = tangent(&h, &gl, border, lam)?;
+    let eig = spectrum_at(&h, spectrum, warm, dense_values_only)?;
+    let det_sign = jac
+        .dense_det_sign()
+        .unwrap_or_else(|| free_det_sign(eig.negative_count, z_last));
     Ok(State {
         morse: eig.negative_count,
         x,
         tau,
         jac,
+        det_sign,
+        krylov: 0,
         border: border.to_owned(),
         eig,
         arclength,
@@ -183,10 +195,19 @@ fn analyse<O: Objective + ?Sized>(
 /// Refuses a start whose Hessian is numerically singular ([`SINGULAR_START_RTOL`]): the
 /// critical point is then not isolated (or sits exactly on a singular point), and the tracer
 /// would follow a valley of critical points instead of a branch.
-fn check_isolated(h: &Array2<f64>, lambda: f64) -> Result<()> {
-    let values = DenseEigen.values(h)?;
-    let smallest = values.iter().fold(f64::INFINITY, |m, v| m.min(v.abs()));
-    let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+fn check_isolated(h: &Hess, lambda: f64) -> Result<()> {
+    let (smallest, largest) = match h {
+        Hess::Dense(h) => {
+            let values = DenseEigen.values(h)?;
+            let smallest = values.iter().fold(f64::INFINITY, |m, v| m.min(v.abs()));
+            let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            (smallest, largest)
+        }
+        Hess::Free(f) => {
+            let (mu, _, _) = f.kernel().map_err(|e| Error::Linalg(e.to_string()))?;
+            (mu.abs(), f.scale())
+        }
+    };
     if smallest <= SINGULAR_START_RTOL * largest || largest == 0.0 {
         return Err(Error::param(
             "start point",
@@ -211,8 +232,8 @@ pub(crate) enum Start<'a> {
 }
 
 /// One accepted step.
-struct Accepted {
-    next: State,
+struct Accepted<'o> {
+    next: State<'o>,
     iters: usize,
     refreshes: usize,
     boundary: Option<Status>,
@@ -223,17 +244,19 @@ struct Accepted {
 /// The loop's configuration.
 pub(crate) struct Engine<'a, O: Objective + ?Sized> {
     pub obj: &'a O,
+    pub backend: Backend,
     pub params: &'a ContinuationParams,
     pub tests: &'a [Box<dyn TestFunction>],
 }
 
-impl<O: Objective + ?Sized> Engine<'_, O> {
-    fn start(&self, start: &Start) -> Result<(State, f64)> {
+impl<'a, O: Objective + ?Sized> Engine<'a, O> {
+    fn start(&self, start: &Start) -> Result<(State<'a>, f64)> {
         let p = self.params;
         match start {
             Start::Guess(theta0, lambda0) => {
                 let (theta, gn) = newton_fixed_lambda(
                     self.obj,
+                    &self.backend,
                     *theta0,
                     *lambda0,
                     p.grad_tol,
@@ -243,12 +266,13 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
                     method: "Newton at the start point".into(),
                     reason: f.to_string(),
                 })?;
-                check_isolated(&self.obj.hessian(theta.view(), *lambda0), *lambda0)?;
+                check_isolated(&self.backend.at(self.obj, theta.view(), *lambda0), *lambda0)?;
                 let x0 = join(theta.view(), *lambda0);
                 let mut e_lambda = Array1::zeros(x0.len());
                 e_lambda[x0.len() - 1] = 1.0;
                 let s = analyse(
                     self.obj,
+                    &self.backend,
                     x0,
                     gn,
                     e_lambda.view(),
@@ -275,6 +299,7 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
                 let tau = Array1::from(r.tangent.clone());
                 let s = analyse(
                     self.obj,
+                    &self.backend,
                     x,
                     gn,
                     tau.view(),
@@ -292,13 +317,14 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
     /// Predictor and corrector; the corrected point, ‖∇L‖, solves and refreshes.
     fn predict_correct(
         &self,
-        cur: &State,
+        cur: &State<'a>,
         ds: f64,
     ) -> std::result::Result<(Array1<f64>, f64, usize, usize), StepFailure> {
         let p = self.params;
         let xp = &cur.x + &(&cur.tau * ds);
         let corr = correct(
             self.obj,
+            &self.backend,
             &xp,
             cur.border.view(),
             Some(&cur.jac),
@@ -315,7 +341,7 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
     /// Replaces a point beyond the λ window by one exactly on its boundary.
     fn land(
         &self,
-        cur: &State,
+        cur: &State<'a>,
         xb: Array1<f64>,
         gnb: f64,
         ds: f64,
@@ -334,6 +360,7 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
         let guess = &cur.x + &((&xb - &cur.x) * t);
         match newton_fixed_lambda(
             self.obj,
+            &self.backend,
             theta_of(&guess),
             bound,
             p.grad_tol,
@@ -350,8 +377,8 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
     /// Runs the test functions between two accepted points and locates what they detect.
     fn detect(
         &self,
-        cur: &State,
-        next: &State,
+        cur: &State<'a>,
+        next: &State<'a>,
         ds: f64,
     ) -> std::result::Result<(Vec<Event>, Vec<RejectedEvent>), StepFailure> {
         let p = self.params;
@@ -382,7 +409,7 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
         let (ea, eb) = (cur.endpoint(), next.endpoint());
         let found: Vec<Located> = kinds
             .into_iter()
-            .map(|(kind, test)| locate(self.obj, kind, test, &ea, &eb, p))
+            .map(|(kind, test)| locate(self.obj, &self.backend, kind, test, &ea, &eb, p))
             .collect();
         // A gross location failure means the test functions jumped, typically because the
         // corrector landed on a nearby branch (an imperfect bifurcation seen from afar): retry
@@ -418,16 +445,17 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
     /// One attempted step of size `ds` from `cur`.
     fn attempt(
         &self,
-        cur: &State,
+        cur: &State<'a>,
         ds: f64,
         dense: bool,
-    ) -> std::result::Result<Accepted, StepFailure> {
+    ) -> std::result::Result<Accepted<'a>, StepFailure> {
         let p = self.params;
         let (xb, gnb, iters, refreshes) = self.predict_correct(cur, ds)?;
         let (xb, gnb, boundary) = self.land(cur, xb, gnb, ds)?;
         let arclength = cur.arclength + norm((&xb - &cur.x).view());
         let next = analyse(
             self.obj,
+            &self.backend,
             xb,
             gnb,
             cur.tau.view(),
@@ -465,7 +493,7 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
     fn record(
         &self,
         branch: &mut Branch,
-        acc: &mut Accepted,
+        acc: &mut Accepted<'a>,
         observer: &mut dyn Observer,
     ) -> Option<Status> {
         let mut stop = None;
@@ -490,6 +518,8 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
         let p = self.params;
         let started = Instant::now();
         let (mut cur, ds0) = self.start(&start)?;
+        let mut krylov_seen = self.backend.iterations();
+        cur.krylov = krylov_seen;
         let mut branch = Branch {
             method: Method::Exact,
             points: Vec::new(),
@@ -541,6 +571,9 @@ impl<O: Objective + ?Sized> Engine<'_, O> {
                     }
                 };
                 rejected.append(&mut acc.rejected);
+                let krylov_now = self.backend.iterations();
+                acc.next.krylov = krylov_now - krylov_seen;
+                krylov_seen = krylov_now;
                 stop = self.record(&mut branch, &mut acc, observer);
                 ctrl.accept(acc.iters, acc.refreshes);
                 if partial_possible {

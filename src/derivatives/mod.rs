@@ -12,6 +12,7 @@ pub mod ad;
 pub mod finite_diff;
 pub mod parametric;
 
+use crate::linalg::krylov::HessianOperator;
 use ndarray::{Array1, Array2, ArrayView1};
 
 /// A smooth family L(θ, λ) of losses and its exact derivatives.
@@ -41,6 +42,27 @@ pub trait Objective: Send + Sync {
 
     /// ∂λH (n × n).
     fn hessian_lambda(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64>;
+
+    /// (∂λH) u; the default forms ∂λH densely, implementations should override it.
+    fn hessian_lambda_vec(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+        u: ArrayView1<f64>,
+    ) -> Array1<f64> {
+        self.hessian_lambda(theta, lambda).dot(&u)
+    }
+
+    /// The Hessian at (θ, λ) as a structured operator (a preconditioner or exact inverse, the
+    /// inertia), for the matrix-free continuation; `None` (the default) when the objective has
+    /// no such structure and the engine works from [`Objective::hessian_vec`] alone.
+    fn hessian_operator(
+        &self,
+        _theta: ArrayView1<f64>,
+        _lambda: f64,
+    ) -> Option<Box<dyn HessianOperator>> {
+        None
+    }
 
     /// D³L\[u, u, ·\] (n): the gradient of θ ↦ uᵀH(θ)u.
     fn d3_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64>;
@@ -125,6 +147,21 @@ impl<T: Objective + ?Sized> Objective for &T {
     }
     fn hessian_lambda(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
         (**self).hessian_lambda(theta, lambda)
+    }
+    fn hessian_lambda_vec(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+        u: ArrayView1<f64>,
+    ) -> Array1<f64> {
+        (**self).hessian_lambda_vec(theta, lambda, u)
+    }
+    fn hessian_operator(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+    ) -> Option<Box<dyn HessianOperator>> {
+        (**self).hessian_operator(theta, lambda)
     }
     fn d3_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {
         (**self).d3_vec(theta, lambda, u)

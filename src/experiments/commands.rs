@@ -8,7 +8,7 @@ use crate::continuation::{
     resample, trace, trace_paper, Branch, CancelFlag, ContinuationAlgorithm, ContinuationParams,
     Event, EventKind, GridPoint, JsonLines, Method, NaturalParameter, NoObserver, Observer,
     Observers, PaperParams, PaperStopping, Point, ProgressBar, PseudoArclength, RejectedEvent,
-    ResumeState, Status, Trace,
+    ResumeState, Solver, Status, Trace,
 };
 use crate::data::{self, Dataset};
 use crate::error::{Error, Result};
@@ -139,6 +139,11 @@ impl ModelSpec {
     /// Builds the validated model, after checking that the dense solver's memory estimate
     /// fits ([`super::memory::ensure_fits`]).
     pub fn build(&self) -> Result<TwoLayer> {
+        self.build_for(Solver::Dense)
+    }
+
+    /// [`ModelSpec::build`] with the memory check of `solver` (resolved for this width).
+    pub fn build_for(&self, solver: Solver) -> Result<TwoLayer> {
         self.validate()?;
         crate::linalg::fix_parallelism();
         if self.model == ModelKind::Mlp {
@@ -149,7 +154,12 @@ impl ModelSpec {
         }
         let data = self.load_data()?;
         // Refuse a model too large for this machine before allocating it.
-        super::memory::ensure_fits(self.width, data.dim(), data.n_samples())?;
+        match solver.resolve(self.width.saturating_mul(data.dim())) {
+            Solver::MatrixFree => {
+                super::memory::ensure_fits_matrix_free(self.width, data.dim(), data.n_samples())?
+            }
+            _ => super::memory::ensure_fits(self.width, data.dim(), data.n_samples())?,
+        }
         TwoLayer::new(
             data,
             data::paper_output_weights(self.width),
@@ -236,6 +246,8 @@ pub struct TraceReport<S = Setting> {
     pub rejected_events: Vec<RejectedEvent>,
     /// What `--resume` needs to continue from the last point (exact method; null otherwise).
     pub resume: Option<ResumeState>,
+    /// The linear-algebra backend used (`dense` or `matrix_free`; `auto` resolved).
+    pub solver: Solver,
 }
 
 /// Exit code: success.
@@ -292,6 +304,9 @@ pub struct TraceOptions {
     pub progress: bool,
     /// Stopping rule of the paper method's minimiser (ignored by the exact method).
     pub paper_stopping: PaperStopping,
+    /// Linear-algebra backend of the exact method (`--solver`; [`Solver::Dense`] by default
+    /// in the library, `auto` on the command line).
+    pub solver: Solver,
 }
 
 /// The checkpoint file written next to `out`: the extension replaced by `jsonl`.
@@ -424,6 +439,7 @@ fn trace_with(model: &TwoLayer, opts: &TraceOptions) -> Result<Trace> {
         lambda_max: opts.lambda_max,
         max_seconds: opts.max_seconds,
         max_events: opts.max_events,
+        solver: opts.solver,
         ..Default::default()
     };
     if let Some(k) = opts.max_steps {
@@ -530,9 +546,10 @@ pub fn run_trace(
 /// `actbif trace` with start point, resume, budgets, checkpoint and cancellation.
 pub fn run_trace_with(spec: &ModelSpec, opts: &TraceOptions) -> Result<TraceReport> {
     validate_lambda_max(opts.lambda_max)?;
-    let model = spec.build()?;
+    let model = spec.build_for(opts.solver)?;
     let t = trace_with(&model, opts)?;
     let mut report = trace_report(&model, &spec.data.to_string(), opts.lambda_max, t.branch);
+    report.solver = opts.solver.resolve(model.n_params());
     report.rejected_events = t.rejected_events;
     report.resume = t.resume;
     Ok(report)
@@ -554,6 +571,7 @@ pub fn trace_report(model: &TwoLayer, data: &str, lambda_max: f64, b: Branch) ->
         grid,
         rejected_events: Vec::new(),
         resume: None,
+        solver: Solver::Dense,
     }
 }
 

@@ -152,7 +152,7 @@ pub fn check(est: &MemoryEstimate, m: usize, d: usize) -> Result<()> {
              Hessian, ∂λH and eigen/LU workspace, {DENSE_MATRICES}·8n² bytes; per-sample \
              buffers for N = {n_samples}), but {} is available ({}). Widths up to {} fit here; \
              larger models need a solver that stores no n × n matrix (the matrix-free solver, \
-             `--solver matrix-free`, planned)",
+             `--solver matrix-free`)",
             fmt_bytes(est.bytes),
             est.n_params,
             fmt_bytes(est.available),
@@ -166,6 +166,45 @@ pub fn check(est: &MemoryEstimate, m: usize, d: usize) -> Result<()> {
 /// N and d and before it builds the model.
 pub fn ensure_fits(m: usize, d: usize, n_samples: usize) -> Result<()> {
     check(&estimate(m, d, n_samples), m, d)
+}
+
+/// Copies of an N × n matrix the matrix-free path holds at once: J, J B⁻¹ and the per-sample
+/// scratch of the structured derivatives.
+pub const MF_JACOBIAN_COPIES: u64 = 3;
+/// Length-n vectors of the matrix-free path: GMRES basis (40 + 40 preconditioned), subspace
+/// blocks (4 × 2p, p ≤ 14 for k = 6) and the tangents, eigenvectors and iterates of a step.
+pub const MF_VECTORS: u64 = 256;
+
+/// Peak-memory estimate (bytes) of the matrix-free path: O(N n + N² + n·(points + Krylov)),
+/// no n × n matrix.
+pub fn matrix_free_bytes(m: usize, d: usize, n_samples: usize) -> u64 {
+    let (m, d, big_n) = (m as u64, d as u64, n_samples as u64);
+    let n = m.saturating_mul(d);
+    let words = MF_JACOBIAN_COPIES
+        .saturating_mul(big_n.saturating_mul(n))
+        .saturating_add(2u64.saturating_mul(big_n.saturating_mul(big_n)))
+        .saturating_add((STORED_POINTS + MF_VECTORS).saturating_mul(n))
+        .saturating_add(big_n.saturating_mul(PAIR_BUFFERS.saturating_mul(m) + d * d));
+    words.saturating_mul(8).saturating_add(BASE_BYTES)
+}
+
+/// Refuses, with the estimate, a matrix-free run that would not fit in the available memory.
+pub fn ensure_fits_matrix_free(m: usize, d: usize, n_samples: usize) -> Result<()> {
+    let (available, source) = available_memory();
+    let bytes = matrix_free_bytes(m, d, n_samples);
+    if bytes <= available {
+        return Ok(());
+    }
+    Err(Error::param(
+        "width",
+        format!(
+            "width {m} needs about {} of memory even with the matrix-free solver (N = \
+             {n_samples} samples: {MF_JACOBIAN_COPIES} N × n Jacobian copies, the N × N \
+             capacitance matrix, stored branch points), but {} is available ({source})",
+            fmt_bytes(bytes),
+            fmt_bytes(available),
+        ),
+    ))
 }
 
 #[cfg(test)]

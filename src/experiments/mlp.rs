@@ -2,6 +2,7 @@
 
 use super::commands::{validate_lambda, validate_lambda_max, ModelSpec, GRID_POINTS};
 use super::common::START_TOL;
+use crate::continuation::Solver;
 use crate::continuation::{
     newton_critical_point, resample, trace, trace_paper, Branch, ContinuationParams, Method,
     PaperParams,
@@ -97,6 +98,7 @@ pub fn mlp_trace_report(model: &Mlp, data: &str, lambda_max: f64, b: Branch) -> 
         grid,
         rejected_events: Vec::new(),
         resume: None,
+        solver: Solver::Dense,
     }
 }
 
@@ -110,6 +112,18 @@ pub fn run_trace(
     lambda_max: f64,
     progress: bool,
 ) -> Result<MlpTraceReport> {
+    run_trace_with_solver(spec, method, lambda_max, progress, Solver::Dense)
+}
+
+/// [`run_trace`] with the exact method's linear-algebra backend (`--solver`; matrix-free:
+/// MINRES/GMRES on H·u products, no n × n matrix).
+pub fn run_trace_with_solver(
+    spec: &ModelSpec,
+    method: Method,
+    lambda_max: f64,
+    progress: bool,
+    solver: Solver,
+) -> Result<MlpTraceReport> {
     validate_lambda_max(lambda_max)?;
     let model = build(spec)?;
     let start = model.lambda0_start()?;
@@ -122,6 +136,7 @@ pub fn run_trace(
             &ContinuationParams {
                 lambda_max,
                 progress,
+                solver,
                 ..Default::default()
             },
         )?,
@@ -135,12 +150,9 @@ pub fn run_trace(
             },
         )?,
     };
-    Ok(mlp_trace_report(
-        &model,
-        &spec.data.to_string(),
-        lambda_max,
-        b,
-    ))
+    let mut report = mlp_trace_report(&model, &spec.data.to_string(), lambda_max, b);
+    report.solver = solver.resolve(model.dim());
+    Ok(report)
 }
 
 /// Output of `actbif check-derivatives --model mlp`.

@@ -101,3 +101,27 @@ pub(crate) fn lu_det_sign(lu: &PartialPivLu<f64>) -> f64 {
     }
     sign
 }
+
+/// A Bunch–Kaufman LBLᵀ factorisation of a symmetric matrix with its inertia: solves and the
+/// exact eigenvalue sign counts (Sylvester) from one factorisation.
+pub struct SymFactor {
+    f: Lblt<f64>,
+    /// Inertia of the factorised matrix.
+    pub inertia: Inertia,
+}
+
+impl SymFactor {
+    /// Factorises `a` (lower triangle used).
+    pub fn new(a: faer::MatRef<'_, f64>) -> Self {
+        let f = a.lblt(Side::Lower);
+        clear_simd_upper_state();
+        let inertia = lblt_inertia(&f);
+        SymFactor { f, inertia }
+    }
+    /// Overwrites `rhs` with A⁻¹ rhs.
+    pub fn solve_in_place(&self, rhs: faer::MatMut<'_, f64>) {
+        use faer::linalg::solvers::SolveCore;
+        self.f.solve_in_place_with_conj(faer::Conj::No, rhs);
+        clear_simd_upper_state();
+    }
+}

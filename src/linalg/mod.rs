@@ -6,6 +6,7 @@ mod bordered;
 mod convert;
 mod dense;
 mod inertia;
+pub mod krylov;
 mod lstsq;
 pub mod operator;
 mod parallelism;
@@ -18,7 +19,7 @@ pub use bordered::{solve_bordered, DenseBordered};
 pub use convert::{from_faer, to_faer};
 pub use dense::{solve, sym_eigen, sym_eigenvalues, SymEigen};
 pub(crate) use inertia::lu_det_sign;
-pub use inertia::{inertia, Inertia};
+pub use inertia::{inertia, Inertia, SymFactor};
 pub use lstsq::{lstsq, poly_fit};
 pub use parallelism::{fix_parallelism, FAER_PARALLELISM};
 pub use partial_eigen::{

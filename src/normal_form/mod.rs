@@ -22,12 +22,12 @@ pub use potential::{
     PotentialSlices, TransversalityFit,
 };
 
-use crate::continuation::{Branch, Event};
+use crate::continuation::{Backend, Branch, Event, Hess, Solver};
 use crate::derivatives::Objective;
 use crate::error::{ensure_finite, ensure_nonnegative, ensure_positive, Error, Result};
 use crate::linalg;
 use crate::models::two_layer::theory::{ClosedFormCoefficients, Decomposed};
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, ArrayView1};
 use serde::{Deserialize, Serialize};
 
 /// The paper's closed forms (25)–(26) as a callback: (θ, λ, φ) ↦ coefficients, e.g.
@@ -242,15 +242,31 @@ pub(crate) fn event_point<O: Objective + ?Sized>(
 }
 
 /// Solves \[H φ; φᵀ 0\]\[ψ; s\] = \[−(I − φφᵀ)r; 0\]: the ψ ⟂ φ with Hψ = −(I − φφᵀ)r.
-fn bordered_solve(h: &Array2<f64>, phi: &Array1<f64>, r: &Array1<f64>) -> Result<Array1<f64>> {
+fn bordered_solve(h: &Hess, phi: &Array1<f64>, r: &Array1<f64>) -> Result<Array1<f64>> {
     let proj = r - &(phi * phi.dot(r));
-    let (x, _) = linalg::solve_bordered(h.view(), phi.view(), phi.view(), 0.0, (-proj).view(), 0.0)
-        .map_err(|e| {
-            Error::Linalg(format!(
-                "bordered system [H φ; φᵀ 0] is singular (kernel not simple?): {e}"
-            ))
-        })?;
-    Ok(x)
+    let singular = |e: String| {
+        Error::Linalg(format!(
+            "bordered system [H φ; φᵀ 0] is singular (kernel not simple?): {e}"
+        ))
+    };
+    match h {
+        Hess::Dense(h) => {
+            let (x, _) =
+                linalg::solve_bordered(h.view(), phi.view(), phi.view(), 0.0, (-proj).view(), 0.0)
+                    .map_err(|e| singular(e.to_string()))?;
+            Ok(x)
+        }
+        Hess::Free(_) => {
+            let n = phi.len();
+            let row = crate::continuation::join_theta_lambda(phi.view(), 0.0);
+            let rhs = crate::continuation::join_theta_lambda((-proj).view(), 0.0);
+            let x = h
+                .bordered(phi, row.view())
+                .solve(&rhs)
+                .map_err(|f| singular(f.at(f64::NAN).to_string()))?;
+            Ok(x.slice(ndarray::s![..n]).to_owned())
+        }
+    }
 }
 
 /// Central five-point stencils for f‴(0) and f⁗(0) of f(t) = L(θ + tφ, λ), both O(h²).
@@ -282,10 +298,30 @@ pub fn coefficients<O: Objective + ?Sized>(
     closed_form: Option<ClosedForm<'_>>,
     opts: &CoefficientOptions,
 ) -> Result<Coefficients> {
+    coefficients_with(obj, event, closed_form, opts, Solver::Dense)
+}
+
+/// [`coefficients`] with the Hessian systems solved by `solver`: [`Solver::MatrixFree`] forms no
+/// n × n matrix (λ1, λ2 by subspace iteration, ψ01 and ψ20 by bordered GMRES, φᵀ∂λHφ from
+/// [`Objective::hessian_lambda_vec`]).
+pub fn coefficients_with<O: Objective + ?Sized>(
+    obj: &O,
+    event: &Event,
+    closed_form: Option<ClosedForm<'_>>,
+    opts: &CoefficientOptions,
+    solver: Solver,
+) -> Result<Coefficients> {
     ensure_nonnegative("zero_tol", opts.zero_tol)?;
     ensure_positive("fd_step", opts.fd_step)?;
     let (theta, lambda, phi) = event_point(obj, event)?;
-    let r = raw_derivatives(obj, &theta, lambda, &phi, closed_form, opts.fd_step)?;
+    let backend = Backend::new(solver, obj.dim());
+    let r = raw_derivatives(
+        obj,
+        &backend,
+        (&theta, lambda, &phi),
+        closed_form,
+        opts.fd_step,
+    )?;
     let tv = theta.view();
     let tol = opts.zero_tol;
     let terms_sum = |d: &Option<Decomposed>| {
@@ -304,6 +340,9 @@ pub fn coefficients<O: Objective + ?Sized>(
     let aa_zero = small.g_aa <= tol;
     let amu_zero = small.g_amu <= tol;
     let classification = classify(&small, tol);
+    let free = backend.kind == Solver::MatrixFree; // Hellmann–Feynman, tangent ⟂ φ (docs)
+    let crossing_speed = (classification != Classification::Fold)
+        .then(|| crossing_speed(obj, (tv, lambda), &r, &phi, free));
 
     let g_aa = ThreeWay::new(
         r.cf_aa,
@@ -318,14 +357,6 @@ pub fn coefficients<O: Objective + ?Sized>(
         r.fd4,
         if r.d4 != 0.0 { r.d4.abs() } else { raw_scale },
     );
-
-    // Hellmann–Feynman along the branch with tangent ⟂ φ (see the field's docs).
-    let crossing_speed = if classification == Classification::Fold {
-        None
-    } else {
-        let dh = obj.hessian_directional(tv, lambda, r.psi01.view());
-        Some(r.phi_hl_phi + phi.dot(&dh.dot(&phi)))
-    };
 
     let ratio_aa_aaa = if r.g_aa_ad == 0.0 {
         0.0
@@ -393,6 +424,23 @@ pub fn coefficients<O: Objective + ?Sized>(
     })
 }
 
+/// φᵀ(∂λH + D³L\[ψ01, ·, ·\])φ; matrix-free as φᵀ∂λHφ + D³L\[φ, φ, ψ01\] (the same number,
+/// without the n × n directional Hessian).
+fn crossing_speed<O: Objective + ?Sized>(
+    obj: &O,
+    (tv, lambda): (ArrayView1<f64>, f64),
+    r: &Raw,
+    phi: &Array1<f64>,
+    free: bool,
+) -> f64 {
+    if free {
+        r.phi_hl_phi + r.d3_psi01
+    } else {
+        let dh = obj.hessian_directional(tv, lambda, r.psi01.view());
+        r.phi_hl_phi + phi.dot(&dh.dot(phi))
+    }
+}
+
 /// The raw derivatives at an event, before classification: the two softest eigenvalues,
 /// the λ-derivatives with the slaved correction ψ01, the higher a-derivatives with ψ20, the
 /// finite-difference stencils and the closed forms.
@@ -423,9 +471,8 @@ struct Raw {
 /// Computes [`Raw`] at (θ, λ) with kernel vector φ.
 fn raw_derivatives<O: Objective + ?Sized>(
     obj: &O,
-    theta: &Array1<f64>,
-    lambda: f64,
-    phi: &Array1<f64>,
+    backend: &Backend,
+    (theta, lambda, phi): (&Array1<f64>, f64, &Array1<f64>),
     closed_form: Option<ClosedForm<'_>>,
     fd_step: f64,
 ) -> Result<Raw> {
@@ -440,21 +487,31 @@ fn raw_derivatives<O: Objective + ?Sized>(
     let pv = phi.view();
 
     // Spectrum: the two eigenvalues of smallest modulus.
-    let h = obj.hessian(tv, lambda);
-    let eig = linalg::sym_eigen(&h)?;
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&i, &j| eig.values[i].abs().total_cmp(&eig.values[j].abs()));
-    let (lambda1, lambda2) = (eig.values[order[0]], eig.values[order[1]]);
-    let kernel_alignment = eig.vectors.column(order[0]).dot(phi).abs();
-    let kernel_residual = linalg::norm(h.dot(phi).view());
+    let h = backend.at(obj, tv, lambda);
+    let (lambda1, lambda2, kernel_alignment) = match &h {
+        Hess::Dense(hd) => {
+            let eig = linalg::sym_eigen(hd)?;
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&i, &j| eig.values[i].abs().total_cmp(&eig.values[j].abs()));
+            let align = eig.vectors.column(order[0]).dot(phi).abs();
+            (eig.values[order[0]], eig.values[order[1]], align)
+        }
+        Hess::Free(f) => {
+            let (mu, v, second) = f.kernel().map_err(|e| Error::Linalg(e.to_string()))?;
+            (mu, second, v.dot(phi).abs())
+        }
+    };
+    let kernel_residual = linalg::norm(h.apply(pv).view());
     let grad_norm = linalg::norm(obj.gradient(tv, lambda).view());
 
     // λ-derivatives.
     let gl = obj.grad_lambda(tv, lambda);
     let grad_lambda_norm = linalg::norm(gl.view());
     let g_mu = phi.dot(&gl);
-    let hl = obj.hessian_lambda(tv, lambda);
-    let phi_hl_phi = phi.dot(&hl.dot(phi));
+    let phi_hl_phi = match &h {
+        Hess::Dense(_) => phi.dot(&obj.hessian_lambda(tv, lambda).dot(phi)),
+        Hess::Free(_) => phi.dot(&obj.hessian_lambda_vec(tv, lambda, pv)),
+    };
     let psi01 = bordered_solve(&h, phi, &gl)?;
     let d3pp = obj.d3_vec(tv, lambda, pv);
     let d3_psi01 = d3pp.dot(&psi01);

@@ -170,6 +170,7 @@ fn crossing_interpolates_linearly() {
         morse_index: 0,
         arclength: 0.0,
         theta: Array1::zeros(1),
+        krylov_iterations: 0,
     };
     let pts = vec![pt(0.0, 1.0), pt(0.5, 0.25), pt(1.0, -0.75)];
     let c = first_crossing(&pts).unwrap();

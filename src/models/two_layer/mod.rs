@@ -7,6 +7,7 @@
 mod parametric;
 pub mod structured;
 pub mod theory;
+pub mod woodbury;
 
 use crate::activation::{check_normalisation, homotopy, Activation, Builtin};
 use crate::data::{paper_output_weights, paper_teacher, Dataset, PAPER_N, PAPER_SEED};

@@ -29,7 +29,7 @@ const PAR_MIN_PAIRS: usize = 4096;
 const PAR_MIN_DIM: usize = 96;
 
 /// Per-(sample, unit) derivatives of h at (θ, λ) and the residuals.
-struct Pointwise {
+pub(super) struct Pointwise {
     m: usize,
     /// Stride per (i, j) pair: `k_count` orders of h, then (if requested) `k_count` of ∂λh.
     stride: usize,
@@ -41,19 +41,19 @@ struct Pointwise {
 
 impl Pointwise {
     #[inline]
-    fn h(&self, i: usize, j: usize, k: usize) -> f64 {
+    pub(super) fn h(&self, i: usize, j: usize, k: usize) -> f64 {
         self.buf[(i * self.m + j) * self.stride + k]
     }
     #[inline]
-    fn hl(&self, i: usize, j: usize, k: usize) -> f64 {
+    pub(super) fn hl(&self, i: usize, j: usize, k: usize) -> f64 {
         self.buf[(i * self.m + j) * self.stride + self.k_count + k]
     }
     #[inline]
-    fn r(&self, i: usize) -> f64 {
+    pub(super) fn r(&self, i: usize) -> f64 {
         self.res[2 * i]
     }
     #[inline]
-    fn rl(&self, i: usize) -> f64 {
+    pub(super) fn rl(&self, i: usize) -> f64 {
         self.res[2 * i + 1]
     }
 }
@@ -75,7 +75,7 @@ const GEMM_BLOCK_ROWS: usize = 32;
 /// blocks of [`GEMM_BLOCK_ROWS`] output rows, each by one sequential faer GEMM; with `lower`,
 /// only the columns up to the block's last row (the lower triangle plus the upper part of the
 /// diagonal block). Blocks run in parallel when `parallel`; the result is the same either way.
-fn blocked_gemm_tn(
+pub(super) fn blocked_gemm_tn(
     dst: &mut [f64],
     l: MatRef<'_, f64>,
     r: MatRef<'_, f64>,
@@ -197,7 +197,7 @@ fn add_block_diag(h: &mut Array2<f64>, c: &[f64], x: &[f64], n_samples: usize, m
 }
 
 impl<A: Activation> TwoLayer<A> {
-    fn x_contiguous(&self) -> CowArray<'_, f64, Ix2> {
+    pub(super) fn x_contiguous(&self) -> CowArray<'_, f64, Ix2> {
         self.data().x.as_standard_layout()
     }
 
@@ -207,7 +207,7 @@ impl<A: Activation> TwoLayer<A> {
 
     /// h^(k) for k < `K` (≤ 6) and, if `with_lambda`, ∂λh^(k), at every (i, j). `K` is a
     /// constant so that unused derivative orders of inlined closed forms are optimised away.
-    fn pointwise<const K: usize>(
+    pub(super) fn pointwise<const K: usize>(
         &self,
         theta: ArrayView1<f64>,
         lambda: f64,
@@ -304,7 +304,7 @@ impl<A: Activation> TwoLayer<A> {
     }
 
     /// The row-major N × m matrix with entries `f(i, j)` (per (sample, unit) coefficients).
-    fn per_pair(&self, f: impl Fn(usize, usize) -> f64) -> Vec<f64> {
+    pub(super) fn per_pair(&self, f: impl Fn(usize, usize) -> f64) -> Vec<f64> {
         let (n_samples, m) = (self.data().n_samples(), self.width());
         let mut c = vec![0.0; n_samples * m];
         for (i, ci) in c.chunks_exact_mut(m).enumerate() {
@@ -326,7 +326,7 @@ impl<A: Activation> TwoLayer<A> {
     }
 
     /// Fills `out` with the row-major N × n matrix with entries a_ij x_ik at (i, j·d + k).
-    fn scaled_jacobian(&self, a: &[f64], out: &mut Vec<f64>) {
+    pub(super) fn scaled_jacobian(&self, a: &[f64], out: &mut Vec<f64>) {
         let (n_samples, d) = self.data().x.dim();
         let m = self.width();
         let n = m * d;
@@ -458,6 +458,41 @@ impl<A: Activation> Objective for TwoLayer<A> {
         let c = self
             .per_pair(|i, j| inv_n * v[j] * (pw.rl(i) * pw.h(i, j, 2) + pw.r(i) * pw.hl(i, j, 2)));
         self.gram_plus_blocks(&al, Some(&a), &c)
+    }
+
+    fn hessian_lambda_vec(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+        u: ArrayView1<f64>,
+    ) -> Array1<f64> {
+        let pw = self.pointwise::<3>(theta, lambda, true);
+        let (df, s) = self.directional_f(&pw, u, 1);
+        let m = self.width();
+        let v = self.output_weights();
+        let inv_n = 1.0 / self.data().n_samples() as f64;
+        // ∂λ Df_i = Σ_j v_j ∂λh′_ij s_ij.
+        let dfl: Vec<f64> = (0..self.data().n_samples())
+            .map(|i| (0..m).map(|j| v[j] * pw.hl(i, j, 1) * s[i * m + j]).sum())
+            .collect();
+        let c = self.per_pair(|i, j| {
+            let sij = s[i * m + j];
+            inv_n
+                * v[j]
+                * (pw.hl(i, j, 1) * df[0][i]
+                    + pw.h(i, j, 1) * dfl[i]
+                    + (pw.rl(i) * pw.h(i, j, 2) + pw.r(i) * pw.hl(i, j, 2)) * sij)
+        });
+        self.contract_x(&c)
+    }
+
+    fn hessian_operator(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+    ) -> Option<Box<dyn crate::linalg::krylov::HessianOperator>> {
+        self.woodbury(theta, lambda)
+            .map(|w| Box::new(w) as Box<dyn crate::linalg::krylov::HessianOperator>)
     }
 
     fn d3_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {

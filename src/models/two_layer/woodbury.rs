@@ -1,0 +1,278 @@
+//! The exact structured inverse of the two-layer Hessian (matrix-free continuation).
+//!
+//! H = B + JᵀJ/N with B = αI + blockdiag_j(C_j), C_j = (1/N) Σ_i r_i v_j h″_ij x_i x_iᵀ (d × d)
+//! and J the N × n Jacobian of the outputs (J_i,(j,k) = v_j h′_ij x_ik). With the N × N matrix
+//! S = N·I + J B⁻¹ Jᵀ, the Woodbury identity gives
+//!
+//!   H⁻¹ = B⁻¹ − B⁻¹ Jᵀ S⁻¹ J B⁻¹,
+//!
+//! O(N²n + N³ + m d³) to set up (one GEMM for J B⁻¹ Jᵀ) and O(N n) per solve, memory O(N n).
+//! Inertia (Haynsworth): the matrix K = \[\[B, Jᵀ\], \[J, −N·I\]\] has the Schur complements
+//! H (of −N·I) and −S (of B), so N + neg(H) = neg(K) = neg(B) + pos(S), i.e.
+//!
+//!   neg(H) = neg(B) + pos(S) − N,
+//!
+//! exact from the block eigenvalues of B and an LBLᵀ of S. A (near-)singular block B_j (an
+//! eigenvalue within [`BLOCK_RTOL`] of zero relative to the block's largest) is clamped away
+//! from zero: the result is then only a preconditioner of H (`exact_inverse` false, no inertia),
+//! and the callers iterate (GMRES) instead of trusting it.
+
+use super::structured::blocked_gemm_tn;
+use super::TwoLayer;
+use crate::activation::Activation;
+use crate::linalg::krylov::HessianOperator;
+use crate::linalg::{sym_eigen, SymFactor};
+use faer::{Mat, MatRef};
+use ndarray::{Array1, Array2, ArrayView1};
+
+/// A block eigenvalue |e| ≤ BLOCK_RTOL·max|eig(B_j)| counts as singular: inverting it would
+/// amplify the block's rounding (≈ d·ε relative) by more than 1e8, beyond what the Woodbury
+/// solve can carry to the 1e-11 of the Krylov solves.
+pub const BLOCK_RTOL: f64 = 1e-8;
+
+/// Below this many entries of J the capacitance GEMM runs serially (threading overhead).
+const PAR_MIN_WORK: usize = 1 << 16;
+
+/// The two-layer Hessian at one point in Woodbury form.
+pub struct Woodbury {
+    n_samples: usize,
+    m: usize,
+    d: usize,
+    /// J (N × n, row-major), shared with shifted copies.
+    jac: std::sync::Arc<Vec<f64>>,
+    /// B_j (m blocks d × d, row-major).
+    b: Vec<f64>,
+    /// B_j⁻¹ (clamped where near-singular).
+    binv: Vec<f64>,
+    /// LBLᵀ of S = N·I + J B⁻¹ Jᵀ.
+    s: SymFactor,
+    /// neg(H) when exact.
+    negative: Option<usize>,
+}
+
+/// Inverse of a symmetric d × d block from its eigendecomposition; its negative count and
+/// whether it was clamped.
+fn invert_block(block: &Array2<f64>) -> Option<(Array2<f64>, usize, bool)> {
+    let e = sym_eigen(block).ok()?;
+    let top = e.values.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let floor = BLOCK_RTOL * top;
+    let mut clamped = top == 0.0;
+    let inv_vals = e.values.mapv(|v| {
+        if v.abs() <= floor || v == 0.0 {
+            clamped = true;
+            1.0 / if v < 0.0 {
+                -floor
+            } else {
+                floor.max(f64::MIN_POSITIVE)
+            }
+        } else {
+            1.0 / v
+        }
+    });
+    let neg = e.values.iter().filter(|&&v| v < 0.0).count();
+    let u = &e.vectors;
+    let inv = u.dot(&Array2::from_diag(&inv_vals)).dot(&u.t());
+    Some((inv, neg, clamped))
+}
+
+impl Woodbury {
+    fn block_apply(&self, blocks: &[f64], u: ArrayView1<f64>) -> Array1<f64> {
+        let d = self.d;
+        let mut out = Array1::zeros(self.m * d);
+        for j in 0..self.m {
+            let bj = &blocks[j * d * d..(j + 1) * d * d];
+            for k in 0..d {
+                let mut acc = 0.0;
+                for l in 0..d {
+                    acc += bj[k * d + l] * u[j * d + l];
+                }
+                out[j * d + k] = acc;
+            }
+        }
+        out
+    }
+    fn jac_ref(&self) -> MatRef<'_, f64> {
+        MatRef::from_row_major_slice(&self.jac, self.n_samples, self.m * self.d)
+    }
+    /// J u (N).
+    fn j_apply(&self, u: ArrayView1<f64>) -> Array1<f64> {
+        let n = self.m * self.d;
+        Array1::from_shape_fn(self.n_samples, |i| {
+            let row = &self.jac[i * n..(i + 1) * n];
+            row.iter().zip(u.iter()).map(|(a, b)| a * b).sum()
+        })
+    }
+    /// Jᵀ t (n).
+    fn jt_apply(&self, t: &Array1<f64>) -> Array1<f64> {
+        let n = self.m * self.d;
+        let mut out = Array1::zeros(n);
+        for (i, ti) in t.iter().enumerate() {
+            let row = &self.jac[i * n..(i + 1) * n];
+            for (o, a) in out.iter_mut().zip(row) {
+                *o += ti * a;
+            }
+        }
+        out
+    }
+}
+
+impl HessianOperator for Woodbury {
+    fn dim(&self) -> usize {
+        self.m * self.d
+    }
+    fn apply(&self, u: ArrayView1<f64>) -> Array1<f64> {
+        let ju = self.j_apply(u);
+        self.block_apply(&self.b, u) + &(self.jt_apply(&ju) / self.n_samples as f64)
+    }
+    fn precondition(&self, r: ArrayView1<f64>) -> Option<Array1<f64>> {
+        let y = self.block_apply(&self.binv, r);
+        let t = self.j_apply(y.view());
+        let mut tm = Mat::from_fn(self.n_samples, 1, |i, _| t[i]);
+        self.s.solve_in_place(tm.as_mut());
+        let st = Array1::from_shape_fn(self.n_samples, |i| tm[(i, 0)]);
+        let corr = self.block_apply(&self.binv, self.jt_apply(&st).view());
+        let out = y - &corr;
+        out.iter().all(|v| v.is_finite()).then_some(out)
+    }
+    fn has_preconditioner(&self) -> bool {
+        true
+    }
+    fn exact_inverse(&self) -> bool {
+        self.negative.is_some()
+    }
+    fn negative_count(&self) -> Option<usize> {
+        self.negative
+    }
+    fn shifted(&self, sigma: f64) -> Option<Box<dyn HessianOperator>> {
+        let d = self.d;
+        let mut b = self.b.clone();
+        for j in 0..self.m {
+            for k in 0..d {
+                b[j * d * d + k * d + k] -= sigma;
+            }
+        }
+        Woodbury::assemble(self.n_samples, self.m, d, self.jac.clone(), b)
+            .map(|w| Box::new(w) as Box<dyn HessianOperator>)
+    }
+}
+
+impl<A: Activation> TwoLayer<A> {
+    /// The Hessian at (θ, λ) in Woodbury form (see the module docs); `None` if a block or the
+    /// N × N capacitance matrix cannot be factorised (non-finite entries).
+    pub fn woodbury(&self, theta: ArrayView1<f64>, lambda: f64) -> Option<Woodbury> {
+        let pw = self.pointwise::<3>(theta, lambda, false);
+        let v = self.output_weights();
+        let (n_samples, d) = self.data().x.dim();
+        let m = self.width();
+        let inv_n = 1.0 / n_samples as f64;
+        let a = self.per_pair(|i, j| v[j] * pw.h(i, j, 1));
+        let c = self.per_pair(|i, j| pw.r(i) * inv_n * v[j] * pw.h(i, j, 2));
+        let mut jac = Vec::new();
+        self.scaled_jacobian(&a, &mut jac);
+        // C_j = Σ_i c_ij x_i x_iᵀ as one GEMM Cᵀ P, P_i = vec(x_i x_iᵀ).
+        let x = self.x_contiguous();
+        let x = x.as_slice().expect("standard layout");
+        let mut p = vec![0.0; n_samples * d * d];
+        for i in 0..n_samples {
+            let xi = &x[i * d..(i + 1) * d];
+            for k in 0..d {
+                for l in 0..d {
+                    p[i * d * d + k * d + l] = xi[k] * xi[l];
+                }
+            }
+        }
+        let mut b = vec![0.0; m * d * d];
+        blocked_gemm_tn(
+            &mut b,
+            MatRef::from_row_major_slice(&c, n_samples, m),
+            MatRef::from_row_major_slice(&p, n_samples, d * d),
+            1.0,
+            false,
+            false,
+        );
+        for j in 0..m {
+            for k in 0..d {
+                b[j * d * d + k * d + k] += self.alpha();
+            }
+        }
+        Woodbury::assemble(n_samples, m, d, std::sync::Arc::new(jac), b)
+    }
+}
+
+impl Woodbury {
+    /// Factorises B (blocks) and S and counts the inertia.
+    fn assemble(
+        n_samples: usize,
+        m: usize,
+        d: usize,
+        jac: std::sync::Arc<Vec<f64>>,
+        b: Vec<f64>,
+    ) -> Option<Woodbury> {
+        let (mut binv, mut neg_b, mut exact) = (vec![0.0; m * d * d], 0usize, true);
+        for j in 0..m {
+            let bj = &b[j * d * d..(j + 1) * d * d];
+            let block = Array2::from_shape_vec((d, d), bj.to_vec()).ok()?;
+            let (inv, neg, clamped) = invert_block(&block)?;
+            binv[j * d * d..(j + 1) * d * d].copy_from_slice(inv.as_slice()?);
+            neg_b += neg;
+            exact &= !clamped;
+        }
+        let mut w = Woodbury {
+            n_samples,
+            m,
+            d,
+            jac,
+            b,
+            binv,
+            s: SymFactor::new(Mat::<f64>::zeros(0, 0).as_ref()),
+            negative: None,
+        };
+        let s = w.capacitance()?;
+        if exact && s.inertia.zero == 0 {
+            w.negative = Some(neg_b + s.inertia.positive - n_samples);
+        }
+        w.s = s;
+        Some(w)
+    }
+}
+
+impl Woodbury {
+    /// S = N·I + J B⁻¹ Jᵀ, factorised.
+    fn capacitance(&self) -> Option<SymFactor> {
+        let (n_samples, n, d) = (self.n_samples, self.m * self.d, self.d);
+        // G = J B⁻¹ (N × n), block by block.
+        let mut g = vec![0.0; n_samples * n];
+        for i in 0..n_samples {
+            let row = &self.jac[i * n..(i + 1) * n];
+            let out = &mut g[i * n..(i + 1) * n];
+            for j in 0..self.m {
+                let inv = &self.binv[j * d * d..(j + 1) * d * d];
+                for l in 0..d {
+                    let mut acc = 0.0;
+                    for k in 0..d {
+                        acc += row[j * d + k] * inv[k * d + l];
+                    }
+                    out[j * d + l] = acc;
+                }
+            }
+        }
+        // G Jᵀ in fixed row blocks (bit-identical for any thread count).
+        let mut flat = vec![0.0; n_samples * n_samples];
+        blocked_gemm_tn(
+            &mut flat,
+            MatRef::from_row_major_slice(&g, n_samples, n).transpose(),
+            self.jac_ref().transpose(),
+            1.0,
+            false,
+            n_samples * n >= PAR_MIN_WORK,
+        );
+        let mut s = Mat::from_fn(n_samples, n_samples, |i, j| flat[i * n_samples + j]);
+        for i in 0..n_samples {
+            s[(i, i)] += n_samples as f64;
+        }
+        if s.col_iter().any(|c| c.iter().any(|v| !v.is_finite())) {
+            return None;
+        }
+        Some(SymFactor::new(s.as_ref()))
+    }
+}

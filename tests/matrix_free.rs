@@ -1,0 +1,302 @@
+//! The matrix-free backend (issue 10 §2): the Krylov kernels on small known matrices, the
+//! two-layer Woodbury inverse and Haynsworth inertia against the dense Hessian, and dense vs
+//! matrix-free continuation on the paper model (events and normal-form coefficients).
+
+use actbif::activation::Builtin;
+use actbif::continuation::{trace, Branch, ContinuationParams, Solver};
+use actbif::data::{paper_output_weights, paper_teacher, Dataset};
+use actbif::experiments::common::start_point;
+use actbif::linalg::krylov::{gmres, minres, nearest_zero_pairs, HessianOperator};
+use actbif::linalg::{sym_eigen, SplitMix64};
+use actbif::models::two_layer::TwoLayer;
+use actbif::normal_form::{coefficients_with, CoefficientOptions};
+use actbif::Objective;
+use ndarray::{Array1, Array2, ArrayView1};
+
+fn random_matrix(n: usize, seed: u64) -> Array2<f64> {
+    let mut rng = SplitMix64::new(seed);
+    Array2::from_shape_fn((n, n), |_| rng.next_signed())
+}
+
+/// Q diag(values) Qᵀ with a pseudo-random orthogonal Q (eigenvalues known exactly).
+fn with_spectrum(values: &[f64], seed: u64) -> Array2<f64> {
+    let n = values.len();
+    let q = sym_eigen(&{
+        let a = random_matrix(n, seed);
+        &a + &a.t()
+    })
+    .unwrap()
+    .vectors;
+    q.dot(&Array2::from_diag(&Array1::from(values.to_vec())))
+        .dot(&q.t())
+}
+
+fn rel_err(x: &Array1<f64>, y: &Array1<f64>) -> f64 {
+    (x - y).mapv(|v| v * v).sum().sqrt() / y.mapv(|v| v * v).sum().sqrt()
+}
+
+#[test]
+fn minres_solves_an_indefinite_near_singular_system() {
+    // Eigenvalues ±1…±10 and one at 1e-6: κ = 1e7, indefinite.
+    let mut vals: Vec<f64> = (1..=10).flat_map(|k| [k as f64, -(k as f64)]).collect();
+    vals.push(1e-6);
+    let a = with_spectrum(&vals, 3);
+    let x_true = Array1::from_shape_fn(vals.len(), |i| (i as f64).sin());
+    let b = a.dot(&x_true);
+    let op = |u: ArrayView1<f64>| a.dot(&u);
+    let s = minres(&op, &b, 1e-14, 200).unwrap();
+    // Backward error 1e-14 → forward error ≤ κ·1e-14 = 1e-7.
+    assert!(rel_err(&s.x, &x_true) < 1e-6, "{}", rel_err(&s.x, &x_true));
+    assert!(s.residual <= 1e-14);
+    // A budget too small is a typed failure, not a wrong answer.
+    assert!(minres(&op, &b, 1e-14, 3).is_err());
+}
+
+#[test]
+fn gmres_solves_a_nonsymmetric_system_with_and_without_preconditioner() {
+    let n = 30;
+    let a = random_matrix(n, 7) + Array2::<f64>::eye(n) * 8.0;
+    let x_true = Array1::from_shape_fn(n, |i| 1.0 + i as f64);
+    let b = a.dot(&x_true);
+    let op = |u: ArrayView1<f64>| a.dot(&u);
+    let id = |u: ArrayView1<f64>| u.to_owned();
+    let s = gmres(&op, &id, &b, None, 1e-13, 200).unwrap();
+    assert!(rel_err(&s.x, &x_true) < 1e-11);
+    // The exact inverse as preconditioner: one iteration.
+    let inv = actbif::linalg::solve(&a, &Array1::zeros(n))
+        .map(|_| ())
+        .ok();
+    assert!(inv.is_some());
+    let exact = |u: ArrayView1<f64>| actbif::linalg::solve(&a, &u.to_owned()).unwrap();
+    let s = gmres(&op, &exact, &b, None, 1e-13, 200).unwrap();
+    assert!(s.iters <= 2, "{}", s.iters);
+    assert!(rel_err(&s.x, &x_true) < 1e-12);
+}
+
+#[test]
+fn subspace_iteration_finds_the_eigenvalues_nearest_zero() {
+    let vals = [
+        -3.0, -0.5, 1e-5, 0.2, 0.7, 1.5, 2.0, 4.0, 5.0, 6.0, 7.0, 9.0,
+    ];
+    let a = with_spectrum(&vals, 11);
+    let op = |u: ArrayView1<f64>| a.dot(&u);
+    let inv = |u: ArrayView1<f64>| Ok(actbif::linalg::solve(&a, &u.to_owned()).unwrap());
+    let r = nearest_zero_pairs(&op, &inv, vals.len(), 5, None, (1e-12, 1e-12), 100, &|_| {
+        (0..5).collect()
+    })
+    .unwrap();
+    // The five nearest zero: −0.5, 1e-5, 0.2, 0.7, 1.5 (ascending).
+    let want = [-0.5, 1e-5, 0.2, 0.7, 1.5];
+    for (got, w) in r.values.iter().zip(want) {
+        assert!((got - w).abs() < 1e-12, "{got} vs {w}");
+    }
+}
+
+/// A two-layer model on pseudo-random data (N × d), width m, at a pseudo-random θ of scale
+/// `scale` (large scales make the residual blocks C_j indefinite).
+fn random_model(n_samples: usize, d: usize, m: usize, seed: u64) -> TwoLayer {
+    let mut rng = SplitMix64::new(seed);
+    let x = Array2::from_shape_fn((n_samples, d), |_| rng.next_signed());
+    let y = Array1::from_shape_fn(n_samples, |_| 2.0 * rng.next_signed());
+    TwoLayer::new(
+        Dataset::new(x, y).unwrap(),
+        paper_output_weights(m),
+        1e-3,
+        Builtin::Tanh,
+    )
+    .unwrap()
+}
+
+#[test]
+fn woodbury_solve_and_inertia_match_the_dense_hessian() {
+    let mut saw_negative = false;
+    // (N, d, m): N < n, N > n, d = 1, m = 1.
+    for (k, &(ns, d, m)) in [(6, 4, 5), (40, 3, 4), (25, 1, 7), (9, 5, 1), (3, 2, 8)]
+        .iter()
+        .enumerate()
+    {
+        let model = random_model(ns, d, m, 100 + k as u64);
+        let n = m * d;
+        for (t, &scale) in [0.3, 1.5, 3.0].iter().enumerate() {
+            let mut rng = SplitMix64::new(7 * k as u64 + t as u64);
+            let theta = Array1::from_shape_fn(n, |_| scale * rng.next_signed());
+            let lambda = 1.0;
+            let h = model.hessian(theta.view(), lambda);
+            let w = model.woodbury(theta.view(), lambda).unwrap();
+            let b = Array1::from_shape_fn(n, |i| 1.0 + (i as f64).cos());
+            // H·u from the structure equals the assembled H.
+            assert!(rel_err(&w.apply(b.view()), &h.dot(&b)) < 1e-13);
+            let e = sym_eigen(&h).unwrap();
+            let neg = e.values.iter().filter(|&&v| v < 0.0).count();
+            let cond = e.values.iter().fold(0.0f64, |a, v| a.max(v.abs()))
+                / e.values.iter().fold(f64::INFINITY, |a, v| a.min(v.abs()));
+            saw_negative |= neg > 0;
+            if !w.exact_inverse() {
+                continue; // a clamped block: only a preconditioner (checked below)
+            }
+            assert_eq!(
+                w.negative_count(),
+                Some(neg),
+                "N={ns} d={d} m={m} s={scale}"
+            );
+            let x = w.precondition(b.view()).unwrap();
+            let x_dense = actbif::linalg::solve(&h, &b).unwrap();
+            // Both are backward stable: forward error ≲ κ(H)·1e-15.
+            assert!(
+                rel_err(&x, &x_dense) < 1e-14 * cond.max(1.0) * 10.0,
+                "N={ns} d={d} m={m}: {} (κ = {cond:.1e})",
+                rel_err(&x, &x_dense)
+            );
+        }
+    }
+    assert!(saw_negative, "no indefinite case exercised");
+}
+
+fn paper_model(m: usize, alpha: f64) -> TwoLayer {
+    TwoLayer::new(
+        paper_teacher(actbif::data::PAPER_SEED, actbif::data::PAPER_N),
+        paper_output_weights(m),
+        alpha,
+        Builtin::Tanh,
+    )
+    .unwrap()
+}
+
+fn traced(model: &TwoLayer, solver: Solver) -> Branch {
+    let theta0 = start_point(model).unwrap();
+    let p = ContinuationParams {
+        solver,
+        ..Default::default()
+    };
+    trace(model, theta0.view(), 0.0, &p).unwrap()
+}
+
+/// Events (λ to 1e-10) and normal-form coefficients (1e-8 relative) of the two paths.
+fn assert_agree(model: &TwoLayer, dense: &Branch, free: &Branch) {
+    assert_eq!(dense.status, free.status);
+    assert_eq!(dense.events.len(), free.events.len());
+    assert!(free.max_grad_norm <= 1e-12, "{}", free.max_grad_norm);
+    assert!(free.points.iter().skip(1).any(|p| p.krylov_iterations > 0));
+    let opts = CoefficientOptions::default();
+    for (ed, ef) in dense.events.iter().zip(&free.events) {
+        assert_eq!(ed.kind, ef.kind);
+        assert_eq!(
+            (ed.morse_before, ed.morse_after),
+            (ef.morse_before, ef.morse_after)
+        );
+        assert!(
+            (ed.lambda - ef.lambda).abs() <= 1e-10,
+            "{} vs {}",
+            ed.lambda,
+            ef.lambda
+        );
+        let cd = coefficients_with(model, ed, None, &opts, Solver::Dense).unwrap();
+        let cf = coefficients_with(model, ef, None, &opts, Solver::MatrixFree).unwrap();
+        // φ is defined up to sign (both oriented by the same rule, but align to be safe).
+        let sign = Array1::from(ed.kernel.clone()).dot(&Array1::from(ef.kernel.clone()));
+        let s = sign.signum();
+        let close = |a: f64, b: f64, what: &str| {
+            assert!(
+                (a - b).abs() <= 1e-8 * a.abs().max(b.abs()),
+                "{what}: dense {a} vs matrix-free {b}"
+            );
+        };
+        close(cd.g_mu, s * cf.g_mu, "g_mu");
+        close(cd.g_aa.ad, s * cf.g_aa.ad, "g_aa");
+        close(cd.g_aaa_reduced, cf.g_aaa_reduced, "g_aaa_reduced");
+        close(cd.g_amu, cf.g_amu, "g_amu");
+        assert_eq!(cd.classification, cf.classification);
+    }
+}
+
+#[test]
+fn dense_and_matrix_free_agree_on_the_paper_model_m10() {
+    let model = paper_model(10, 4e-3);
+    let t0 = std::time::Instant::now();
+    let d = traced(&model, Solver::Dense);
+    let t1 = t0.elapsed().as_secs_f64();
+    let f = traced(&model, Solver::MatrixFree);
+    eprintln!(
+        "TIMING dense {t1:.2} s, matrix-free {:.2} s, points {} / {}, krylov {}",
+        t0.elapsed().as_secs_f64() - t1,
+        d.points.len(),
+        f.points.len(),
+        f.points.iter().map(|p| p.krylov_iterations).sum::<usize>()
+    );
+    assert_eq!(d.events.len(), 2);
+    assert_agree(&model, &d, &f);
+}
+
+fn timed_pair(m: usize, alpha: f64) -> (TwoLayer, Branch, Branch) {
+    let model = paper_model(m, alpha);
+    let t0 = std::time::Instant::now();
+    let d = traced(&model, Solver::Dense);
+    let t1 = t0.elapsed().as_secs_f64();
+    let f = traced(&model, Solver::MatrixFree);
+    eprintln!(
+        "TIMING m={m} α={alpha}: dense {t1:.2} s, matrix-free {:.2} s, points {} / {}, \
+         Krylov iterations {}",
+        t0.elapsed().as_secs_f64() - t1,
+        d.points.len(),
+        f.points.len(),
+        f.points.iter().map(|p| p.krylov_iterations).sum::<usize>()
+    );
+    (model, d, f)
+}
+
+/// Slow (≈ 8 min matrix-free on 2 cores: 480 points, 12 folds): `cargo test --release --test
+/// matrix_free -- --ignored`.
+#[test]
+#[ignore]
+fn dense_and_matrix_free_agree_on_the_paper_model_m100_twelve_folds() {
+    let (model, d, f) = timed_pair(100, 5e-4);
+    let folds: Vec<f64> = d.events.iter().map(|e| e.lambda).collect();
+    assert_eq!(folds.len(), 12, "{folds:?}");
+    assert!((folds[0] - 0.46641).abs() < 5e-6, "{}", folds[0]);
+    assert_agree(&model, &d, &f);
+}
+
+/// Slow (several minutes): run with `--ignored`.
+#[test]
+#[ignore]
+fn dense_and_matrix_free_agree_on_the_paper_model_m200() {
+    let (model, d, f) = timed_pair(200, 4e-3);
+    assert_agree(&model, &d, &f);
+}
+
+fn cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_actbif"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn cli_solver_flag_and_json_fields() {
+    let out = cli(&["trace", "--width", "3", "--solver", "matrix-free"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["solver"], "matrix_free");
+    let pts = v["points"].as_array().unwrap();
+    assert!(pts
+        .iter()
+        .skip(1)
+        .all(|p| p["krylov_iterations"].as_u64().unwrap() > 0));
+    // auto at this size is dense, with zero Krylov iterations.
+    let out = cli(&["trace", "--width", "3", "--solver", "auto"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["solver"], "dense");
+    assert!(v["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["krylov_iterations"] == 0));
+    // A bad name is bad input (exit 2) with the accepted names.
+    let out = cli(&["trace", "--width", "3", "--solver", "sparse"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("matrix-free"));
+}
