@@ -367,18 +367,6 @@ fn run(cli: Cli) -> Result<u8> {
                     "scipy applies to `--method paper` on the two-layer model only",
                 ));
             }
-            if spec.model == ModelKind::Mlp {
-                // The MLP trace has no budgets/resume yet (dense path; see issue 10).
-                let r = mlp::run_trace_with_solver(
-                    &spec,
-                    a.method.into(),
-                    a.lambda_max,
-                    progress,
-                    a.solver.parse()?,
-                )?;
-                emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
-                return Ok(commands::status_exit_code(&r.status));
-            }
             let opts = TraceOptions {
                 method: a.method.into(),
                 lambda_max: a.lambda_max,
@@ -394,12 +382,18 @@ fn run(cli: Cli) -> Result<u8> {
                 paper_stopping: a.paper_stopping.into(),
                 solver: a.solver.parse()?,
             };
-            let r = commands::run_trace_with(&spec, &opts)?;
-            emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
-            if r.status.is_incomplete() {
-                eprintln!("trace incomplete: {:?}", r.status);
+            let (json, status) = if spec.model == ModelKind::Mlp {
+                let r = mlp::run_trace_opts(&spec, &opts)?;
+                (serde_json::to_string_pretty(&r)?, r.status)
+            } else {
+                let r = commands::run_trace_with(&spec, &opts)?;
+                (serde_json::to_string_pretty(&r)?, r.status)
+            };
+            emit(json, a.out.as_deref())?;
+            if status.is_incomplete() {
+                eprintln!("trace incomplete: {status:?}");
             }
-            Ok(commands::status_exit_code(&r.status))
+            Ok(commands::status_exit_code(&status))
         }
         Command::Coefficients(a) => {
             let r =

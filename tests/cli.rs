@@ -362,10 +362,16 @@ fn sigint_writes_the_partial_branch_and_exits_3() {
 /// of 2000000000000 bytes failed", exit 134), with the estimate and the way forward.
 #[test]
 fn width_too_large_for_memory_is_refused() {
-    for cmd in ["trace", "coefficients", "check-derivatives"] {
-        let o = actbif(&[cmd, "--width", "100000"]);
+    let dense: [&[&str]; 3] = [
+        &["trace", "--solver", "dense"],
+        &["coefficients"],
+        &["check-derivatives"],
+    ];
+    for cmd in dense {
+        let args: Vec<&str> = cmd.iter().copied().chain(["--width", "100000"]).collect();
+        let o = actbif(&args);
         let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{cmd}: {err}");
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}: {err}");
         for needle in [
             "width 100000",
             "TiB",
@@ -373,8 +379,16 @@ fn width_too_large_for_memory_is_refused() {
             "matrix-free",
             "Widths up to",
         ] {
-            assert!(err.contains(needle), "{cmd}: `{needle}` missing: {err}");
+            assert!(err.contains(needle), "{cmd:?}: `{needle}` missing: {err}");
         }
+    }
+    // `auto` picks the matrix-free path at this size; its own estimate (N × n Jacobians and
+    // the stored branch: ~0.3 TB at m = 10⁶) exceeds any such machine and is refused too.
+    let o = actbif(&["trace", "--width", "1000000"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for needle in ["width 1000000", "available", "matrix-free"] {
+        assert!(err.contains(needle), "auto: `{needle}` missing: {err}");
     }
     let o = actbif(&["bench-derivatives", "--width", "100000"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

@@ -103,3 +103,37 @@ fn bench_prints_one_json_object() {
         assert!(v[key].as_f64().is_some_and(|x| x > 0.0), "{key}");
     }
 }
+
+/// The MLP trace takes the trace options of the two-layer model: a step budget ends it with
+/// exit code 3, the partial branch written, and the checkpoint streamed.
+#[test]
+fn mlp_step_budget_exits_3_with_partial_branch() {
+    let dir = std::env::temp_dir().join(format!("actbif-cli-mlp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("mlp_steps.json");
+    let o = actbif(&[
+        "trace",
+        "--model",
+        "mlp",
+        "--layers",
+        "5,4,3,1",
+        "--trained",
+        "1",
+        "--max-steps",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["status"]["reason"], "step_budget_exhausted");
+    assert_eq!(v["setting"]["model"], "mlp");
+    let n = v["points"].as_array().unwrap().len();
+    assert!((1..=3).contains(&n), "{n} points");
+    assert!(out.with_extension("jsonl").exists());
+}

@@ -64,7 +64,7 @@ class TwoLayer:
         max_seconds: Optional[float] = None,
     ) -> "Branch":
         """The critical branch from the λ = 0 minimum (pseudo-arclength continuation).
-        solver: "auto" or "dense". Raises ContinuationError on a stalled, interrupted or
+        solver: "auto", "dense" or "matrix-free". Raises ContinuationError on a stalled, interrupted or
         budget-limited trace (max_steps / max_seconds); ValueError when the λ = 0 minimum is
         not isolated (α = 0 with m ≥ 2)."""
     def loss(self, theta: F64, lam: float) -> float: ...

@@ -2,6 +2,7 @@
 //! its located events, and the normal form at an event.
 
 use crate::errors::to_py;
+use actbif::continuation::Solver;
 use actbif::continuation::{Branch, Event, Status};
 use actbif::experiments::commands::trace_report;
 use actbif::experiments::mlp::mlp_trace_report;
@@ -9,7 +10,7 @@ use actbif::experiments::sweep::tag_name as tag;
 use actbif::models::mlp::Mlp;
 use actbif::models::two_layer::theory::directional::closed_form_coefficients;
 use actbif::models::two_layer::TwoLayer;
-use actbif::normal_form::{coefficients, CoefficientOptions, Coefficients};
+use actbif::normal_form::{coefficients_with, CoefficientOptions, Coefficients};
 use actbif::Objective;
 use numpy::ndarray::{Array1, Array2, ArrayView1};
 use numpy::prelude::*;
@@ -43,16 +44,18 @@ impl BranchModel {
 
     /// The normal form at `event`; the two-layer model adds the paper's closed forms (25)–(26)
     /// beside AD (the MLP has none).
-    fn coefficients(&self, event: &Event) -> actbif::Result<Coefficients> {
+    fn coefficients(&self, event: &Event, solver: Solver) -> actbif::Result<Coefficients> {
         let opts = CoefficientOptions::default();
         match self {
             BranchModel::TwoLayer(model) => {
                 let closed = |t: ArrayView1<f64>, l: f64, p: ArrayView1<f64>| {
                     closed_form_coefficients(&**model, t, l, p)
                 };
-                coefficients(&**model, event, Some(&closed), &opts)
+                coefficients_with(&**model, event, Some(&closed), &opts, solver)
             }
-            BranchModel::Mlp(model) => coefficients(&**model as &dyn Objective, event, None, &opts),
+            BranchModel::Mlp(model) => {
+                coefficients_with(&**model as &dyn Objective, event, None, &opts, solver)
+            }
         }
     }
 
@@ -62,6 +65,7 @@ impl BranchModel {
         data: &str,
         lambda_max: f64,
         branch: Branch,
+        solver: Solver,
         pretty: bool,
     ) -> serde_json::Result<String> {
         fn dump<T: serde::Serialize>(r: &T, pretty: bool) -> serde_json::Result<String> {
@@ -71,9 +75,18 @@ impl BranchModel {
                 serde_json::to_string(r)
             }
         }
+        let solver = solver.resolve(self.n_params());
         match self {
-            BranchModel::TwoLayer(m) => dump(&trace_report(m, data, lambda_max, branch), pretty),
-            BranchModel::Mlp(m) => dump(&mlp_trace_report(m, data, lambda_max, branch), pretty),
+            BranchModel::TwoLayer(m) => {
+                let mut r = trace_report(m, data, lambda_max, branch);
+                r.solver = solver;
+                dump(&r, pretty)
+            }
+            BranchModel::Mlp(m) => {
+                let mut r = mlp_trace_report(m, data, lambda_max, branch);
+                r.solver = solver;
+                dump(&r, pretty)
+            }
         }
     }
 }
@@ -85,11 +98,20 @@ pub struct PyBranch {
     branch: Arc<Branch>,
     lambda_max: f64,
     data: String,
+    /// The solver the branch was traced with (its coefficients use the same).
+    solver: Solver,
 }
 
 impl PyBranch {
-    pub fn new(model: BranchModel, branch: Branch, lambda_max: f64, data: String) -> Self {
+    pub fn new(
+        model: BranchModel,
+        branch: Branch,
+        lambda_max: f64,
+        data: String,
+        solver: Solver,
+    ) -> Self {
         PyBranch {
+            solver,
             model,
             branch: Arc::new(branch),
             lambda_max,
@@ -238,8 +260,9 @@ impl PyBranch {
         }
         let event = self.branch.events[k as usize].clone();
         let model = self.model.clone();
+        let solver = self.solver;
         let c = py
-            .detach(move || model.coefficients(&event))
+            .detach(move || model.coefficients(&event, solver))
             .map_err(to_py)?;
         Ok(PyCoefficients(c))
     }
@@ -251,6 +274,7 @@ impl PyBranch {
             &self.data,
             self.lambda_max,
             (*self.branch).clone(),
+            self.solver,
             indent.is_some(),
         );
         s.map_err(|e| to_py(e.into()))

@@ -219,6 +219,7 @@ model_pymethods!(PyMlp {
             None => None,
         };
         let model = self.model.clone();
+        let solver = params.solver;
         let branch = run_interruptible(py, move |cancel| {
             trace_job(&model, theta0, lambda0, &params, cancel)
         })?
@@ -228,6 +229,7 @@ model_pymethods!(PyMlp {
             branch,
             lambda_max,
             PYTHON_DATA.into(),
+            solver,
         );
         finish(py, out, raise_on_failure)
     }

@@ -172,6 +172,7 @@ model_pymethods!(PyTwoLayer {
             max_seconds,
         })?;
         let model = self.model.clone();
+        let solver = params.solver;
         let branch = run_interruptible(py, move |cancel| trace_job(&model, &params, cancel))?
             .map_err(to_py)?;
         let out = PyBranch::new(
@@ -179,6 +180,7 @@ model_pymethods!(PyTwoLayer {
             branch,
             lambda_max,
             PYTHON_DATA.into(),
+            solver,
         );
         finish(py, out, raise_on_failure)
     }

@@ -46,12 +46,10 @@ pub fn trace_params(a: &TraceArgs<'_>) -> PyResult<ContinuationParams> {
     apply_solver(params, solver)
 }
 
-/// The linear-algebra path of the trace: `Solver` parses only the paths the engine has (the
-/// parse error names them), and every one of them is the engine's default today.
+/// The linear-algebra path of the trace (`auto`: dense up to
+/// `actbif::continuation::AUTO_DENSE_MAX_DIM` parameters, matrix-free above).
 fn apply_solver(params: ContinuationParams, solver: Solver) -> PyResult<ContinuationParams> {
-    match solver {
-        Solver::Auto | Solver::Dense => Ok(params),
-    }
+    Ok(ContinuationParams { solver, ..params })
 }
 
 /// The status name and reason of a branch that did not finish its window; `None` when it did.

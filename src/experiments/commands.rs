@@ -11,13 +11,14 @@ use crate::continuation::{
     ResumeState, Solver, Status, Trace,
 };
 use crate::data::{self, Dataset};
+use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::models::two_layer::theory::directional::closed_form_coefficients;
 use crate::models::two_layer::{TwoLayer, PAPER_ALPHA};
 use crate::normal_form::{
     branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients,
 };
-use ndarray::ArrayView1;
+use ndarray::{Array1, ArrayView1};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -428,6 +429,17 @@ fn run_observed(
 
 /// The trace of `actbif trace` with all its options.
 fn trace_with(model: &TwoLayer, opts: &TraceOptions) -> Result<Trace> {
+    trace_objective(model, opts, &|| start_point(model))
+}
+
+/// [`trace_with`] for any objective: `default_start` gives the start θ at λ₀ when the
+/// options name no `--start` file (budgets, checkpoints, signals and resume as for the
+/// two-layer model).
+pub(crate) fn trace_objective<O: Objective + ?Sized>(
+    model: &O,
+    opts: &TraceOptions,
+    default_start: &dyn Fn() -> Result<Array1<f64>>,
+) -> Result<Trace> {
     validate_lambda_max(opts.lambda_max)?;
     validate_lambda(opts.lambda0, opts.lambda_max).map_err(|_| {
         Error::param(
@@ -469,7 +481,7 @@ fn trace_with(model: &TwoLayer, opts: &TraceOptions) -> Result<Trace> {
     }
     let theta0 = match &opts.start {
         Some(p) => load_theta(p)?,
-        None => start_point(model)?,
+        None => default_start()?,
     };
     let t = match opts.method {
         Method::Exact => {
@@ -500,6 +512,17 @@ pub(crate) fn trace_branch(
     lambda_max: f64,
     progress: bool,
 ) -> Result<Branch> {
+    trace_branch_with(model, method, lambda_max, progress, Solver::Dense)
+}
+
+/// [`trace_branch`] with the exact method's linear-algebra backend.
+pub(crate) fn trace_branch_with(
+    model: &TwoLayer,
+    method: Method,
+    lambda_max: f64,
+    progress: bool,
+    solver: Solver,
+) -> Result<Branch> {
     validate_lambda_max(lambda_max)?;
     let theta0 = start_point(model)?;
     match method {
@@ -510,6 +533,7 @@ pub(crate) fn trace_branch(
             &ContinuationParams {
                 lambda_max,
                 progress,
+                solver,
                 ..Default::default()
             },
         ),

@@ -1,12 +1,14 @@
 //! The library side of `actbif trace | check-derivatives | bench-derivatives --model mlp`.
 
-use super::commands::{validate_lambda, validate_lambda_max, ModelSpec, GRID_POINTS};
+use super::commands::{
+    trace_objective, validate_lambda, validate_lambda_max, ModelSpec, TraceOptions, GRID_POINTS,
+};
 use super::common::START_TOL;
-use crate::continuation::Solver;
 use crate::continuation::{
     newton_critical_point, resample, trace, trace_paper, Branch, ContinuationParams, Method,
     PaperParams,
 };
+use crate::continuation::{PaperStopping, Solver};
 use crate::derivatives::ad::AdObjective;
 use crate::derivatives::finite_diff::{FdConfig, FiniteDifference};
 use crate::error::Result;
@@ -152,6 +154,28 @@ pub fn run_trace_with_solver(
     };
     let mut report = mlp_trace_report(&model, &spec.data.to_string(), lambda_max, b);
     report.solver = solver.resolve(model.dim());
+    Ok(report)
+}
+
+/// `actbif trace --model mlp` with all the trace options (budgets, `--max-events`, checkpoint,
+/// signals, `--start`/`--lambda0` — needed with several trained layers — and `--resume`).
+pub fn run_trace_opts(spec: &ModelSpec, opts: &TraceOptions) -> Result<MlpTraceReport> {
+    if opts.method == Method::Paper && opts.paper_stopping != PaperStopping::Tight {
+        return Err(crate::Error::param(
+            "paper-stopping",
+            "scipy applies to `--method paper` on the two-layer model only",
+        ));
+    }
+    let model = build(spec)?;
+    let start = || {
+        let s = model.lambda0_start()?;
+        newton_critical_point(&model, s.view(), 0.0, START_TOL)
+    };
+    let t = trace_objective(&model, opts, &start)?;
+    let mut report = mlp_trace_report(&model, &spec.data.to_string(), opts.lambda_max, t.branch);
+    report.solver = opts.solver.resolve(model.dim());
+    report.rejected_events = t.rejected_events;
+    report.resume = t.resume;
     Ok(report)
 }
 

@@ -185,7 +185,7 @@ mod tests {
             ("width = [3]\ncolour = 1", "colour"),
             ("alpha = 1.0", "width"),
             ("width = [0]", "width"),
-            ("width = [3]\nsolver = \"matrix_free\"", "issue 10"),
+            ("width = [3]\nsolver = \"cholesky\"", "unknown solver"),
         ] {
             let e = Grid::from_toml_str(text).and_then(|g| g.expand());
             let msg = e.expect_err(text).to_string();

@@ -12,55 +12,18 @@ pub mod runner;
 pub use grid::Grid;
 pub use runner::{finished_ids, run_sweep, SweepSummary, ROWS_FILE};
 
-use super::commands::{trace_branch, trace_report, TraceReport};
+use super::commands::{trace_branch_with, trace_report, TraceReport};
 use crate::activation::Builtin;
 use crate::continuation::{Method, Status};
 use crate::data::{paper_output_weights, paper_teacher, PAPER_N, PAPER_SEED};
 use crate::error::{Error, Result};
 use crate::models::two_layer::{TwoLayer, PAPER_ALPHA};
-use crate::normal_form::{coefficients, CoefficientOptions};
+use crate::normal_form::{coefficients_with, CoefficientOptions};
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 use std::time::Instant;
 
-/// How the Hessian systems of the continuation are solved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Solver {
-    /// The best available for the model (today: dense).
-    Auto,
-    /// Dense factorisations and eigensolvers.
-    Dense,
-}
-
-impl Solver {
-    /// The name used in configurations and rows.
-    pub fn name(self) -> &'static str {
-        match self {
-            Solver::Auto => "auto",
-            Solver::Dense => "dense",
-        }
-    }
-}
-
-impl FromStr for Solver {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "auto" => Ok(Solver::Auto),
-            "dense" => Ok(Solver::Dense),
-            // Hook for issue 10: the matrix-free (Krylov) solver is not in the library yet.
-            "matrix_free" | "matrix-free" => Err(Error::param(
-                "solver",
-                "`matrix_free` is not yet available (it comes with issue 10); use `auto` or `dense`",
-            )),
-            other => Err(Error::param(
-                "solver",
-                format!("unknown solver `{other}` (expected `auto` or `dense`)"),
-            )),
-        }
-    }
-}
+/// The sweep's solver names are the engine's (`auto`, `dense`, `matrix_free`).
+pub use crate::continuation::Solver;
 
 fn default_alpha() -> f64 {
     PAPER_ALPHA
@@ -278,7 +241,8 @@ fn status_detail(s: &Status) -> Option<String> {
 /// Fills `row` from a trace of `config`; returns the branch report.
 fn trace_into(config: &SweepConfig, row: &mut SweepRow) -> Result<TraceReport> {
     let model = config.build()?;
-    let b = trace_branch(&model, Method::Exact, config.lambda_max, false)?;
+    let (_, solver) = config.validate()?;
+    let b = trace_branch_with(&model, Method::Exact, config.lambda_max, false, solver)?;
     row.status = tag_name(&b.status);
     row.status_detail = status_detail(&b.status);
     if !matches!(
@@ -297,7 +261,7 @@ fn trace_into(config: &SweepConfig, row: &mut SweepRow) -> Result<TraceReport> {
     if let Some(ev) = b.events.first() {
         row.first_event_kind = Some(tag_name(&ev.kind));
         row.lambda_star = Some(ev.lambda);
-        match coefficients(&model, ev, None, &CoefficientOptions::default()) {
+        match coefficients_with(&model, ev, None, &CoefficientOptions::default(), solver) {
             Ok(c) => {
                 row.classification = Some(tag_name(&c.classification));
                 row.g_mu = Some(c.g_mu);
@@ -308,12 +272,9 @@ fn trace_into(config: &SweepConfig, row: &mut SweepRow) -> Result<TraceReport> {
             Err(e) => row.error = Some(format!("coefficients at the first event: {e}")),
         }
     }
-    Ok(trace_report(
-        &model,
-        &config.data_description(),
-        config.lambda_max,
-        b,
-    ))
+    let mut report = trace_report(&model, &config.data_description(), config.lambda_max, b);
+    report.solver = solver.resolve(model.n_params());
+    Ok(report)
 }
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
@@ -367,12 +328,12 @@ mod tests {
         let mut bad_alpha = SweepConfig::paper(2);
         bad_alpha.alpha = -1.0;
         let mut bad_solver = SweepConfig::paper(2);
-        bad_solver.solver = "matrix_free".into();
+        bad_solver.solver = "cholesky".into();
         for (c, word) in [
             (bad_width, "width"),
             (bad_act, "relu"),
             (bad_alpha, "alpha"),
-            (bad_solver, "issue 10"),
+            (bad_solver, "unknown solver"),
         ] {
             let (row, report) = run_config_with_branch(&c);
             assert_eq!(row.status, "error");
