@@ -8,20 +8,25 @@ import time
 
 import pytest
 
-SCRIPT = """
+REPEATS = 50
+
+SCRIPT = f"""
 import sys, time, actbif
+REPEATS = {REPEATS}
 m = actbif.TwoLayer.paper(100)
 print("start", flush=True)
 t = time.time()
 try:
-    m.trace(progress=False)
+    # Repeated so that the work outlasts the signal on any machine (one trace: 1-10 s).
+    for _ in range(REPEATS):
+        m.trace(progress=False)
     print("finished", time.time() - t, flush=True)
 except KeyboardInterrupt:
     print("interrupted", time.time() - t, flush=True)
 """
 
-# The m = 100 trace takes several seconds; an interrupted call must return within the polling
-# period (50 ms) plus Python's start-up noise, far below the trace's own duration.
+# One m = 100 trace takes 1-10 s, and it runs REPEATS times; an interrupted call must return
+# within the polling period (50 ms) plus Python's start-up noise, far below that duration.
 PROMPT_S = 1.0
 
 
