@@ -11,7 +11,10 @@ import pytest
 REPEATS = 50
 
 SCRIPT = f"""
-import sys, time, actbif
+import signal, sys, time, actbif
+# A harness started in the background (`cmd &` without job control) passes SIGINT ignored to its
+# children, and Python then installs no KeyboardInterrupt handler: restore it explicitly.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 REPEATS = {REPEATS}
 m = actbif.TwoLayer.paper(100)
 print("start", flush=True)
