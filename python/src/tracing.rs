@@ -36,20 +36,15 @@ pub fn trace_params(a: &TraceArgs<'_>) -> PyResult<ContinuationParams> {
         }
     }
     let defaults = ContinuationParams::default();
-    let params = ContinuationParams {
+    Ok(ContinuationParams {
         lambda_max: a.lambda_max,
         progress: a.progress,
         max_steps: a.max_steps.unwrap_or(defaults.max_steps),
         max_seconds: a.max_seconds,
+        // `auto`: dense up to `continuation::AUTO_DENSE_MAX_DIM` parameters, matrix-free above.
+        solver,
         ..defaults
-    };
-    apply_solver(params, solver)
-}
-
-/// The linear-algebra path of the trace (`auto`: dense up to
-/// `actbif::continuation::AUTO_DENSE_MAX_DIM` parameters, matrix-free above).
-fn apply_solver(params: ContinuationParams, solver: Solver) -> PyResult<ContinuationParams> {
-    Ok(ContinuationParams { solver, ..params })
+    })
 }
 
 /// The status name and reason of a branch that did not finish its window; `None` when it did.

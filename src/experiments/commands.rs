@@ -583,19 +583,28 @@ pub fn run_trace_with(spec: &ModelSpec, opts: &TraceOptions) -> Result<TraceRepo
 /// resampled on the [`GRID_POINTS`]-point grid over \[0, λ_max\]. Shared by `actbif trace`,
 /// `actbif sweep` and the Python package, so that all three write the same JSON.
 pub fn trace_report(model: &TwoLayer, data: &str, lambda_max: f64, b: Branch) -> TraceReport {
-    let grid = resample(&b, &super::common::linspace(0.0, lambda_max, GRID_POINTS));
-    TraceReport {
-        setting: Setting::of(model, data),
-        method: b.method,
-        lambda_max,
-        points: b.points,
-        events: b.events,
-        max_grad_norm: b.max_grad_norm,
-        status: b.status,
-        grid,
-        rejected_events: Vec::new(),
-        resume: None,
-        solver: Solver::Dense,
+    TraceReport::from_branch(Setting::of(model, data), lambda_max, b)
+}
+
+impl<S> TraceReport<S> {
+    /// A traced branch with its model `setting`, resampled on the [`GRID_POINTS`]-point grid
+    /// over \[0, λ_max\] (dense solver, no rejected events or resume state: callers that have
+    /// them set those fields). One packer for every model family.
+    pub fn from_branch(setting: S, lambda_max: f64, b: Branch) -> Self {
+        let grid = resample(&b, &super::common::linspace(0.0, lambda_max, GRID_POINTS));
+        TraceReport {
+            setting,
+            method: b.method,
+            lambda_max,
+            points: b.points,
+            events: b.events,
+            max_grad_norm: b.max_grad_norm,
+            status: b.status,
+            grid,
+            rejected_events: Vec::new(),
+            resume: None,
+            solver: Solver::Dense,
+        }
     }
 }
 

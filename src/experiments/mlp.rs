@@ -1,12 +1,11 @@
 //! The library side of `actbif trace | check-derivatives | bench-derivatives --model mlp`.
 
 use super::commands::{
-    trace_objective, validate_lambda, validate_lambda_max, ModelSpec, TraceOptions, GRID_POINTS,
+    trace_objective, validate_lambda, validate_lambda_max, ModelSpec, TraceOptions,
 };
 use super::common::START_TOL;
 use crate::continuation::{
-    newton_critical_point, resample, trace, trace_paper, Branch, ContinuationParams, Method,
-    PaperParams,
+    newton_critical_point, trace, trace_paper, Branch, ContinuationParams, Method, PaperParams,
 };
 use crate::continuation::{PaperStopping, Solver};
 use crate::derivatives::ad::AdObjective;
@@ -85,23 +84,10 @@ impl MlpSetting {
     }
 }
 
-/// Packs a traced MLP branch as the `trace --model mlp` JSON report (resampled on the
-/// [`GRID_POINTS`]-point grid): shared by the CLI and the Python package.
+/// Packs a traced MLP branch as the `trace --model mlp` JSON report
+/// ([`super::commands::TraceReport::from_branch`]): shared by the CLI and the Python package.
 pub fn mlp_trace_report(model: &Mlp, data: &str, lambda_max: f64, b: Branch) -> MlpTraceReport {
-    let grid = resample(&b, &super::common::linspace(0.0, lambda_max, GRID_POINTS));
-    MlpTraceReport {
-        setting: MlpSetting::of(model, data),
-        method: b.method,
-        lambda_max,
-        points: b.points,
-        events: b.events,
-        max_grad_norm: b.max_grad_norm,
-        status: b.status,
-        grid,
-        rejected_events: Vec::new(),
-        resume: None,
-        solver: Solver::Dense,
-    }
+    MlpTraceReport::from_branch(MlpSetting::of(model, data), lambda_max, b)
 }
 
 /// Output of `actbif trace --model mlp` (the fields of the two-layer report).
