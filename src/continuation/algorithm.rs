@@ -83,13 +83,17 @@ impl PseudoArclength {
             ));
         }
         crate::error::ensure_finite("resume tangent", state.tangent.iter())?;
-        let engine = Engine {
+        self.engine(obj).run(Start::Resume(state), observer)
+    }
+
+    /// The engine for `obj` with these parameters and test functions.
+    fn engine<'a, O: Objective + ?Sized>(&'a self, obj: &'a O) -> Engine<'a, O> {
+        Engine {
             obj,
             backend: super::backend::Backend::new(self.params.solver, obj.dim()),
             params: &self.params,
             tests: &self.tests,
-        };
-        engine.run(Start::Resume(state), observer)
+        }
     }
 }
 
@@ -102,13 +106,8 @@ impl ContinuationAlgorithm for PseudoArclength {
         observer: &mut dyn Observer,
     ) -> Result<Trace> {
         super::validate(obj.dim(), theta0, lambda0, &self.params)?;
-        let engine = Engine {
-            obj,
-            backend: super::backend::Backend::new(self.params.solver, obj.dim()),
-            params: &self.params,
-            tests: &self.tests,
-        };
-        engine.run(Start::Guess(theta0, lambda0), observer)
+        self.engine(obj)
+            .run(Start::Guess(theta0, lambda0), observer)
     }
 }
 
