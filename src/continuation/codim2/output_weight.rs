@@ -1,7 +1,7 @@
 //! The family of one output weight v_k of a two-layer model: p = v_k (B.4's symmetry-breaking
-//! a of the toy v = (1, a)). The objective at p and the p-derivatives ∂p∇L, ∂pH·u are exact
-//! (num-dual AD): the loss is written once generic in (θ, λ, v_k), and p rides in the λ slot of
-//! a second loss for its derivatives.
+//! a of the toy v = (1, a)). The objective at p is the model with that weight (its structured
+//! derivatives); ∂p∇L and ∂pH·u are exact by num-dual AD: the loss is written generic in
+//! (θ, λ, v_k), and p rides in the λ slot of a dual loss.
 
 use super::family::Family;
 use crate::activation::homotopy;
@@ -62,23 +62,6 @@ fn weight_loss<D: DualNum<Primitive = f64>>(
     })
 }
 
-/// The loss at a fixed v_k = a (λ in its slot).
-#[derive(Clone, Copy, Debug)]
-pub struct WeightAt<'m> {
-    model: &'m TwoLayer,
-    index: usize,
-    a: f64,
-}
-
-impl GenericLoss for WeightAt<'_> {
-    fn dim(&self) -> usize {
-        self.model.n_params()
-    }
-    fn loss<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
-        weight_loss(self.model, self.index, theta, lambda, D::from(self.a))
-    }
-}
-
 /// The loss at a fixed λ with v_k in the λ slot (so ∂λ of it is ∂a).
 #[derive(Clone, Copy, Debug)]
 struct WeightSlot<'m> {
@@ -108,7 +91,7 @@ impl<'m> OutputWeight<'m> {
 
 impl Family for OutputWeight<'_> {
     type At<'a>
-        = AdObjective<WeightAt<'a>>
+        = TwoLayer
     where
         Self: 'a;
     fn name(&self) -> &'static str {
@@ -117,12 +100,10 @@ impl Family for OutputWeight<'_> {
     fn base(&self) -> f64 {
         self.model.output_weights()[self.index]
     }
-    fn at(&self, p: f64) -> AdObjective<WeightAt<'_>> {
-        AdObjective(WeightAt {
-            model: self.model,
-            index: self.index,
-            a: p,
-        })
+    fn at(&self, p: f64) -> TwoLayer {
+        let mut v = self.model.output_weights().clone();
+        v[self.index] = p;
+        self.model.with_output_weights_unchecked(v)
     }
     fn grad_p(&self, theta: ArrayView1<f64>, lambda: f64, p: f64) -> Array1<f64> {
         self.slot(lambda).grad_lambda(theta, p)
