@@ -77,7 +77,7 @@ struct BranchPointCurveArgs {
     /// Upper end of the p window (default 1e-1 for alpha, 1.5 for a).
     #[arg(long, allow_negative_numbers = true)]
     p_max: Option<f64>,
-    /// Write the JSON here instead of stdout.
+    /// Write the JSON here instead of stdout (and the figure next to it, .svg).
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -499,14 +499,43 @@ fn branch_point_curve_command(a: BranchPointCurveArgs) -> Result<u8> {
         (None, None) => None,
         (lo, hi) => Some((lo.unwrap_or(default.0), hi.unwrap_or(default.1))),
     };
-    let (json, complete) = if a.param == "alpha" {
+    let svg_path = a.out.as_ref().map(|o| o.with_extension("svg"));
+    let svg_name = svg_path.as_ref().map(|p| p.to_string_lossy().to_string());
+    let (json, complete, figure) = if a.param == "alpha" {
         let r = sc::run_branch_point_curve(a.alpha, window)?;
-        (serde_json::to_string_pretty(&r)?, r.status == "complete")
+        let fig = sc::bp_figure(
+            &r,
+            &[(r.start.1, r.start.0)],
+            svg_name.as_deref().unwrap_or(""),
+        )?;
+        (
+            serde_json::to_string_pretty(&r)?,
+            r.status == "complete",
+            fig,
+        )
     } else {
         let r = sc::run_imperfect_fold_curve(a.alpha, window)?;
-        (serde_json::to_string_pretty(&r)?, r.status == "complete")
+        let imp = sc::ImperfectFolds {
+            alpha: a.alpha,
+            branch_point_lambda: r.start.0,
+            cusp_exponent: sc::cusp_exponent(&r),
+            fold_curve: r,
+        };
+        let fig = sc::imperfect_figure(
+            std::slice::from_ref(&imp),
+            svg_name.as_deref().unwrap_or(""),
+        )?;
+        let complete = imp.fold_curve.status == "complete";
+        (
+            serde_json::to_string_pretty(&imp.fold_curve)?,
+            complete,
+            fig,
+        )
     };
     emit(json, a.out.as_deref())?;
+    if let Some(p) = &svg_path {
+        actbif::experiments::output::write_atomic(p, figure.1.as_bytes())?;
+    }
     Ok(if complete {
         commands::EXIT_OK
     } else {

@@ -27,7 +27,8 @@ const TOY_DATA: &str = "toy";
 pub const BP_ALPHA_WINDOW: (f64, f64) = (1e-4, 1e-1);
 /// a window of the imperfect-pitchfork fold curves (a = 1 ± 0.5).
 pub const A_WINDOW: (f64, f64) = (0.5, 1.5);
-/// The α of the imperfect-pitchfork fold curves in the figure (around the paper's 4e-3).
+/// The α of the 1-parameter traces whose branch points are drawn on the branch-point curve
+/// (an independent check, around the paper's 4e-3).
 pub const FIGURE_ALPHAS: [f64; 3] = [2e-3, PAPER_ALPHA, 8e-3];
 /// |a − 1| range of the fit of λ − λ* ∝ |a − 1|^κ (close enough to the cusp for the leading
 /// order, far enough for |λ − λ*| ≫ the corrector tolerance).
@@ -184,7 +185,9 @@ pub struct ImperfectFolds {
 pub struct Exp10Result {
     /// The branch-point curve in (λ, α) from α = 4e-3.
     pub branch_point_curve: BranchPointCurveReport,
-    /// The fold curves in (λ, a) at [`FIGURE_ALPHAS`].
+    /// (α, λ*) of the branch points of 1-parameter traces at [`FIGURE_ALPHAS`].
+    pub traced_branch_points: Vec<(f64, f64)>,
+    /// The fold curve in (λ, a) at α = 4e-3 (one: each costs seconds; the CLI draws more).
     pub imperfect: Vec<ImperfectFolds>,
     /// Interpretation in words, from the numbers.
     pub finding: String,
@@ -213,20 +216,21 @@ impl Experiment for SymmetricCurves {
 
     fn run(&self, _ctx: &Context) -> Result<Outcome<Exp10Result>> {
         let branch_point_curve = run_branch_point_curve(PAPER_ALPHA, None)?;
-        let mut imperfect = Vec::new();
-        for alpha in FIGURE_ALPHAS {
-            let fold_curve = run_imperfect_fold_curve(alpha, None)?;
-            imperfect.push(ImperfectFolds {
-                alpha,
-                branch_point_lambda: fold_curve.start.0,
-                cusp_exponent: cusp_exponent(&fold_curve),
-                fold_curve,
-            });
-        }
+        let traced_branch_points = FIGURE_ALPHAS
+            .iter()
+            .map(|&a| Ok((a, toy_branch_point(a)?.2.lambda)))
+            .collect::<Result<Vec<_>>>()?;
+        let fold_curve = run_imperfect_fold_curve(PAPER_ALPHA, None)?;
+        let imperfect = vec![ImperfectFolds {
+            alpha: PAPER_ALPHA,
+            branch_point_lambda: fold_curve.start.0,
+            cusp_exponent: cusp_exponent(&fold_curve),
+            fold_curve,
+        }];
         let figures = vec![
             bp_figure(
                 &branch_point_curve,
-                &imperfect,
+                &traced_branch_points,
                 "figures/exp10_branch_point_curve.svg",
             )?,
             imperfect_figure(&imperfect, "figures/exp10_imperfect_folds.svg")?,
@@ -234,6 +238,7 @@ impl Experiment for SymmetricCurves {
         let finding = finding(&branch_point_curve, &imperfect);
         let result = Exp10Result {
             branch_point_curve,
+            traced_branch_points,
             imperfect,
             finding,
         };
@@ -269,13 +274,10 @@ fn finding(bp: &BranchPointCurveReport, imp: &[ImperfectFolds]) -> String {
     )
 }
 
-/// The branch-point curve in (λ, α) with the branch points of the 1-parameter traces.
-fn bp_figure(bp: &BranchPointCurveReport, imp: &[ImperfectFolds], path: &str) -> Result<Figure> {
+/// The branch-point curve in (λ, α) with the branch points (α, λ*) of 1-parameter traces.
+pub fn bp_figure(bp: &BranchPointCurveReport, traced: &[(f64, f64)], path: &str) -> Result<Figure> {
     let curve: Vec<(f64, f64)> = bp.points.iter().map(|q| (q.lambda, q.p)).collect();
-    let traced: Vec<(f64, f64)> = imp
-        .iter()
-        .map(|i| (i.branch_point_lambda, i.alpha))
-        .collect();
+    let traced: Vec<(f64, f64)> = traced.iter().map(|&(a, l)| (l, a)).collect();
     let svg = LinePlot::new("Symmetric toy: pitchfork (branch-point) curve in (λ, α)")
         .x_label("λ")
         .y_label("α")
@@ -292,7 +294,7 @@ fn bp_figure(bp: &BranchPointCurveReport, imp: &[ImperfectFolds], path: &str) ->
 }
 
 /// The fold curves in (λ, a) at each α, meeting the branch point (λ*(α), 1).
-fn imperfect_figure(imp: &[ImperfectFolds], path: &str) -> Result<Figure> {
+pub fn imperfect_figure(imp: &[ImperfectFolds], path: &str) -> Result<Figure> {
     let mut plot = LinePlot::new("Toy v = (1, a): fold curves of the imperfect pitchfork")
         .x_label("λ")
         .y_label("a")
@@ -309,9 +311,12 @@ fn imperfect_figure(imp: &[ImperfectFolds], path: &str) -> Result<Figure> {
             Series::new(format!("fold curve, α = {:.0e}", f.alpha), pts).color(Rgb::palette(i)),
         );
         plot.push_series(
-            Series::new("", [(f.branch_point_lambda, 1.0)])
-                .style(LineStyle::Points)
-                .color(Rgb::palette(i)),
+            Series::new(
+                format!("branch point at a = 1 (λ* = {:.4})", f.branch_point_lambda),
+                [(f.branch_point_lambda, 1.0)],
+            )
+            .style(LineStyle::Points)
+            .color(Rgb::palette(i + 1)),
         );
     }
     Ok((path.into(), plot.render_svg()?))
