@@ -35,7 +35,7 @@ pub(crate) struct BpSystem {
 }
 
 impl BpSystem {
-    /// max(‖Pᵀ∇L‖, |g|).
+    /// ‖(Pᵀ∇L, g)‖.
     pub fn size(&self) -> f64 {
         norm(self.residual.view())
     }
@@ -84,7 +84,7 @@ pub(crate) fn bp_system<F: Family>(
     })
 }
 
-/// Newton on (G(z), aᵀz − t) = 0 from `z0` with border `b`, until ‖G‖ and the constraint are
+/// Newton on (G(z), aᵀz − t) = 0 from `z0` with border `b`, until ‖G‖ and |aᵀz − t| are
 /// ≤ `tol` (or ≤ 10·`tol` once a step no longer halves them: the rounding floor). `None` if
 /// it fails within `max_iters`.
 #[allow(clippy::too_many_arguments)]
