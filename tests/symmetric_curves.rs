@@ -150,3 +150,26 @@ fn bad_inputs_are_refused() {
         Err(Error::InvalidParameter { .. })
     ));
 }
+
+#[test]
+fn main_job_experiment_runs_and_draws_both_figures() {
+    use actbif::experiments::exp10_symmetric_curves::SymmetricCurves;
+    use actbif::experiments::{Context, Experiment};
+    let out = SymmetricCurves.run(&Context::new(true, false)).unwrap();
+    let names: Vec<&str> = out.figures.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "figures/exp10_branch_point_curve.svg",
+            "figures/exp10_imperfect_folds.svg"
+        ]
+    );
+    assert!(out.figures.iter().all(|f| f.1.contains("<svg")));
+    // The traced branch points lie on the curve: λ* increases with α (monotone curve).
+    let t = &out.result.traced_branch_points;
+    assert!(
+        t.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1),
+        "{t:?}"
+    );
+    assert!(serde_json::to_string(&out.result).is_ok());
+}
