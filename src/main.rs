@@ -38,6 +38,9 @@ enum Command {
     Sweep(SweepArgs),
     /// Follow the fold curve through the first fold of the λ-branch in (λ, p); JSON.
     FoldCurve(FoldCurveArgs),
+    /// Follow the symmetric toy's branch point (pitchfork) in (λ, α), or with `--param a` the
+    /// fold curve of its unfolding v = (1, a) through it; JSON.
+    BranchPointCurve(BranchPointCurveArgs),
     /// The exact phase boundary α_c(m) (largest α with an interior event) per width; JSON.
     PhaseBoundary(PhaseBoundaryArgs),
 }
@@ -56,6 +59,25 @@ struct FoldCurveArgs {
     #[arg(long, allow_negative_numbers = true)]
     p_max: Option<f64>,
     /// Write the JSON here instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct BranchPointCurveArgs {
+    /// Tikhonov α of the start (the toy d = 1, m = 2, v = (1, 1) on the B.1 data).
+    #[arg(long, default_value_t = actbif::models::two_layer::PAPER_ALPHA)]
+    alpha: f64,
+    /// The second parameter: alpha (branch-point curve on Fix(S₂)) or a (v = (1, a)).
+    #[arg(long, default_value = "alpha")]
+    param: String,
+    /// Lower end of the p window (default 1e-4 for alpha, 0.5 for a).
+    #[arg(long, allow_negative_numbers = true)]
+    p_min: Option<f64>,
+    /// Upper end of the p window (default 1e-1 for alpha, 1.5 for a).
+    #[arg(long, allow_negative_numbers = true)]
+    p_max: Option<f64>,
+    /// Write the JSON here instead of stdout (and the figure next to it, .svg).
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -428,6 +450,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(commands::EXIT_OK)
         }
         Command::FoldCurve(a) => fold_curve_command(a),
+        Command::BranchPointCurve(a) => branch_point_curve_command(a),
         Command::PhaseBoundary(a) => phase_boundary_command(a),
         // Exit 1 when any configuration failed (each failure is a row with its error).
         Command::Sweep(a) => Ok(if commands::run_sweep_command(&a.grid, &a.out)? {
@@ -453,6 +476,67 @@ fn fold_curve_command(a: FoldCurveArgs) -> Result<u8> {
     let r = pb::run_fold_curve(&model, &spec.data.to_string(), &a.param, window)?;
     emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
     Ok(if r.status == "complete" {
+        commands::EXIT_OK
+    } else {
+        commands::EXIT_INCOMPLETE
+    })
+}
+
+/// `actbif branch-point-curve`: exit 0 when both directions ended (window or closed), else 3.
+fn branch_point_curve_command(a: BranchPointCurveArgs) -> Result<u8> {
+    use actbif::experiments::exp10_symmetric_curves as sc;
+    let default = match a.param.as_str() {
+        "alpha" => sc::BP_ALPHA_WINDOW,
+        "a" => sc::A_WINDOW,
+        other => {
+            return Err(actbif::Error::param(
+                "param",
+                format!("`{other}` is not a second parameter of the toy (it has: alpha, a)"),
+            ))
+        }
+    };
+    let window = match (a.p_min, a.p_max) {
+        (None, None) => None,
+        (lo, hi) => Some((lo.unwrap_or(default.0), hi.unwrap_or(default.1))),
+    };
+    let svg_path = a.out.as_ref().map(|o| o.with_extension("svg"));
+    let svg_name = svg_path.as_ref().map(|p| p.to_string_lossy().to_string());
+    let (json, complete, figure) = if a.param == "alpha" {
+        let r = sc::run_branch_point_curve(a.alpha, window)?;
+        let fig = sc::bp_figure(
+            &r,
+            &[(r.start.1, r.start.0)],
+            svg_name.as_deref().unwrap_or(""),
+        )?;
+        (
+            serde_json::to_string_pretty(&r)?,
+            r.status == "complete",
+            fig,
+        )
+    } else {
+        let r = sc::run_imperfect_fold_curve(a.alpha, window)?;
+        let imp = sc::ImperfectFolds {
+            alpha: a.alpha,
+            branch_point_lambda: r.start.0,
+            cusp_exponent: sc::cusp_exponent(&r),
+            fold_curve: r,
+        };
+        let fig = sc::imperfect_figure(
+            std::slice::from_ref(&imp),
+            svg_name.as_deref().unwrap_or(""),
+        )?;
+        let complete = imp.fold_curve.status == "complete";
+        (
+            serde_json::to_string_pretty(&imp.fold_curve)?,
+            complete,
+            fig,
+        )
+    };
+    emit(json, a.out.as_deref())?;
+    if let Some(p) = &svg_path {
+        actbif::experiments::output::write_atomic(p, figure.1.as_bytes())?;
+    }
+    Ok(if complete {
         commands::EXIT_OK
     } else {
         commands::EXIT_INCOMPLETE

@@ -1,5 +1,5 @@
-//! `actbif fold-curve` and `actbif phase-boundary`: bad input exits with code 2 and a message
-//! naming the problem.
+//! `actbif fold-curve`, `branch-point-curve` and `phase-boundary`: bad input exits with code 2
+//! and a message naming the problem.
 
 use std::process::Command;
 
@@ -62,4 +62,15 @@ fn bad_widths_exit_2() {
     assert!(err.contains("widths"), "{err}");
     let (code, _) = run(&["phase-boundary", "--widths", "10", "--per-decade", "0"]);
     assert_eq!(code, 2);
+}
+
+#[test]
+fn branch_point_curve_bad_input_exits_2() {
+    let (code, err) = run(&["branch-point-curve", "--param", "b"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`b`") && err.contains("alpha, a"), "{err}");
+    // α outside the default α window [1e-4, 1e-1].
+    let (code, err) = run(&["branch-point-curve", "--alpha", "0.5"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("outside the window"), "{err}");
 }

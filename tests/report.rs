@@ -355,3 +355,27 @@ fn dashed_and_dotted_series_emit_a_dasharray() {
         "sentinel width left in the SVG"
     );
 }
+
+#[test]
+fn fill_series_draws_one_faint_polygon_per_piece() {
+    // Two squares separated by NaN: two closed polygons, filled, no outline.
+    let pts = [
+        (0.0, 0.0),
+        (1.0, 0.0),
+        (1.0, 1.0),
+        (0.0, 1.0),
+        (f64::NAN, f64::NAN),
+        (2.0, 0.0),
+        (3.0, 0.0),
+        (3.0, 1.0),
+    ];
+    let svg = LinePlot::new("fill")
+        .series(Series::new("region", pts).style(LineStyle::Fill))
+        .render_svg()
+        .unwrap();
+    assert_eq!(svg.matches("<polygon").count(), 2, "{svg}");
+    let want = format!("opacity=\"{}\"", actbif::report::FILL_OPACITY);
+    assert!(svg.contains(&want), "no faint fill in {svg}");
+    // The legend shows a filled sample (a rect) and the name.
+    assert!(svg.contains("region") && svg.contains("<rect"));
+}

@@ -19,5 +19,5 @@ pub use bar_chart::BarChart;
 pub use contour::{ColorScale, ContourPlot};
 pub use line_plot::LinePlot;
 pub use panel::{Panel, Plot};
-pub use svg::{LegendPosition, LineStyle, Rgb, Scale, Series};
+pub use svg::{LegendPosition, LineStyle, Rgb, Scale, Series, FILL_OPACITY};
 pub use table::{fmt_sci, Table};

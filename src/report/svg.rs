@@ -91,7 +91,13 @@ pub enum LineStyle {
     Points,
     /// A solid line with markers.
     LinePoints,
+    /// A faint filled region: each NaN-separated piece of the points is one closed polygon
+    /// (filled at [`FILL_OPACITY`], no outline).
+    Fill,
 }
+
+/// Opacity of a [`LineStyle::Fill`] region (faint, so lines drawn over it stay legible).
+pub const FILL_OPACITY: f64 = 0.22;
 
 /// Axis scale.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -424,6 +430,13 @@ where
                         .map_err(plot_err)?;
                     annotate(a);
                 }
+                LineStyle::Fill => {
+                    let fill = color.mix(FILL_OPACITY).filled();
+                    let a = chart
+                        .draw_series(std::iter::once(Polygon::new(piece, fill)))
+                        .map_err(plot_err)?;
+                    annotate(a);
+                }
             }
         }
     }
@@ -459,6 +472,10 @@ pub(super) fn set_legend<'a, 'b: 'a>(
                     + PathElement::new(vec![(0, 0), (24, 0)], line)
                     + Circle::new((12, 0), r, line.color.filled())
             });
+        }
+        LineStyle::Fill => {
+            let fill = line.color.mix(FILL_OPACITY).filled();
+            anno.legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 24, y + 5)], fill));
         }
     }
 }

@@ -48,6 +48,9 @@ pub fn fold_curve<F: Family>(
     let y0 = join(start.theta.view(), start.lambda, start.p);
     let mut e_p = Array1::zeros(n + 2);
     e_p[n + 1] = 1.0;
+    // At a cusp (e.g. a symmetric pitchfork unfolded by p) p is not a local coordinate of
+    // the curve (its tangent is (φ, 0, 0)): fix the kernel coordinate φᵀθ instead.
+    let along_kernel = join(b.view(), 0.0, 0.0);
     let c = correct(
         fam,
         &y0,
@@ -57,6 +60,18 @@ pub fn fold_curve<F: Family>(
         params.tol,
         4 * params.max_newton_iters,
     )
+    .or_else(|| {
+        let t = along_kernel.dot(&y0);
+        correct(
+            fam,
+            &y0,
+            &b,
+            &along_kernel,
+            t,
+            params.tol,
+            4 * params.max_newton_iters,
+        )
+    })
     .ok_or_else(|| Error::NoConvergence {
         method: "fold system at the start".into(),
         reason: format!(
@@ -103,11 +118,13 @@ fn initial_tangent<F: Family>(
     let sys = fold_system(fam, y, b)?;
     let mut e = Array1::zeros(n + 2);
     e[n + 1] = 1.0;
-    let t = tangent(&sys.jacobian, &e).or_else(|_| {
-        e[n + 1] = 0.0;
-        e[n] = 1.0;
-        tangent(&sys.jacobian, &e)
-    })?;
+    let t = tangent(&sys.jacobian, &e)
+        .or_else(|_| {
+            e[n + 1] = 0.0;
+            e[n] = 1.0;
+            tangent(&sys.jacobian, &e)
+        })
+        .or_else(|_| tangent(&sys.jacobian, &join(b.view(), 0.0, 0.0)))?;
     Ok(match dir {
         Direction::IncreasingP => t,
         Direction::DecreasingP => -t,

@@ -16,15 +16,29 @@
 //!   exactly on the boundary).
 //!
 //! A point that Newton cannot locate is still reported, with status `not_located` and why.
+//!
+//! In a family that keeps a symmetry S (`symmetry`), a symmetry-breaking branch point (a
+//! pitchfork) is not a regular fold: [`branch_point_curve`] follows it on Fix(S) with the test
+//! function of the antisymmetric Hessian block (`branch_point`). With a symmetry-breaking p
+//! (e.g. [`OutputWeight`], B.4's a) the pitchfork unfolds into folds whose curve passes
+//! through the branch point at the symmetric p as a cusp of its (λ, p) projection;
+//! [`fold_curve`] can start there (its start falls back to fixing the kernel coordinate).
 
+mod branch_point;
+mod branch_point_curve;
 mod codim2_points;
 pub mod family;
 mod fold_curve;
 mod min_aug_fold;
+pub mod output_weight;
+pub mod symmetry;
 
+pub use branch_point_curve::{branch_point_curve, BranchPointCurve, BranchPointPoint};
 pub use codim2_points::LOCATE_TOL;
 pub use family::{family_of, Family, Shifted, Tikhonov};
 pub use fold_curve::fold_curve;
+pub use output_weight::{OutputWeight, OUTPUT_WEIGHT};
+pub use symmetry::Symmetry;
 
 use crate::error::{ensure_positive, Error, Result};
 use ndarray::Array1;
@@ -256,7 +270,8 @@ pub struct Codim2Event {
     pub g_aa: f64,
     /// φᵀ∂p∇L there (≠ 0 at a g_µ = 0 point: p turns).
     pub g_p: f64,
-    /// Cusp: the corrected g_aaa = D⁴L\[φ⁴\] + 3D³L\[φ, φ, ψ20\].
+    /// Cusp (and a branch-point curve's window exit: the pitchfork's): the corrected
+    /// g_aaa = D⁴L\[φ⁴\] + 3D³L\[φ, φ, ψ20\].
     pub cubic_coefficient: Option<f64>,
     /// Cusp: |cubic_coefficient| / (|D⁴L\[φ⁴\]| + 3|D³L\[φ, φ, ψ20\]|).
     pub cubic_relative: Option<f64>,

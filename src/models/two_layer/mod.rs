@@ -103,6 +103,21 @@ impl<A: Activation> TwoLayer<A> {
         })
     }
 
+    /// The same model with output weights `v` (not re-validated: for two-parameter families
+    /// that move one weight; a non-finite entry gives non-finite losses, which correctors
+    /// reject).
+    pub(crate) fn with_output_weights_unchecked(&self, v: Array1<f64>) -> Self
+    where
+        A: Clone,
+    {
+        TwoLayer {
+            data: self.data.clone(),
+            v,
+            alpha: self.alpha,
+            act: self.act.clone(),
+        }
+    }
+
     /// Width m.
     pub fn width(&self) -> usize {
         self.v.len()
