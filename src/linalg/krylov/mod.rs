@@ -14,7 +14,7 @@ mod gmres;
 mod minres;
 mod subspace;
 
-pub use gmres::gmres;
+pub use gmres::{gmres, gmres_backward};
 pub use minres::minres;
 pub use subspace::{largest_abs_estimate, nearest_zero_pairs, smallest_pairs, RitzPairs};
 
