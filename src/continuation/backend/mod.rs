@@ -2,8 +2,9 @@
 //! are solved. [`Solver::Dense`] assembles H and uses LU / LBLᵀ / dense eigensolvers (the
 //! engine's original path, bit for bit); [`Solver::MatrixFree`] never forms H: products come
 //! from [`Objective::hessian_operator`] (the two-layer Woodbury form: exact inverse and inertia)
-//! or [`Objective::hessian_vec`], bordered systems are solved by GMRES preconditioned by block
-//! elimination with the structured inverse, and eigenpairs by subspace iteration on H⁻¹.
+//! or [`Objective::hessian_vec`], bordered systems are solved by GMRES preconditioned by mixed
+//! block elimination with the structured inverse (stable at folds: `bordered.rs`), and
+//! eigenpairs by subspace iteration on H⁻¹.
 
 use super::failure::StepFailure;
 use super::Spectrum;
