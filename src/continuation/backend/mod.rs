@@ -2,16 +2,17 @@
 //! are solved. [`Solver::Dense`] assembles H and uses LU / LBLᵀ / dense eigensolvers (the
 //! engine's original path, bit for bit); [`Solver::MatrixFree`] never forms H: products come
 //! from [`Objective::hessian_operator`] (the two-layer Woodbury form: exact inverse and inertia)
-//! or [`Objective::hessian_vec`], bordered systems are solved by GMRES preconditioned by block
-//! elimination with the structured inverse, and eigenpairs by subspace iteration on H⁻¹.
+//! or [`Objective::hessian_vec`], bordered systems are solved by GMRES preconditioned by mixed
+//! block elimination with the structured inverse (stable at folds: `bordered.rs`), and
+//! eigenpairs by subspace iteration on H⁻¹.
 
 use super::failure::StepFailure;
 use super::Spectrum;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::krylov::{
-    gmres, largest_abs_estimate, minres, nearest_zero_pairs, smallest_pairs, HessianOperator,
-    KrylovFailure, KRYLOV_MAX_ITERS, KRYLOV_TOL,
+    gmres, gmres_backward, largest_abs_estimate, minres, nearest_zero_pairs, smallest_pairs,
+    HessianOperator, KrylovFailure, KRYLOV_MAX_ITERS, KRYLOV_TOL,
 };
 use crate::linalg::PartialEigen;
 use ndarray::{s, Array1, Array2, ArrayView1};
@@ -186,15 +187,13 @@ impl<'o> Hess<'o> {
     pub fn bordered(&self, c: &Array1<f64>, row: ArrayView1<f64>) -> Bordered<'o> {
         match self {
             Hess::Dense(h) => Bordered::Dense(crate::linalg::DenseBordered::new(h, c, row)),
-            Hess::Free(f) => {
-                let hc = f.op.precondition(c.view());
-                Bordered::Free(FreeBordered {
-                    h: f.clone(),
-                    c: c.clone(),
-                    row: row.to_owned(),
-                    hc,
-                })
-            }
+            Hess::Free(f) => Bordered::Free(FreeBordered {
+                h: f.clone(),
+                c: c.clone(),
+                row: row.to_owned(),
+                mixed: bordered::MixedElimination::new(f, c, row),
+                norm: std::sync::OnceLock::new(),
+            }),
         }
     }
 }
