@@ -20,6 +20,16 @@ pub fn peak_rss_mb() -> Option<f64> {
     Some(kib * 1024.0 / MIB)
 }
 
+/// The 1-minute load average (/proc/loadavg): on a shared machine, the context of a wall time.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,11 +13,12 @@
 //! occur).
 
 use super::{trace_outcome, CaseOutcome, ScaleOptions};
-use crate::continuation::{newton_critical_point, Solver};
+use crate::continuation::Solver;
 use crate::error::Result;
-use crate::experiments::commands::{DataSource, ModelKind, ModelSpec, TraceOptions};
-use crate::experiments::common::START_TOL;
-use crate::experiments::mlp::{build, run_trace_opts};
+use crate::experiments::commands::{
+    trace_objective, DataSource, ModelKind, ModelSpec, TraceOptions,
+};
+use crate::experiments::mlp::{build, mlp_trace_report};
 use crate::linalg::krylov::{gmres, minres, KRYLOV_TOL};
 use crate::models::mlp::{hessian_operator::MlpHessian, Mlp};
 use crate::Objective;
@@ -130,11 +131,17 @@ pub fn run(opts: &ScaleOptions) -> Result<CaseOutcome> {
         ..Default::default()
     };
     let t = Instant::now();
-    let r = run_trace_opts(&spec, &topts)?;
-    let trace_seconds = t.elapsed().as_secs_f64();
     let model = build(&spec)?;
+    // The closed-form ridge minimum, polished by the engine's matrix-free Newton (the
+    // `trace` command's dense polish would form the 8192² Hessian from 8192 products).
+    let theta0 = model.lambda0_start()?;
+    let tr = trace_objective(&model, &topts, &|| Ok(theta0.clone()))?;
+    let mut r = mlp_trace_report(&model, &spec.data.to_string(), 1.0, tr.branch);
+    r.solver = Solver::MatrixFree;
+    r.rejected_events = tr.rejected_events;
+    r.resume = tr.resume;
+    let trace_seconds = t.elapsed().as_secs_f64();
     let mut o = trace_outcome(&r, model.n_params())?;
-    let theta0 = newton_critical_point(&model, model.lambda0_start()?.view(), 0.0, START_TOL)?;
     let mut study = vec![study_at(&model, theta0.view(), 0.0, "start")];
     if let Some(s) = &r.resume {
         study.push(study_at(&model, Array1::from(s.theta.clone()).view(), s.lambda, "last_point"));

@@ -153,6 +153,9 @@ pub struct CaseRecord {
     pub peak_rss_mb: Option<f64>,
     /// Whether `peak_rss_mb` covers this case only (`case`) or the whole process (`process`).
     pub peak_rss_scope: String,
+    /// 1-minute load average at the start and the end of the case (the machine is shared:
+    /// wall times above the core count's load are stretched accordingly).
+    pub load_average: [Option<f64>; 2],
     /// Linear-algebra backend.
     pub solver: Option<Solver>,
     /// Accepted points.
@@ -232,6 +235,9 @@ pub fn status_parts(status: &Status) -> (String, Option<String>) {
 }
 
 /// A two-layer trace case: `spec` traced by `solver` with `max_events`, as a [`CaseOutcome`].
+/// The start is the closed-form λ = 0 minimiser W0, polished by the engine's own Newton on
+/// its backend (`commands::run_trace_with` polishes with the dense Hessian first, which at
+/// n = 64,000 asks for 8n² = 33 GB).
 pub(crate) fn two_layer_trace(
     spec: &ModelSpec,
     solver: Solver,
@@ -246,9 +252,14 @@ pub(crate) fn two_layer_trace(
         solver,
         ..Default::default()
     };
-    let r = super::commands::run_trace_with(spec, &topts)?;
-    let n = spec.width * spec.load_data()?.dim();
-    Ok(trace_outcome(&r, n)?)
+    let model = spec.build_for(solver)?;
+    let w0 = super::common::w0_closed_form(&model)?;
+    let t = super::commands::trace_objective(&model, &topts, &|| Ok(w0.clone()))?;
+    let mut r = super::commands::trace_report(&model, &spec.data.to_string(), 1.0, t.branch);
+    r.solver = solver.resolve(model.n_params());
+    r.rejected_events = t.rejected_events;
+    r.resume = t.resume;
+    trace_outcome(&r, model.n_params())
 }
 
 /// A trace report as a [`CaseOutcome`] (status, points, the gradient-norm target).
@@ -288,9 +299,11 @@ fn run_case(case: Case, opts: &ScaleOptions) -> Result<CaseOutcome> {
 /// Runs one case with its measurements and writes `<out>/<case>.json`.
 fn measured(case: Case, opts: &ScaleOptions) -> Result<CaseRecord> {
     let scoped = measure::reset_peak_rss();
+    let load_start = measure::load_average();
     let start = Instant::now();
     let outcome = run_case(case, opts);
     let wall_s = start.elapsed().as_secs_f64();
+    let load_average = [load_start, measure::load_average()];
     let peak_rss_mb = measure::peak_rss_mb();
     let o = outcome.unwrap_or_else(|e| CaseOutcome {
         status: "error".into(),
@@ -315,6 +328,7 @@ fn measured(case: Case, opts: &ScaleOptions) -> Result<CaseRecord> {
         wall_s,
         peak_rss_mb,
         peak_rss_scope: if scoped { "case" } else { "process" }.into(),
+        load_average,
         solver: o.solver,
         points: o.points,
         n_params: o.n_params,

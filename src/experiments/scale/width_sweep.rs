@@ -2,7 +2,7 @@
 //! product α·m (α scaled with m so that the first-order law λ* ≈ α·m/|K|, K = −0.0705, keeps
 //! events inside [0, 1]; the exact phase boundary has α_c·m ≈ 0.06–0.1 for m = 5…100, so
 //! α·m ≤ 0.04 stays below it) the branch from the λ = 0 minimum of the paper's teacher data is
-//! traced to its first event (dense up to n = 4000, matrix-free above: `Solver::Auto`).
+//! traced to its first event (dense up to n = [`DENSE_MAX_DIM`], matrix-free above).
 //! The figure plots λ* against α·m on log axes next to the first-order law.
 
 use super::{is_natural_end, status_parts, CaseOutcome, ScaleOptions};
@@ -24,6 +24,11 @@ pub const MAX_WIDTH: usize = 5000;
 pub const FIGURE_FILE: &str = "width_sweep.svg";
 /// Stop each trace at its first event.
 const MAX_EVENTS: usize = 1;
+/// Dense solver up to this n, matrix-free above. Measured on the shared 2-core machine under
+/// load: a dense trace to the first event took 90 s at m = 200 (n = 1000), and the dense
+/// per-point cost grows as n³ (15× at m = 500), while the matrix-free path at m = 500 took
+/// ≈ 15 s per point with the exact Woodbury inverse.
+pub const DENSE_MAX_DIM: usize = 1000;
 
 /// Checks `--widths` and `--alpha-m`.
 pub fn validate(widths: &[usize], alpha_m: &[f64]) -> Result<()> {
@@ -119,7 +124,11 @@ fn trace_row(m: usize, alpha_m: f64, seconds: f64, opts: &ScaleOptions) -> Sweep
         max_seconds: Some(seconds),
         max_events: Some(MAX_EVENTS),
         progress: opts.progress,
-        solver: Solver::Auto,
+        solver: if row.n_params <= DENSE_MAX_DIM {
+            Solver::Dense
+        } else {
+            Solver::MatrixFree
+        },
         ..Default::default()
     };
     let start = Instant::now();
