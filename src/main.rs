@@ -62,7 +62,11 @@ struct ScaleArgs {
     #[arg(long, default_value = actbif::experiments::scale::DEFAULT_OUT)]
     out: PathBuf,
     /// Width sweep: widths m.
-    #[arg(long, value_delimiter = ',', default_value = "10,20,50,100,200,500,1000")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "10,20,50,100,200,500,1000"
+    )]
     widths: Vec<usize>,
     /// Width sweep: the products α·m.
     #[arg(long, value_delimiter = ',', default_value = "0.02,0.04")]

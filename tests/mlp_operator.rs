@@ -37,7 +37,9 @@ fn gauss_newton_is_the_hessian_where_the_curvature_part_vanishes() {
     for (trained, lambda) in [(0, 0.0), (1, 0.0), (2, 0.0), (2, 0.8)] {
         let m = model(trained);
         let (theta, u) = random_point(m.n_params(), 3);
-        let gn = m.gauss_newton(theta.view(), lambda).expect("one trained layer, α > 0");
+        let gn = m
+            .gauss_newton(theta.view(), lambda)
+            .expect("one trained layer, α > 0");
         assert_eq!(gn.dim(), m.n_params());
         let h = m.hessian_vec(theta.view(), lambda, u.view());
         let e = rel(&gn.apply(u.view()), &h);
@@ -64,7 +66,8 @@ fn no_preconditioner_without_its_structure() {
         layers: vec![5, 6, 4, 1],
         trained: vec![0, 1],
     };
-    let two = Mlp::with_default_weights(paper_teacher(77, 40), &spec, ALPHA, Builtin::Tanh).unwrap();
+    let two =
+        Mlp::with_default_weights(paper_teacher(77, 40), &spec, ALPHA, Builtin::Tanh).unwrap();
     let t = two.default_theta();
     assert!(two.gauss_newton(t.view(), 0.3).is_none());
     assert!(two.hessian_operator(t.view(), 0.3).is_none());

@@ -89,10 +89,18 @@ fn spent_budget_is_reported_not_hidden() {
         "--out",
         dir.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let case = read_json(&dir.join("width_sweep.json"));
     assert_eq!(case["status"], "time_budget_exhausted");
-    assert_eq!(case["result"]["rows"][0]["lambda_star"], serde_json::Value::Null);
+    assert_eq!(
+        case["result"]["rows"][0]["lambda_star"],
+        serde_json::Value::Null
+    );
     assert_eq!(case["checks"]["wall_s_le_budget"], false);
     let _ = std::fs::remove_dir_all(&dir);
 }

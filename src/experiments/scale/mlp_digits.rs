@@ -144,7 +144,12 @@ pub fn run(opts: &ScaleOptions) -> Result<CaseOutcome> {
     let mut o = trace_outcome(&r, model.n_params())?;
     let mut study = vec![study_at(&model, theta0.view(), 0.0, "start")];
     if let Some(s) = &r.resume {
-        study.push(study_at(&model, Array1::from(s.theta.clone()).view(), s.lambda, "last_point"));
+        study.push(study_at(
+            &model,
+            Array1::from(s.theta.clone()).view(),
+            s.lambda,
+            "last_point",
+        ));
     }
     let op_ok = MlpHessian::new(Arc::new(model.clone()), theta0.view(), 0.0).is_some();
     o.checks.insert("gauss_newton_operator_built".into(), op_ok);

@@ -406,7 +406,10 @@ fn write_summary(dir: &Path) -> Result<()> {
         }
         rows.push(v);
     }
-    super::output::write_json_atomic(&dir.join(SUMMARY_FILE), &serde_json::json!({ "cases": rows }))
+    super::output::write_json_atomic(
+        &dir.join(SUMMARY_FILE),
+        &serde_json::json!({ "cases": rows }),
+    )
 }
 
 #[cfg(test)]

@@ -33,7 +33,10 @@ pub const DENSE_MAX_DIM: usize = 1000;
 /// Checks `--widths` and `--alpha-m`.
 pub fn validate(widths: &[usize], alpha_m: &[f64]) -> Result<()> {
     if widths.is_empty() || alpha_m.is_empty() {
-        return Err(Error::param("widths", "need at least one width and one α·m"));
+        return Err(Error::param(
+            "widths",
+            "need at least one width and one α·m",
+        ));
     }
     if let Some(&m) = widths.iter().find(|&&m| !(2..=MAX_WIDTH).contains(&m)) {
         return Err(Error::param(
@@ -138,7 +141,10 @@ fn trace_row(m: usize, alpha_m: f64, seconds: f64, opts: &ScaleOptions) -> Sweep
             row.solver = Some(r.solver);
             row.points = r.points.len();
             row.max_grad_norm = Some(r.max_grad_norm);
-            row.lambda1_at_0 = r.points.first().and_then(|p| p.eigenvalues.first().copied());
+            row.lambda1_at_0 = r
+                .points
+                .first()
+                .and_then(|p| p.eigenvalues.first().copied());
             if let Some(e) = r.events.first() {
                 row.lambda_star = Some(e.lambda);
                 row.kind = serde_json::to_value(e.kind)
@@ -200,8 +206,10 @@ fn outcome(rows: Vec<SweepRow>) -> CaseOutcome {
     let mut checks = std::collections::BTreeMap::new();
     checks.insert(
         "grad_norm_le_1e-10".to_string(),
-        rows.iter()
-            .all(|r| r.max_grad_norm.is_some_and(|g| g <= super::GRAD_NORM_TARGET)),
+        rows.iter().all(|r| {
+            r.max_grad_norm
+                .is_some_and(|g| g <= super::GRAD_NORM_TARGET)
+        }),
     );
     CaseOutcome {
         status,
@@ -236,7 +244,9 @@ pub fn figure(rows: &[SweepRow]) -> Result<String> {
             .filter_map(|r| r.lambda_star.filter(|&l| l > 0.0).map(|l| (r.alpha_m, l)))
             .collect();
         if !pts.is_empty() {
-            plot.push_series(Series::new(format!("exact, m = {m}"), pts).style(LineStyle::LinePoints));
+            plot.push_series(
+                Series::new(format!("exact, m = {m}"), pts).style(LineStyle::LinePoints),
+            );
         }
     }
     let (lo, hi) = rows.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), r| {

@@ -33,7 +33,9 @@ pub struct GaussNewton {
 }
 
 fn real_part(m: &JetMat) -> Array2<f64> {
-    let re = m.part(0).map_or_else(|| vec![0.0; m.rows * m.cols], <[f64]>::to_vec);
+    let re = m
+        .part(0)
+        .map_or_else(|| vec![0.0; m.rows * m.cols], <[f64]>::to_vec);
     Array2::from_shape_vec((m.rows, m.cols), re).expect("rows × cols entries")
 }
 
@@ -67,9 +69,7 @@ impl GaussNewton {
     /// J u (N).
     pub fn j_apply(&self, u: ArrayView1<f64>) -> Array1<f64> {
         let (rows, cols) = (self.delta.ncols(), self.act.ncols());
-        let uu = u
-            .to_shape((rows, cols))
-            .expect("u has n_{ℓ+1}·n_ℓ entries");
+        let uu = u.to_shape((rows, cols)).expect("u has n_{ℓ+1}·n_ℓ entries");
         (self.act.dot(&uu.t()) * &self.delta).sum_axis(Axis(1))
     }
     /// Jᵀ t (n, θ's layout).

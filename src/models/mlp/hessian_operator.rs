@@ -65,8 +65,10 @@ impl<A: Activation + Clone + 'static> MlpHessian<A> {
         r: &Array1<f64>,
         tol: f64,
         max_iters: usize,
-    ) -> std::result::Result<crate::linalg::krylov::KrylovSolution, crate::linalg::krylov::KrylovFailure>
-    {
+    ) -> std::result::Result<
+        crate::linalg::krylov::KrylovSolution,
+        crate::linalg::krylov::KrylovFailure,
+    > {
         let a = |u: ArrayView1<f64>| self.apply(u);
         let m = |u: ArrayView1<f64>| self.gn.solve(u);
         let s = gmres(&a, &m, r, None, tol, max_iters);
