@@ -256,8 +256,18 @@ pub fn figure(rows: &[SweepRow]) -> Result<String> {
         .iter()
         .map(|&x| (x, x / PAPER_K.abs()))
         .collect();
+    // Whole decades around the data, so that the log axes carry tick labels.
+    let ys = rows
+        .iter()
+        .filter_map(|r| r.lambda_star)
+        .chain(law.iter().map(|p| p.1));
+    let (ylo, yhi) = ys.fold((f64::INFINITY, 0.0f64), |(a, b), y| (a.min(y), b.max(y)));
+    let decade_below = |v: f64| 10f64.powf(v.log10().floor());
+    let decade_above = |v: f64| 10f64.powf(v.log10().ceil());
     plot.push_series(
         Series::new("first order: λ* = α·m/|K|, K = −0.0705", law).style(LineStyle::Dashed),
     );
-    plot.render_svg()
+    plot.x_range(decade_below(lo * 0.8), decade_above(hi * 1.25))
+        .y_range(decade_below(ylo), decade_above(yhi))
+        .render_svg()
 }

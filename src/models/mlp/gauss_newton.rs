@@ -43,7 +43,7 @@ impl GaussNewton {
     /// From Δ, A and α; `None` unless α > 0 and S factorises as positive definite.
     pub fn new(delta: Array2<f64>, act: Array2<f64>, alpha: f64) -> Option<Self> {
         let n_samples = delta.nrows();
-        if !(alpha > 0.0) || act.nrows() != n_samples {
+        if alpha.is_nan() || alpha <= 0.0 || act.nrows() != n_samples {
             return None;
         }
         let gram = delta.dot(&delta.t()) * &act.dot(&act.t());
