@@ -22,7 +22,7 @@ use crate::experiments::mlp::{build, mlp_trace_report};
 use crate::linalg::krylov::{gmres, minres, KRYLOV_TOL};
 use crate::models::mlp::{hessian_operator::MlpHessian, Mlp};
 use crate::Objective;
-use ndarray::{Array1, ArrayView1};
+use ndarray::ArrayView1;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
@@ -33,7 +33,7 @@ pub const LAYERS: [usize; 4] = [64, 128, 128, 1];
 pub const TRAINED: usize = 0;
 /// Iteration cap of the solves of the preconditioner study (MINRES without a preconditioner
 /// needs hundreds on the α-cluster; the cap bounds the study's time).
-pub const STUDY_MAX_ITERS: usize = 500;
+pub const STUDY_MAX_ITERS: usize = 300;
 /// Seed of the right-hand side of the study.
 const STUDY_SEED: u64 = 7;
 
@@ -120,42 +120,60 @@ pub fn study_at(model: &Mlp, theta: ArrayView1<f64>, lambda: f64, point: &str) -
     }
 }
 
-/// Runs the case: the trace, then the study at the start and at the last point.
+/// λ of the second study point: the start θ evaluated at this λ (not a critical point there,
+/// but H has its curvature part, which P leaves out).
+pub const STUDY_LAMBDA: f64 = 0.5;
+
+/// Runs the case: the preconditioner study at the start (λ = 0, where P = H) and at
+/// [`STUDY_LAMBDA`], then the trace with what is left of the budget. A failed trace is the
+/// status `error` with its message; the study is kept.
 pub fn run(opts: &ScaleOptions) -> Result<CaseOutcome> {
     let spec = spec();
-    let topts = TraceOptions {
-        lambda_max: 1.0,
-        max_seconds: Some(opts.max_seconds),
-        progress: opts.progress,
-        solver: Solver::MatrixFree,
-        ..Default::default()
-    };
     let t = Instant::now();
     let model = build(&spec)?;
     // The closed-form ridge minimum, polished by the engine's matrix-free Newton (the
     // `trace` command's dense polish would form the 8192² Hessian from 8192 products).
     let theta0 = model.lambda0_start()?;
-    let tr = trace_objective(&model, &topts, &|| Ok(theta0.clone()))?;
-    let mut r = mlp_trace_report(&model, &spec.data.to_string(), 1.0, tr.branch);
-    r.solver = Solver::MatrixFree;
-    r.rejected_events = tr.rejected_events;
-    r.resume = tr.resume;
-    let trace_seconds = t.elapsed().as_secs_f64();
-    let mut o = trace_outcome(&r, model.n_params())?;
-    let mut study = vec![study_at(&model, theta0.view(), 0.0, "start")];
-    if let Some(s) = &r.resume {
-        study.push(study_at(
-            &model,
-            Array1::from(s.theta.clone()).view(),
-            s.lambda,
-            "last_point",
-        ));
-    }
+    let study = vec![
+        study_at(&model, theta0.view(), 0.0, "start"),
+        study_at(&model, theta0.view(), STUDY_LAMBDA, "start_theta"),
+    ];
     let op_ok = MlpHessian::new(Arc::new(model.clone()), theta0.view(), 0.0).is_some();
+    let left = opts.max_seconds - t.elapsed().as_secs_f64();
+    let mut o = if left <= 0.0 {
+        CaseOutcome {
+            status: "time_budget_exhausted".into(),
+            status_detail: Some("the preconditioner study used the budget; no trace".into()),
+            ..Default::default()
+        }
+    } else {
+        let topts = TraceOptions {
+            lambda_max: 1.0,
+            max_seconds: Some(left),
+            progress: opts.progress,
+            solver: Solver::MatrixFree,
+            ..Default::default()
+        };
+        match trace_objective(&model, &topts, &|| Ok(theta0.clone())) {
+            Ok(tr) => {
+                let mut r = mlp_trace_report(&model, &spec.data.to_string(), 1.0, tr.branch);
+                r.solver = Solver::MatrixFree;
+                r.rejected_events = tr.rejected_events;
+                r.resume = tr.resume;
+                trace_outcome(&r, model.n_params())?
+            }
+            Err(e) => CaseOutcome {
+                status: "error".into(),
+                status_detail: Some(e.to_string()),
+                solver: Some(Solver::MatrixFree),
+                ..Default::default()
+            },
+        }
+    };
+    o.n_params = model.n_params();
     o.checks.insert("gauss_newton_operator_built".into(), op_ok);
     o.body = serde_json::json!({
         "trained_layer": TRAINED,
-        "trace_seconds": trace_seconds,
         "preconditioner_study": study,
         "trace": o.body,
     });
