@@ -43,6 +43,37 @@ enum Command {
     BranchPointCurve(BranchPointCurveArgs),
     /// The exact phase boundary α_c(m) (largest α with an interior event) per width; JSON.
     PhaseBoundary(PhaseBoundaryArgs),
+    /// The large cases of issue 10 (m = 10⁴, digits m = 1000, digits MLP, width sweep to
+    /// m = 1000), timed, into results/scale/.
+    Scale(ScaleArgs),
+}
+
+fn parse_case(s: &str) -> std::result::Result<actbif::experiments::scale::Case, String> {
+    s.parse().map_err(|e: actbif::Error| e.to_string())
+}
+
+#[derive(Args)]
+struct ScaleArgs {
+    /// Case to run (repeatable; default all): paper_m10000, digits_m1000, mlp_digits,
+    /// width_sweep.
+    #[arg(long = "case", value_parser = parse_case)]
+    cases: Vec<actbif::experiments::scale::Case>,
+    /// Wall-clock budget per case (seconds); a case that runs out says time_budget_exhausted.
+    #[arg(long, default_value_t = actbif::experiments::scale::DEFAULT_MAX_SECONDS, allow_negative_numbers = true)]
+    max_seconds: f64,
+    /// Output directory.
+    #[arg(long, default_value = actbif::experiments::scale::DEFAULT_OUT)]
+    out: PathBuf,
+    /// Width sweep: widths m.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "10,20,50,100,200,500,1000"
+    )]
+    widths: Vec<usize>,
+    /// Width sweep: the products α·m.
+    #[arg(long, value_delimiter = ',', default_value = "0.02,0.04")]
+    alpha_m: Vec<f64>,
 }
 
 #[derive(Args)]
@@ -452,6 +483,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::FoldCurve(a) => fold_curve_command(a),
         Command::BranchPointCurve(a) => branch_point_curve_command(a),
         Command::PhaseBoundary(a) => phase_boundary_command(a),
+        Command::Scale(a) => scale_command(a),
         // Exit 1 when any configuration failed (each failure is a row with its error).
         Command::Sweep(a) => Ok(if commands::run_sweep_command(&a.grid, &a.out)? {
             commands::EXIT_OK
@@ -554,6 +586,27 @@ fn phase_boundary_command(a: PhaseBoundaryArgs) -> Result<u8> {
     }
     emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
     Ok(commands::EXIT_OK)
+}
+
+/// `actbif scale`: exit 0 when every case ended by itself, 3 when a budget ran out, 1 on a
+/// failed case.
+fn scale_command(a: ScaleArgs) -> Result<u8> {
+    use actbif::experiments::scale::{run_scale, ScaleOptions};
+    let s = run_scale(&ScaleOptions {
+        cases: a.cases,
+        max_seconds: a.max_seconds,
+        out: a.out,
+        progress: true,
+        widths: a.widths,
+        alpha_m: a.alpha_m,
+    })?;
+    Ok(if s.any_error() {
+        commands::EXIT_INTERNAL
+    } else if s.all_complete() {
+        commands::EXIT_OK
+    } else {
+        commands::EXIT_INCOMPLETE
+    })
 }
 
 fn main() -> ExitCode {

@@ -29,6 +29,7 @@ mod experiment;
 pub mod memory;
 pub mod mlp;
 pub mod output;
+pub mod scale;
 mod summary;
 pub mod sweep;
 pub mod table1;

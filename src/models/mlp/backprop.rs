@@ -17,11 +17,11 @@ pub type Seeds<'a> = [(usize, ArrayView1<'a, f64>)];
 /// What the forward pass keeps for the backward pass.
 pub struct Tape {
     /// A_0 = X, …, A_{L−1} (inputs of each weight matrix).
-    acts: Vec<JetMat>,
+    pub(crate) acts: Vec<JetMat>,
     /// h′(Z_l, λ) for hidden layers l = 1..L−1 (index l); empty when not kept.
-    slopes: Vec<Option<JetMat>>,
+    pub(crate) slopes: Vec<Option<JetMat>>,
     /// Residuals f − y (N × 1).
-    residual: JetMat,
+    pub(crate) residual: JetMat,
 }
 
 /// σ and (if `SLOPE`) σ′ of the homotopy at a jet: closed-form derivatives of σ at the real

@@ -40,7 +40,9 @@
 //! independent reference for small sizes.
 
 pub mod backprop;
+pub mod gauss_newton;
 pub mod gemm;
+pub mod hessian_operator;
 pub mod jet;
 pub mod objective;
 pub mod reference;

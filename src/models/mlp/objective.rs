@@ -56,9 +56,20 @@ impl<A: Activation> Mlp<A> {
     }
 }
 
-impl<A: Activation> Objective for Mlp<A> {
+impl<A: Activation + Clone + 'static> Objective for Mlp<A> {
     fn dim(&self) -> usize {
         self.n_params()
+    }
+
+    /// One trained layer and α > 0: H·u with the Gauss–Newton-preconditioned inverse
+    /// ([`super::hessian_operator`]); otherwise `None` (plain H·u products).
+    fn hessian_operator(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+    ) -> Option<Box<dyn crate::linalg::krylov::HessianOperator>> {
+        super::hessian_operator::MlpHessian::new(std::sync::Arc::new(self.clone()), theta, lambda)
+            .map(|h| Box::new(h) as Box<dyn crate::linalg::krylov::HessianOperator>)
     }
 
     fn value(&self, theta: ArrayView1<f64>, lambda: f64) -> f64 {
