@@ -396,6 +396,7 @@ impl Default for PaperParams {
 /// Newton's method on ∇L(·, λ) = 0 from `theta0` to ‖∇L‖ ≤ `tol` (with backtracking on
 /// ‖∇L‖; at most 50 iterations; accepted at ‖∇L‖ ≤ 10·tol once a full Newton step no longer
 /// halves ‖∇L‖, the rounding floor). Errors with [`crate::Error::NoConvergence`] otherwise.
+/// Linear solves as [`Solver::Auto`] picks them (matrix-free above [`AUTO_DENSE_MAX_DIM`]).
 pub fn newton_critical_point<O: Objective + ?Sized>(
     obj: &O,
     theta0: ArrayView1<f64>,
@@ -419,9 +420,11 @@ pub fn newton_critical_point<O: Objective + ?Sized>(
             format!("must be positive, got {tol}"),
         ));
     }
+    // Auto: dense up to AUTO_DENSE_MAX_DIM (unchanged there); above it no n × n Hessian is
+    // formed (at n = 64,000 the dense one alone would take 33 GB).
     corrector::newton_fixed_lambda(
         obj,
-        &backend::Backend::dense(),
+        &backend::Backend::new(Solver::Auto, n),
         theta0,
         lambda,
         tol,

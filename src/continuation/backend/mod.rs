@@ -97,10 +97,6 @@ impl Backend {
             counter: Arc::new(AtomicUsize::new(0)),
         }
     }
-    /// The dense backend.
-    pub fn dense() -> Self {
-        Backend::new(Solver::Dense, 0)
-    }
     /// Krylov iterations so far.
     pub fn iterations(&self) -> usize {
         self.counter.load(Ordering::Relaxed)
