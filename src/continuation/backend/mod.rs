@@ -10,8 +10,9 @@ use super::Spectrum;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::krylov::{
-    block_lanczos, gmres, largest_abs_estimate, minres, nearest_zero_pairs, smallest_pairs,
-    HessianOperator, KrylovFailure, LanczosOptions, Which, KRYLOV_MAX_ITERS, KRYLOV_TOL,
+    block_lanczos, gmres, gmres_backward, largest_abs_estimate, minres, nearest_zero_pairs,
+    smallest_pairs, HessianOperator, KrylovFailure, LanczosOptions, Which, KRYLOV_MAX_ITERS,
+    KRYLOV_TOL,
 };
 use crate::linalg::PartialEigen;
 use ndarray::{s, Array1, Array2, ArrayView1};
@@ -186,15 +187,13 @@ impl<'o> Hess<'o> {
     pub fn bordered(&self, c: &Array1<f64>, row: ArrayView1<f64>) -> Bordered<'o> {
         match self {
             Hess::Dense(h) => Bordered::Dense(crate::linalg::DenseBordered::new(h, c, row)),
-            Hess::Free(f) => {
-                let hc = f.op.precondition(c.view());
-                Bordered::Free(FreeBordered {
-                    h: f.clone(),
-                    c: c.clone(),
-                    row: row.to_owned(),
-                    hc,
-                })
-            }
+            Hess::Free(f) => Bordered::Free(FreeBordered {
+                h: f.clone(),
+                c: c.clone(),
+                row: row.to_owned(),
+                mixed: bordered::MixedElimination::new(f, c, row),
+                norm: std::sync::OnceLock::new(),
+            }),
         }
     }
 }

@@ -28,6 +28,40 @@ pub fn gmres(
     tol: f64,
     max_iters: usize,
 ) -> Result<KrylovSolution, KrylovFailure> {
+    gmres_impl(a, m, b, x0, tol, max_iters, None)
+}
+
+/// [`gmres`] that also stops once the normwise backward error (Rigal & Gaches 1967)
+///
+///   η = ‖b − A x‖ / (‖A‖·‖x‖ + ‖b‖) ≤ tol,
+///
+/// i.e. x solves (A + δA) x = b + δb exactly with ‖δA‖ ≤ tol·‖A‖ and ‖δb‖ ≤ tol·‖b‖. When the
+/// solution is much larger than ‖b‖/‖A‖ (a near-singular system, e.g. a Newton correction
+/// along a fold's kernel) the computed residual itself carries a rounding error
+/// ≈ ε·‖A‖·‖x‖, so ‖b − A x‖ ≤ tol·‖b‖ may be unreachable while η sits at ε. `norm_a` returns
+/// ‖A‖ (an estimate from below keeps η an overestimate); it is called at most once, and only
+/// if the relative-residual test fails at a restart.
+pub fn gmres_backward(
+    a: &VecMap,
+    m: &VecMap,
+    b: &Array1<f64>,
+    x0: Option<Array1<f64>>,
+    tol: f64,
+    max_iters: usize,
+    norm_a: &dyn Fn() -> f64,
+) -> Result<KrylovSolution, KrylovFailure> {
+    gmres_impl(a, m, b, x0, tol, max_iters, Some(norm_a))
+}
+
+fn gmres_impl(
+    a: &VecMap,
+    m: &VecMap,
+    b: &Array1<f64>,
+    x0: Option<Array1<f64>>,
+    tol: f64,
+    max_iters: usize,
+    norm_a: Option<&dyn Fn() -> f64>,
+) -> Result<KrylovSolution, KrylovFailure> {
     let n = b.len();
     let bn = vnorm(b.view());
     let mut x = x0.unwrap_or_else(|| Array1::zeros(n));
@@ -39,12 +73,19 @@ pub fn gmres(
         });
     }
     let mut total = 0usize;
+    let mut a_norm: Option<f64> = None;
     loop {
         let r = b - &a(x.view());
         let beta = vnorm(r.view());
         let rel = beta / bn;
-        if !rel.is_finite() || total >= max_iters || rel <= tol {
-            return if rel <= tol {
+        let backward_ok = rel.is_finite()
+            && rel > tol
+            && norm_a.is_some_and(|f| {
+                let na = *a_norm.get_or_insert_with(f);
+                beta <= tol * (na * vnorm(x.view()) + bn)
+            });
+        if !rel.is_finite() || total >= max_iters || rel <= tol || backward_ok {
+            return if rel <= tol || backward_ok {
                 Ok(KrylovSolution {
                     x,
                     iters: total,

@@ -17,7 +17,7 @@ mod lanczos;
 mod minres;
 mod subspace;
 
-pub use gmres::gmres;
+pub use gmres::{gmres, gmres_backward};
 pub use lanczos::{block_lanczos, BlockMap, LanczosOptions, LanczosPairs, Which};
 pub use minres::minres;
 pub use subspace::{largest_abs_estimate, nearest_zero_pairs, smallest_pairs, RitzPairs};
