@@ -18,6 +18,7 @@
 //! and the callers iterate (GMRES) instead of trusting it.
 
 use super::structured::blocked_gemm_tn;
+use super::woodbury_jac::ScaledJac;
 use super::TwoLayer;
 use crate::activation::Activation;
 use crate::linalg::krylov::HessianOperator;
@@ -38,8 +39,8 @@ pub struct Woodbury {
     n_samples: usize,
     m: usize,
     d: usize,
-    /// J (N × n, row-major), shared with shifted copies.
-    jac: std::sync::Arc<Vec<f64>>,
+    /// J (N × n, factored), shared with shifted copies.
+    jac: std::sync::Arc<ScaledJac>,
     /// B_j (m blocks d × d, row-major).
     b: Vec<f64>,
     /// B_j⁻¹ (clamped where near-singular).
@@ -79,12 +80,6 @@ fn invert_block(block: &Array2<f64>) -> Option<(Array2<f64>, usize, bool, f64)> 
 }
 
 impl Woodbury {
-    fn jac_ref(&self) -> MatRef<'_, f64> {
-        MatRef::from_row_major_slice(&self.jac, self.n_samples, self.m * self.d)
-    }
-}
-
-impl Woodbury {
     /// The d × d blocks applied to the columns of U (n × b, row-major), in place.
     fn block_apply_rows(&self, blocks: &[f64], u: &mut [f64], b: usize) {
         let d = self.d;
@@ -107,33 +102,13 @@ impl Woodbury {
             rows.copy_from_slice(&tmp);
         }
     }
-    /// J U (N × b, row-major) for U (n × b, row-major), in fixed row blocks of J.
+    /// J U (N × b, row-major) for U (n × b, row-major).
     fn j_apply_rows(&self, u: &[f64], b: usize) -> Vec<f64> {
-        let (n_samples, n) = (self.n_samples, self.m * self.d);
-        let mut out = vec![0.0; n_samples * b];
-        blocked_gemm_tn(
-            &mut out,
-            self.jac_ref().transpose(),
-            MatRef::from_row_major_slice(u, n, b),
-            1.0,
-            false,
-            n_samples * n >= PAR_MIN_WORK,
-        );
-        out
+        self.jac.apply(u, b)
     }
-    /// Jᵀ T (n × b, row-major) for T (N × b, row-major), in fixed row blocks of the output.
+    /// Jᵀ T (n × b, row-major) for T (N × b, row-major).
     fn jt_apply_rows(&self, t: &[f64], b: usize) -> Vec<f64> {
-        let (n_samples, n) = (self.n_samples, self.m * self.d);
-        let mut out = vec![0.0; n * b];
-        blocked_gemm_tn(
-            &mut out,
-            self.jac_ref(),
-            MatRef::from_row_major_slice(t, n_samples, b),
-            1.0,
-            false,
-            n_samples * n >= PAR_MIN_WORK,
-        );
-        out
+        self.jac.apply_t(t, b)
     }
 }
 
@@ -217,8 +192,8 @@ impl<A: Activation> TwoLayer<A> {
         let inv_n = 1.0 / n_samples as f64;
         let a = self.per_pair(|i, j| v[j] * pw.h(i, j, 1));
         let c = self.per_pair(|i, j| pw.r(i) * inv_n * v[j] * pw.h(i, j, 2));
-        let mut jac = Vec::new();
-        self.scaled_jacobian(&a, &mut jac);
+        let x_rows = self.x_contiguous();
+        let jac = ScaledJac::new(n_samples, m, d, a, x_rows.iter().copied().collect());
         // C_j = Σ_i c_ij x_i x_iᵀ as one GEMM Cᵀ P, P_i = vec(x_i x_iᵀ).
         let x = self.x_contiguous();
         let x = x.as_slice().expect("standard layout");
@@ -255,7 +230,7 @@ impl Woodbury {
         n_samples: usize,
         m: usize,
         d: usize,
-        jac: std::sync::Arc<Vec<f64>>,
+        jac: std::sync::Arc<ScaledJac>,
         b: Vec<f64>,
     ) -> Option<Woodbury> {
         let (mut binv, mut neg_b, mut exact) = (vec![0.0; m * d * d], 0usize, true);
@@ -293,10 +268,11 @@ impl Woodbury {
     /// S = N·I + J B⁻¹ Jᵀ, factorised.
     fn capacitance(&self) -> Option<SymFactor> {
         let (n_samples, n, d) = (self.n_samples, self.m * self.d, self.d);
-        // G = J B⁻¹ (N × n), block by block.
+        // G = J B⁻¹ (N × n), block by block, from a transient dense J.
+        let jac = self.jac.dense();
         let mut g = vec![0.0; n_samples * n];
         for i in 0..n_samples {
-            let row = &self.jac[i * n..(i + 1) * n];
+            let row = &jac[i * n..(i + 1) * n];
             let out = &mut g[i * n..(i + 1) * n];
             for j in 0..self.m {
                 let inv = &self.binv[j * d * d..(j + 1) * d * d];
@@ -314,11 +290,12 @@ impl Woodbury {
         blocked_gemm_tn(
             &mut flat,
             MatRef::from_row_major_slice(&g, n_samples, n).transpose(),
-            self.jac_ref().transpose(),
+            MatRef::from_row_major_slice(&jac, n_samples, n).transpose(),
             1.0,
             false,
             n_samples * n >= PAR_MIN_WORK,
         );
+        drop((jac, g));
         let mut s = Mat::from_fn(n_samples, n_samples, |i, j| flat[i * n_samples + j]);
         for i in 0..n_samples {
             s[(i, i)] += n_samples as f64;
