@@ -53,6 +53,8 @@ pub struct LanczosPairs {
     pub vectors: Array2<f64>,
     /// ‖Ay − νy‖ of each pair.
     pub residuals: Vec<f64>,
+    /// The next Ritz value after the k wanted (an unconverged estimate; `None` if n = k).
+    pub next_value: Option<f64>,
     /// Operator applications (columns).
     pub applications: usize,
     /// Restarts used.
@@ -154,6 +156,7 @@ pub fn block_lanczos(
                     .slice(s![.., ..basis.used])
                     .dot(&ritz.s.slice(s![.., ..wanted])),
                 residuals: ritz.residuals[..wanted].to_vec(),
+                next_value: ritz.values.get(wanted).copied(),
                 applications,
                 restarts: restart,
             });
