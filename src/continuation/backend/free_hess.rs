@@ -46,8 +46,24 @@ impl FreeHess<'_> {
     }
     /// Largest |eigenvalue| (estimate).
     pub fn scale(&self) -> f64 {
-        let a = |u: ArrayView1<f64>| self.op.apply(u);
-        largest_abs_estimate(&a, self.op.dim(), SCALE_ITERS)
+        let a = |x: ndarray::ArrayView2<f64>| Ok(self.op.apply_block(x));
+        let opts = LanczosOptions {
+            block: SCALE_BLOCK,
+            max_basis: SCALE_BASIS,
+            tol: SCALE_RTOL,
+            max_restarts: SCALE_RESTARTS,
+            tol_last: f64::INFINITY,
+        };
+        match block_lanczos(&a, self.op.dim(), 1, None, Which::LargestMagnitude, &opts) {
+            Ok(r) => {
+                self.count(r.applications);
+                r.values[0].abs()
+            }
+            Err(_) => {
+                let a = |u: ArrayView1<f64>| self.op.apply(u);
+                largest_abs_estimate(&a, self.op.dim(), SCALE_ITERS)
+            }
+        }
     }
     /// One step of inverse iteration: needs no accurate solve (Rayleigh–Ritz with H and the
     /// residual test decide), so the structured inverse as it is, else a loose MINRES.
@@ -80,8 +96,10 @@ impl FreeHess<'_> {
         self.count(r.iters);
         Ok(r)
     }
-    /// The `k` smallest eigenpairs and the negative count (exact from the structure's inertia;
-    /// otherwise counted among the eigenvalues nearest zero, an error if all k are negative).
+    /// The `k` smallest eigenpairs and the negative count: by shift-invert block Lanczos when
+    /// the structure gives the exact inverse and inertia ([`Self::smallest_shift_invert`]),
+    /// else by block Krylov iteration on H⁻¹ with the count among the eigenvalues nearest zero
+    /// (an error if all k are negative).
     pub fn smallest(
         &self,
         k: usize,
@@ -89,6 +107,9 @@ impl FreeHess<'_> {
     ) -> std::result::Result<PartialEigen, StepFailure> {
         let n = self.op.dim();
         let k = k.min(n);
+        if let Some(neg) = self.op.negative_count() {
+            return self.smallest_shift_invert(k, warm, neg);
+        }
         let p = (2 * k).max(k + 8).min(n);
         let scale = self.scale();
         let tol = (POINT_EIGEN_RTOL * scale, CLUSTER_EIGEN_RTOL * scale);
@@ -106,32 +127,116 @@ impl FreeHess<'_> {
         .map_err(StepFailure::Krylov)?;
         self.count(r.iters);
         let found = r.values.iter().filter(|&&v| v < 0.0).count();
-        let negative_count = match self.op.negative_count() {
-            Some(neg) if neg == found => neg,
-            Some(neg) => {
-                return Err(StepFailure::Eigen(format!(
-                    "matrix-free eigensolver: {found} negative Ritz values among the {p} nearest \
-                     zero but the inertia says {neg}; the {k} smallest are not resolved"
-                )))
-            }
-            None if found >= k => {
-                return Err(StepFailure::Eigen(format!(
-                    "matrix-free eigensolver: all {k} computed eigenvalues are negative, so the \
-                     Morse index is not certified (no inertia without a structured Hessian)"
-                )))
-            }
-            None => found,
-        };
+        if found >= k {
+            return Err(StepFailure::Eigen(format!(
+                "matrix-free eigensolver: all {k} computed eigenvalues are negative, so the \
+                 Morse index is not certified (no inertia without a structured Hessian)"
+            )));
+        }
         Ok(PartialEigen {
             values: r.values.slice(s![..k]).to_owned(),
             vectors: r.vectors.slice(s![.., ..k]).to_owned(),
-            negative_count,
+            negative_count: found,
             dense: false,
         })
     }
 
+    /// The `k` smallest eigenpairs by thick-restart block Lanczos on (H − σI)⁻¹ with σ below
+    /// the spectrum (checked by the exact inertia of H − σI, so the inverse is positive
+    /// definite and the wanted values are its largest); θ = σ + 1/ν carries the rounding of
+    /// the structured inverse, ≈ ε·(θ − σ), not the ε·‖H‖ of a Rayleigh quotient of H.
+    /// The Morse index `neg` is the exact inertia of H.
+    fn smallest_shift_invert(
+        &self,
+        k: usize,
+        warm: Option<&Array2<f64>>,
+        neg: usize,
+    ) -> std::result::Result<PartialEigen, StepFailure> {
+        let n = self.op.dim();
+        let (sigma, shifted) = self.lower_shift(warm, neg)?;
+        let op: &dyn HessianOperator = shifted.as_deref().unwrap_or(&*self.op);
+        let fail = |method| KrylovFailure {
+            method,
+            iters: 0,
+            residual: f64::NAN,
+            tol: POINT_LANCZOS_RTOL,
+        };
+        let inv = |x: ndarray::ArrayView2<f64>| {
+            op.precondition_block(x)
+                .ok_or_else(|| fail("shift-invert (structured inverse not finite)"))
+        };
+        let block = k.max(MIN_LANCZOS_BLOCK).min(n);
+        let opts = LanczosOptions {
+            block,
+            max_basis: LANCZOS_BASIS_BLOCKS * block,
+            tol: POINT_LANCZOS_RTOL,
+            max_restarts: LANCZOS_MAX_RESTARTS,
+            tol_last: CLUSTER_LANCZOS_RTOL,
+        };
+        let r = block_lanczos(&inv, n, k, warm, Which::LargestAlgebraic, &opts)
+            .map_err(StepFailure::Krylov)?;
+        self.count(r.applications);
+        // ν descending ↔ θ ascending; ν > 0 as H − σI is positive definite.
+        let values = r.values.mapv(|nu| sigma + 1.0 / nu);
+        Ok(PartialEigen {
+            values,
+            vectors: r.vectors,
+            negative_count: neg,
+            dense: false,
+        })
+    }
+
+    /// A shift σ below the spectrum of H and H − σI in structured form (`None`: σ = 0, the
+    /// operator itself). From the Rayleigh quotients of `warm` (the previous point's vectors)
+    /// when H − σI then has no negative eigenvalue; else σ = 0 if H is positive definite;
+    /// else below B's smallest eigenvalue (Weyl: λ_min(B) ≤ λ_min(H)).
+    #[allow(clippy::type_complexity)]
+    fn lower_shift(
+        &self,
+        warm: Option<&Array2<f64>>,
+        neg: usize,
+    ) -> std::result::Result<(f64, Option<Box<dyn HessianOperator>>), StepFailure> {
+        let below = |lo: f64, hi: f64| lo - SHIFT_MARGIN * lo.abs().max(hi - lo);
+        if let Some(w) = warm.filter(|w| w.ncols() > 0) {
+            let hw = self.op.apply_block(w.view());
+            let q: Vec<f64> = (0..w.ncols())
+                .map(|j| w.column(j).dot(&hw.column(j)) / w.column(j).dot(&w.column(j)))
+                .collect();
+            let lo = q.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let sigma = below(lo, hi);
+            if sigma.is_finite() && (sigma > 0.0 || neg > 0) {
+                if let Some(sh) = self.op.shifted(sigma) {
+                    if sh.negative_count() == Some(0) {
+                        return Ok((sigma, Some(sh)));
+                    }
+                }
+            }
+        }
+        if neg == 0 {
+            return Ok((0.0, None));
+        }
+        let lb = self.op.lower_bound().unwrap_or(f64::NAN);
+        let sigma = below(lb, lb);
+        self.op
+            .shifted(sigma)
+            .filter(|sh| sh.negative_count() == Some(0))
+            .map(|sh| (sigma, Some(sh)))
+            .ok_or_else(|| {
+                StepFailure::Eigen(format!(
+                    "matrix-free eigensolver: no shift below the spectrum (B's smallest \
+                     eigenvalue {lb:.3e}, shift {sigma:.3e} not certified by the inertia)"
+                ))
+            })
+    }
+
     /// The eigenpair nearest zero (µ, φ) and the second-nearest eigenvalue (±∞ if n = 1).
     pub fn kernel(&self) -> std::result::Result<(f64, Array1<f64>, f64), KrylovFailure> {
+        if self.op.exact_inverse() {
+            if let Ok(k) = self.kernel_lanczos() {
+                return Ok(k);
+            }
+        }
         let scale = self.scale();
         let tol = (KERNEL_RTOL * scale, KERNEL_FLOOR_RTOL * scale);
         let nearest2 = |v: &Array1<f64>| {
@@ -152,6 +257,51 @@ impl FreeHess<'_> {
     }
 }
 
+impl FreeHess<'_> {
+    /// [`FreeHess::kernel`] by block Lanczos on the exact structured H⁻¹ (largest |ν| ↔ µ = 1/ν
+    /// nearest zero): ‖H⁻¹φ − νφ‖ ≤ tol·|ν| gives ‖Hφ − µφ‖ ≤ tol·‖H‖, the dense path's
+    /// kernel accuracy, without a scale estimate. The second value is the next Ritz value (an
+    /// estimate, as on the subspace path); on failure the caller falls back to that path.
+    fn kernel_lanczos(&self) -> std::result::Result<(f64, Array1<f64>, f64), KrylovFailure> {
+        let n = self.op.dim();
+        let inv = |x: ndarray::ArrayView2<f64>| {
+            self.op.precondition_block(x).ok_or(KrylovFailure {
+                method: "kernel (structured inverse not finite)",
+                iters: 0,
+                residual: f64::NAN,
+                tol: KERNEL_RTOL,
+            })
+        };
+        let opts = LanczosOptions {
+            block: KERNEL_LANCZOS_BLOCK,
+            max_basis: LANCZOS_BASIS_BLOCKS * KERNEL_LANCZOS_BLOCK,
+            tol: KERNEL_RTOL,
+            max_restarts: KERNEL_LANCZOS_RESTARTS,
+            tol_last: KERNEL_FLOOR_RTOL,
+        };
+        // Only the nearest pair is converged: the rounding of H⁻¹ is relative to its largest
+        // |ν|, so a second pair's relative residual cannot go below ε·|ν₁/ν₂| near a fold.
+        let r = block_lanczos(&inv, n, 1, None, Which::LargestMagnitude, &opts)?;
+        self.count(r.applications);
+        let second = r.next_value.map_or(f64::INFINITY, |nu| 1.0 / nu);
+        Ok((1.0 / r.values[0], r.vectors.column(0).to_owned(), second))
+    }
+}
+
+/// Block of the kernel's Lanczos (the nearest-zero pair and the second, with room).
+const KERNEL_LANCZOS_BLOCK: usize = 4;
+/// Restarts of the kernel's Lanczos before the [`KERNEL_FLOOR_RTOL`] acceptance: the
+/// nearest-zero pair of a located fold (ratio ~1e-4 to the next) converges in one or two.
+const KERNEL_LANCZOS_RESTARTS: usize = 10;
+/// Block and basis of the scale estimate (largest |eigenvalue|): a few digits suffice.
+const SCALE_BLOCK: usize = 4;
+/// See [`SCALE_BLOCK`].
+const SCALE_BASIS: usize = 16;
+/// Relative residual of the scale estimate's Ritz value (it only scales tolerances).
+const SCALE_RTOL: f64 = 1e-3;
+/// Restarts of the scale estimate (then accepted as it is: a lower bound of ‖H‖).
+const SCALE_RESTARTS: usize = 3;
+
 /// Blocks A⁻¹X, …, A⁻ᵈX per cycle of the point eigensolver: deeper Krylov spaces resolve the
 /// quasi-continuum of eigenvalues near α (n − d of them) in far fewer cycles.
 const KRYLOV_DEPTH: usize = 4;
@@ -171,6 +321,25 @@ const KERNEL_MAX_ITERS: usize = 40;
 /// A kernel residual at the rounding floor of H·u (≈ √n·ε·‖H‖, above [`KERNEL_RTOL`] for
 /// n ≳ 100) is accepted up to this·‖H‖: µ is then exact to res²/gap ≈ 1e-22/gap.
 const KERNEL_FLOOR_RTOL: f64 = 1e-11;
+
+/// Relative residual ‖(H − σI)⁻¹y − νy‖ ≤ this·ν asked of the shift-invert Ritz pairs: each
+/// θ = σ + 1/ν is then within this·(θ − σ) of an eigenvalue (Weyl), far closer when separated
+/// (residual²/gap), while the structured inverse's rounding is ≈ 1e-15 relative.
+const POINT_LANCZOS_RTOL: f64 = 1e-10;
+/// After [`LANCZOS_MAX_RESTARTS`] restarts, the relative residual accepted: the values of a
+/// quasi-continuum of near-equal eigenvalues are then within 1e-7·(θ − σ) of eigenvalues
+/// (Weyl); the Morse index comes from the exact inertia, not from them.
+const CLUSTER_LANCZOS_RTOL: f64 = 1e-7;
+/// Restarts of the point eigensolver before the [`CLUSTER_LANCZOS_RTOL`] acceptance.
+const LANCZOS_MAX_RESTARTS: usize = 30;
+/// Smallest Lanczos block: a few vectors per GEMM amortise the sweep through J.
+const MIN_LANCZOS_BLOCK: usize = 6;
+/// Basis size in blocks before a thick restart (memory 2·n·blocks·b doubles).
+const LANCZOS_BASIS_BLOCKS: usize = 8;
+/// σ = θ_lo − SHIFT_MARGIN·max(|θ_lo|, θ_hi − θ_lo) below the warm start's Rayleigh quotients:
+/// close enough for fast shift-invert convergence, far enough that the eigenvalues drift
+/// between points rarely cross it (the inertia check catches it when they do).
+const SHIFT_MARGIN: f64 = 0.5;
 
 /// Relative residual of the inner MINRES solves of inverse iteration without a structured
 /// inverse (only the subspace matters; Rayleigh–Ritz with H and the residual test decide).

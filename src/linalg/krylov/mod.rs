@@ -4,6 +4,8 @@
 //!
 //! * [`gmres`]: restarted, right-preconditioned GMRES (bordered PALC / fold systems);
 //! * [`minres`]: MINRES (Paige–Saunders) for symmetric, possibly indefinite operators;
+//! * [`block_lanczos`]: thick-restart block Lanczos (extreme eigenvalues of a shift-inverted
+//!   Hessian, multiplicities resolved up to the block size);
 //! * [`nearest_zero_pairs`]: block subspace iteration on an inverse operator with
 //!   Rayleigh–Ritz on the operator itself (the eigenpairs nearest zero);
 //! * [`HessianOperator`]: what a model offers beyond H·u (a preconditioner, exact inertia).
@@ -11,14 +13,16 @@
 //! A solve that misses its tolerance is a typed [`KrylovFailure`], never a silent result.
 
 mod gmres;
+mod lanczos;
 mod minres;
 mod subspace;
 
 pub use gmres::{gmres, gmres_backward};
+pub use lanczos::{block_lanczos, BlockMap, LanczosOptions, LanczosPairs, Which};
 pub use minres::minres;
 pub use subspace::{largest_abs_estimate, nearest_zero_pairs, smallest_pairs, RitzPairs};
 
-use ndarray::{Array1, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 /// Relative residual ‖b − A x‖ ≤ tol·‖b‖ asked of the engine's Krylov solves: Newton on the
 /// PALC system contracts by about this factor per inexact step (far below the factor 4 that
@@ -88,6 +92,26 @@ pub trait HessianOperator: Send + Sync {
     }
     /// The exact number of negative eigenvalues of H, when the structure gives it.
     fn negative_count(&self) -> Option<usize> {
+        None
+    }
+    /// H U for the columns of U (n × b); structured operators do it as GEMMs.
+    fn apply_block(&self, u: ArrayView2<f64>) -> Array2<f64> {
+        let mut out = Array2::zeros(u.dim());
+        for (j, col) in u.columns().into_iter().enumerate() {
+            out.column_mut(j).assign(&self.apply(col));
+        }
+        out
+    }
+    /// [`HessianOperator::precondition`] of the columns of R (n × b).
+    fn precondition_block(&self, r: ArrayView2<f64>) -> Option<Array2<f64>> {
+        let mut out = Array2::zeros(r.dim());
+        for (j, col) in r.columns().into_iter().enumerate() {
+            out.column_mut(j).assign(&self.precondition(col)?);
+        }
+        Some(out)
+    }
+    /// A lower bound of the smallest eigenvalue of H, when the structure gives one cheaply.
+    fn lower_bound(&self) -> Option<f64> {
         None
     }
 }

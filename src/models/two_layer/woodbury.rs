@@ -18,12 +18,13 @@
 //! and the callers iterate (GMRES) instead of trusting it.
 
 use super::structured::blocked_gemm_tn;
+use super::woodbury_jac::ScaledJac;
 use super::TwoLayer;
 use crate::activation::Activation;
 use crate::linalg::krylov::HessianOperator;
 use crate::linalg::{sym_eigen, SymFactor};
 use faer::{Mat, MatRef};
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 /// A block eigenvalue |e| ≤ BLOCK_RTOL·max|eig(B_j)| counts as singular: inverting it would
 /// amplify the block's rounding (≈ d·ε relative) by more than 1e8, beyond what the Woodbury
@@ -38,8 +39,8 @@ pub struct Woodbury {
     n_samples: usize,
     m: usize,
     d: usize,
-    /// J (N × n, row-major), shared with shifted copies.
-    jac: std::sync::Arc<Vec<f64>>,
+    /// J (N × n, factored), shared with shifted copies.
+    jac: std::sync::Arc<ScaledJac>,
     /// B_j (m blocks d × d, row-major).
     b: Vec<f64>,
     /// B_j⁻¹ (clamped where near-singular).
@@ -48,11 +49,13 @@ pub struct Woodbury {
     s: SymFactor,
     /// neg(H) when exact.
     negative: Option<usize>,
+    /// The smallest eigenvalue of B: a lower bound of H's (Weyl, JᵀJ/N ⪰ 0).
+    b_min: f64,
 }
 
-/// Inverse of a symmetric d × d block from its eigendecomposition; its negative count and
-/// whether it was clamped.
-fn invert_block(block: &Array2<f64>) -> Option<(Array2<f64>, usize, bool)> {
+/// Inverse of a symmetric d × d block from its eigendecomposition; its negative count,
+/// whether it was clamped and its smallest eigenvalue.
+fn invert_block(block: &Array2<f64>) -> Option<(Array2<f64>, usize, bool, f64)> {
     let e = sym_eigen(block).ok()?;
     let top = e.values.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     let floor = BLOCK_RTOL * top;
@@ -70,50 +73,48 @@ fn invert_block(block: &Array2<f64>) -> Option<(Array2<f64>, usize, bool)> {
         }
     });
     let neg = e.values.iter().filter(|&&v| v < 0.0).count();
+    let low = e.values.iter().fold(f64::INFINITY, |a, &v| a.min(v));
     let u = &e.vectors;
     let inv = u.dot(&Array2::from_diag(&inv_vals)).dot(&u.t());
-    Some((inv, neg, clamped))
+    Some((inv, neg, clamped, low))
 }
 
 impl Woodbury {
-    fn block_apply(&self, blocks: &[f64], u: ArrayView1<f64>) -> Array1<f64> {
+    /// The d × d blocks applied to the columns of U (n × b, row-major), in place.
+    fn block_apply_rows(&self, blocks: &[f64], u: &mut [f64], b: usize) {
         let d = self.d;
-        let mut out = Array1::zeros(self.m * d);
+        let mut tmp = vec![0.0; d * b];
         for j in 0..self.m {
             let bj = &blocks[j * d * d..(j + 1) * d * d];
+            let rows = &mut u[j * d * b..(j + 1) * d * b];
+            tmp.iter_mut().for_each(|t| *t = 0.0);
             for k in 0..d {
-                let mut acc = 0.0;
                 for l in 0..d {
-                    acc += bj[k * d + l] * u[j * d + l];
+                    let c = bj[k * d + l];
+                    for (t, x) in tmp[k * b..(k + 1) * b]
+                        .iter_mut()
+                        .zip(&rows[l * b..(l + 1) * b])
+                    {
+                        *t += c * x;
+                    }
                 }
-                out[j * d + k] = acc;
             }
+            rows.copy_from_slice(&tmp);
         }
-        out
     }
-    fn jac_ref(&self) -> MatRef<'_, f64> {
-        MatRef::from_row_major_slice(&self.jac, self.n_samples, self.m * self.d)
+    /// J U (N × b, row-major) for U (n × b, row-major).
+    fn j_apply_rows(&self, u: &[f64], b: usize) -> Vec<f64> {
+        self.jac.apply(u, b)
     }
-    /// J u (N).
-    fn j_apply(&self, u: ArrayView1<f64>) -> Array1<f64> {
-        let n = self.m * self.d;
-        Array1::from_shape_fn(self.n_samples, |i| {
-            let row = &self.jac[i * n..(i + 1) * n];
-            row.iter().zip(u.iter()).map(|(a, b)| a * b).sum()
-        })
+    /// Jᵀ T (n × b, row-major) for T (N × b, row-major).
+    fn jt_apply_rows(&self, t: &[f64], b: usize) -> Vec<f64> {
+        self.jac.apply_t(t, b)
     }
-    /// Jᵀ t (n).
-    fn jt_apply(&self, t: &Array1<f64>) -> Array1<f64> {
-        let n = self.m * self.d;
-        let mut out = Array1::zeros(n);
-        for (i, ti) in t.iter().enumerate() {
-            let row = &self.jac[i * n..(i + 1) * n];
-            for (o, a) in out.iter_mut().zip(row) {
-                *o += ti * a;
-            }
-        }
-        out
-    }
+}
+
+/// The columns of a view as one row-major buffer (n × b).
+fn row_major(u: ArrayView2<f64>) -> Vec<f64> {
+    u.as_standard_layout().iter().copied().collect()
 }
 
 impl HessianOperator for Woodbury {
@@ -121,18 +122,12 @@ impl HessianOperator for Woodbury {
         self.m * self.d
     }
     fn apply(&self, u: ArrayView1<f64>) -> Array1<f64> {
-        let ju = self.j_apply(u);
-        self.block_apply(&self.b, u) + &(self.jt_apply(&ju) / self.n_samples as f64)
+        let out = self.apply_block(u.insert_axis(ndarray::Axis(1)));
+        out.index_axis_move(ndarray::Axis(1), 0)
     }
     fn precondition(&self, r: ArrayView1<f64>) -> Option<Array1<f64>> {
-        let y = self.block_apply(&self.binv, r);
-        let t = self.j_apply(y.view());
-        let mut tm = Mat::from_fn(self.n_samples, 1, |i, _| t[i]);
-        self.s.solve_in_place(tm.as_mut());
-        let st = Array1::from_shape_fn(self.n_samples, |i| tm[(i, 0)]);
-        let corr = self.block_apply(&self.binv, self.jt_apply(&st).view());
-        let out = y - &corr;
-        out.iter().all(|v| v.is_finite()).then_some(out)
+        let out = self.precondition_block(r.insert_axis(ndarray::Axis(1)))?;
+        Some(out.index_axis_move(ndarray::Axis(1), 0))
     }
     fn has_preconditioner(&self) -> bool {
         true
@@ -142,6 +137,36 @@ impl HessianOperator for Woodbury {
     }
     fn negative_count(&self) -> Option<usize> {
         self.negative
+    }
+    fn lower_bound(&self) -> Option<f64> {
+        Some(self.b_min)
+    }
+    fn apply_block(&self, u: ArrayView2<f64>) -> Array2<f64> {
+        let (n, b) = u.dim();
+        let mut bu = row_major(u);
+        let ju = self.j_apply_rows(&bu, b);
+        let jtju = self.jt_apply_rows(&ju, b);
+        self.block_apply_rows(&self.b, &mut bu, b);
+        let inv_n = 1.0 / self.n_samples as f64;
+        bu.iter_mut().zip(&jtju).for_each(|(o, g)| *o += g * inv_n);
+        Array2::from_shape_vec((n, b), bu).expect("n × b")
+    }
+    fn precondition_block(&self, r: ArrayView2<f64>) -> Option<Array2<f64>> {
+        let (n, b) = r.dim();
+        let mut y = row_major(r);
+        self.block_apply_rows(&self.binv, &mut y, b);
+        let t = self.j_apply_rows(&y, b);
+        let mut tm = Mat::from_fn(self.n_samples, b, |i, j| t[i * b + j]);
+        self.s.solve_in_place(tm.as_mut());
+        let st: Vec<f64> = (0..self.n_samples * b)
+            .map(|e| tm[(e / b, e % b)])
+            .collect();
+        let mut corr = self.jt_apply_rows(&st, b);
+        self.block_apply_rows(&self.binv, &mut corr, b);
+        y.iter_mut().zip(&corr).for_each(|(o, c)| *o -= c);
+        y.iter()
+            .all(|v| v.is_finite())
+            .then(|| Array2::from_shape_vec((n, b), y).expect("n × b"))
     }
     fn shifted(&self, sigma: f64) -> Option<Box<dyn HessianOperator>> {
         let d = self.d;
@@ -167,8 +192,8 @@ impl<A: Activation> TwoLayer<A> {
         let inv_n = 1.0 / n_samples as f64;
         let a = self.per_pair(|i, j| v[j] * pw.h(i, j, 1));
         let c = self.per_pair(|i, j| pw.r(i) * inv_n * v[j] * pw.h(i, j, 2));
-        let mut jac = Vec::new();
-        self.scaled_jacobian(&a, &mut jac);
+        let x_rows = self.x_contiguous();
+        let jac = ScaledJac::new(n_samples, m, d, a, x_rows.iter().copied().collect());
         // C_j = Σ_i c_ij x_i x_iᵀ as one GEMM Cᵀ P, P_i = vec(x_i x_iᵀ).
         let x = self.x_contiguous();
         let x = x.as_slice().expect("standard layout");
@@ -205,17 +230,19 @@ impl Woodbury {
         n_samples: usize,
         m: usize,
         d: usize,
-        jac: std::sync::Arc<Vec<f64>>,
+        jac: std::sync::Arc<ScaledJac>,
         b: Vec<f64>,
     ) -> Option<Woodbury> {
         let (mut binv, mut neg_b, mut exact) = (vec![0.0; m * d * d], 0usize, true);
+        let mut b_min = f64::INFINITY;
         for j in 0..m {
             let bj = &b[j * d * d..(j + 1) * d * d];
             let block = Array2::from_shape_vec((d, d), bj.to_vec()).ok()?;
-            let (inv, neg, clamped) = invert_block(&block)?;
+            let (inv, neg, clamped, low) = invert_block(&block)?;
             binv[j * d * d..(j + 1) * d * d].copy_from_slice(inv.as_slice()?);
             neg_b += neg;
             exact &= !clamped;
+            b_min = b_min.min(low);
         }
         let mut w = Woodbury {
             n_samples,
@@ -226,6 +253,7 @@ impl Woodbury {
             binv,
             s: SymFactor::new(Mat::<f64>::zeros(0, 0).as_ref()),
             negative: None,
+            b_min,
         };
         let s = w.capacitance()?;
         if exact && s.inertia.zero == 0 {
@@ -240,10 +268,11 @@ impl Woodbury {
     /// S = N·I + J B⁻¹ Jᵀ, factorised.
     fn capacitance(&self) -> Option<SymFactor> {
         let (n_samples, n, d) = (self.n_samples, self.m * self.d, self.d);
-        // G = J B⁻¹ (N × n), block by block.
+        // G = J B⁻¹ (N × n), block by block, from a transient dense J.
+        let jac = self.jac.dense();
         let mut g = vec![0.0; n_samples * n];
         for i in 0..n_samples {
-            let row = &self.jac[i * n..(i + 1) * n];
+            let row = &jac[i * n..(i + 1) * n];
             let out = &mut g[i * n..(i + 1) * n];
             for j in 0..self.m {
                 let inv = &self.binv[j * d * d..(j + 1) * d * d];
@@ -261,11 +290,12 @@ impl Woodbury {
         blocked_gemm_tn(
             &mut flat,
             MatRef::from_row_major_slice(&g, n_samples, n).transpose(),
-            self.jac_ref().transpose(),
+            MatRef::from_row_major_slice(&jac, n_samples, n).transpose(),
             1.0,
             false,
             n_samples * n >= PAR_MIN_WORK,
         );
+        drop((jac, g));
         let mut s = Mat::from_fn(n_samples, n_samples, |i, j| flat[i * n_samples + j]);
         for i in 0..n_samples {
             s[(i, i)] += n_samples as f64;
