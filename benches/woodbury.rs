@@ -11,7 +11,6 @@ use actbif::data::{
     paper_output_weights, Dataset, PAPER_D, PAPER_N, PAPER_W_LINEAR, PAPER_W_NONLINEAR,
 };
 use actbif::experiments::check::random_point;
-use actbif::linalg::krylov::HessianOperator;
 use actbif::models::two_layer::TwoLayer;
 use actbif::Objective;
 use criterion::{criterion_group, criterion_main, Criterion};

@@ -315,9 +315,9 @@ mod tests {
         let vals: Vec<f64> = (0..120).map(|i| 1.0 / (1.0 + i as f64)).collect();
         let m = with_spectrum(&vals, 1);
         let r = run(&m, 5, Which::LargestAlgebraic, 3);
-        for i in 0..5 {
+        for (i, want) in vals.iter().take(5).enumerate() {
             assert!(
-                (r.values[i] - vals[i]).abs() <= VALUE_RTOL * vals[i],
+                (r.values[i] - want).abs() <= VALUE_RTOL * want,
                 "{i}: {}",
                 r.values[i]
             );
@@ -351,9 +351,9 @@ mod tests {
         let r = run(&m, 5, Which::LargestAlgebraic, 5);
         let mut want = vals[..5].to_vec();
         want.reverse();
-        for i in 0..5 {
+        for (i, w) in want.iter().enumerate() {
             assert!(
-                (r.values[i] - want[i]).abs() <= VALUE_RTOL * 3.0,
+                (r.values[i] - w).abs() <= VALUE_RTOL * 3.0,
                 "{i}: {}",
                 r.values[i]
             );
