@@ -201,7 +201,14 @@ mod tests {
         let err = (&got - &want).mapv(f64::abs).fold(0.0f64, |a, &v| a.max(v));
         // The bordered matrix has κ ≈ 1e3 here: forward error ≲ κ·KRYLOV_TOL.
         assert!(err < 1e-8, "error {err:e}");
-        // Exact inverse, exact elimination: GMRES needs at most two iterations.
-        assert!(h.counter.load(Ordering::Relaxed) <= 2);
+        // Exact inverse, exact elimination: GMRES needs at most two iterations (besides the
+        // ‖H‖ estimate of the backward-error test, counted with them: measured on a copy).
+        let probe = FreeHess {
+            op: h.op.clone(),
+            counter: Arc::new(AtomicUsize::new(0)),
+        };
+        probe.scale();
+        let scale_cost = probe.counter.load(Ordering::Relaxed);
+        assert!(h.counter.load(Ordering::Relaxed) <= 2 + scale_cost);
     }
 }
