@@ -48,6 +48,25 @@ fn orthonormalise(x: &mut Array2<f64>, rng: &mut SplitMix64) {
     }
 }
 
+/// The orthonormal n × p start block of the subspace iterations: the columns of `warm` first,
+/// then seeded random columns (deterministic per n), and the generator for later refills.
+fn start_block(n: usize, p: usize, warm: Option<&Array2<f64>>) -> (Array2<f64>, SplitMix64) {
+    let mut rng = SplitMix64::new(0x5EED_u64 ^ (n as u64));
+    let q0 = warm.map_or(0, |w| w.ncols().min(p));
+    let mut x = Array2::from_shape_fn((n, p), |(i, j)| {
+        if j < q0 {
+            warm.expect("q0 > 0")[[i, j]]
+        } else {
+            0.0
+        }
+    });
+    for j in q0..p {
+        x.column_mut(j).mapv_inplace(|_| rng.next_signed());
+    }
+    orthonormalise(&mut x, &mut rng);
+    (x, rng)
+}
+
 /// See [`orthonormalise`]: two Gram–Schmidt passes keep orthogonality to ≈ ε/DEPENDENT_RTOL.
 const DEPENDENT_RTOL: f64 = 1e-8;
 
@@ -93,18 +112,7 @@ pub fn nearest_zero_pairs(
     accept: &dyn Fn(&Array1<f64>) -> Vec<usize>,
 ) -> Result<RitzPairs, KrylovFailure> {
     let p = p.min(n).max(1);
-    let mut rng = SplitMix64::new(0x5EED_u64 ^ (n as u64));
-    let q0 = warm.map_or(0, |w| w.ncols().min(p));
-    let mut x = Array2::from_shape_fn((n, p), |(i, j)| {
-        if j < q0 {
-            warm.expect("q0 > 0")[[i, j]]
-        } else {
-            0.0
-        }
-    });
-    for j in q0..p {
-        x.column_mut(j).mapv_inplace(|_| rng.next_signed());
-    }
+    let (mut x, mut rng) = start_block(n, p, warm);
     let fail = |iters: usize, residual: f64| KrylovFailure {
         method: "subspace iteration",
         iters,
@@ -118,7 +126,6 @@ pub fn nearest_zero_pairs(
         }
         Ok(out)
     };
-    orthonormalise(&mut x, &mut rng);
     let mut y = apply_inv(&x)?;
     for it in 1..=max_iters {
         let mut q =
@@ -170,19 +177,7 @@ pub fn smallest_pairs(
 ) -> Result<RitzPairs, KrylovFailure> {
     let p = p.min(n).max(1);
     let k = k.min(p);
-    let mut rng = SplitMix64::new(0x5EED_u64 ^ (n as u64));
-    let q0 = warm.map_or(0, |w| w.ncols().min(p));
-    let mut x = Array2::from_shape_fn((n, p), |(i, j)| {
-        if j < q0 {
-            warm.expect("q0 > 0")[[i, j]]
-        } else {
-            0.0
-        }
-    });
-    for j in q0..p {
-        x.column_mut(j).mapv_inplace(|_| rng.next_signed());
-    }
-    orthonormalise(&mut x, &mut rng);
+    let (mut x, mut rng) = start_block(n, p, warm);
     let fail = |iters: usize, residual: f64| KrylovFailure {
         method: "block Krylov eigensolver",
         iters,
