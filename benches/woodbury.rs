@@ -6,19 +6,14 @@
 //! The data follow the paper's teacher recipe but are drawn from `rand` (the timing does not
 //! depend on the exact random stream).
 
-use actbif::activation::Builtin;
-use actbif::data::{
-    paper_output_weights, Dataset, PAPER_D, PAPER_N, PAPER_W_LINEAR, PAPER_W_NONLINEAR,
-};
 use actbif::experiments::check::random_point;
 use actbif::models::two_layer::TwoLayer;
 use actbif::Objective;
 use criterion::{criterion_group, criterion_main, Criterion};
-use ndarray::{Array1, Array2};
-use rand::rngs::StdRng;
-use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
+use ndarray::Array2;
 use std::hint::black_box;
+
+mod common;
 
 const LAMBDA: f64 = 0.5;
 const WIDTH: usize = 10_000;
@@ -27,20 +22,7 @@ const ALPHA: f64 = 5e-6;
 const BLOCK: usize = 6;
 
 fn model() -> TwoLayer {
-    let mut rng = StdRng::seed_from_u64(77);
-    let mut normal = || -> f64 { StandardNormal.sample(&mut rng) };
-    let x = Array2::from_shape_fn((PAPER_N, PAPER_D), |_| normal());
-    let eps = Array1::from_shape_fn(PAPER_N, |_| normal());
-    let wl = Array1::from(PAPER_W_LINEAR.to_vec());
-    let wnl = Array1::from(PAPER_W_NONLINEAR.to_vec());
-    let y = x.dot(&wl) + x.dot(&wnl).mapv(|z| 0.4 * (1.5 * z).tanh()) + eps * 0.05;
-    TwoLayer::new(
-        Dataset::new(x, y).expect("finite data"),
-        paper_output_weights(WIDTH),
-        ALPHA,
-        Builtin::Tanh,
-    )
-    .expect("valid model")
+    common::paper_teacher(WIDTH, ALPHA)
 }
 
 fn woodbury(c: &mut Criterion) {
