@@ -10,7 +10,7 @@ use super::family::Family;
 use super::min_aug_fold::tangent;
 use super::symmetry::Symmetry;
 use super::{
-    Codim2Event, Codim2Kind, CurveEnd, Direction, Directions, FoldCurveParams, FoldStart,
+    Codim2Event, Codim2Kind, Curve, CurveEnd, Direction, Directions, FoldCurveParams, FoldStart,
     LocateStatus, WindowSide,
 };
 use crate::derivatives::Objective;
@@ -67,27 +67,8 @@ pub struct BranchPointPoint {
     pub phi: Array1<f64>,
 }
 
-/// A followed branch-point curve.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct BranchPointCurve {
-    /// Name of p.
-    pub parameter: String,
-    /// Points in order of signed arclength.
-    pub points: Vec<BranchPointPoint>,
-    /// Window exits (kind `leaves_window`), in order along the curve.
-    pub events: Vec<Codim2Event>,
-    /// How each followed direction ended.
-    pub ends: Vec<(Direction, CurveEnd)>,
-}
-
-impl BranchPointCurve {
-    /// Whether every followed direction ended by leaving the window or closing.
-    pub fn complete(&self) -> bool {
-        self.ends
-            .iter()
-            .all(|(_, e)| matches!(e, CurveEnd::LeftWindow | CurveEnd::Closed))
-    }
-}
+/// A followed branch-point curve (events: window exits, kind `leaves_window`).
+pub type BranchPointCurve = Curve<BranchPointPoint>;
 
 /// Follows the branch-point curve through `start` (a branch point on Fix(S) with an
 /// antisymmetric kernel, at p = `start.p`) within the window of `params`. Errors when the

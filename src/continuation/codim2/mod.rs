@@ -298,20 +298,21 @@ pub enum CurveEnd {
     StepBudgetExhausted,
 }
 
-/// A followed fold curve.
+/// A followed codimension-one curve in (λ, p): fold curves ([`FoldCurve`]) and branch-point
+/// curves ([`BranchPointCurve`]) differ only in what a point records.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct FoldCurve {
+pub struct Curve<P> {
     /// Name of p.
     pub parameter: String,
-    /// Points in order of signed arclength (decreasing-p side reversed first).
-    pub points: Vec<CurvePoint>,
+    /// Points in order of signed arclength.
+    pub points: Vec<P>,
     /// Events in order along the curve.
     pub events: Vec<Codim2Event>,
     /// How each followed direction ended.
     pub ends: Vec<(Direction, CurveEnd)>,
 }
 
-impl FoldCurve {
+impl<P> Curve<P> {
     /// Whether every followed direction ended by leaving the window or closing.
     pub fn complete(&self) -> bool {
         self.ends
@@ -319,3 +320,6 @@ impl FoldCurve {
             .all(|(_, e)| matches!(e, CurveEnd::LeftWindow | CurveEnd::Closed))
     }
 }
+
+/// A followed fold curve.
+pub type FoldCurve = Curve<CurvePoint>;
