@@ -1,30 +1,24 @@
 //! Two-parameter continuation of a symmetry-breaking branch point (pitchfork) in (λ, p) for a
 //! family that keeps the symmetry S (e.g. the Tikhonov α): pseudo-arclength on the system of
-//! `branch_point` in z = (c, λ, p), θ = Pc on Fix(S), with exact window exits. Each point
+//! `branch_point` in z = (c, λ, p), θ = Pc on Fix(S), by the codim-2 stepper. Each point
 //! records the pitchfork's coefficients: the transversality g_aµ = φᵀ∂λHφ + D³L\[φ, φ, ξ\]
 //! (ξ the tangent of the symmetric branch), g_aa = D³L\[φ³\] (0 by symmetry) and the cubic
 //! g_aaa = D⁴L\[φ⁴\] + 3D³L\[φ, φ, ψ20\] (its sign: super- or subcritical).
 
 use super::branch_point::{bp_correct, bp_system, theta_of};
+use super::curve_system::{Correction, CurveSample, CurveSystem, Linearised, WindowExit};
 use super::family::Family;
 use super::min_aug_fold::tangent;
+use super::spectrum::nearest_zero;
+use super::stepper::follow_curve;
 use super::symmetry::Symmetry;
-use super::{
-    Codim2Event, Codim2Kind, Curve, CurveEnd, Direction, Directions, FoldCurveParams, FoldStart,
-    LocateStatus, WindowSide,
-};
+use super::{Codim2Event, Codim2Kind, Curve, FoldCurveParams, FoldStart};
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::{norm, solve, sym_eigenvalues};
 use ndarray::{concatenate, Array1, Axis};
 use serde::{Deserialize, Serialize};
 
-/// Step growth after a corrector that needed at most [`EASY_ITERS`] iterations.
-const GROW: f64 = 1.5;
-/// Corrector iterations that count as easy.
-const EASY_ITERS: usize = 3;
-/// A correction longer than this fraction of the step means the predictor was poor.
-const MAX_CORRECTION: f64 = 0.5;
 /// Largest ‖θ − PPᵀθ‖/max(1, ‖θ‖) of a start on Fix(S): a trace of an S-invariant objective
 /// from a symmetric start keeps θ symmetric up to rounding (≈ 1e-15).
 const START_SYMMETRY_TOL: f64 = 1e-8;
@@ -126,302 +120,135 @@ pub fn branch_point_curve<F: Family>(
             start.lambda, start.p
         ),
     })?;
-    let dirs: Vec<Direction> = match params.directions {
-        Directions::Both => vec![Direction::DecreasingP, Direction::IncreasingP],
-        Directions::Only(d) => vec![d],
-    };
-    let mut curve = BranchPointCurve {
-        parameter: fam.name().to_string(),
-        points: vec![],
-        events: vec![],
-        ends: vec![],
-    };
-    for dir in dirs {
-        let (mut pts, mut evs, end) = follow(fam, sym, &z, &b, dir, params)?;
-        if dir == Direction::DecreasingP {
-            pts.reverse();
-            evs.reverse();
-            if params.directions == Directions::Both {
-                pts.pop(); // the start, pushed again by the other direction
+    follow_curve(&BranchPointSystem { fam, sym }, fam.name(), &z, &b, params)
+}
+
+/// The branch-point curve of a family that keeps `sym`, in z = (c, λ, p).
+struct BranchPointSystem<'a, F> {
+    fam: &'a F,
+    sym: &'a Symmetry,
+}
+
+impl CurveSample for BranchPointPoint {
+    fn lambda(&self) -> f64 {
+        self.lambda
+    }
+    fn p(&self) -> f64 {
+        self.p
+    }
+}
+
+impl<F: Family> CurveSystem for BranchPointSystem<'_, F> {
+    type Point = BranchPointPoint;
+
+    fn correct(
+        &self,
+        z0: &Array1<f64>,
+        b: &Array1<f64>,
+        a: &Array1<f64>,
+        t: f64,
+        tol: f64,
+        max_iters: usize,
+    ) -> Option<Correction> {
+        bp_correct(self.fam, self.sym, z0, b, a, t, tol, max_iters).map(|(z, sys, iters)| {
+            Correction {
+                y: z,
+                jacobian: sys.jacobian,
+                iters,
             }
-        }
-        curve.points.extend(pts);
-        curve.events.extend(evs);
-        curve.ends.push((dir, end));
+        })
     }
-    Ok(curve)
-}
 
-/// The initial unit tangent in direction `dir` (p-component of its sign; the λ direction
-/// decides if the curve starts with p′ = 0).
-fn initial_tangent<F: Family>(
-    fam: &F,
-    sym: &Symmetry,
-    z: &Array1<f64>,
-    b: &Array1<f64>,
-    dir: Direction,
-) -> Result<Array1<f64>> {
-    let k = z.len() - 2;
-    let sys = bp_system(fam, sym, z, b)?;
-    let mut e = Array1::zeros(k + 2);
-    e[k + 1] = 1.0;
-    let t = tangent(&sys.jacobian, &e).or_else(|_| {
-        e[k + 1] = 0.0;
-        e[k] = 1.0;
-        tangent(&sys.jacobian, &e)
-    })?;
-    Ok(match dir {
-        Direction::IncreasingP => t,
-        Direction::DecreasingP => -t,
-    })
-}
+    fn linearise(&self, z: &Array1<f64>, b: &Array1<f64>) -> Result<Linearised> {
+        let sys = bp_system(self.fam, self.sym, z, b)?;
+        let residual = sys.size();
+        Ok(Linearised {
+            jacobian: sys.jacobian,
+            residual,
+        })
+    }
 
-/// The nearest-zero entry of a spectrum.
-fn nearest_zero(eigs: &[f64]) -> f64 {
-    eigs.iter().copied().fold(f64::NAN, |m, v| {
-        if m.is_nan() || v.abs() < m.abs() {
-            v
-        } else {
-            m
-        }
-    })
-}
+    /// p-component positive; the λ direction decides if the curve starts with p′ = 0.
+    fn initial_tangent(&self, z: &Array1<f64>, b: &Array1<f64>) -> Result<Array1<f64>> {
+        let k = z.len() - 2;
+        let sys = bp_system(self.fam, self.sym, z, b)?;
+        let mut e = Array1::zeros(k + 2);
+        e[k + 1] = 1.0;
+        tangent(&sys.jacobian, &e).or_else(|_| {
+            e[k + 1] = 0.0;
+            e[k] = 1.0;
+            tangent(&sys.jacobian, &e)
+        })
+    }
 
-/// The point record at z (border b: φ = u/‖u‖ keeps the border's orientation).
-fn record<F: Family>(
-    fam: &F,
-    sym: &Symmetry,
-    z: &Array1<f64>,
-    b: &Array1<f64>,
-    t: &Array1<f64>,
-    arclength: f64,
-) -> Result<BranchPointPoint> {
-    let sys = bp_system(fam, sym, z, b)?;
-    let k = z.len() - 2;
-    let (lam, p) = (z[k], z[k + 1]);
-    let theta = theta_of(sym, z);
-    let th = theta.view();
-    let obj = fam.at(p);
-    let phi = &sys.u / norm(sys.u.view());
-    let h = obj.hessian(th, lam);
-    let pf = sym.fix();
-    let hs = pf.t().dot(&h).dot(pf);
-    // ξ: tangent of the symmetric branch; ψ20: its quadratic correction along φ.
-    let xi = pf.dot(&solve(&hs, &(-pf.t().dot(&obj.grad_lambda(th, lam))))?);
-    let d3v = obj.d3_vec(th, lam, phi.view());
-    let psi = pf.dot(&solve(&hs, &(-pf.t().dot(&d3v)))?);
-    let anti_h = sym.anti().t().dot(&h).dot(sym.anti());
-    Ok(BranchPointPoint {
-        lambda: lam,
-        p,
-        kernel_eigenvalue: nearest_zero(&sym_eigenvalues(&h)?.to_vec()),
-        antisymmetric_eigenvalue: nearest_zero(&sym_eigenvalues(&anti_h)?.to_vec()),
-        g_a_mu: phi.dot(&obj.hessian_lambda_vec(th, lam, phi.view())) + d3v.dot(&xi),
-        g_aa: obj.d3(th, lam, phi.view()),
-        g_aaa: obj.d4(th, lam, phi.view()) + 3.0 * d3v.dot(&psi),
-        grad_norm: norm(sys.grad.view()),
-        asymmetric_gradient: norm(sym.anti().t().dot(&sys.grad).view()),
-        tangent_lambda: t[k],
-        tangent_p: t[k + 1],
-        arclength,
-        theta,
-        phi,
-    })
-}
+    /// φ = u/‖u‖ keeps the border's orientation.
+    fn record(
+        &self,
+        z: &Array1<f64>,
+        b: &Array1<f64>,
+        t: &Array1<f64>,
+        s: f64,
+    ) -> Result<BranchPointPoint> {
+        let (fam, sym) = (self.fam, self.sym);
+        let sys = bp_system(fam, sym, z, b)?;
+        let k = z.len() - 2;
+        let (lam, p) = (z[k], z[k + 1]);
+        let theta = theta_of(sym, z);
+        let th = theta.view();
+        let obj = fam.at(p);
+        let phi = &sys.u / norm(sys.u.view());
+        let h = obj.hessian(th, lam);
+        let pf = sym.fix();
+        let hs = pf.t().dot(&h).dot(pf);
+        // ξ: tangent of the symmetric branch; ψ20: its quadratic correction along φ.
+        let xi = pf.dot(&solve(&hs, &(-pf.t().dot(&obj.grad_lambda(th, lam))))?);
+        let d3v = obj.d3_vec(th, lam, phi.view());
+        let psi = pf.dot(&solve(&hs, &(-pf.t().dot(&d3v)))?);
+        let anti_h = sym.anti().t().dot(&h).dot(sym.anti());
+        Ok(BranchPointPoint {
+            lambda: lam,
+            p,
+            kernel_eigenvalue: nearest_zero(&sym_eigenvalues(&h)?.to_vec()),
+            antisymmetric_eigenvalue: nearest_zero(&sym_eigenvalues(&anti_h)?.to_vec()),
+            g_a_mu: phi.dot(&obj.hessian_lambda_vec(th, lam, phi.view())) + d3v.dot(&xi),
+            g_aa: obj.d3(th, lam, phi.view()),
+            g_aaa: obj.d4(th, lam, phi.view()) + 3.0 * d3v.dot(&psi),
+            grad_norm: norm(sys.grad.view()),
+            asymmetric_gradient: norm(sym.anti().t().dot(&sys.grad).view()),
+            tangent_lambda: t[k],
+            tangent_p: t[k + 1],
+            arclength: s,
+            theta,
+            phi,
+        })
+    }
 
-/// Which window side the segment from `a` to `b` leaves through first, with the fraction of
-/// the segment at which it does.
-fn exit_of(
-    a: &BranchPointPoint,
-    b: &BranchPointPoint,
-    w: &FoldCurveParams,
-) -> Option<(WindowSide, f64)> {
-    let frac = |x0: f64, x1: f64, bound: f64| (bound - x0) / (x1 - x0);
-    [
-        (
-            WindowSide::LambdaMin,
-            b.lambda < w.lambda_min,
-            frac(a.lambda, b.lambda, w.lambda_min),
-        ),
-        (
-            WindowSide::LambdaMax,
-            b.lambda > w.lambda_max,
-            frac(a.lambda, b.lambda, w.lambda_max),
-        ),
-        (WindowSide::PMin, b.p < w.p_min, frac(a.p, b.p, w.p_min)),
-        (WindowSide::PMax, b.p > w.p_max, frac(a.p, b.p, w.p_max)),
-    ]
-    .into_iter()
-    .filter(|x| x.1)
-    .map(|(s, _, f)| (s, f))
-    .min_by(|x, y| x.1.total_cmp(&y.1))
-}
+    /// The antisymmetric coordinates of φ.
+    fn next_border(&self, pt: &BranchPointPoint) -> Array1<f64> {
+        self.sym.anti().t().dot(&pt.phi)
+    }
 
-/// State of one direction.
-struct Walker {
-    z: Array1<f64>,
-    b: Array1<f64>,
-    t: Array1<f64>,
-    ds: f64,
-    s: f64,
-}
-
-/// Follows one direction to its end.
-fn follow<F: Family>(
-    fam: &F,
-    sym: &Symmetry,
-    z0: &Array1<f64>,
-    b0: &Array1<f64>,
-    dir: Direction,
-    params: &FoldCurveParams,
-) -> Result<(Vec<BranchPointPoint>, Vec<Codim2Event>, CurveEnd)> {
-    let sign = if dir == Direction::IncreasingP {
-        1.0
-    } else {
-        -1.0
-    };
-    let t0 = initial_tangent(fam, sym, z0, b0, dir)?;
-    let mut w = Walker {
-        z: z0.clone(),
-        b: b0.clone(),
-        t: t0.clone(),
-        ds: params.ds_initial,
-        s: 0.0,
-    };
-    let mut points = vec![record(fam, sym, z0, b0, &t0, 0.0)?];
-    for step in 0..params.max_steps {
-        let Some((z, t, iters)) = try_step(fam, sym, &w, params) else {
-            w.ds *= 0.5;
-            if w.ds < params.ds_min {
-                let k = w.z.len() - 2;
-                let at = format!("at (λ, p) = ({}, {})", w.z[k], w.z[k + 1]);
-                return Ok((points, vec![], CurveEnd::Stalled(at)));
-            }
-            continue;
-        };
-        let s_new = w.s + sign * norm((&z - &w.z).view());
-        let q = record(fam, sym, &z, &w.b, &t, s_new)?;
-        let prev = points.last().expect("start recorded");
-        if let Some((side, f)) = exit_of(prev, &q, params) {
-            let (pt, ev) = exit_point(fam, sym, &w, &z, (side, f), dir, params, sign)?;
-            points.push(pt);
-            return Ok((points, vec![ev], CurveEnd::LeftWindow));
-        }
-        w.b = sym.anti().t().dot(&q.phi);
-        w.z = z;
-        w.t = t;
-        w.s = s_new;
-        points.push(q);
-        if iters <= EASY_ITERS {
-            w.ds = (w.ds * GROW).min(params.ds_max);
-        }
-        if step >= CLOSE_MIN_STEPS && norm((&w.z - z0).view()) < 0.5 * w.ds {
-            return Ok((points, vec![], CurveEnd::Closed));
+    /// Residual ‖(Pᵀ∇L, g)‖; the kernel eigenvalue of the antisymmetric block; the
+    /// pitchfork's cubic coefficient.
+    fn exit_event(&self, pt: &BranchPointPoint, exit: WindowExit) -> Codim2Event {
+        let obj = self.fam.at(pt.p);
+        let th = pt.theta.view();
+        Codim2Event {
+            kind: Codim2Kind::LeavesWindow,
+            lambda: pt.lambda,
+            p: pt.p,
+            status: exit.status,
+            reason: exit.reason,
+            residual: exit.residual,
+            kernel_eigenvalue: pt.antisymmetric_eigenvalue,
+            g_mu: pt.phi.dot(&obj.grad_lambda(th, pt.lambda)),
+            g_aa: pt.g_aa,
+            g_p: pt.phi.dot(&self.fam.grad_p(th, pt.lambda, pt.p)),
+            cubic_coefficient: Some(pt.g_aaa),
+            cubic_relative: None,
+            boundary: Some(exit.side),
+            direction: exit.direction,
+            theta: pt.theta.clone(),
         }
     }
-    Ok((points, vec![], CurveEnd::StepBudgetExhausted))
-}
-
-/// Steps before a return to the start may count as a closed curve.
-const CLOSE_MIN_STEPS: usize = 10;
-
-/// One predictor–corrector step; `None` if it must be retried with a smaller step.
-fn try_step<F: Family>(
-    fam: &F,
-    sym: &Symmetry,
-    w: &Walker,
-    params: &FoldCurveParams,
-) -> Option<(Array1<f64>, Array1<f64>, usize)> {
-    let pred = &w.z + &(&w.t * w.ds);
-    let (z, sys, iters) = bp_correct(
-        fam,
-        sym,
-        &pred,
-        &w.b,
-        &w.t,
-        w.t.dot(&pred),
-        params.tol,
-        params.max_newton_iters,
-    )?;
-    if norm((&z - &pred).view()) > MAX_CORRECTION * w.ds {
-        return None;
-    }
-    let t = tangent(&sys.jacobian, &w.t).ok()?;
-    if t.dot(&w.t).clamp(-1.0, 1.0).acos() > params.max_turn {
-        return None;
-    }
-    Some((z, t, iters))
-}
-
-/// Locates the exit through `side` between the walker's point and `z` (Newton with the
-/// boundary coordinate fixed), returning the final point and the event.
-#[allow(clippy::too_many_arguments)]
-fn exit_point<F: Family>(
-    fam: &F,
-    sym: &Symmetry,
-    w: &Walker,
-    z: &Array1<f64>,
-    (side, f): (WindowSide, f64),
-    dir: Direction,
-    params: &FoldCurveParams,
-    sign: f64,
-) -> Result<(BranchPointPoint, Codim2Event)> {
-    let k = z.len() - 2;
-    let (idx, bound) = match side {
-        WindowSide::LambdaMin => (k, params.lambda_min),
-        WindowSide::LambdaMax => (k, params.lambda_max),
-        WindowSide::PMin => (k + 1, params.p_min),
-        WindowSide::PMax => (k + 1, params.p_max),
-    };
-    let guess = &w.z + &((z - &w.z) * f.clamp(0.0, 1.0));
-    let mut e = Array1::zeros(k + 2);
-    e[idx] = 1.0;
-    let located = bp_correct(
-        fam,
-        sym,
-        &guess,
-        &w.b,
-        &e,
-        bound,
-        params.tol,
-        4 * params.max_newton_iters,
-    );
-    let (zb, status, reason) = match located {
-        Some((zb, _, _)) => (zb, LocateStatus::Located, None),
-        None => (
-            guess,
-            LocateStatus::NotLocated,
-            Some("Newton with the boundary coordinate fixed did not converge".to_string()),
-        ),
-    };
-    let sys = bp_system(fam, sym, &zb, &w.b)?;
-    let t = tangent(&sys.jacobian, &w.t)?;
-    let pt = record(
-        fam,
-        sym,
-        &zb,
-        &w.b,
-        &t,
-        w.s + sign * norm((&zb - &w.z).view()),
-    )?;
-    let obj = fam.at(pt.p);
-    let th = pt.theta.view();
-    let ev = Codim2Event {
-        kind: Codim2Kind::LeavesWindow,
-        lambda: pt.lambda,
-        p: pt.p,
-        status,
-        reason,
-        residual: sys.size(),
-        kernel_eigenvalue: pt.antisymmetric_eigenvalue,
-        g_mu: pt.phi.dot(&obj.grad_lambda(th, pt.lambda)),
-        g_aa: pt.g_aa,
-        g_p: pt.phi.dot(&fam.grad_p(th, pt.lambda, pt.p)),
-        cubic_coefficient: Some(pt.g_aaa),
-        cubic_relative: None,
-        boundary: Some(side),
-        direction: dir,
-        theta: pt.theta.clone(),
-    };
-    Ok((pt, ev))
 }

@@ -23,15 +23,25 @@
 //! (e.g. [`OutputWeight`], B.4's a) the pitchfork unfolds into folds whose curve passes
 //! through the branch point at the symmetric p as a cusp of its (λ, p) projection;
 //! [`fold_curve`] can start there (its start falls back to fixing the kernel coordinate).
+//!
+//! Both curves are followed by one stepper (`stepper`, with `window_exit`) over the
+//! `curve_system::CurveSystem` trait: each curve supplies its bordered system (corrector,
+//! Jacobian, initial tangent), its point record, the border update, the events it detects
+//! between accepted points (`fold_events` for folds) and its window-exit event.
 
 mod branch_point;
 mod branch_point_curve;
 mod codim2_points;
+mod curve_system;
 pub mod family;
 mod fold_curve;
+mod fold_events;
 mod min_aug_fold;
 pub mod output_weight;
+mod spectrum;
+mod stepper;
 pub mod symmetry;
+mod window_exit;
 
 pub use branch_point_curve::{branch_point_curve, BranchPointCurve, BranchPointPoint};
 pub use codim2_points::LOCATE_TOL;

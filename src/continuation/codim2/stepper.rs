@@ -1,0 +1,167 @@
+//! The one pseudo-arclength stepper of the codim-2 curves: predictor along the tangent,
+//! corrector on the curve's bordered system with the arclength row, step control (grow after
+//! an easy corrector, halve on rejection, stop below `ds_min`), events between accepted
+//! points, exact window exits and closed-curve detection, in both directions of p.
+
+use super::curve_system::CurveSystem;
+use super::min_aug_fold::tangent;
+use super::window_exit::{exit_of, exit_point, inside};
+use super::{Codim2Event, Curve, CurveEnd, Direction, Directions, FoldCurveParams};
+use crate::error::Result;
+use crate::linalg::norm;
+use ndarray::Array1;
+
+/// Step growth after a corrector that needed at most [`EASY_ITERS`] iterations.
+const GROW: f64 = 1.5;
+/// Corrector iterations that count as easy.
+const EASY_ITERS: usize = 3;
+/// A correction longer than this fraction of the step means the predictor was poor.
+const MAX_CORRECTION: f64 = 0.5;
+/// Steps before a return to the start may count as a closed curve.
+const CLOSE_MIN_STEPS: usize = 10;
+
+/// Follows `sys` from the corrected start `y0` (border `b0`) in the directions of `params`,
+/// joined into one curve in order of signed arclength (the start once).
+pub(crate) fn follow_curve<S: CurveSystem>(
+    sys: &S,
+    parameter: &str,
+    y0: &Array1<f64>,
+    b0: &Array1<f64>,
+    params: &FoldCurveParams,
+) -> Result<Curve<S::Point>> {
+    let dirs: Vec<Direction> = match params.directions {
+        Directions::Both => vec![Direction::DecreasingP, Direction::IncreasingP],
+        Directions::Only(d) => vec![d],
+    };
+    let mut curve = Curve {
+        parameter: parameter.to_string(),
+        points: vec![],
+        events: vec![],
+        ends: vec![],
+    };
+    for dir in dirs {
+        let (mut pts, mut evs, end) = follow(sys, y0, b0, dir, params)?;
+        if dir == Direction::DecreasingP {
+            pts.reverse();
+            evs.reverse();
+            if params.directions == Directions::Both {
+                pts.pop(); // the start, pushed again by the other direction
+            }
+        }
+        curve.points.extend(pts);
+        curve.events.extend(evs);
+        curve.ends.push((dir, end));
+    }
+    Ok(curve)
+}
+
+/// State of one direction.
+pub(super) struct Walker {
+    /// The last accepted point.
+    pub y: Array1<f64>,
+    /// The border there.
+    pub b: Array1<f64>,
+    /// The unit tangent there.
+    pub t: Array1<f64>,
+    /// The next step.
+    pub ds: f64,
+    /// Signed arclength there.
+    pub s: f64,
+}
+
+/// What one direction produced.
+type Followed<P> = (Vec<P>, Vec<Codim2Event>, CurveEnd);
+
+/// Follows one direction to its end.
+fn follow<S: CurveSystem>(
+    sys: &S,
+    y0: &Array1<f64>,
+    b0: &Array1<f64>,
+    dir: Direction,
+    params: &FoldCurveParams,
+) -> Result<Followed<S::Point>> {
+    let sign = if dir == Direction::IncreasingP {
+        1.0
+    } else {
+        -1.0
+    };
+    let up = sys.initial_tangent(y0, b0)?;
+    let t0 = match dir {
+        Direction::IncreasingP => up,
+        Direction::DecreasingP => -up,
+    };
+    let mut w = Walker {
+        y: y0.clone(),
+        b: b0.clone(),
+        t: t0.clone(),
+        ds: params.ds_initial,
+        s: 0.0,
+    };
+    let mut points = vec![sys.record(y0, b0, &t0, 0.0)?];
+    let mut events = Vec::new();
+    for step in 0..params.max_steps {
+        let Some((y, t, iters)) = try_step(sys, &w, params) else {
+            w.ds *= 0.5;
+            if w.ds < params.ds_min {
+                let n = w.y.len();
+                let at = format!("at (λ, p) = ({}, {})", w.y[n - 2], w.y[n - 1]);
+                return Ok((points, events, CurveEnd::Stalled(at)));
+            }
+            continue;
+        };
+        let s_new = w.s + sign * norm((&y - &w.y).view());
+        let q = sys.record(&y, &w.b, &t, s_new)?;
+        let prev = points.last().expect("start recorded");
+        let exit = exit_of(prev, &q, params);
+        if params.locate {
+            for ev in sys.events_between(prev, &q, &w.y, &y, dir) {
+                if exit.is_none() || inside(&ev, params) {
+                    events.push(ev);
+                }
+            }
+        }
+        if let Some((side, f)) = exit {
+            let (pt, ev) = exit_point(sys, &w, &y, (side, f), dir, params, sign)?;
+            points.push(pt);
+            events.push(ev);
+            return Ok((points, events, CurveEnd::LeftWindow));
+        }
+        w.b = sys.next_border(&q);
+        w.y = y;
+        w.t = t;
+        w.s = s_new;
+        points.push(q);
+        if iters <= EASY_ITERS {
+            w.ds = (w.ds * GROW).min(params.ds_max);
+        }
+        if step >= CLOSE_MIN_STEPS && norm((&w.y - y0).view()) < 0.5 * w.ds {
+            return Ok((points, events, CurveEnd::Closed));
+        }
+    }
+    Ok((points, events, CurveEnd::StepBudgetExhausted))
+}
+
+/// One predictor–corrector step; `None` if it must be retried with a smaller step.
+fn try_step<S: CurveSystem>(
+    sys: &S,
+    w: &Walker,
+    params: &FoldCurveParams,
+) -> Option<(Array1<f64>, Array1<f64>, usize)> {
+    let pred = &w.y + &(&w.t * w.ds);
+    let c = sys.correct(
+        &pred,
+        &w.b,
+        &w.t,
+        w.t.dot(&pred),
+        params.tol,
+        params.max_newton_iters,
+    )?;
+    if norm((&c.y - &pred).view()) > MAX_CORRECTION * w.ds {
+        return None;
+    }
+    let t = tangent(&c.jacobian, &w.t).ok()?;
+    if t.dot(&w.t).clamp(-1.0, 1.0).acos() > params.max_turn {
+        return None;
+    }
+    Some((c.y, t, c.iters))
+}
