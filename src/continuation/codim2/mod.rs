@@ -40,6 +40,8 @@ mod min_aug_fold;
 pub mod output_weight;
 mod spectrum;
 mod stepper;
+#[cfg(test)]
+mod stepper_tests;
 pub mod symmetry;
 mod window_exit;
 
