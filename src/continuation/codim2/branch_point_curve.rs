@@ -8,9 +8,8 @@
 use super::branch_point::{bp_correct, bp_system, theta_of};
 use super::curve_system::{Correction, CurveSample, CurveSystem, Linearised, WindowExit};
 use super::family::Family;
-use super::min_aug_fold::tangent;
 use super::spectrum::nearest_zero;
-use super::stepper::follow_curve;
+use super::stepper::{follow_curve, tangent_up_in_p};
 use super::symmetry::Symmetry;
 use super::{Codim2Event, Codim2Kind, Curve, FoldCurveParams, FoldStart};
 use crate::derivatives::Objective;
@@ -170,15 +169,7 @@ impl<F: Family> CurveSystem for BranchPointSystem<'_, F> {
 
     /// p-component positive; the λ direction decides if the curve starts with p′ = 0.
     fn initial_tangent(&self, z: &Array1<f64>, b: &Array1<f64>) -> Result<Array1<f64>> {
-        let k = z.len() - 2;
-        let sys = bp_system(self.fam, self.sym, z, b)?;
-        let mut e = Array1::zeros(k + 2);
-        e[k + 1] = 1.0;
-        tangent(&sys.jacobian, &e).or_else(|_| {
-            e[k + 1] = 0.0;
-            e[k] = 1.0;
-            tangent(&sys.jacobian, &e)
-        })
+        tangent_up_in_p(&bp_system(self.fam, self.sym, z, b)?.jacobian)
     }
 
     /// φ = u/‖u‖ keeps the border's orientation.

@@ -7,7 +7,7 @@ use super::family::Family;
 use super::fold_events::codim2_between;
 use super::min_aug_fold::{correct, fold_system, join, lambda_of, p_of, tangent, theta_of};
 use super::spectrum::nearest_zero_eigenvalue;
-use super::stepper::follow_curve;
+use super::stepper::{follow_curve, tangent_up_in_p};
 use super::{
     Codim2Event, Codim2Kind, CurvePoint, Direction, FoldCurve, FoldCurveParams, FoldStart,
 };
@@ -102,16 +102,8 @@ impl<F: Family> CurveSystem for FoldSystemOf<'_, F> {
     /// p-component positive; the λ direction decides if the curve starts with p′ = 0, the
     /// kernel direction if it starts at a cusp.
     fn initial_tangent(&self, y: &Array1<f64>, b: &Array1<f64>) -> Result<Array1<f64>> {
-        let n = y.len() - 2;
         let sys = fold_system(self.0, y, b)?;
-        let mut e = Array1::zeros(n + 2);
-        e[n + 1] = 1.0;
-        tangent(&sys.jacobian, &e)
-            .or_else(|_| {
-                e[n + 1] = 0.0;
-                e[n] = 1.0;
-                tangent(&sys.jacobian, &e)
-            })
+        tangent_up_in_p(&sys.jacobian)
             .or_else(|_| tangent(&sys.jacobian, &join(b.view(), 0.0, 0.0)))
     }
 

@@ -9,7 +9,7 @@ use super::window_exit::{exit_of, exit_point, inside};
 use super::{Codim2Event, Curve, CurveEnd, Direction, Directions, FoldCurveParams};
 use crate::error::Result;
 use crate::linalg::norm;
-use ndarray::Array1;
+use ndarray::{Array1, Array2};
 
 /// Step growth after a corrector that needed at most [`EASY_ITERS`] iterations.
 const GROW: f64 = 1.5;
@@ -164,4 +164,17 @@ fn try_step<S: CurveSystem>(
         return None;
     }
     Some((c.y, t, c.iters))
+}
+
+/// The unit null vector of a curve Jacobian (k × (k + 2), λ and p the last two coordinates)
+/// oriented towards increasing p, or, where the curve starts with p′ = 0, towards increasing λ.
+pub(super) fn tangent_up_in_p(jac: &Array2<f64>) -> Result<Array1<f64>> {
+    let m = jac.ncols();
+    let mut e = Array1::zeros(m);
+    e[m - 1] = 1.0;
+    tangent(jac, &e).or_else(|_| {
+        e[m - 1] = 0.0;
+        e[m - 2] = 1.0;
+        tangent(jac, &e)
+    })
 }
