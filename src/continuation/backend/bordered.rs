@@ -184,6 +184,7 @@ mod tests {
         let h = FreeHess {
             op: Arc::new(Diag(vals.clone())),
             counter: Arc::new(AtomicUsize::new(0)),
+            scale: Default::default(),
         };
         let c = Array1::from_shape_fn(n, |i| ((i + 1) as f64).sin());
         let row = Array1::from_shape_fn(n + 1, |i| ((2 * i + 1) as f64).cos());
@@ -206,6 +207,7 @@ mod tests {
         let probe = FreeHess {
             op: h.op.clone(),
             counter: Arc::new(AtomicUsize::new(0)),
+            scale: Default::default(),
         };
         probe.scale();
         let scale_cost = probe.counter.load(Ordering::Relaxed);

@@ -122,6 +122,7 @@ impl Backend {
                 Hess::Free(FreeHess {
                     op,
                     counter: self.counter.clone(),
+                    scale: Default::default(),
                 })
             }
             _ => Hess::Dense(obj.hessian(theta, lambda)),
