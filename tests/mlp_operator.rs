@@ -119,7 +119,9 @@ fn curvature_preconditioner_is_an_spd_exact_inverse() {
         ec[c] = 1.0;
         dense.column_mut(c).assign(&p.apply(ec.view()));
     }
-    let asym = (&dense - &dense.t()).iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let asym = (&dense - &dense.t())
+        .iter()
+        .fold(0.0f64, |a, v| a.max(v.abs()));
     assert!(asym <= 1e-12, "asymmetry {asym:e}");
     let vals = actbif::linalg::sym_eigenvalues(&dense).unwrap();
     assert!(vals[0] > 0.0, "smallest eigenvalue {}", vals[0]);

@@ -22,15 +22,17 @@ use ndarray::ArrayView2;
 /// rate set by its gap to the (k + GUARD)-th, not to the (k + 1)-th, in a quasi-continuum.
 const GUARD: usize = 4;
 /// LOBPCG iterations of the point spectrum before the [`CLUSTER_EIGEN_RTOL`] acceptance.
-const POINT_MAX_ITERS: usize = 60;
+const POINT_MAX_ITERS: usize = 25;
 /// After [`POINT_MAX_ITERS`], point eigenpairs are accepted with residual ≤ this·‖H‖: every
 /// value is then within that of an eigenvalue (Weyl). It serves the quasi-continuum near α
 /// (n − d eigenvalues equal α at λ = 0, spread by the curvature part for λ > 0), which no
 /// subspace method separates quickly; events use the kernel, resolved to [`KERNEL_RTOL`].
 const CLUSTER_EIGEN_RTOL: f64 = 1e-6;
-/// Smallest pairs computed for the kernel (the nearest-zero one is among them while the
-/// Morse index is below this).
+/// Smallest pairs computed first for the kernel (doubled while all are negative).
 const KERNEL_K: usize = 2;
+/// Largest number of smallest pairs tried for the kernel (a Morse index above it falls back
+/// to subspace iteration).
+const KERNEL_K_MAX: usize = 16;
 /// LOBPCG iterations of the kernel before the [`KERNEL_FLOOR_RTOL`] acceptance.
 const KERNEL_MAX_ITERS: usize = 80;
 /// Iterations of the subspace fallback of the kernel.
@@ -110,17 +112,24 @@ impl FreeHess<'_> {
 
     fn kernel_lobpcg(&self) -> std::result::Result<Option<(f64, Array1<f64>, f64)>, KrylovFailure> {
         let n = self.op.dim();
-        let k = KERNEL_K.min(n);
-        let rough = self.lobpcg_smallest(
-            k,
-            None,
-            (POINT_EIGEN_RTOL, CLUSTER_EIGEN_RTOL),
-            POINT_MAX_ITERS,
-        )?;
+        // Widen until a computed value is ≥ 0 (then the nearest-zero one is among them).
+        let mut k = KERNEL_K.min(n);
+        let rough = loop {
+            let rough = self.lobpcg_smallest(
+                k,
+                None,
+                (POINT_EIGEN_RTOL, CLUSTER_EIGEN_RTOL),
+                POINT_MAX_ITERS,
+            )?;
+            if rough.values[k - 1] >= 0.0 || k == n {
+                break rough;
+            }
+            if 2 * k > KERNEL_K_MAX {
+                return Ok(None);
+            }
+            k = (2 * k).min(n);
+        };
         let nearest = nearest_index(&rough.values);
-        if rough.values[k - 1] < 0.0 && k < n {
-            return Ok(None);
-        }
         let tight = self.lobpcg_smallest(
             nearest + 1,
             Some(&rough.vectors),
@@ -246,10 +255,30 @@ mod tests {
         assert!(e.values.iter().all(|v| (v - 1e-2).abs() <= 1e-12));
         // λ = 1e-6: the cluster spread by a tiny curvature part.
         check(&m, &theta0, 1e-6);
-        // Far from the branch, large curvature: an indefinite spread spectrum.
+        // The λ = 0 minimiser at λ = 0.9 and nearby: curvature spreads the spectrum.
+        check(&m, &theta0, 0.9);
+        let mut rng = SplitMix64::new(17);
+        let near = &theta0 + &Array1::from_shape_fn(m.n_params(), |_| 0.3 * rng.next_signed());
+        check(&m, &near, 0.9);
+    }
+
+    /// With ≥ k negative eigenvalues (dense count) the Morse index is not certified: an error,
+    /// never a count.
+    #[test]
+    fn all_negative_values_are_refused() {
+        let m = model();
         let mut rng = SplitMix64::new(17);
         let theta = Array1::from_shape_fn(m.n_params(), |_| 2.0 * rng.next_signed());
-        check(&m, &theta, 0.9);
+        let dense = sym_eigenvalues(&m.hessian(theta.view(), 0.9)).unwrap();
+        assert!(
+            dense[5] < 0.0,
+            "the test point needs ≥ 6 negative eigenvalues"
+        );
+        let backend = Backend::new(Solver::MatrixFree, m.n_params());
+        let Hess::Free(f) = backend.at(&m, theta.view(), 0.9) else {
+            panic!("matrix-free backend");
+        };
+        assert!(matches!(f.smallest(6, None), Err(StepFailure::Eigen(_))));
     }
 
     /// The kernel pair nearest zero against the dense eigenvalue nearest zero.
@@ -257,7 +286,8 @@ mod tests {
     fn kernel_matches_the_dense_nearest_eigenvalue() {
         let m = model();
         let mut rng = SplitMix64::new(23);
-        let theta = Array1::from_shape_fn(m.n_params(), |_| 2.0 * rng.next_signed());
+        let theta0 = m.lambda0_start().unwrap();
+        let theta = &theta0 + &Array1::from_shape_fn(m.n_params(), |_| 0.3 * rng.next_signed());
         let backend = Backend::new(Solver::MatrixFree, m.n_params());
         let Hess::Free(f) = backend.at(&m, theta.view(), 0.9) else {
             panic!("matrix-free backend");
@@ -271,7 +301,10 @@ mod tests {
             .copied()
             .min_by(|a, b| a.abs().total_cmp(&b.abs()))
             .unwrap();
-        assert!((mu - nearest).abs() <= 2.0 * KERNEL_FLOOR_RTOL * norm, "{mu} vs {nearest}");
+        assert!(
+            (mu - nearest).abs() <= 2.0 * KERNEL_FLOOR_RTOL * norm,
+            "{mu} vs {nearest}"
+        );
         let res = &h.dot(&phi) - &(&phi * mu);
         assert!(res.dot(&res).sqrt() <= 2.0 * KERNEL_FLOOR_RTOL * norm);
     }

@@ -249,4 +249,3 @@ const LANCZOS_BASIS_BLOCKS: usize = 8;
 /// close enough for fast shift-invert convergence, far enough that the eigenvalues drift
 /// between points rarely cross it (the inertia check catches it when they do).
 const SHIFT_MARGIN: f64 = 0.5;
-

@@ -96,7 +96,10 @@ fn project_out(x: &Array2<f64>, ax: &Array2<f64>, w: &mut Array2<f64>, aw: &mut 
 
 /// Rayleigh–Ritz on the orthonormal `q` (image `aq`): Ritz values ascending and the
 /// coefficient matrix.
-fn rayleigh_ritz(q: &Array2<f64>, aq: &Array2<f64>) -> Result<(Array1<f64>, Array2<f64>), KrylovFailure> {
+fn rayleigh_ritz(
+    q: &Array2<f64>,
+    aq: &Array2<f64>,
+) -> Result<(Array1<f64>, Array2<f64>), KrylovFailure> {
     let t = q.t().dot(aq);
     let t = (&t + &t.t()) * 0.5;
     let e = sym_eigen(&t).map_err(|_| KrylovFailure {
@@ -107,10 +110,17 @@ fn rayleigh_ritz(q: &Array2<f64>, aq: &Array2<f64>) -> Result<(Array1<f64>, Arra
     })?;
     let mut idx: Vec<usize> = (0..e.values.len()).collect();
     idx.sort_by(|&i, &j| e.values[i].total_cmp(&e.values[j]));
-    Ok((idx.iter().map(|&i| e.values[i]).collect(), e.vectors.select(Axis(1), &idx)))
+    Ok((
+        idx.iter().map(|&i| e.values[i]).collect(),
+        e.vectors.select(Axis(1), &idx),
+    ))
 }
 
-fn residual_norms(x: &Array2<f64>, ax: &Array2<f64>, theta: &Array1<f64>) -> (Array2<f64>, Vec<f64>) {
+fn residual_norms(
+    x: &Array2<f64>,
+    ax: &Array2<f64>,
+    theta: &Array1<f64>,
+) -> (Array2<f64>, Vec<f64>) {
     let r = ax - &(x * &theta.view().insert_axis(Axis(0)));
     let norms = r.columns().into_iter().map(vnorm).collect();
     (r, norms)
@@ -243,7 +253,11 @@ mod tests {
         let id = |x: ArrayView2<f64>| Ok(x.to_owned());
         let r = lobpcg(&a, &id, 150, 4, None, &opts(6)).expect("converges");
         for i in 0..4 {
-            assert!((r.values[i] - vals[i]).abs() <= VALUE_TOL, "{i}: {}", r.values[i]);
+            assert!(
+                (r.values[i] - vals[i]).abs() <= VALUE_TOL,
+                "{i}: {}",
+                r.values[i]
+            );
         }
         for res in true_residuals(&m, &r) {
             assert!(res <= 1e-11 * 1.01);
@@ -265,7 +279,11 @@ mod tests {
         let r = lobpcg(&a, &t, 150, 4, None, &opts(6)).expect("converges");
         assert!(r.iters <= 10, "{} iterations", r.iters);
         for i in 0..4 {
-            assert!((r.values[i] - vals[i]).abs() <= VALUE_TOL, "{i}: {}", r.values[i]);
+            assert!(
+                (r.values[i] - vals[i]).abs() <= VALUE_TOL,
+                "{i}: {}",
+                r.values[i]
+            );
         }
     }
 }

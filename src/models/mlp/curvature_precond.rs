@@ -76,7 +76,10 @@ impl CurvaturePreconditioner {
             .map(|b| b.values[0])
             .fold(f64::INFINITY, f64::min);
         let sigma = block_min - SHIFT_MARGIN * block_min.abs().max(alpha);
-        let e: Vec<Array1<f64>> = blocks.iter().map(|b| b.values.mapv(|v| v - sigma)).collect();
+        let e: Vec<Array1<f64>> = blocks
+            .iter()
+            .map(|b| b.values.mapv(|v| v - sigma))
+            .collect();
         let q: Vec<Array2<f64>> = blocks.into_iter().map(|b| b.vectors).collect();
         let mut k = Mat::<f64>::zeros(n_samples, m * d);
         for j in 0..m {
@@ -103,7 +106,10 @@ impl CurvaturePreconditioner {
         for i in 0..n_samples {
             smat[(i, i)] += n_samples as f64;
         }
-        if smat.col_iter().any(|col| col.iter().any(|v| !v.is_finite())) {
+        if smat
+            .col_iter()
+            .any(|col| col.iter().any(|v| !v.is_finite()))
+        {
             return None;
         }
         let s = SymFactor::new(smat.as_ref());
