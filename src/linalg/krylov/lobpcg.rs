@@ -252,12 +252,8 @@ mod tests {
         let a = |x: ArrayView2<f64>| Ok(m.dot(&x));
         let id = |x: ArrayView2<f64>| Ok(x.to_owned());
         let r = lobpcg(&a, &id, 150, 4, None, &opts(6)).expect("converges");
-        for i in 0..4 {
-            assert!(
-                (r.values[i] - vals[i]).abs() <= VALUE_TOL,
-                "{i}: {}",
-                r.values[i]
-            );
+        for (i, (got, want)) in r.values.iter().zip(&vals).enumerate() {
+            assert!((got - want).abs() <= VALUE_TOL, "{i}: {got}");
         }
         for res in true_residuals(&m, &r) {
             assert!(res <= 1e-11 * 1.01);
@@ -278,12 +274,8 @@ mod tests {
         let t = |x: ArrayView2<f64>| Ok(inv.dot(&x));
         let r = lobpcg(&a, &t, 150, 4, None, &opts(6)).expect("converges");
         assert!(r.iters <= 10, "{} iterations", r.iters);
-        for i in 0..4 {
-            assert!(
-                (r.values[i] - vals[i]).abs() <= VALUE_TOL,
-                "{i}: {}",
-                r.values[i]
-            );
+        for (i, (got, want)) in r.values.iter().zip(&vals).enumerate() {
+            assert!((got - want).abs() <= VALUE_TOL, "{i}: {got}");
         }
     }
 }
