@@ -1,7 +1,8 @@
 //! Case `mlp_digits`: the MLP \[64 → 128 → 128 → 1\] on the digits with the FIRST layer trained
-//! (n = 64·128 = 8192), traced matrix-free with the 6 smallest eigenvalues per point, plus a
-//! measurement of Krylov iterations per Hessian solve with and without the Gauss–Newton
-//! preconditioner (`models::mlp::gauss_newton`).
+//! (n = 64·128 = 8192), traced matrix-free with the 6 smallest eigenvalues per point (LOBPCG,
+//! `continuation::backend::free_generic`), plus a measurement of Krylov iterations per Hessian
+//! solve with the Gauss–Newton preconditioner (`models::mlp::gauss_newton`) and with the
+//! curvature preconditioner (`models::mlp::curvature_precond`), and MINRES without one.
 //!
 //! Why layer 0: it is the paper's setting carried to depth 3 (first layer trained, the layers
 //! above frozen), so the λ = 0 start is the unique ridge minimum; the homotopy acts through two
