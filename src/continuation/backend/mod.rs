@@ -12,8 +12,7 @@ use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::krylov::{
     block_lanczos, gmres, gmres_backward, largest_abs_estimate, minres, nearest_zero_pairs,
-    smallest_pairs, HessianOperator, KrylovFailure, LanczosOptions, Which, KRYLOV_MAX_ITERS,
-    KRYLOV_TOL,
+    HessianOperator, KrylovFailure, LanczosOptions, Which, KRYLOV_MAX_ITERS, KRYLOV_TOL,
 };
 use crate::linalg::PartialEigen;
 use ndarray::{s, Array1, Array2, ArrayView1};
@@ -23,6 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 mod bordered;
+mod free_generic;
 mod free_hess;
 
 pub(crate) use bordered::{free_det_sign, Bordered, FreeBordered};

@@ -6,6 +6,8 @@
 //! * [`minres`]: MINRES (Paige–Saunders) for symmetric, possibly indefinite operators;
 //! * [`block_lanczos`]: thick-restart block Lanczos (extreme eigenvalues of a shift-inverted
 //!   Hessian, multiplicities resolved up to the block size);
+//! * [`lobpcg`]: block LOBPCG with an SPD preconditioner (the smallest eigenpairs of operators
+//!   without an exact inverse);
 //! * [`nearest_zero_pairs`]: block subspace iteration on an inverse operator with
 //!   Rayleigh–Ritz on the operator itself (the eigenpairs nearest zero);
 //! * [`HessianOperator`]: what a model offers beyond H·u (a preconditioner, exact inertia).
@@ -14,11 +16,13 @@
 
 mod gmres;
 mod lanczos;
+mod lobpcg;
 mod minres;
 mod subspace;
 
 pub use gmres::{gmres, gmres_backward};
 pub use lanczos::{block_lanczos, BlockMap, LanczosOptions, LanczosPairs, Which};
+pub use lobpcg::{lobpcg, LobpcgOptions, LobpcgPairs};
 pub use minres::minres;
 pub use subspace::{largest_abs_estimate, nearest_zero_pairs, smallest_pairs, RitzPairs};
 
@@ -109,6 +113,11 @@ pub trait HessianOperator: Send + Sync {
             out.column_mut(j).assign(&self.precondition(col)?);
         }
         Some(out)
+    }
+    /// An SPD approximation T ≈ (H − σI)⁻¹ (σ below the spectrum) applied to the columns of R,
+    /// for preconditioned eigensolvers ([`lobpcg`]); `None` if the operator has none.
+    fn eigen_preconditioner_block(&self, _r: ArrayView2<f64>) -> Option<Array2<f64>> {
+        None
     }
     /// A lower bound of the smallest eigenvalue of H, when the structure gives one cheaply.
     fn lower_bound(&self) -> Option<f64> {

@@ -32,11 +32,25 @@ pub struct GaussNewton {
     s: SymFactor,
 }
 
-fn real_part(m: &JetMat) -> Array2<f64> {
+pub(super) fn real_part(m: &JetMat) -> Array2<f64> {
     let re = m
         .part(0)
         .map_or_else(|| vec![0.0; m.rows * m.cols], <[f64]>::to_vec);
     Array2::from_shape_vec((m.rows, m.cols), re).expect("rows × cols entries")
+}
+
+/// J u = rowsum(Δ ⊙ (A Uᵀ)) (N entries; U: u as n_{ℓ+1} × n_ℓ).
+pub(super) fn j_apply(delta: &Array2<f64>, act: &Array2<f64>, u: ArrayView1<f64>) -> Array1<f64> {
+    let (rows, cols) = (delta.ncols(), act.ncols());
+    let uu = u.to_shape((rows, cols)).expect("u has n_{ℓ+1}·n_ℓ entries");
+    (act.dot(&uu.t()) * delta).sum_axis(Axis(1))
+}
+
+/// Jᵀ t = Δᵀ diag(t) A (n entries, θ's layout).
+pub(super) fn jt_apply(delta: &Array2<f64>, act: &Array2<f64>, t: ArrayView1<f64>) -> Array1<f64> {
+    let scaled = act * &t.insert_axis(Axis(1));
+    let g = delta.t().dot(&scaled);
+    Array1::from_iter(g.iter().copied())
 }
 
 impl GaussNewton {
@@ -68,15 +82,11 @@ impl GaussNewton {
     }
     /// J u (N).
     pub fn j_apply(&self, u: ArrayView1<f64>) -> Array1<f64> {
-        let (rows, cols) = (self.delta.ncols(), self.act.ncols());
-        let uu = u.to_shape((rows, cols)).expect("u has n_{ℓ+1}·n_ℓ entries");
-        (self.act.dot(&uu.t()) * &self.delta).sum_axis(Axis(1))
+        j_apply(&self.delta, &self.act, u)
     }
     /// Jᵀ t (n, θ's layout).
     pub fn jt_apply(&self, t: ArrayView1<f64>) -> Array1<f64> {
-        let scaled = &self.act * &t.insert_axis(Axis(1));
-        let g = self.delta.t().dot(&scaled);
-        Array1::from_iter(g.iter().copied())
+        jt_apply(&self.delta, &self.act, t)
     }
     /// P u = αu + JᵀJu/N.
     pub fn apply(&self, u: ArrayView1<f64>) -> Array1<f64> {

@@ -1,82 +1,93 @@
 //! The MLP Hessian at one point as a [`HessianOperator`] for the matrix-free continuation
-//! (one trained layer, α > 0): products H·u by forward-over-reverse, and as "preconditioner" an
-//! inner GMRES solve of H x = r preconditioned by the Gauss–Newton Woodbury inverse
-//! ([`super::gauss_newton`]).
+//! (one trained layer, α > 0): products H·u by forward-over-reverse, and as preconditioner the
+//! exact inverse of an SPD approximation P of H − σI:
 //!
-//! Why an inner solve rather than P⁻¹ itself: H = P + (curvature part), and at λ = 0 the
-//! n − rank(J) eigenvalues of H nearest zero all sit at α (a cluster P cannot split: P = αI
-//! there). The engine uses the preconditioner also as the inverse of its shift-invert
-//! eigensolver, which with P⁻¹ alone would iterate on P's spectrum, not H's. The inner solve
-//! makes it H⁻¹ to [`INNER_TOL`]; P only makes that solve cheap (the iteration count no longer
-//! grows with the large Gauss–Newton eigenvalues). No exact inertia: the engine then certifies
+//! * a hidden trained layer: P_σ = Gauss–Newton + the block-diagonal curvature, shifted
+//!   ([`super::curvature_precond`]); σ = α/2 and P_σ = H − σI at λ = 0;
+//! * the trained output layer: the loss is quadratic, H = αI + JᵀJ/N is its Gauss–Newton
+//!   matrix ([`super::gauss_newton`]) and P = H.
+//!
+//! Why P⁻¹ itself and not an inner Krylov solve of H x = r: the engine's GMRES already
+//! iterates on H with P⁻¹ as right preconditioner (one Krylov space instead of nested ones),
+//! and its eigensolver for operators without an exact inverse is LOBPCG, which needs an SPD
+//! preconditioner, not H⁻¹. P is built on first use (one O(N²n) GEMM), so operators the
+//! engine only multiplies with cost nothing extra. No exact inertia: the engine then certifies
 //! the Morse index only while some of its k smallest eigenvalues are positive.
 
+use super::curvature_precond::CurvaturePreconditioner;
 use super::gauss_newton::GaussNewton;
 use super::Mlp;
 use crate::activation::Activation;
 use crate::derivatives::Objective;
-use crate::linalg::krylov::{gmres, HessianOperator, KRYLOV_MAX_ITERS};
-use ndarray::{Array1, ArrayView1};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use crate::linalg::krylov::{gmres, HessianOperator, KrylovFailure, KrylovSolution};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use std::sync::{Arc, OnceLock};
 
-/// Relative residual of the inner solve: below the engine's outer Krylov tolerance (1e-10) so
-/// that the outer GMRES converges in one or two iterations.
-pub const INNER_TOL: f64 = 1e-11;
+/// The SPD preconditioner of [`MlpHessian`].
+pub enum MlpPreconditioner {
+    /// Gauss–Newton plus block-diagonal curvature, shifted (hidden trained layer).
+    Curvature(CurvaturePreconditioner),
+    /// The Gauss–Newton matrix (trained output layer: H itself).
+    GaussNewton(GaussNewton),
+}
 
-/// The MLP Hessian at (θ, λ) with a Gauss–Newton-preconditioned inverse.
+impl MlpPreconditioner {
+    /// P u.
+    pub fn apply(&self, u: ArrayView1<f64>) -> Array1<f64> {
+        match self {
+            MlpPreconditioner::Curvature(p) => p.apply(u),
+            MlpPreconditioner::GaussNewton(p) => p.apply(u),
+        }
+    }
+    /// P⁻¹ r.
+    pub fn solve(&self, r: ArrayView1<f64>) -> Array1<f64> {
+        match self {
+            MlpPreconditioner::Curvature(p) => p.solve(r),
+            MlpPreconditioner::GaussNewton(p) => p.solve(r),
+        }
+    }
+}
+
+/// The MLP Hessian at (θ, λ) with a structured SPD preconditioner.
 pub struct MlpHessian<A: Activation> {
     model: Arc<Mlp<A>>,
     theta: Array1<f64>,
     lambda: f64,
-    gn: GaussNewton,
-    inner_iters: AtomicUsize,
-    inner_solves: AtomicUsize,
+    pre: OnceLock<Option<MlpPreconditioner>>,
 }
 
 impl<A: Activation + Clone + 'static> MlpHessian<A> {
-    /// At (θ, λ); `None` when [`Mlp::gauss_newton`] has no preconditioner (several trained
-    /// layers, α = 0).
+    /// At (θ, λ); `None` without one trained layer and α > 0 (no preconditioner).
     pub fn new(model: Arc<Mlp<A>>, theta: ArrayView1<f64>, lambda: f64) -> Option<Self> {
-        let gn = model.gauss_newton(theta, lambda)?;
-        Some(MlpHessian {
+        (model.trained().len() == 1 && model.alpha() > 0.0).then(|| MlpHessian {
             model,
             theta: theta.to_owned(),
             lambda,
-            gn,
-            inner_iters: AtomicUsize::new(0),
-            inner_solves: AtomicUsize::new(0),
+            pre: OnceLock::new(),
         })
     }
-    /// The Gauss–Newton part.
-    pub fn gauss_newton(&self) -> &GaussNewton {
-        &self.gn
+    /// The preconditioner (built on first use); `None` if it does not factorise.
+    pub fn preconditioner(&self) -> Option<&MlpPreconditioner> {
+        self.pre
+            .get_or_init(|| {
+                let (m, t, l) = (&self.model, self.theta.view(), self.lambda);
+                match m.curvature_preconditioner(t, l) {
+                    Some(p) => Some(MlpPreconditioner::Curvature(p)),
+                    None => m.gauss_newton(t, l).map(MlpPreconditioner::GaussNewton),
+                }
+            })
+            .as_ref()
     }
-    /// (inner solves, inner GMRES iterations) so far.
-    pub fn inner_counts(&self) -> (usize, usize) {
-        (
-            self.inner_solves.load(Ordering::Relaxed),
-            self.inner_iters.load(Ordering::Relaxed),
-        )
-    }
-    /// H x = r by GMRES with the Gauss–Newton preconditioner to relative residual `tol`.
+    /// H x = r by GMRES right-preconditioned with P⁻¹, to relative residual `tol`.
     pub fn solve(
         &self,
         r: &Array1<f64>,
         tol: f64,
         max_iters: usize,
-    ) -> std::result::Result<
-        crate::linalg::krylov::KrylovSolution,
-        crate::linalg::krylov::KrylovFailure,
-    > {
+    ) -> std::result::Result<KrylovSolution, KrylovFailure> {
         let a = |u: ArrayView1<f64>| self.apply(u);
-        let m = |u: ArrayView1<f64>| self.gn.solve(u);
-        let s = gmres(&a, &m, r, None, tol, max_iters);
-        self.inner_solves.fetch_add(1, Ordering::Relaxed);
-        if let Ok(s) = &s {
-            self.inner_iters.fetch_add(s.iters, Ordering::Relaxed);
-        }
-        s
+        let m = |u: ArrayView1<f64>| self.precondition(u).unwrap_or_else(|| u.to_owned());
+        gmres(&a, &m, r, None, tol, max_iters)
     }
 }
 
@@ -87,16 +98,16 @@ impl<A: Activation + Clone + 'static> HessianOperator for MlpHessian<A> {
     fn apply(&self, u: ArrayView1<f64>) -> Array1<f64> {
         self.model.hessian_vec(self.theta.view(), self.lambda, u)
     }
-    /// H⁻¹ r to [`INNER_TOL`]; P⁻¹ r if the inner solve misses it (still a preconditioner:
-    /// the outer Krylov method then iterates more, or reports its own failure).
+    /// P⁻¹ r (module docs).
     fn precondition(&self, r: ArrayView1<f64>) -> Option<Array1<f64>> {
-        let x = match self.solve(&r.to_owned(), INNER_TOL, KRYLOV_MAX_ITERS) {
-            Ok(s) => s.x,
-            Err(_) => self.gn.solve(r),
-        };
+        let x = self.preconditioner()?.solve(r);
         x.iter().all(|v| v.is_finite()).then_some(x)
     }
     fn has_preconditioner(&self) -> bool {
         true
+    }
+    /// The same P⁻¹: SPD by construction.
+    fn eigen_preconditioner_block(&self, r: ArrayView2<f64>) -> Option<Array2<f64>> {
+        self.precondition_block(r)
     }
 }

@@ -40,6 +40,7 @@
 //! independent reference for small sizes.
 
 pub mod backprop;
+pub mod curvature_precond;
 pub mod gauss_newton;
 pub mod gemm;
 pub mod hessian_operator;
