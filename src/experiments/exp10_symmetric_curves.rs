@@ -8,11 +8,11 @@
 
 use super::common::{start_point, Setting};
 use super::exp1_symmetric_toy::toy_model;
-use super::exp9_phase_boundary::FoldCurveReport;
+use super::exp9_phase_boundary::{CurveReport, FoldCurveReport};
 use super::{Context, Experiment, Figure, Finding, Meta, Outcome};
 use crate::continuation::codim2::{
-    branch_point_curve, fold_curve, BranchPointPoint, Codim2Event, CurveEnd, Direction, Family,
-    FoldCurveParams, FoldStart, OutputWeight, Symmetry, Tikhonov,
+    branch_point_curve, fold_curve, BranchPointPoint, Family, FoldCurveParams, FoldStart,
+    OutputWeight, Symmetry, Tikhonov,
 };
 use crate::continuation::{trace, ContinuationParams, EventKind};
 use crate::error::{Error, Result};
@@ -64,32 +64,8 @@ pub fn toy_branch_point(alpha: f64) -> Result<(TwoLayer, Symmetry, FoldStart)> {
     Ok((model, sym, start))
 }
 
-/// JSON of `actbif branch-point-curve` (p = α).
-#[derive(Clone, Debug, Serialize)]
-pub struct BranchPointCurveReport {
-    /// The model (the toy at a = 1 and the start's α).
-    pub setting: Setting,
-    /// Name of p.
-    pub parameter: String,
-    /// The branch point of the 1-parameter trace the curve starts from: (λ, p).
-    pub start: (f64, f64),
-    /// The (λ, p) window.
-    pub window: [(f64, f64); 2],
-    /// Points along the curve.
-    pub points: Vec<BranchPointPoint>,
-    /// Window exits, in order along the curve.
-    pub events: Vec<Codim2Event>,
-    /// `complete` (both directions left the window or the curve closed) or `incomplete`.
-    pub status: String,
-    /// How each direction ended.
-    pub ends: Vec<(Direction, CurveEnd)>,
-    /// Wall-clock seconds.
-    pub seconds: f64,
-}
-
-fn status_of(complete: bool) -> String {
-    if complete { "complete" } else { "incomplete" }.into()
-}
+/// JSON of `actbif branch-point-curve`.
+pub type BranchPointCurveReport = CurveReport<BranchPointPoint>;
 
 /// The branch-point curve of the symmetric toy in (λ, α) through its branch point at α =
 /// `alpha`, within λ ∈ \[0, 1\] and α ∈ `window` (default [`BP_ALPHA_WINDOW`]).
@@ -107,17 +83,13 @@ pub fn run_branch_point_curve(
         alpha0: alpha,
     };
     let c = branch_point_curve(&fam, &sym, &start, &params)?;
-    Ok(BranchPointCurveReport {
-        setting: Setting::of(&model, TOY_DATA),
-        parameter: c.parameter.clone(),
-        start: (start.lambda, start.p),
-        window: [(params.lambda_min, params.lambda_max), (p_min, p_max)],
-        status: status_of(c.complete()),
-        points: c.points,
-        events: c.events,
-        ends: c.ends,
-        seconds: t.elapsed().as_secs_f64(),
-    })
+    Ok(CurveReport::new(
+        Setting::of(&model, TOY_DATA),
+        c,
+        (start.lambda, start.p),
+        &params,
+        t,
+    ))
 }
 
 /// The fold curve in (λ, a) of the toy v = (1, a) at `alpha` through the branch point at
@@ -131,17 +103,13 @@ pub fn run_imperfect_fold_curve(alpha: f64, window: Option<(f64, f64)>) -> Resul
     let fam = OutputWeight::new(&model, 1)?;
     start.p = fam.base();
     let c = fold_curve(&fam, &start, &params)?;
-    Ok(FoldCurveReport {
-        setting: Setting::of(&model, TOY_DATA),
-        parameter: c.parameter.clone(),
-        start: (start.lambda, start.p),
-        window: [(params.lambda_min, params.lambda_max), (p_min, p_max)],
-        status: status_of(c.complete()),
-        points: c.points,
-        events: c.events,
-        ends: c.ends,
-        seconds: t.elapsed().as_secs_f64(),
-    })
+    Ok(CurveReport::new(
+        Setting::of(&model, TOY_DATA),
+        c,
+        (start.lambda, start.p),
+        &params,
+        t,
+    ))
 }
 
 /// The exponent κ of λ − λ* ∝ |a − 1|^κ on a fold curve through the branch point (λ*, a = 1),

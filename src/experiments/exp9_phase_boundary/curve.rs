@@ -2,7 +2,8 @@
 //! (`actbif fold-curve`).
 
 use crate::continuation::codim2::{
-    family_of, fold_curve, Codim2Event, CurveEnd, CurvePoint, Direction, FoldCurveParams, FoldStart,
+    family_of, fold_curve, Codim2Event, Curve, CurveEnd, CurvePoint, Direction, FoldCurveParams,
+    FoldStart,
 };
 use crate::continuation::{trace, ContinuationParams, EventKind};
 use crate::error::{Error, Result};
@@ -14,20 +15,20 @@ use std::time::Instant;
 /// Default p window of α: the phase-boundary scan range \[1e-4, 1e-1\].
 pub const ALPHA_WINDOW: (f64, f64) = (1e-4, 1e-1);
 
-/// JSON of `actbif fold-curve`.
+/// JSON of a codim-2 curve (`actbif fold-curve`, `actbif branch-point-curve`).
 #[derive(Clone, Debug, Serialize)]
-pub struct FoldCurveReport {
+pub struct CurveReport<P> {
     /// The model.
     pub setting: Setting,
     /// Name of p.
     pub parameter: String,
-    /// The fold of the λ-branch the curve starts from: (λ, p).
+    /// The singular point of the λ-branch the curve starts from: (λ, p).
     pub start: (f64, f64),
     /// The (λ, p) window.
     pub window: [(f64, f64); 2],
     /// Points along the curve.
-    pub points: Vec<CurvePoint>,
-    /// Cusps, g_µ = 0 points and window exits, in order along the curve.
+    pub points: Vec<P>,
+    /// Cusps, g_µ = 0 points (fold curves) and window exits, in order along the curve.
     pub events: Vec<Codim2Event>,
     /// `complete` (both directions left the window or the curve closed) or `incomplete`.
     pub status: String,
@@ -35,6 +36,41 @@ pub struct FoldCurveReport {
     pub ends: Vec<(Direction, CurveEnd)>,
     /// Wall-clock seconds.
     pub seconds: f64,
+}
+
+/// JSON of `actbif fold-curve`.
+pub type FoldCurveReport = CurveReport<CurvePoint>;
+
+impl<P> CurveReport<P> {
+    /// The report of `curve`, followed from `start` within the window of `params`, timed from
+    /// `started`.
+    pub fn new(
+        setting: Setting,
+        curve: Curve<P>,
+        start: (f64, f64),
+        params: &FoldCurveParams,
+        started: Instant,
+    ) -> Self {
+        CurveReport {
+            setting,
+            parameter: curve.parameter.clone(),
+            start,
+            window: [
+                (params.lambda_min, params.lambda_max),
+                (params.p_min, params.p_max),
+            ],
+            status: if curve.complete() {
+                "complete"
+            } else {
+                "incomplete"
+            }
+            .into(),
+            points: curve.points,
+            events: curve.events,
+            ends: curve.ends,
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
 }
 
 /// The first located fold of the λ-branch from the λ = 0 minimum of `model` (traced over
@@ -82,23 +118,11 @@ pub fn run_fold_curve(
     params.validate(0.5, model.alpha())?;
     let start = first_fold(model)?;
     let c = fold_curve(&fam, &start, &params)?;
-    Ok(FoldCurveReport {
-        setting: Setting::of(model, data),
-        parameter: c.parameter.clone(),
-        start: (start.lambda, start.p),
-        window: [
-            (params.lambda_min, params.lambda_max),
-            (params.p_min, params.p_max),
-        ],
-        status: if c.complete() {
-            "complete"
-        } else {
-            "incomplete"
-        }
-        .into(),
-        points: c.points,
-        events: c.events,
-        ends: c.ends,
-        seconds: t.elapsed().as_secs_f64(),
-    })
+    Ok(CurveReport::new(
+        Setting::of(model, data),
+        c,
+        (start.lambda, start.p),
+        &params,
+        t,
+    ))
 }

@@ -12,7 +12,7 @@ mod scan;
 pub use boundary::{
     first_order_alpha_c, width_row, Boundary, Range, WidthRow, VERIFY_DS_MAX, VERIFY_REL,
 };
-pub use curve::{first_fold, run_fold_curve, FoldCurveReport, ALPHA_WINDOW};
+pub use curve::{first_fold, run_fold_curve, CurveReport, FoldCurveReport, ALPHA_WINDOW};
 pub use figures::{alpha_c_figure, alpha_c_figure_of, fold_curves_figure, AlphaRow};
 pub use scan::{log_grid, scan_point, scan_point_with, with_alpha, ScanPoint};
 
