@@ -9,9 +9,10 @@ use actbif::experiments::common::start_point;
 use actbif::linalg::krylov::{gmres, gmres_backward, minres, nearest_zero_pairs, HessianOperator};
 use actbif::linalg::{sym_eigen, SplitMix64};
 use actbif::models::two_layer::TwoLayer;
-use actbif::normal_form::{coefficients_with, CoefficientOptions};
 use actbif::Objective;
 use ndarray::{Array1, Array2, ArrayView1};
+
+mod common;
 
 fn random_matrix(n: usize, seed: u64) -> Array2<f64> {
     let mut rng = SplitMix64::new(seed);
@@ -200,41 +201,12 @@ fn traced(model: &TwoLayer, solver: Solver, max_events: Option<usize>) -> Branch
     trace(model, theta0.view(), 0.0, &p).unwrap()
 }
 
-/// Events (λ to 1e-10) and normal-form coefficients (1e-8 relative) of the two paths.
+/// Events (λ to 1e-10) and normal-form coefficients (1e-8 relative) of the two paths, and
+/// their end points.
 fn assert_agree(model: &TwoLayer, dense: &Branch, free: &Branch) {
-    assert_eq!(dense.status, free.status);
-    assert_eq!(dense.events.len(), free.events.len());
-    assert!(free.max_grad_norm <= 1e-12, "{}", free.max_grad_norm);
-    assert!(free.points.iter().skip(1).any(|p| p.krylov_iterations > 0));
-    let opts = CoefficientOptions::default();
-    for (ed, ef) in dense.events.iter().zip(&free.events) {
-        assert_eq!(ed.kind, ef.kind);
-        assert_eq!(
-            (ed.morse_before, ed.morse_after),
-            (ef.morse_before, ef.morse_after)
-        );
-        assert!(
-            (ed.lambda - ef.lambda).abs() <= 1e-10,
-            "{} vs {}",
-            ed.lambda,
-            ef.lambda
-        );
-        let cd = coefficients_with(model, ed, None, &opts, Solver::Dense).unwrap();
-        let cf = coefficients_with(model, ef, None, &opts, Solver::MatrixFree).unwrap();
-        // φ is defined up to sign (both oriented by the same rule, but align to be safe).
-        let sign = Array1::from(ed.kernel.clone()).dot(&Array1::from(ef.kernel.clone()));
-        let s = sign.signum();
-        let close = |a: f64, b: f64, what: &str| {
-            assert!(
-                (a - b).abs() <= 1e-8 * a.abs().max(b.abs()),
-                "{what}: dense {a} vs matrix-free {b}"
-            );
-        };
-        close(cd.g_mu, s * cf.g_mu, "g_mu");
-        close(cd.g_aa.ad, s * cf.g_aa.ad, "g_aa");
-        close(cd.g_aaa_reduced, cf.g_aaa_reduced, "g_aaa_reduced");
-        close(cd.g_amu, cf.g_amu, "g_amu");
-        assert_eq!(cd.classification, cf.classification);
+    for (cd, cf) in common::assert_events_agree(model, dense, free) {
+        common::close(cd.g_aaa_reduced, cf.g_aaa_reduced, "g_aaa_reduced");
+        common::close(cd.g_amu, cf.g_amu, "g_amu");
     }
     assert_same_end(dense, free);
 }
