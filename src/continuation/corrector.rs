@@ -52,6 +52,13 @@ pub(crate) const MAX_CHORD_ITERS: usize = 30;
 /// accepted once ‖∇L‖ ≤ FLOOR_FACTOR · tol (the recorded ‖∇L‖ is the true one).
 pub(crate) const FLOOR_FACTOR: f64 = 10.0;
 
+/// Exact Newton steps after which a corrector that has not brought ‖∇L‖ below its value at
+/// the first one gives up: from inside its basin Newton gains digits at every step, so three
+/// without net progress mean a predictor outside it (beside a branch point the basin shrinks
+/// like µ₁², and at m = 10⁴ each further exact step costs an operator setup, ≈ 5 s). The step
+/// is then retried shorter instead of spending the whole Newton budget.
+pub(crate) const NO_PROGRESS_REFRESHES: usize = 3;
+
 /// Newton/chord corrector on G(x) = (∇L(x), normalᵀ(x − xp)) = 0 from the predictor `xp`.
 ///
 /// Starts with `jac` (a factorisation of \[\[H, ∂λ∇L\], \[normalᵀ\]\] at a nearby point) as a chord
@@ -76,6 +83,8 @@ pub(crate) fn correct<'o, O: Objective + ?Sized>(
     let mut gn0 = None;
     // ‖∇L‖ before the last exact Newton step, if the last step was one.
     let mut before_newton: Option<f64> = None;
+    // ‖∇L‖ when the first exact Jacobian was taken.
+    let mut at_first_refresh: Option<f64> = None;
     loop {
         let lam = lambda_of(&x);
         let g = obj.gradient(theta_of(&x), lam);
@@ -105,9 +114,17 @@ pub(crate) fn correct<'o, O: Objective + ?Sized>(
         before_newton = None;
         if stale {
             before_newton = Some(gn);
+            let first = *at_first_refresh.get_or_insert(gn);
             if refreshes >= max_newton {
                 return Err(StepFailure::NewtonBudget {
                     refreshes,
+                    grad_norm: gn,
+                });
+            }
+            if refreshes >= NO_PROGRESS_REFRESHES && gn >= first {
+                return Err(StepFailure::NewtonNoProgress {
+                    refreshes,
+                    start: first,
                     grad_norm: gn,
                 });
             }
@@ -207,5 +224,65 @@ pub(crate) fn newton_fixed_lambda<O: Objective + ?Sized>(
             grad_norm: gn,
             lambda,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::continuation::Solver;
+    use ndarray::{array, Array2};
+
+    /// ∇L = θ² + 1 has no zero, and ‖∇L‖ ≥ 1 everywhere: Newton wanders without converging.
+    struct Rootless;
+
+    impl Objective for Rootless {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn value(&self, t: ArrayView1<f64>, _l: f64) -> f64 {
+            t[0].powi(3) / 3.0 + t[0]
+        }
+        fn gradient(&self, t: ArrayView1<f64>, _l: f64) -> Array1<f64> {
+            array![t[0] * t[0] + 1.0]
+        }
+        fn hessian(&self, t: ArrayView1<f64>, _l: f64) -> Array2<f64> {
+            array![[2.0 * t[0]]]
+        }
+        fn grad_lambda(&self, _t: ArrayView1<f64>, _l: f64) -> Array1<f64> {
+            array![0.0]
+        }
+        fn hessian_lambda(&self, _t: ArrayView1<f64>, _l: f64) -> Array2<f64> {
+            array![[0.0]]
+        }
+        fn d3_vec(&self, _t: ArrayView1<f64>, _l: f64, u: ArrayView1<f64>) -> Array1<f64> {
+            array![2.0 * u[0] * u[0]]
+        }
+        fn d4(&self, _t: ArrayView1<f64>, _l: f64, _u: ArrayView1<f64>) -> f64 {
+            0.0
+        }
+    }
+
+    #[test]
+    fn no_progress_ends_before_the_newton_budget() {
+        let be = Backend::new(Solver::Dense, 1);
+        let normal = array![0.0, 1.0];
+        for th in [0.3, 0.5, -0.7, 2.0] {
+            let xp = array![th, 0.0];
+            let r = correct(&Rootless, &be, &xp, normal.view(), None, 1e-13, 10);
+            match r {
+                Err(StepFailure::NewtonNoProgress {
+                    refreshes,
+                    start,
+                    grad_norm,
+                }) => {
+                    assert!((NO_PROGRESS_REFRESHES..10).contains(&refreshes));
+                    assert_eq!(start, th * th + 1.0);
+                    assert!(grad_norm >= start);
+                }
+                Err(e) => panic!("θ0 = {th}: {e}"),
+                Ok(c) => panic!("θ0 = {th}: converged to {}", c.x),
+            }
+        }
     }
 }

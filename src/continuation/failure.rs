@@ -35,6 +35,19 @@ pub enum StepFailure {
         /// ‖∇L‖ at the end.
         grad_norm: f64,
     },
+    /// Exact Newton steps made no net progress (a predictor outside Newton's basin).
+    #[error(
+        "corrector made no progress in {refreshes} Newton iterations (‖∇L‖ = {start:.3e} at \
+         the first, {grad_norm:.3e} after)"
+    )]
+    NewtonNoProgress {
+        /// Jacobian evaluations performed.
+        refreshes: usize,
+        /// ‖∇L‖ when the first was taken.
+        start: f64,
+        /// ‖∇L‖ at the end.
+        grad_norm: f64,
+    },
     /// The bordered Jacobian \[\[H, ∂λ∇L\], \[νᵀ\]\] is numerically singular.
     #[error("singular bordered Jacobian at λ = {lambda}")]
     SingularBordered {

@@ -70,11 +70,26 @@ impl TestFunction for BranchPointTest {
     }
 }
 
-/// A kernel is one-dimensional when the second-smallest |eigenvalue| exceeds this times
-/// max(1, largest |eigenvalue|): the same 1e-9 that counts "dim ker H" in Table 1, far above
-/// the rounding level of a located event (residual ≤ event_tol = 1e-12) and far below the
-/// gap of any isolated fold or branch point in the experiments (λ2 ≥ 1e-4 there).
-pub const KERNEL_TOL: f64 = 1e-9;
+/// Eigenvalue rounding level relative to ‖H‖: a backward-stable eigensolver on an AD Hessian
+/// (entries summed over the data) returns eigenvalues within a few hundred ulps of ‖H‖ at the
+/// sizes of the dense path (≈ √n·√N·ε ≤ 1e-13 for n ≤ 1000, N ≤ 2000), and the matrix-free
+/// point eigenvalues reach their true residuals 2–5e-13·‖H‖ (m = 10⁴). 64ε ≈ 1.4e-14.
+pub const EIGEN_ROUNDING: f64 = 64.0 * f64::EPSILON;
+
+/// A kernel is one-dimensional when the second-smallest |eigenvalue| exceeds this many times
+/// the event's rounding level: the larger of its own located |µ| (where the residual stopped
+/// decreasing) and [`EIGEN_ROUNDING`]·max(1, ‖H‖). The threshold is then ≈ 1.4e-12·‖H‖ at a
+/// well-located event, 10× above the rounding of an exactly multi-dimensional kernel (a valley
+/// at α = 0: second ≲ 1e-13·‖H‖), and far below the gap of any isolated fold or branch point
+/// in the dense experiments (λ2 ≥ 1e-4). A fixed 1e-9·‖H‖ (the rule before) rejected every
+/// event at m = 10⁴, α = 5e-6, where the α-cluster lies at 4e-12·‖H‖ (κ(H) ≈ 2.4e9).
+pub const KERNEL_GAP: f64 = 100.0;
+
+/// The gap the second-smallest |eigenvalue| must exceed at an event whose nearest-zero
+/// eigenvalue is `mu`, on a Hessian of largest |eigenvalue| `scale`.
+pub fn kernel_gap(mu: f64, scale: f64) -> f64 {
+    KERNEL_GAP * mu.abs().max(EIGEN_ROUNDING * scale.max(1.0))
+}
 
 /// A detected event that was not reported, and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,13 +110,14 @@ pub struct RejectedEvent {
 
 /// Why a located singular point is not reported as an event of its kind, if it is not: it
 /// must be located to `event_tol` (when location is on), have a one-dimensional kernel
-/// ([`KERNEL_TOL`]), and change the Morse index by exactly one. A fold (τ_λ changes sign)
+/// ([`kernel_gap`] at its nearest-zero eigenvalue `mu`), and change the Morse index by exactly one. A fold (τ_λ changes sign)
 /// passes one eigenvalue through zero, as does a simple branch point (the crossing eigenvalue of
 /// a transcritical or pitchfork changes sign on the traced branch), so both change the index
 /// by ±1; an index change by two or more, or none, means either several coalescing events or
 /// a non-isolated (valley) branch. User-defined events are exempt.
 pub fn rejection(
     event: &Event,
+    mu: f64,
     second: f64,
     scale: f64,
     params: &ContinuationParams,
@@ -115,10 +131,12 @@ pub fn rejection(
             event.residual, params.event_tol
         ));
     }
-    let gap = KERNEL_TOL * scale.max(1.0);
-    if second.is_nan() || second <= gap {
+    let gap = kernel_gap(mu, scale);
+    if second.is_nan() || gap.is_nan() || second <= gap {
         return Some(format!(
-            "kernel not one-dimensional: second-smallest |eigenvalue| {second:.3e} ≤ {gap:.1e}"
+            "kernel not one-dimensional: second-smallest |eigenvalue| {second:.3e} ≤ {gap:.1e} \
+             ({KERNEL_GAP}× the rounding level max(|µ| = {:.1e}, {EIGEN_ROUNDING:.1e}·‖H‖))",
+            mu.abs()
         ));
     }
     let dm = event.morse_before.abs_diff(event.morse_after);
@@ -150,36 +168,55 @@ mod tests {
     }
 
     #[test]
+    fn kernel_gap_scales_with_rounding_level() {
+        let p = ContinuationParams::default();
+        let fold = ev(EventKind::BranchPoint, 1e-14, 0, 1);
+        // m = 10⁴, α = 5e-6: ‖H‖ = 1.2e4, located |µ| = 4.6e-14, α-cluster's next at 4.6e-8.
+        let scale = 1.2e4;
+        assert_eq!(rejection(&fold, 4.6e-14, 4.6e-8, scale, &p), None);
+        // An exactly two-dimensional kernel seen through rounding (1e-13·‖H‖) is rejected.
+        let r = rejection(&fold, 4.6e-14, 1e-13 * scale, scale, &p).unwrap();
+        assert!(r.contains("kernel"), "{r}");
+        // A zero located only to 1e-9 needs the next eigenvalue 100× above that.
+        assert!(rejection(&fold, 1e-9, 5e-8, scale, &p).is_some());
+        assert_eq!(rejection(&fold, 1e-9, 2e-7, scale, &p), None);
+        // The floor holds for a located |µ| of exactly 0.
+        let floor = KERNEL_GAP * EIGEN_ROUNDING * scale;
+        assert!(rejection(&fold, 0.0, 0.5 * floor, scale, &p).is_some());
+        assert_eq!(rejection(&fold, 0.0, 2.0 * floor, scale, &p), None);
+    }
+
+    #[test]
     fn admissibility_rules() {
         let p = ContinuationParams::default();
         assert_eq!(
-            rejection(&ev(EventKind::Fold, 1e-15, 0, 1), 1.0, 1.0, &p),
+            rejection(&ev(EventKind::Fold, 1e-15, 0, 1), 0.0, 1.0, 1.0, &p),
             None
         );
         assert_eq!(
-            rejection(&ev(EventKind::BranchPoint, 1e-15, 2, 1), 1.0, 1.0, &p),
+            rejection(&ev(EventKind::BranchPoint, 1e-15, 2, 1), 0.0, 1.0, 1.0, &p),
             None
         );
         // The α = 0 valley: "folds" with Morse 0 → 0.
-        let r = rejection(&ev(EventKind::Fold, 1e-16, 0, 0), 1.0, 1.0, &p).unwrap();
+        let r = rejection(&ev(EventKind::Fold, 1e-16, 0, 0), 0.0, 1.0, 1.0, &p).unwrap();
         assert!(r.contains("Morse"), "{r}");
-        assert!(rejection(&ev(EventKind::MorseChange, 1e-16, 0, 2), 1.0, 1.0, &p).is_some());
+        assert!(rejection(&ev(EventKind::MorseChange, 1e-16, 0, 2), 0.0, 1.0, 1.0, &p).is_some());
         // Two-dimensional kernel.
-        let r = rejection(&ev(EventKind::Fold, 1e-16, 0, 1), 1e-12, 1.0, &p).unwrap();
+        let r = rejection(&ev(EventKind::Fold, 1e-16, 0, 1), 0.0, 1e-12, 1.0, &p).unwrap();
         assert!(r.contains("kernel"), "{r}");
         // Not located.
-        let r = rejection(&ev(EventKind::Fold, 1e-9, 0, 1), 1.0, 1.0, &p).unwrap();
+        let r = rejection(&ev(EventKind::Fold, 1e-9, 0, 1), 0.0, 1.0, 1.0, &p).unwrap();
         assert!(r.contains("tolerance"), "{r}");
         let unlocated = ContinuationParams {
             locate_events: false,
             ..Default::default()
         };
         assert_eq!(
-            rejection(&ev(EventKind::Fold, 1e-3, 0, 1), 1.0, 1.0, &unlocated),
+            rejection(&ev(EventKind::Fold, 1e-3, 0, 1), 0.0, 1.0, 1.0, &unlocated),
             None
         );
         assert_eq!(
-            rejection(&ev(EventKind::UserDefined, 1.0, 0, 0), 0.0, 1.0, &p),
+            rejection(&ev(EventKind::UserDefined, 1.0, 0, 0), 0.0, 0.0, 1.0, &p),
             None
         );
     }

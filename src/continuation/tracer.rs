@@ -70,6 +70,7 @@ impl State<'_> {
             morse: self.morse,
             arclength: self.arclength,
             tau_lambda: self.tau[self.tau.len() - 1],
+            eigenvalues: self.eig.values.as_slice().unwrap_or(&[]),
         }
     }
 
@@ -427,7 +428,7 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
         let mut events = Vec::new();
         let mut rejected = Vec::new();
         for l in found {
-            match rejection(&l.event, l.second, l.scale, p) {
+            match rejection(&l.event, l.mu, l.second, l.scale, p) {
                 None => events.push(l.event),
                 Some(reason) => rejected.push(RejectedEvent {
                     kind: l.event.kind,

@@ -259,7 +259,37 @@ pub(crate) fn two_layer_trace(
     r.solver = solver.resolve(model.n_params());
     r.rejected_events = t.rejected_events;
     r.resume = t.resume;
-    trace_outcome(&r, model.n_params())
+    let mut out = trace_outcome(&r, model.n_params())?;
+    if !r.events.is_empty() {
+        let coeffs = event_coefficients(&model, &r.events, solver);
+        out.body["coefficients"] = serde_json::to_value(coeffs)?;
+    }
+    Ok(out)
+}
+
+/// Normal-form coefficients at each located event with the trace's solver (matrix-free: no
+/// n × n matrix), AD against the paper's closed forms (25)–(26) and finite differences; an
+/// event where they could not be computed records why instead.
+fn event_coefficients(
+    model: &crate::models::two_layer::TwoLayer,
+    events: &[crate::continuation::Event],
+    solver: Solver,
+) -> Vec<serde_json::Value> {
+    use crate::models::two_layer::theory::directional::closed_form_coefficients;
+    use crate::normal_form::{coefficients_with, CoefficientOptions};
+    let closed = |t: ndarray::ArrayView1<f64>, l: f64, p: ndarray::ArrayView1<f64>| {
+        closed_form_coefficients(model, t, l, p)
+    };
+    events
+        .iter()
+        .map(|e| {
+            let opts = CoefficientOptions::default();
+            match coefficients_with(model, e, Some(&closed), &opts, solver) {
+                Ok(c) => serde_json::to_value(c).unwrap_or(serde_json::Value::Null),
+                Err(err) => serde_json::json!({ "error": err.to_string() }),
+            }
+        })
+        .collect()
 }
 
 /// A trace report as a [`CaseOutcome`] (status, points, the gradient-norm target).
