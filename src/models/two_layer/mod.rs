@@ -8,6 +8,7 @@ mod parametric;
 pub mod structured;
 pub mod theory;
 pub mod woodbury;
+mod woodbury_gram;
 mod woodbury_jac;
 
 use crate::activation::{check_normalisation, homotopy, Activation, Builtin};

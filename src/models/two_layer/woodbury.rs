@@ -18,6 +18,7 @@
 //! and the callers iterate (GMRES) instead of trusting it.
 
 use super::structured::blocked_gemm_tn;
+use super::woodbury_gram::capacitance_lower;
 use super::woodbury_jac::ScaledJac;
 use super::TwoLayer;
 use crate::activation::Activation;
@@ -25,6 +26,7 @@ use crate::linalg::krylov::HessianOperator;
 use crate::linalg::{sym_eigen, SymFactor};
 use faer::{Mat, MatRef};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use rayon::prelude::*;
 
 /// A block eigenvalue |e| ≤ BLOCK_RTOL·max|eig(B_j)| counts as singular: inverting it would
 /// amplify the block's rounding (≈ d·ε relative) by more than 1e8, beyond what the Woodbury
@@ -193,28 +195,9 @@ impl<A: Activation> TwoLayer<A> {
         let a = self.per_pair(|i, j| v[j] * pw.h(i, j, 1));
         let c = self.per_pair(|i, j| pw.r(i) * inv_n * v[j] * pw.h(i, j, 2));
         let x_rows = self.x_contiguous();
-        let jac = ScaledJac::new(n_samples, m, d, a, x_rows.iter().copied().collect());
-        // C_j = Σ_i c_ij x_i x_iᵀ as one GEMM Cᵀ P, P_i = vec(x_i x_iᵀ).
-        let x = self.x_contiguous();
-        let x = x.as_slice().expect("standard layout");
-        let mut p = vec![0.0; n_samples * d * d];
-        for i in 0..n_samples {
-            let xi = &x[i * d..(i + 1) * d];
-            for k in 0..d {
-                for l in 0..d {
-                    p[i * d * d + k * d + l] = xi[k] * xi[l];
-                }
-            }
-        }
-        let mut b = vec![0.0; m * d * d];
-        blocked_gemm_tn(
-            &mut b,
-            MatRef::from_row_major_slice(&c, n_samples, m),
-            MatRef::from_row_major_slice(&p, n_samples, d * d),
-            1.0,
-            false,
-            false,
-        );
+        let x = x_rows.as_slice().expect("standard layout");
+        let mut b = curvature_blocks(&c, x, n_samples, m, d);
+        let jac = ScaledJac::new(n_samples, m, d, a, x.to_vec());
         for j in 0..m {
             for k in 0..d {
                 b[j * d * d + k * d + k] += self.alpha();
@@ -222,6 +205,44 @@ impl<A: Activation> TwoLayer<A> {
         }
         Woodbury::assemble(n_samples, m, d, std::sync::Arc::new(jac), b)
     }
+}
+
+/// The blocks C_j = Σ_i c_ij x_i x_iᵀ (m × d × d, row-major) as one GEMM Cᵀ P with
+/// P_i = the lower triangle of x_i x_iᵀ (d(d+1)/2 columns: half the flops of vec(x_i x_iᵀ)),
+/// mirrored after.
+fn curvature_blocks(c: &[f64], x: &[f64], n_samples: usize, m: usize, d: usize) -> Vec<f64> {
+    let tri = d * (d + 1) / 2;
+    let mut p = vec![0.0; n_samples * tri];
+    for (xi, pi) in x.chunks_exact(d).zip(p.chunks_exact_mut(tri)) {
+        let mut e = 0;
+        for k in 0..d {
+            for l in 0..=k {
+                pi[e] = xi[k] * xi[l];
+                e += 1;
+            }
+        }
+    }
+    let mut packed = vec![0.0; m * tri];
+    blocked_gemm_tn(
+        &mut packed,
+        MatRef::from_row_major_slice(c, n_samples, m),
+        MatRef::from_row_major_slice(&p, n_samples, tri),
+        1.0,
+        false,
+        n_samples * m * tri >= PAR_MIN_WORK,
+    );
+    let mut b = vec![0.0; m * d * d];
+    for (bj, pj) in b.chunks_exact_mut(d * d).zip(packed.chunks_exact(tri)) {
+        let mut e = 0;
+        for k in 0..d {
+            for l in 0..=k {
+                bj[k * d + l] = pj[e];
+                bj[l * d + k] = pj[e];
+                e += 1;
+            }
+        }
+    }
+    b
 }
 
 impl Woodbury {
@@ -235,10 +256,16 @@ impl Woodbury {
     ) -> Option<Woodbury> {
         let (mut binv, mut neg_b, mut exact) = (vec![0.0; m * d * d], 0usize, true);
         let mut b_min = f64::INFINITY;
-        for j in 0..m {
-            let bj = &b[j * d * d..(j + 1) * d * d];
-            let block = Array2::from_shape_vec((d, d), bj.to_vec()).ok()?;
-            let (inv, neg, clamped, low) = invert_block(&block)?;
+        // The m block eigendecompositions are independent (in parallel; each is sequential).
+        let inverses: Vec<_> = b
+            .par_chunks(d * d)
+            .map(|bj| {
+                let block = Array2::from_shape_vec((d, d), bj.to_vec()).ok()?;
+                invert_block(&block)
+            })
+            .collect();
+        for (j, inv) in inverses.into_iter().enumerate() {
+            let (inv, neg, clamped, low) = inv?;
             binv[j * d * d..(j + 1) * d * d].copy_from_slice(inv.as_slice()?);
             neg_b += neg;
             exact &= !clamped;
@@ -265,44 +292,19 @@ impl Woodbury {
 }
 
 impl Woodbury {
-    /// S = N·I + J B⁻¹ Jᵀ, factorised.
+    /// S = N·I + J B⁻¹ Jᵀ (lower triangle, [`capacitance_lower`]), factorised.
     fn capacitance(&self) -> Option<SymFactor> {
-        let (n_samples, n, d) = (self.n_samples, self.m * self.d, self.d);
-        // G = J B⁻¹ (N × n), block by block, from a transient dense J.
-        let jac = self.jac.dense();
-        let mut g = vec![0.0; n_samples * n];
-        for i in 0..n_samples {
-            let row = &jac[i * n..(i + 1) * n];
-            let out = &mut g[i * n..(i + 1) * n];
-            for j in 0..self.m {
-                let inv = &self.binv[j * d * d..(j + 1) * d * d];
-                for l in 0..d {
-                    let mut acc = 0.0;
-                    for k in 0..d {
-                        acc += row[j * d + k] * inv[k * d + l];
-                    }
-                    out[j * d + l] = acc;
-                }
-            }
-        }
-        // G Jᵀ in fixed row blocks (bit-identical for any thread count).
-        let mut flat = vec![0.0; n_samples * n_samples];
-        blocked_gemm_tn(
-            &mut flat,
-            MatRef::from_row_major_slice(&g, n_samples, n).transpose(),
-            MatRef::from_row_major_slice(&jac, n_samples, n).transpose(),
-            1.0,
-            false,
-            n_samples * n >= PAR_MIN_WORK,
-        );
-        drop((jac, g));
-        let mut s = Mat::from_fn(n_samples, n_samples, |i, j| flat[i * n_samples + j]);
-        for i in 0..n_samples {
-            s[(i, i)] += n_samples as f64;
-        }
-        if s.col_iter().any(|c| c.iter().any(|v| !v.is_finite())) {
+        let nn = self.n_samples;
+        let flat = capacitance_lower(&self.jac, &self.binv);
+        if (0..nn).any(|i| flat[i * nn..=i * nn + i].iter().any(|v| !v.is_finite())) {
             return None;
         }
+        // The lower triangle is what the LBLᵀ reads (Side::Lower); mirrored for clarity.
+        let s = Mat::from_fn(nn, nn, |i, j| {
+            let (r, c) = if i >= j { (i, j) } else { (j, i) };
+            flat[r * nn + c] + if i == j { nn as f64 } else { 0.0 }
+        });
+        drop(flat);
         Some(SymFactor::new(s.as_ref()))
     }
 }
