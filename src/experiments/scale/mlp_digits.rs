@@ -150,8 +150,9 @@ pub fn study_at(
 pub const STUDY_LAMBDAS: [f64; 2] = [0.25, 0.5];
 
 /// The case ends at the first located event (status `max_events`): on this branch the
-/// smallest eigenvalue falls from α at λ = 0 to 0.4·α by λ ≈ 0.015 (measured), so a fold is
-/// expected near λ ≈ 0.025, and what follows it needs the kernel at 1e-13·‖H‖ many times.
+/// smallest eigenvalue falls from α at λ = 0 to 0.01·α by λ = 0.02105 (measured), and the
+/// step after that point crosses a fold near λ ≈ 0.02106; what follows it needs the kernel at
+/// 1e-13·‖H‖ many times.
 pub const MAX_EVENTS: usize = 1;
 
 /// Runs the case: the trace with the whole budget (to the first event, [`MAX_EVENTS`]), then
