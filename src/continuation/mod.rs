@@ -49,7 +49,7 @@ pub mod test_functions;
 mod tracer;
 
 pub use algorithm::{ContinuationAlgorithm, NaturalParameter, PseudoArclength};
-pub(crate) use backend::{Backend, Hess};
+pub(crate) use backend::{relaxed_acceptances, Backend, Hess};
 pub use backend::{Solver, AUTO_DENSE_MAX_DIM};
 pub use checkpoint::JsonLines;
 pub(crate) use corrector::join as join_theta_lambda;

@@ -26,6 +26,7 @@ mod free_generic;
 mod free_hess;
 
 pub(crate) use bordered::{free_det_sign, Bordered, FreeBordered};
+pub(crate) use free_generic::relaxed_acceptances;
 pub(crate) use free_hess::FreeHess;
 
 /// How the Hessian systems of the continuation are solved.

@@ -119,6 +119,10 @@ pub trait HessianOperator: Send + Sync {
     fn eigen_preconditioner_block(&self, _r: ArrayView2<f64>) -> Option<Array2<f64>> {
         None
     }
+    /// Approximate eigenpairs of H at this point (values, orthonormal vectors as columns, true
+    /// residuals ‖Hv − θv‖) that an operator may use to deflate
+    /// [`HessianOperator::precondition`]; ignored by default.
+    fn deflate(&self, _values: ArrayView1<f64>, _vectors: ArrayView2<f64>, _residuals: &[f64]) {}
     /// A lower bound of the smallest eigenvalue of H, when the structure gives one cheaply.
     fn lower_bound(&self) -> Option<f64> {
         None

@@ -13,15 +13,22 @@
 //! preconditioner, not H⁻¹. P is built on first use (one O(N²n) GEMM), so operators the
 //! engine only multiplies with cost nothing extra. No exact inertia: the engine then certifies
 //! the Morse index only while some of its k smallest eigenvalues are positive.
+//!
+//! Once the engine has the point's smallest eigenpairs (its LOBPCG spectrum or kernel), it
+//! hands them over ([`HessianOperator::deflate`]) and the GMRES preconditioner becomes the
+//! deflated M⁻¹ of [`super::deflation`] (exact on those pairs, P⁻¹ on the rest): near a fold
+//! the eigenvalue going to zero is exactly where P⁻¹ is worst. The LOBPCG preconditioner stays
+//! the SPD P⁻¹.
 
 use super::curvature_precond::CurvaturePreconditioner;
+use super::deflation::Deflation;
 use super::gauss_newton::GaussNewton;
 use super::Mlp;
 use crate::activation::Activation;
 use crate::derivatives::Objective;
 use crate::linalg::krylov::{gmres, HessianOperator, KrylovFailure, KrylovSolution};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// The SPD preconditioner of [`MlpHessian`].
 pub enum MlpPreconditioner {
@@ -54,6 +61,8 @@ pub struct MlpHessian<A: Activation> {
     theta: Array1<f64>,
     lambda: f64,
     pre: OnceLock<Option<MlpPreconditioner>>,
+    /// The point's smallest eigenpairs, once known ([`HessianOperator::deflate`]).
+    deflation: RwLock<Option<Deflation>>,
 }
 
 impl<A: Activation + Clone + 'static> MlpHessian<A> {
@@ -64,6 +73,7 @@ impl<A: Activation + Clone + 'static> MlpHessian<A> {
             theta: theta.to_owned(),
             lambda,
             pre: OnceLock::new(),
+            deflation: RwLock::new(None),
         })
     }
     /// The preconditioner (built on first use); `None` if it does not factorise.
@@ -77,6 +87,11 @@ impl<A: Activation + Clone + 'static> MlpHessian<A> {
                 }
             })
             .as_ref()
+    }
+    /// P⁻¹ r (module docs); `None` without P or if the result is not finite.
+    fn structured_inverse(&self, r: ArrayView1<f64>) -> Option<Array1<f64>> {
+        let x = self.preconditioner()?.solve(r);
+        x.iter().all(|v| v.is_finite()).then_some(x)
     }
     /// H x = r by GMRES right-preconditioned with P⁻¹, to relative residual `tol`.
     pub fn solve(
@@ -98,16 +113,30 @@ impl<A: Activation + Clone + 'static> HessianOperator for MlpHessian<A> {
     fn apply(&self, u: ArrayView1<f64>) -> Array1<f64> {
         self.model.hessian_vec(self.theta.view(), self.lambda, u)
     }
-    /// P⁻¹ r (module docs).
+    /// P⁻¹ r, deflated with the point's eigenpairs once they are known
+    /// ([`super::deflation`]).
     fn precondition(&self, r: ArrayView1<f64>) -> Option<Array1<f64>> {
-        let x = self.preconditioner()?.solve(r);
-        x.iter().all(|v| v.is_finite()).then_some(x)
+        let guard = self.deflation.read().ok()?;
+        match guard.as_ref() {
+            Some(d) => d.apply(r, |q| self.structured_inverse(q)),
+            None => self.structured_inverse(r),
+        }
+    }
+    /// Keeps (Θ, V) for the deflation of [`HessianOperator::precondition`].
+    fn deflate(&self, values: ArrayView1<f64>, vectors: ArrayView2<f64>, residuals: &[f64]) {
+        if let Ok(mut slot) = self.deflation.write() {
+            *slot = Deflation::new(values, vectors, residuals);
+        }
     }
     fn has_preconditioner(&self) -> bool {
         true
     }
-    /// The same P⁻¹: SPD by construction.
+    /// P⁻¹ without the deflation: SPD by construction.
     fn eigen_preconditioner_block(&self, r: ArrayView2<f64>) -> Option<Array2<f64>> {
-        self.precondition_block(r)
+        let mut out = Array2::zeros(r.dim());
+        for (j, col) in r.columns().into_iter().enumerate() {
+            out.column_mut(j).assign(&self.structured_inverse(col)?);
+        }
+        Some(out)
     }
 }

@@ -41,6 +41,7 @@
 
 pub mod backprop;
 pub mod curvature_precond;
+pub mod deflation;
 pub mod gauss_newton;
 pub mod gemm;
 pub mod hessian_operator;
