@@ -26,9 +26,6 @@ pub(crate) const NATURAL_NEWTON_ITERS: usize = 50;
 /// Largest correction ‖x − x_pred‖ accepted, relative to the step (guards against jumping to
 /// another branch).
 const MAX_CORRECTION: f64 = 0.5;
-/// An event whose location leaves a residual above this (after Newton/Brent) is taken as a
-/// sign that the step jumped between branches; the step is retried smaller.
-const JUMP_RESIDUAL: f64 = 1e-8;
 /// Points traced with dense eigenvalues after the partial eigensolver fell back to the dense one
 /// (clustered spectra), before it is tried again.
 const DENSE_SPELL: usize = 8;
@@ -412,12 +409,16 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
             .into_iter()
             .map(|(kind, test)| locate(self.obj, &self.backend, kind, test, &ea, &eb, p))
             .collect();
-        // A gross location failure means the test functions jumped, typically because the
-        // corrector landed on a nearby branch (an imperfect bifurcation seen from afar): retry
-        // with a smaller step, which either resolves the event or follows the turn.
+        // An event not located to event_tol means the test functions jumped (the corrector
+        // landed on a nearby branch: an imperfect bifurcation seen from afar) or the chord was
+        // too long for the correctors beside a branch point (their Newton basin shrinks like
+        // µ₁²; m = 10⁴ crossed one with a 4e-4 step and no chord point converged): retry with
+        // a smaller step, which either resolves the event or follows the turn. A fixed 1e-8
+        // (the rule before) let that m = 10⁴ failure (|µ| = 1.9e-9 at α = 5e-6) through as
+        // "not located".
         let gross = |l: &Located| {
             l.event.kind != EventKind::UserDefined
-                && (l.event.residual.is_nan() || l.event.residual > JUMP_RESIDUAL)
+                && (l.event.residual.is_nan() || l.event.residual > p.event_tol)
         };
         if p.locate_events && ds > isolate_min && found.iter().any(gross) {
             return Err(StepFailure::EventNotLocated {
