@@ -304,9 +304,14 @@ fn chord_brent<O: Objective + ?Sized>(
     // (each would cost an operator setup and an eigensolve on the matrix-free path).
     // Only for the built-in tests, which read one eigenvalue: a user's test may count the
     // whole spectrum, which a partial one at an end point does not have.
-    let end = |e: &Endpoint, t: f64| match f(e.x, e.eigenvalues) {
-        Some(v) if reuse_ends && e.eigenvalues.len() >= k => Some((e.x.clone(), v)),
-        _ => chord_point(obj, be, k, a, b, t, corr_tol, f),
+    let end = |e: &Endpoint, t: f64| {
+        let known = (reuse_ends && e.eigenvalues.len() >= k)
+            .then(|| f(e.x, e.eigenvalues))
+            .flatten();
+        match known {
+            Some(v) => Some((e.x.clone(), v)),
+            None => chord_point(obj, be, k, a, b, t, corr_tol, f),
+        }
     };
     let (xa, fa0) = end(a, 0.0)?;
     let (xb, fb0) = end(b, 1.0)?;

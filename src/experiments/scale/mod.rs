@@ -261,8 +261,7 @@ pub(crate) fn two_layer_trace(
     r.resume = t.resume;
     let mut out = trace_outcome(&r, model.n_params())?;
     if !r.events.is_empty() {
-        let coeffs = event_coefficients(&model, &r.events, solver);
-        out.body["coefficients"] = serde_json::to_value(coeffs)?;
+        out.body["coefficients"] = event_coefficients(&model, &r.events, solver)?;
     }
     Ok(out)
 }
@@ -274,22 +273,23 @@ fn event_coefficients(
     model: &crate::models::two_layer::TwoLayer,
     events: &[crate::continuation::Event],
     solver: Solver,
-) -> Vec<serde_json::Value> {
+) -> Result<serde_json::Value> {
     use crate::models::two_layer::theory::directional::closed_form_coefficients;
     use crate::normal_form::{coefficients_with, CoefficientOptions};
     let closed = |t: ndarray::ArrayView1<f64>, l: f64, p: ndarray::ArrayView1<f64>| {
         closed_form_coefficients(model, t, l, p)
     };
-    events
+    let opts = CoefficientOptions::default();
+    let per_event = events
         .iter()
-        .map(|e| {
-            let opts = CoefficientOptions::default();
-            match coefficients_with(model, e, Some(&closed), &opts, solver) {
-                Ok(c) => serde_json::to_value(c).unwrap_or(serde_json::Value::Null),
-                Err(err) => serde_json::json!({ "error": err.to_string() }),
-            }
-        })
-        .collect()
+        .map(
+            |e| match coefficients_with(model, e, Some(&closed), &opts, solver) {
+                Ok(c) => serde_json::to_value(c),
+                Err(err) => Ok(serde_json::json!({ "error": err.to_string() })),
+            },
+        )
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(serde_json::Value::Array(per_event))
 }
 
 /// A trace report as a [`CaseOutcome`] (status, points, the gradient-norm target).
