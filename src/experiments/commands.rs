@@ -21,4 +21,4 @@ pub use report::{trace_report, TraceReport, GRID_POINTS};
 pub use spec::{validate_lambda, validate_lambda_max, DataSource, ModelKind, ModelSpec};
 pub use sweep::run_sweep_command;
 pub use trace::{checkpoint_path, load_theta, run_trace, run_trace_with, TraceOptions};
-pub(crate) use trace::{trace_branch_with, trace_objective};
+pub(crate) use trace::{trace_branch_with, trace_from, trace_objective};

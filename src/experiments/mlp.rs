@@ -1,12 +1,10 @@
 //! The library side of `actbif trace | check-derivatives | bench-derivatives --model mlp`.
 
 use super::commands::{
-    trace_objective, validate_lambda, validate_lambda_max, ModelSpec, TraceOptions,
+    trace_from, trace_objective, validate_lambda, validate_lambda_max, ModelSpec, TraceOptions,
 };
 use super::common::START_TOL;
-use crate::continuation::{
-    newton_critical_point, trace, trace_paper, Branch, ContinuationParams, Method, PaperParams,
-};
+use crate::continuation::{newton_critical_point, Branch, Method};
 use crate::continuation::{PaperStopping, Solver};
 use crate::derivatives::ad::AdObjective;
 use crate::derivatives::finite_diff::{FdConfig, FiniteDifference};
@@ -116,28 +114,7 @@ pub fn run_trace_with_solver(
     let model = build(spec)?;
     let start = model.lambda0_start()?;
     let theta0 = newton_critical_point(&model, start.view(), 0.0, START_TOL)?;
-    let b = match method {
-        Method::Exact => trace(
-            &model,
-            theta0.view(),
-            0.0,
-            &ContinuationParams {
-                lambda_max,
-                progress,
-                solver,
-                ..Default::default()
-            },
-        )?,
-        Method::Paper => trace_paper(
-            &model,
-            theta0.view(),
-            &PaperParams {
-                lambda_max,
-                progress,
-                ..Default::default()
-            },
-        )?,
-    };
+    let b = trace_from(&model, theta0.view(), method, lambda_max, progress, solver)?;
     let mut report = mlp_trace_report(&model, &spec.data.to_string(), lambda_max, b);
     report.solver = solver.resolve(model.dim());
     Ok(report)

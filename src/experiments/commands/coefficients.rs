@@ -3,9 +3,9 @@
 
 use super::spec::ModelSpec;
 use super::trace::trace_branch;
-use crate::continuation::{Event, EventKind, Method};
+use crate::continuation::{Event, Method};
 use crate::error::{Error, Result};
-use crate::experiments::common::{event_at, paper_singular_point, HessianSource, Setting};
+use crate::experiments::common::{paper_event_at, paper_singular_point, Setting};
 use crate::models::two_layer::theory::directional::closed_form_coefficients;
 use crate::normal_form::{
     branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients,
@@ -62,15 +62,7 @@ pub fn run_coefficients(
                     format!("the paper method has one point of interest (index 0); index {index} does not exist"),
                 )
             })?;
-            let p = &b.points[c.index_nearest];
-            event_at(
-                &model,
-                p.theta.view(),
-                p.lambda,
-                EventKind::EigenvalueCrossing,
-                HessianSource::PAPER,
-                p.arclength,
-            )?
+            paper_event_at(&model, &b.points[c.index_nearest])?
         }
     };
     let closed_form =

@@ -13,7 +13,7 @@ use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::experiments::common::start_point;
 use crate::models::two_layer::TwoLayer;
-use ndarray::Array1;
+use ndarray::{Array1, ArrayView1};
 use std::path::PathBuf;
 
 /// Options of `actbif trace` beyond the model.
@@ -224,10 +224,23 @@ pub(crate) fn trace_branch_with(
 ) -> Result<Branch> {
     validate_lambda_max(lambda_max)?;
     let theta0 = start_point(model)?;
+    trace_from(model, theta0.view(), method, lambda_max, progress, solver)
+}
+
+/// The branch from a critical point `theta0` at λ = 0 by `method` (the exact method with
+/// `solver`); shared by the two-layer and the MLP commands.
+pub(crate) fn trace_from<O: Objective + ?Sized>(
+    model: &O,
+    theta0: ArrayView1<f64>,
+    method: Method,
+    lambda_max: f64,
+    progress: bool,
+    solver: Solver,
+) -> Result<Branch> {
     match method {
         Method::Exact => trace(
             model,
-            theta0.view(),
+            theta0,
             0.0,
             &ContinuationParams {
                 lambda_max,
@@ -238,7 +251,7 @@ pub(crate) fn trace_branch_with(
         ),
         Method::Paper => trace_paper(
             model,
-            theta0.view(),
+            theta0,
             &PaperParams {
                 lambda_max,
                 progress,

@@ -2,10 +2,10 @@
 //! exactly and by the paper's method, the events with their coefficients and normal-form checks,
 //! and the paper method's crossing.
 
-use super::{event_at, paper_singular_point, start_point, w0_closed_form, Crossing, HessianSource};
+use super::{paper_event_at, paper_singular_point, start_point, w0_closed_form, Crossing};
 use crate::activation::Activation;
 use crate::continuation::{
-    trace, trace_paper, Branch, ContinuationParams, Event, EventKind, PaperParams, Point, Status,
+    trace, trace_paper, Branch, ContinuationParams, Event, PaperParams, Point, Status,
 };
 use crate::derivatives::Objective;
 use crate::error::Result;
@@ -155,14 +155,7 @@ pub fn analyse<A: Activation>(
     let paper_event = match &crossing {
         Some(c) => {
             let p = &paper.points[c.index_nearest];
-            let ev = event_at(
-                &model,
-                p.theta.view(),
-                p.lambda,
-                EventKind::EigenvalueCrossing,
-                HessianSource::PAPER,
-                p.arclength,
-            )?;
+            let ev = paper_event_at(&model, p)?;
             Some(report_event(&model, &ev, &paper))
         }
         None => None,

@@ -1,6 +1,6 @@
 //! Hessians by the exact or the paper's method, and events built at arbitrary points.
 
-use crate::continuation::{Event, EventKind};
+use crate::continuation::{Event, EventKind, Point};
 use crate::derivatives::finite_diff::{forward_hessian, PAPER_FD_STEP};
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
@@ -69,4 +69,17 @@ pub fn event_at<O: Objective + ?Sized>(
         morse_after: morse,
         arclength,
     })
+}
+
+/// The paper method's "event" at its branch point `p` (the grid point nearest its crossing):
+/// an eigenvalue crossing with the kernel of the paper's forward-difference Hessian.
+pub fn paper_event_at<O: Objective + ?Sized>(obj: &O, p: &Point) -> Result<Event> {
+    event_at(
+        obj,
+        p.theta.view(),
+        p.lambda,
+        EventKind::EigenvalueCrossing,
+        HessianSource::PAPER,
+        p.arclength,
+    )
 }
