@@ -44,6 +44,43 @@ impl Objective for Fold1 {
     }
 }
 
+/// L = (½ − λ)θ − cθ³/3 with c = [`SHARP_C`]: branch cθ² = ½ − λ; the minimum
+/// θ = −√((½ − λ)/c) reaches the fold at λ = ½ with tangent λ-component ≈ 1 until
+/// ½ − λ ≈ 1/(4c) = 2.5e-9 and turns there into the maximum θ = +√((½ − λ)/c), which returns to
+/// λ = 0: a turn 10⁷ times shorter than the steps that reach it (digits m = 1000 has one
+/// 2e-4 long).
+struct SharpFold;
+
+/// Curvature c of [`SharpFold`].
+const SHARP_C: f64 = 1e8;
+
+impl Objective for SharpFold {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn value(&self, t: ArrayView1<f64>, l: f64) -> f64 {
+        (0.5 - l) * t[0] - SHARP_C * t[0].powi(3) / 3.0
+    }
+    fn gradient(&self, t: ArrayView1<f64>, l: f64) -> Array1<f64> {
+        array![0.5 - l - SHARP_C * t[0] * t[0]]
+    }
+    fn hessian(&self, t: ArrayView1<f64>, _l: f64) -> Array2<f64> {
+        array![[-2.0 * SHARP_C * t[0]]]
+    }
+    fn grad_lambda(&self, _t: ArrayView1<f64>, _l: f64) -> Array1<f64> {
+        array![-1.0]
+    }
+    fn hessian_lambda(&self, _t: ArrayView1<f64>, _l: f64) -> Array2<f64> {
+        array![[0.0]]
+    }
+    fn d3_vec(&self, _t: ArrayView1<f64>, _l: f64, u: ArrayView1<f64>) -> Array1<f64> {
+        array![-2.0 * SHARP_C * u[0] * u[0]]
+    }
+    fn d4(&self, _t: ArrayView1<f64>, _l: f64, _u: ArrayView1<f64>) -> f64 {
+        0.0
+    }
+}
+
 /// A fixed orthogonal 3 × 3 matrix (Householder reflection of a generic vector).
 fn q3() -> Array2<f64> {
     let v = array![0.3, -0.7, 0.648];
@@ -395,6 +432,45 @@ fn scalar_fold_is_passed_located_and_followed_back() {
     assert!(b.points.windows(2).all(|w| w[1].arclength > w[0].arclength));
     let quarter_circle = 2.0 * (0.5f64.sqrt() + 0.5); // upper bound of the path length
     assert!(last.arclength > 2.0 * 0.5f64.sqrt() && last.arclength < quarter_circle);
+}
+
+#[test]
+fn sharp_fold_is_located_from_one_side_and_followed_back() {
+    let p = ContinuationParams::default();
+    let theta0 = -(0.5 / SHARP_C).sqrt();
+    let b = trace(&SharpFold, array![theta0].view(), 0.0, &p).unwrap();
+    assert_converged(&SharpFold, &b, p.grad_tol);
+    for q in &b.points {
+        let t = q.theta[0];
+        // |∇L| = |½ − λ − cθ²| ≤ grad_tol at every converged point.
+        assert!(
+            (SHARP_C * t * t - (0.5 - q.lambda)).abs() <= p.grad_tol,
+            "off branch at λ = {}",
+            q.lambda
+        );
+        assert_eq!(q.morse_index, usize::from(t > 0.0), "λ = {}", q.lambda);
+    }
+    let e = only_event(&b);
+    assert_eq!(e.kind, EventKind::Fold);
+    assert!((e.lambda - 0.5).abs() <= 1e-12, "λ* = {}", e.lambda);
+    assert!(e.residual <= p.event_tol);
+    assert_eq!((e.morse_before, e.morse_after), (0, 1));
+    // Located from the last point before the turn, which the steps did not approach: the
+    // turn (1/(4c) = 2.5e-9 long) would take ~25 halvings of the step to resolve.
+    let before = b
+        .points
+        .iter()
+        .filter(|q| q.morse_index == 0)
+        .map(|q| q.lambda)
+        .fold(0.0f64, f64::max);
+    assert!(
+        0.5 - before > 1e-6,
+        "last point before the fold at λ = {before}"
+    );
+    // Then back along the maximum to λ = 0.
+    assert_eq!(b.status, Status::ReachedLambdaMin);
+    let last = b.points.last().unwrap();
+    assert!((last.theta[0] + theta0).abs() < 1e-15);
 }
 
 #[test]

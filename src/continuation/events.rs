@@ -56,7 +56,7 @@ fn nearest_zero(e: &SymEigen) -> usize {
 
 /// Builds the event record at x: residual max(‖∇L‖, |µ|) with µ the eigenvalue nearest zero, φ
 /// its unit eigenvector, oriented by [`orient`] (largest-modulus entry positive).
-fn make_event<O: Objective + ?Sized>(
+pub(crate) fn make_event<O: Objective + ?Sized>(
     obj: &O,
     be: &Backend,
     kind: EventKind,
@@ -192,29 +192,54 @@ fn fold_state<'o, O: Objective + ?Sized>(
     })
 }
 
+/// The eigenpair nearest zero (µ, φ) of the Hessian at x (`None` if the eigensolve failed).
+pub(crate) fn kernel_at<O: Objective + ?Sized>(
+    obj: &O,
+    be: &Backend,
+    x: &Array1<f64>,
+) -> Option<(f64, Array1<f64>)> {
+    fold_state(obj, be, x).map(|f| (f.mu, f.phi))
+}
+
 /// Newton on the fold system F(θ, λ) = (∇L, µ) with Jacobian
 /// \[\[H, ∂λ∇L\], \[D³L\[φ, φ, ·\]ᵀ, φᵀ(∂λH)φ\]\] (µ simple, Hellmann–Feynman). Iterates until the
-/// residual max(‖∇L‖, |µ|) stops decreasing; returns the best point if its residual is ≤ tol
-/// and it stays near the step.
-fn fold_newton<O: Objective + ?Sized>(
+/// residual max(‖∇L‖, |µ|) stops decreasing (or `budget.stall` iterations have not halved
+/// it); returns the best point if its residual is ≤ tol and it lies within `reach` of
+/// `anchor`.
+pub(crate) fn fold_newton<O: Objective + ?Sized>(
     obj: &O,
     be: &Backend,
     x0: Array1<f64>,
-    a: &Endpoint,
-    b: &Endpoint,
+    anchor: &Array1<f64>,
+    reach: f64,
+    budget: FoldBudget,
     tol: f64,
 ) -> Option<Array1<f64>> {
     let mut x = x0;
     let n = x.len() - 1;
-    let reach = 2.0 * norm((b.x - a.x).view()) + REACH_SLACK;
     let mut best: Option<(Array1<f64>, f64)> = None;
-    for _ in 0..FOLD_MAX_ITERS {
+    let mut slow = 0;
+    for _ in 0..budget.iters {
         let Some(FoldState { r, mu, phi, g, h }) = fold_state(obj, be, &x) else {
             break;
         };
         let improved = best.as_ref().is_none_or(|(_, rb)| r < *rb);
-        if !improved && best.as_ref().is_some_and(|(_, rb)| *rb <= tol) {
-            break; // converged: the residual stopped decreasing below the tolerance
+        let settled = best
+            .as_ref()
+            .is_some_and(|(_, rb)| *rb <= tol && r >= budget.settle * *rb);
+        if settled {
+            // converged: below the tolerance the residual stopped decreasing (by `settle`)
+            if improved {
+                best = Some((x.clone(), r));
+            }
+            break;
+        }
+        let halved = best.as_ref().is_none_or(|(_, rb)| r <= 0.5 * *rb);
+        if !halved {
+            slow += 1;
+            if slow >= budget.stall {
+                break;
+            }
         }
         if improved {
             best = Some((x.clone(), r));
@@ -249,13 +274,33 @@ fn fold_newton<O: Objective + ?Sized>(
             break;
         };
         x -= &dx;
-        if !x.iter().all(|v| v.is_finite()) || norm((&x - a.x).view()) > reach {
+        if !x.iter().all(|v| v.is_finite()) || norm((&x - anchor).view()) > reach {
             break;
         }
     }
     let (x, r) = best?;
-    (r <= tol && norm((&x - a.x).view()) <= reach).then_some(x)
+    (r <= tol && norm((&x - anchor).view()) <= reach).then_some(x)
 }
+
+/// Iterations of [`fold_newton`] and how many in a row without a smaller residual end it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FoldBudget {
+    pub iters: usize,
+    /// Iterations (in all) that do not halve the best residual before the iteration gives up:
+    /// inside its basin Newton gains digits at every step.
+    pub stall: usize,
+    /// Below the tolerance, an iteration whose residual is above this fraction of the best
+    /// ends the iteration (1: one that does not decrease it).
+    pub settle: f64,
+}
+
+/// The budget of a fold located between two accepted points (converges in a few iterations
+/// from the tangent-interpolated start; the rest is headroom).
+const FOLD_BETWEEN: FoldBudget = FoldBudget {
+    iters: FOLD_MAX_ITERS,
+    stall: usize::MAX,
+    settle: 1.0,
+};
 
 /// The point of the chord x_a + t(x_b − x_a) corrected onto the branch in the hyperplane
 /// orthogonal to the chord, its full spectrum and the test value `f` there.
@@ -425,7 +470,8 @@ pub(crate) fn locate<O: Objective + ?Sized>(
         let t = a.tau_lambda / (a.tau_lambda - b.tau_lambda);
         let x0 = a.x + &((b.x - a.x) * t.clamp(0.0, 1.0));
         let x0 = join(theta_of(&x0), lambda_of(&x0));
-        located = fold_newton(obj, be, x0, a, b, tol);
+        let reach = 2.0 * norm((b.x - a.x).view()) + REACH_SLACK;
+        located = fold_newton(obj, be, x0, a.x, reach, FOLD_BETWEEN, tol);
     }
     // Eigenvalues the matrix-free path computes at trial points (the dense path has all).
     let k_test = match params.spectrum {

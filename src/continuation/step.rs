@@ -46,6 +46,10 @@ impl StepController {
     pub fn reject(&mut self) {
         self.ds *= SHRINK;
     }
+    /// Restarts at `ds` (within \[ds_min, ds_max\]) after a step the controller did not choose.
+    pub fn restart(&mut self, ds: f64) {
+        self.ds = ds.clamp(self.ds_min, self.ds_max);
+    }
     /// After an accepted step whose corrector used `iters` solves and `refreshes` Jacobians.
     pub fn accept(&mut self, iters: usize, refreshes: usize) {
         if refreshes == 0 && iters <= FAST_ITERS {

@@ -21,6 +21,9 @@ use crate::linalg::{PartialEigen, DENSE_EIGEN_MAX};
 use ndarray::{Array1, Array2, ArrayView1};
 use std::time::Instant;
 
+mod fold_ahead;
+use fold_ahead::Trend;
+
 /// Newton iterations allowed for a natural-parameter solve (start point, boundary landing).
 pub(crate) const NATURAL_NEWTON_ITERS: usize = 50;
 /// Largest correction ‖x − x_pred‖ accepted, relative to the step (guards against jumping to
@@ -219,6 +222,26 @@ fn check_isolated(h: &Hess, lambda: f64) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Located events split into the reported ones and those the admissibility rules reject.
+fn screen(found: Vec<Located>, p: &ContinuationParams) -> (Vec<Event>, Vec<RejectedEvent>) {
+    let mut events = Vec::new();
+    let mut rejected = Vec::new();
+    for l in found {
+        match rejection(&l.event, l.mu, l.second, l.scale, p) {
+            None => events.push(l.event),
+            Some(reason) => rejected.push(RejectedEvent {
+                kind: l.event.kind,
+                lambda: l.event.lambda,
+                residual: l.event.residual,
+                morse_before: l.event.morse_before,
+                morse_after: l.event.morse_after,
+                reason,
+            }),
+        }
+    }
+    (events, rejected)
 }
 
 /// Where a trace starts.
@@ -426,22 +449,7 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
                 to: lambda_of(&next.x),
             });
         }
-        let mut events = Vec::new();
-        let mut rejected = Vec::new();
-        for l in found {
-            match rejection(&l.event, l.mu, l.second, l.scale, p) {
-                None => events.push(l.event),
-                Some(reason) => rejected.push(RejectedEvent {
-                    kind: l.event.kind,
-                    lambda: l.event.lambda,
-                    residual: l.event.residual,
-                    morse_before: l.event.morse_before,
-                    morse_after: l.event.morse_after,
-                    reason,
-                }),
-            }
-        }
-        Ok((events, rejected))
+        Ok(screen(found, p))
     }
 
     /// One attempted step of size `ds` from `cur`.
@@ -540,6 +548,8 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
         let mut ctrl = StepController::new(p, ds0);
         let (mut steps, mut dense_spell) = (0usize, 0usize);
         let mut last_failure: Option<StepFailure> = None;
+        // The previous point's eigenvalue trend, taken by the first fold-ahead try after it.
+        let mut trend: Option<Trend> = None;
         let partial_possible = matches!(p.spectrum,
             Spectrum::Smallest(k) if self.obj.dim() > DENSE_EIGEN_MAX && 4 * k <= self.obj.dim());
         let status =
@@ -567,9 +577,20 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
                 let mut acc = match self.attempt(&cur, ctrl.ds(), dense_spell > 0) {
                     Ok(a) => a,
                     Err(f) => {
-                        last_failure = Some(f);
-                        ctrl.reject();
-                        continue;
+                        let ahead = trend
+                            .take()
+                            .and_then(|t| self.fold_ahead(&cur, t, ctrl.ds(), &f));
+                        match ahead {
+                            Some(a) => {
+                                ctrl.restart(norm((&a.next.x - &cur.x).view()));
+                                a
+                            }
+                            None => {
+                                last_failure = Some(f);
+                                ctrl.reject();
+                                continue;
+                            }
+                        }
                     }
                 };
                 rejected.append(&mut acc.rejected);
@@ -585,6 +606,7 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
                         dense_spell = DENSE_SPELL;
                     }
                 }
+                trend = cur.trend();
                 cur = acc.next;
                 if let Some(st) = acc.boundary {
                     break st;
