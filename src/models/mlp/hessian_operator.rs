@@ -113,6 +113,10 @@ impl<A: Activation + Clone + 'static> HessianOperator for MlpHessian<A> {
     fn apply(&self, u: ArrayView1<f64>) -> Array1<f64> {
         self.model.hessian_vec(self.theta.view(), self.lambda, u)
     }
+    /// All columns in one block forward-over-reverse pass ([`super::block_hvp`]).
+    fn apply_block(&self, u: ArrayView2<f64>) -> Array2<f64> {
+        self.model.hessian_block(self.theta.view(), self.lambda, u)
+    }
     /// P⁻¹ r, deflated with the point's eigenpairs once they are known
     /// ([`super::deflation`]).
     fn precondition(&self, r: ArrayView1<f64>) -> Option<Array1<f64>> {
