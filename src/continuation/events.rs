@@ -20,6 +20,23 @@ pub(crate) struct Endpoint<'a> {
     pub tau_lambda: f64,
     /// Its smallest eigenvalues, ascending (all on the dense path with the full spectrum).
     pub eigenvalues: &'a [f64],
+    /// Their eigenvectors on the matrix-free path (warm starts of the kernel eigensolves).
+    pub vectors: Option<&'a ndarray::Array2<f64>>,
+}
+
+/// Warm start of a kernel eigensolve: the previous kernel vector (if any), then the nearer
+/// end point's eigenvectors (matrix-free path; `None` without either).
+fn kernel_warm(
+    phi: Option<&Array1<f64>>,
+    a: &Endpoint,
+    b: &Endpoint,
+) -> Option<ndarray::Array2<f64>> {
+    let near = if a.morse <= b.morse { a } else { b };
+    let mut cols: Vec<ndarray::ArrayView1<f64>> = phi.map(|p| p.view()).into_iter().collect();
+    if let Some(v) = near.vectors.or(a.vectors).or(b.vectors) {
+        cols.extend(v.columns());
+    }
+    (!cols.is_empty()).then(|| ndarray::stack(ndarray::Axis(1), &cols).expect("same length"))
 }
 
 /// A located (or recorded) event and what its validation needs.
@@ -75,7 +92,7 @@ fn make_event<O: Objective + ?Sized>(
                 Spectrum::Smallest(k) => k,
                 Spectrum::Full => obj.dim(),
             };
-            let info = free_event_spectrum(&f, k);
+            let info = free_event_spectrum(&f, k, kernel_warm(None, a, b).as_ref());
             return finish_event(kind, x, g.view(), info, a, b);
         }
     };
@@ -105,8 +122,12 @@ type EventSpectrum = (f64, Vec<f64>, Vec<f64>, f64, f64);
 
 /// [`EventSpectrum`] on the matrix-free path (NaNs where an eigensolve failed, which the
 /// admissibility rules then reject).
-fn free_event_spectrum(f: &super::backend::FreeHess, k: usize) -> EventSpectrum {
-    let Ok((mu, phi, second)) = f.kernel() else {
+fn free_event_spectrum(
+    f: &super::backend::FreeHess,
+    k: usize,
+    warm: Option<&ndarray::Array2<f64>>,
+) -> EventSpectrum {
+    let Ok((mu, phi, second)) = f.kernel_warm(warm) else {
         return (f64::NAN, vec![], vec![], f64::NAN, f64::NAN);
     };
     let phi = orient(phi);
@@ -167,6 +188,7 @@ fn fold_state<'o, O: Objective + ?Sized>(
     obj: &'o O,
     be: &Backend,
     x: &Array1<f64>,
+    warm: Option<&ndarray::Array2<f64>>,
 ) -> Option<FoldState<'o>> {
     let theta = theta_of(x);
     let lam = lambda_of(x);
@@ -179,7 +201,7 @@ fn fold_state<'o, O: Objective + ?Sized>(
             (e.values[i], e.vectors.column(i).to_owned())
         }
         Hess::Free(f) => {
-            let (mu, phi, _) = f.kernel().ok()?;
+            let (mu, phi, _) = f.kernel_warm(warm).ok()?;
             (mu, phi)
         }
     };
@@ -208,10 +230,14 @@ fn fold_newton<O: Objective + ?Sized>(
     let n = x.len() - 1;
     let reach = 2.0 * norm((b.x - a.x).view()) + REACH_SLACK;
     let mut best: Option<(Array1<f64>, f64)> = None;
+    // The previous iterate's kernel vector warm-starts the next kernel eigensolve.
+    let mut prev_phi: Option<Array1<f64>> = None;
     for _ in 0..FOLD_MAX_ITERS {
-        let Some(FoldState { r, mu, phi, g, h }) = fold_state(obj, be, &x) else {
+        let warm = kernel_warm(prev_phi.as_ref(), a, b);
+        let Some(FoldState { r, mu, phi, g, h }) = fold_state(obj, be, &x, warm.as_ref()) else {
             break;
         };
+        prev_phi = Some(phi.clone());
         let improved = best.as_ref().is_none_or(|(_, rb)| r < *rb);
         if !improved && best.as_ref().is_some_and(|(_, rb)| *rb <= tol) {
             break; // converged: the residual stopped decreasing below the tolerance

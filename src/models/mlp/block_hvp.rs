@@ -16,6 +16,7 @@ use crate::linalg::clear_simd_upper_state;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use num_dual::Dual64;
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// Below this many entries (times directions) an element-wise map runs on one thread.
 const PAR_MIN_ENTRIES: usize = 1 << 14;
@@ -108,7 +109,7 @@ fn times_slope(g: &BlockMat, s: &BlockMat) -> BlockMat {
     let re: Vec<f64> = g.re.iter().zip(&s.re).map(|(x, y)| x * y).collect();
     let eps = (gt.is_some() || st.is_some()).then(|| {
         let mut data = vec![0.0; rows * cols * b];
-        let at = |t: &Option<Vec<f64>>, h: usize| t.as_ref().map_or(0.0, |v| v[h]);
+        let at = |t: &Option<Cow<[f64]>>, h: usize| t.as_deref().map_or(0.0, |v| v[h]);
         data.par_chunks_mut((b * cols).max(1))
             .enumerate()
             .with_min_len(min_rows(rows, b * cols))
@@ -218,9 +219,11 @@ impl<A: Activation> Mlp<A> {
         for l in (lowest..self.depth()).rev() {
             if self.offset(l).is_some() {
                 let gw = block_gemm(&g, BOp::T, &tape.acts[l], BOp::N, Some(Layout::V), false);
-                let mut t = gw
-                    .to_layout(Layout::V)
-                    .unwrap_or_else(|| vec![0.0; gw.rows * gw.cols * gw.b]);
+                // `Some(Layout::V)` above: the tangents are in V layout.
+                let mut t = match gw.eps {
+                    Some(t) => t.data,
+                    None => vec![0.0; gw.rows * gw.cols * gw.b],
+                };
                 let seeds = &w[l].eps.as_ref().expect("trained layers are seeded").data;
                 t.iter_mut()
                     .zip(seeds)

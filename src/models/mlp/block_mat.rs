@@ -18,6 +18,7 @@
 use crate::linalg::clear_simd_upper_state;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
+use std::borrow::Cow;
 
 /// Below this many multiply-adds a GEMM runs on one thread (as [`super::gemm`]).
 const PAR_MIN_FLOPS: usize = 1 << 18;
@@ -99,11 +100,11 @@ impl BlockMat {
             &t.data, t.layout, self.rows, self.cols, self.b, k,
         ))
     }
-    /// The tangents in `layout` (copied if stored in the other one).
-    pub fn to_layout(&self, layout: Layout) -> Option<Vec<f64>> {
+    /// The tangents in `layout` (borrowed, or copied if stored in the other one).
+    pub fn to_layout(&self, layout: Layout) -> Option<Cow<'_, [f64]>> {
         let t = self.eps.as_ref()?;
         if t.layout == layout {
-            return Some(t.data.clone());
+            return Some(Cow::Borrowed(&t.data));
         }
         let (r, c, b) = (self.rows, self.cols, self.b);
         let mut out = vec![0.0; r * c * b];
@@ -118,7 +119,7 @@ impl BlockMat {
                 }
             }
         }
-        Some(out)
+        Some(Cow::Owned(out))
     }
     /// Tangent k of the flat entry `idx` = i·cols + j (0 without tangents).
     #[inline]
@@ -329,7 +330,7 @@ mod tests {
             data: v,
             layout: Layout::V,
         });
-        let data = m.to_layout(layout).expect("tangents");
+        let data = m.to_layout(layout).expect("tangents").into_owned();
         m.eps = Some(Tangents { data, layout });
         m
     }
