@@ -40,5 +40,42 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// Directions per block product: the LOBPCG block of the `mlp_digits` case (6 wanted + 4
+/// guard columns).
+const BLOCK: usize = 10;
+
+/// The `mlp_digits` scale case's model ([64 → 128 → 128 → 1], layer 0 trained, n = 8192):
+/// b = 10 single H·u products against one block product H·U of the same 10 columns, and the
+/// block pass with b = 1 (the operator's single product).
+fn bench_block(c: &mut Criterion) {
+    let spec = MlpSpec {
+        layers: vec![64, 128, 128, 1],
+        trained: vec![0],
+    };
+    let model =
+        Mlp::with_default_weights(digits().expect("shipped data"), &spec, ALPHA, Builtin::Tanh)
+            .expect("valid model");
+    let n = model.n_params();
+    let (theta, _) = random_point(n, 0);
+    let u = ndarray::Array2::from_shape_fn((n, BLOCK), |(i, j)| ((i * BLOCK + j) as f64).sin());
+    let t = theta.view();
+    let mut g = c.benchmark_group("mlp_digits_hessian_block");
+    g.sample_size(10);
+    g.bench_function("10_single_hessian_vec", |b| {
+        b.iter(|| {
+            for col in u.columns() {
+                black_box(model.hessian_vec(t, LAMBDA, col));
+            }
+        })
+    });
+    g.bench_function("hessian_block_b10", |b| {
+        b.iter(|| black_box(model.hessian_block(t, LAMBDA, u.view())))
+    });
+    g.bench_function("hessian_block_b1", |b| {
+        b.iter(|| black_box(model.hessian_block(t, LAMBDA, u.slice(ndarray::s![.., ..1]))))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_block);
 criterion_main!(benches);

@@ -20,6 +20,36 @@ pub(crate) struct Endpoint<'a> {
     pub tau_lambda: f64,
     /// Its smallest eigenvalues, ascending (all on the dense path with the full spectrum).
     pub eigenvalues: &'a [f64],
+    /// Their eigenvectors on the matrix-free path (warm starts of the kernel eigensolves).
+    pub vectors: Option<&'a ndarray::Array2<f64>>,
+}
+
+/// Warm start of a kernel eigensolve: the previous kernel vector (if any), then the nearer
+/// end point's eigenvectors (matrix-free path; `None` without either).
+fn kernel_warm(
+    phi: Option<&Array1<f64>>,
+    a: &Endpoint,
+    b: &Endpoint,
+) -> Option<ndarray::Array2<f64>> {
+    warm_block(phi, near_vectors(a, b))
+}
+
+/// The nearer end point's eigenvectors (the one with the smaller Morse index), else either's.
+fn near_vectors<'e>(a: &Endpoint<'e>, b: &Endpoint<'e>) -> Option<&'e ndarray::Array2<f64>> {
+    let near = if a.morse <= b.morse { a } else { b };
+    near.vectors.or(a.vectors).or(b.vectors)
+}
+
+/// `phi` (if any) followed by the columns of `vectors` (if any); `None` without either.
+fn warm_block(
+    phi: Option<&Array1<f64>>,
+    vectors: Option<&ndarray::Array2<f64>>,
+) -> Option<ndarray::Array2<f64>> {
+    let mut cols: Vec<ndarray::ArrayView1<f64>> = phi.map(|p| p.view()).into_iter().collect();
+    if let Some(v) = vectors {
+        cols.extend(v.columns());
+    }
+    (!cols.is_empty()).then(|| ndarray::stack(ndarray::Axis(1), &cols).expect("same length"))
 }
 
 /// A located (or recorded) event and what its validation needs.
@@ -75,7 +105,7 @@ pub(crate) fn make_event<O: Objective + ?Sized>(
                 Spectrum::Smallest(k) => k,
                 Spectrum::Full => obj.dim(),
             };
-            let info = free_event_spectrum(&f, k);
+            let info = free_event_spectrum(&f, k, kernel_warm(None, a, b).as_ref());
             return finish_event(kind, x, g.view(), info, a, b);
         }
     };
@@ -105,8 +135,12 @@ type EventSpectrum = (f64, Vec<f64>, Vec<f64>, f64, f64);
 
 /// [`EventSpectrum`] on the matrix-free path (NaNs where an eigensolve failed, which the
 /// admissibility rules then reject).
-fn free_event_spectrum(f: &super::backend::FreeHess, k: usize) -> EventSpectrum {
-    let Ok((mu, phi, second)) = f.kernel() else {
+fn free_event_spectrum(
+    f: &super::backend::FreeHess,
+    k: usize,
+    warm: Option<&ndarray::Array2<f64>>,
+) -> EventSpectrum {
+    let Ok((mu, phi, second)) = f.kernel_warm(warm) else {
         return (f64::NAN, vec![], vec![], f64::NAN, f64::NAN);
     };
     let phi = orient(phi);
@@ -167,6 +201,7 @@ fn fold_state<'o, O: Objective + ?Sized>(
     obj: &'o O,
     be: &Backend,
     x: &Array1<f64>,
+    warm: Option<&ndarray::Array2<f64>>,
 ) -> Option<FoldState<'o>> {
     let theta = theta_of(x);
     let lam = lambda_of(x);
@@ -179,7 +214,7 @@ fn fold_state<'o, O: Objective + ?Sized>(
             (e.values[i], e.vectors.column(i).to_owned())
         }
         Hess::Free(f) => {
-            let (mu, phi, _) = f.kernel().ok()?;
+            let (mu, phi, _) = f.kernel_warm(warm).ok()?;
             (mu, phi)
         }
     };
@@ -193,19 +228,21 @@ fn fold_state<'o, O: Objective + ?Sized>(
 }
 
 /// The eigenpair nearest zero (µ, φ) of the Hessian at x (`None` if the eigensolve failed).
+/// `warm`: a warm start of the matrix-free kernel eigensolve.
 pub(crate) fn kernel_at<O: Objective + ?Sized>(
     obj: &O,
     be: &Backend,
     x: &Array1<f64>,
+    warm: Option<&ndarray::Array2<f64>>,
 ) -> Option<(f64, Array1<f64>)> {
-    fold_state(obj, be, x).map(|f| (f.mu, f.phi))
+    fold_state(obj, be, x, warm).map(|f| (f.mu, f.phi))
 }
 
 /// Newton on the fold system F(θ, λ) = (∇L, µ) with Jacobian
 /// \[\[H, ∂λ∇L\], \[D³L\[φ, φ, ·\]ᵀ, φᵀ(∂λH)φ\]\] (µ simple, Hellmann–Feynman). Iterates until the
 /// residual max(‖∇L‖, |µ|) stops decreasing (or `budget.stall` iterations have not halved
 /// it); returns the best point if its residual is ≤ tol and it lies within `reach` of
-/// `anchor`.
+/// `anchor` (its kernel eigensolves warm-started by the previous φ and `vectors`).
 pub(crate) fn fold_newton<O: Objective + ?Sized>(
     obj: &O,
     be: &Backend,
@@ -214,15 +251,20 @@ pub(crate) fn fold_newton<O: Objective + ?Sized>(
     reach: f64,
     budget: FoldBudget,
     tol: f64,
+    vectors: Option<&ndarray::Array2<f64>>,
 ) -> Option<Array1<f64>> {
     let mut x = x0;
     let n = x.len() - 1;
     let mut best: Option<(Array1<f64>, f64)> = None;
     let mut slow = 0;
+    // The previous iterate's kernel vector warm-starts the next kernel eigensolve.
+    let mut prev_phi: Option<Array1<f64>> = None;
     for _ in 0..budget.iters {
-        let Some(FoldState { r, mu, phi, g, h }) = fold_state(obj, be, &x) else {
+        let warm = warm_block(prev_phi.as_ref(), vectors);
+        let Some(FoldState { r, mu, phi, g, h }) = fold_state(obj, be, &x, warm.as_ref()) else {
             break;
         };
+        prev_phi = Some(phi.clone());
         let improved = best.as_ref().is_none_or(|(_, rb)| r < *rb);
         let settled = best
             .as_ref()
@@ -282,7 +324,7 @@ pub(crate) fn fold_newton<O: Objective + ?Sized>(
     (r <= tol && norm((&x - anchor).view()) <= reach).then_some(x)
 }
 
-/// Iterations of [`fold_newton`] and how many in a row without a smaller residual end it.
+/// Iterations of [`fold_newton`] and its two early ends.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FoldBudget {
     pub iters: usize,
@@ -471,7 +513,8 @@ pub(crate) fn locate<O: Objective + ?Sized>(
         let x0 = a.x + &((b.x - a.x) * t.clamp(0.0, 1.0));
         let x0 = join(theta_of(&x0), lambda_of(&x0));
         let reach = 2.0 * norm((b.x - a.x).view()) + REACH_SLACK;
-        located = fold_newton(obj, be, x0, a.x, reach, FOLD_BETWEEN, tol);
+        let vectors = near_vectors(a, b);
+        located = fold_newton(obj, be, x0, a.x, reach, FOLD_BETWEEN, tol, vectors);
     }
     // Eigenvalues the matrix-free path computes at trial points (the dense path has all).
     let k_test = match params.spectrum {

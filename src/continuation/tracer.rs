@@ -71,6 +71,7 @@ impl State<'_> {
             arclength: self.arclength,
             tau_lambda: self.tau[self.tau.len() - 1],
             eigenvalues: self.eig.values.as_slice().unwrap_or(&[]),
+            vectors: (self.eig.vectors.ncols() > 0).then_some(&self.eig.vectors),
         }
     }
 
@@ -174,8 +175,11 @@ fn analyse<'o, O: Objective + ?Sized>(
     let lam = lambda_of(&x);
     let h = backend.at(obj, theta, lam);
     let gl = obj.grad_lambda(theta, lam);
-    let (tau, jac, z_last) = tangent(&h, &gl, border, lam)?;
+    // The spectrum first: on the matrix-free path its eigenpairs deflate the operator's
+    // preconditioner (`HessianOperator::deflate`), which the tangent's bordered solve (and the
+    // next corrector, whose chord Jacobian it is) then uses.
     let eig = spectrum_at(&h, spectrum, warm, dense_values_only)?;
+    let (tau, jac, z_last) = tangent(&h, &gl, border, lam)?;
     let det_sign = jac
         .dense_det_sign()
         .unwrap_or_else(|| free_det_sign(eig.negative_count, z_last));

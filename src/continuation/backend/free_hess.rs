@@ -251,12 +251,20 @@ impl FreeHess<'_> {
 
     /// The eigenpair nearest zero (µ, φ) and the second-nearest eigenvalue (±∞ if n = 1).
     pub fn kernel(&self) -> std::result::Result<(f64, Array1<f64>, f64), KrylovFailure> {
+        self.kernel_warm(None)
+    }
+    /// [`FreeHess::kernel`] with start vectors (n × p, e.g. a nearby point's kernel and
+    /// smallest eigenvectors) for the eigensolver without an exact inverse.
+    pub fn kernel_warm(
+        &self,
+        warm: Option<&Array2<f64>>,
+    ) -> std::result::Result<(f64, Array1<f64>, f64), KrylovFailure> {
         if self.op.exact_inverse() {
             if let Ok(k) = self.kernel_lanczos() {
                 return Ok(k);
             }
         }
-        self.kernel_generic()
+        self.kernel_generic(warm.filter(|w| w.nrows() == self.op.dim() && w.ncols() > 0))
     }
 }
 

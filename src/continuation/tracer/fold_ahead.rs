@@ -128,11 +128,12 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
             reach,
             AHEAD_BUDGET,
             p.event_tol,
+            cur.endpoint().vectors,
         )?;
         if !along_tangent(cur, &xf) {
             return None;
         }
-        let (_, phi) = kernel_at(self.obj, &self.backend, &xf)?;
+        let (_, phi) = kernel_at(self.obj, &self.backend, &xf, cur.endpoint().vectors)?;
         let shape = self.shape(&xf, &phi);
         let next = self.past_fold(cur, &xf, &phi, shape.curvature)?;
         let located = make_event(

@@ -19,7 +19,7 @@ use super::Mlp;
 use crate::activation::Activation;
 use crate::linalg::SymFactor;
 use faer::Mat;
-use ndarray::{Array1, Array2, ArrayView1, Axis};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 /// αI + JᵀJ/N for one trained layer, with its Woodbury inverse.
 pub struct GaussNewton {
@@ -51,6 +51,56 @@ pub(super) fn jt_apply(delta: &Array2<f64>, act: &Array2<f64>, t: ArrayView1<f64
     let scaled = act * &t.insert_axis(Axis(1));
     let g = delta.t().dot(&scaled);
     Array1::from_iter(g.iter().copied())
+}
+
+/// J U for the columns of U (n × b): one GEMM A·\[U_1ᵀ … U_bᵀ\] (N × b·n_{ℓ+1}), then the
+/// row sums against Δ (N × b).
+pub(super) fn j_apply_block(
+    delta: &Array2<f64>,
+    act: &Array2<f64>,
+    u: ArrayView2<f64>,
+) -> Array2<f64> {
+    let (rows, cols, b) = (delta.ncols(), act.ncols(), u.ncols());
+    let mut stack = Array2::zeros((cols, b * rows));
+    for k in 0..b {
+        for a in 0..rows {
+            for c in 0..cols {
+                stack[[c, k * rows + a]] = u[[a * cols + c, k]];
+            }
+        }
+    }
+    let z = act.dot(&stack);
+    Array2::from_shape_fn((delta.nrows(), b), |(i, k)| {
+        let zr = z.slice(s![i, k * rows..(k + 1) * rows]);
+        zr.dot(&delta.row(i))
+    })
+}
+
+/// Jᵀ T for the columns of T (N × b): one GEMM Δᵀ·\[diag(t_1)A … diag(t_b)A\] (n × b).
+pub(super) fn jt_apply_block(
+    delta: &Array2<f64>,
+    act: &Array2<f64>,
+    t: ArrayView2<f64>,
+) -> Array2<f64> {
+    let (rows, cols, b) = (delta.ncols(), act.ncols(), t.ncols());
+    let mut scaled = Array2::zeros((act.nrows(), b * cols));
+    for k in 0..b {
+        let sk = act * &t.column(k).insert_axis(Axis(1));
+        scaled
+            .slice_mut(s![.., k * cols..(k + 1) * cols])
+            .assign(&sk);
+    }
+    let g = delta.t().dot(&scaled);
+    Array2::from_shape_fn((rows * cols, b), |(idx, k)| {
+        g[[idx / cols, k * cols + idx % cols]]
+    })
+}
+
+/// S⁻¹ T for the columns of T by the factorisation of S.
+pub(super) fn solve_columns(s: &SymFactor, t: &Array2<f64>) -> Array2<f64> {
+    let mut m = Mat::from_fn(t.nrows(), t.ncols(), |i, k| t[[i, k]]);
+    s.solve_in_place(m.as_mut());
+    Array2::from_shape_fn(t.dim(), |(i, k)| m[(i, k)])
 }
 
 impl GaussNewton {
@@ -92,6 +142,12 @@ impl GaussNewton {
     pub fn apply(&self, u: ArrayView1<f64>) -> Array1<f64> {
         let ju = self.j_apply(u) / self.delta.nrows() as f64;
         self.jt_apply(ju.view()) + &(&u * self.alpha)
+    }
+    /// P⁻¹ R for the columns of R (n × b), as [`GaussNewton::solve`] with GEMMs.
+    pub fn solve_block(&self, r: ArrayView2<f64>) -> Array2<f64> {
+        let jr = j_apply_block(&self.delta, &self.act, r);
+        let st = solve_columns(&self.s, &jr);
+        (&r - &jt_apply_block(&self.delta, &self.act, st.view())) / self.alpha
     }
     /// P⁻¹ r = (r − Jᵀ S⁻¹ J r)/α.
     pub fn solve(&self, r: ArrayView1<f64>) -> Array1<f64> {

@@ -25,9 +25,8 @@ use super::deflation::Deflation;
 use super::gauss_newton::GaussNewton;
 use super::Mlp;
 use crate::activation::Activation;
-use crate::derivatives::Objective;
 use crate::linalg::krylov::{gmres, HessianOperator, KrylovFailure, KrylovSolution};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// The SPD preconditioner of [`MlpHessian`].
@@ -44,6 +43,13 @@ impl MlpPreconditioner {
         match self {
             MlpPreconditioner::Curvature(p) => p.apply(u),
             MlpPreconditioner::GaussNewton(p) => p.apply(u),
+        }
+    }
+    /// P⁻¹ R for the columns of R (GEMMs with b-wide right-hand sides).
+    pub fn solve_block(&self, r: ArrayView2<f64>) -> Array2<f64> {
+        match self {
+            MlpPreconditioner::Curvature(p) => p.solve_block(r),
+            MlpPreconditioner::GaussNewton(p) => p.solve_block(r),
         }
     }
     /// P⁻¹ r.
@@ -110,8 +116,16 @@ impl<A: Activation + Clone + 'static> HessianOperator for MlpHessian<A> {
     fn dim(&self) -> usize {
         self.theta.len()
     }
+    /// The block pass with b = 1 ([`super::block_hvp`]: no per-entry allocations).
     fn apply(&self, u: ArrayView1<f64>) -> Array1<f64> {
-        self.model.hessian_vec(self.theta.view(), self.lambda, u)
+        let h = self
+            .model
+            .hessian_block(self.theta.view(), self.lambda, u.insert_axis(Axis(1)));
+        h.index_axis_move(Axis(1), 0)
+    }
+    /// All columns in one block forward-over-reverse pass ([`super::block_hvp`]).
+    fn apply_block(&self, u: ArrayView2<f64>) -> Array2<f64> {
+        self.model.hessian_block(self.theta.view(), self.lambda, u)
     }
     /// P⁻¹ r, deflated with the point's eigenpairs once they are known
     /// ([`super::deflation`]).
@@ -131,12 +145,10 @@ impl<A: Activation + Clone + 'static> HessianOperator for MlpHessian<A> {
     fn has_preconditioner(&self) -> bool {
         true
     }
-    /// P⁻¹ without the deflation: SPD by construction.
+    /// P⁻¹ without the deflation: SPD by construction; all columns at once
+    /// ([`MlpPreconditioner::solve_block`]).
     fn eigen_preconditioner_block(&self, r: ArrayView2<f64>) -> Option<Array2<f64>> {
-        let mut out = Array2::zeros(r.dim());
-        for (j, col) in r.columns().into_iter().enumerate() {
-            out.column_mut(j).assign(&self.structured_inverse(col)?);
-        }
-        Some(out)
+        let x = self.preconditioner()?.solve_block(r);
+        x.iter().all(|v| v.is_finite()).then_some(x)
     }
 }

@@ -40,6 +40,8 @@
 //! independent reference for small sizes.
 
 pub mod backprop;
+pub mod block_hvp;
+pub mod block_mat;
 pub mod curvature_precond;
 pub mod deflation;
 pub mod gauss_newton;
