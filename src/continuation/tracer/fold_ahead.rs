@@ -251,3 +251,26 @@ struct Shape {
     kind: EventKind,
     curvature: f64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_is_extrapolated_only_when_falling() {
+        let t = |arclength, mu| Trend { arclength, mu };
+        // |µ| = 3 − s: zero at s = 3, 1 beyond s = 2.
+        assert_eq!(distance_to_zero(&t(1.0, 2.0), &t(2.0, 1.0)), Some(1.0));
+        assert_eq!(distance_to_zero(&t(1.0, 1.0), &t(2.0, 2.0)), None);
+        assert_eq!(distance_to_zero(&t(1.0, 1.0), &t(2.0, 1.0)), None);
+        assert_eq!(distance_to_zero(&t(2.0, 2.0), &t(2.0, 1.0)), None);
+    }
+
+    #[test]
+    fn only_corrector_and_event_failures_suggest_a_turn() {
+        assert!(turn_failure(&StepFailure::SeveralEvents));
+        assert!(turn_failure(&StepFailure::Diverged { grad_norm: 1.0 }));
+        assert!(!turn_failure(&StepFailure::Eigen("no shift".into())));
+        assert!(!turn_failure(&StepFailure::NonFiniteGradient { lambda: 0.5 }));
+    }
+}
