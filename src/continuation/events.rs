@@ -241,18 +241,20 @@ pub(crate) fn kernel_at<O: Objective + ?Sized>(
 /// Newton on the fold system F(θ, λ) = (∇L, µ) with Jacobian
 /// \[\[H, ∂λ∇L\], \[D³L\[φ, φ, ·\]ᵀ, φᵀ(∂λH)φ\]\] (µ simple, Hellmann–Feynman). Iterates until the
 /// residual max(‖∇L‖, |µ|) stops decreasing (or `budget.stall` iterations have not halved
-/// it); returns the best point if its residual is ≤ tol and it lies within `reach` of
-/// `anchor` (its kernel eigensolves warm-started by the previous φ and `vectors`).
+/// it); returns the best point if its residual is ≤ tol and it lies within the `region`.
 pub(crate) fn fold_newton<O: Objective + ?Sized>(
     obj: &O,
     be: &Backend,
     x0: Array1<f64>,
-    anchor: &Array1<f64>,
-    reach: f64,
+    region: &FoldRegion,
     budget: FoldBudget,
     tol: f64,
-    vectors: Option<&ndarray::Array2<f64>>,
 ) -> Option<Array1<f64>> {
+    let FoldRegion {
+        anchor,
+        reach,
+        vectors,
+    } = *region;
     let mut x = x0;
     let n = x.len() - 1;
     let mut best: Option<(Array1<f64>, f64)> = None;
@@ -322,6 +324,15 @@ pub(crate) fn fold_newton<O: Objective + ?Sized>(
     }
     let (x, r) = best?;
     (r <= tol && norm((&x - anchor).view()) <= reach).then_some(x)
+}
+
+/// Where [`fold_newton`] searches: within `reach` of `anchor`, its kernel eigensolves
+/// warm-started by the previous iterate's φ and `vectors` (matrix-free path).
+#[derive(Clone, Copy)]
+pub(crate) struct FoldRegion<'r> {
+    pub anchor: &'r Array1<f64>,
+    pub reach: f64,
+    pub vectors: Option<&'r ndarray::Array2<f64>>,
 }
 
 /// Iterations of [`fold_newton`] and its two early ends.
@@ -513,8 +524,12 @@ pub(crate) fn locate<O: Objective + ?Sized>(
         let x0 = a.x + &((b.x - a.x) * t.clamp(0.0, 1.0));
         let x0 = join(theta_of(&x0), lambda_of(&x0));
         let reach = 2.0 * norm((b.x - a.x).view()) + REACH_SLACK;
-        let vectors = near_vectors(a, b);
-        located = fold_newton(obj, be, x0, a.x, reach, FOLD_BETWEEN, tol, vectors);
+        let region = FoldRegion {
+            anchor: a.x,
+            reach,
+            vectors: near_vectors(a, b),
+        };
+        located = fold_newton(obj, be, x0, &region, FOLD_BETWEEN, tol);
     }
     // Eigenvalues the matrix-free path computes at trial points (the dense path has all).
     let k_test = match params.spectrum {

@@ -12,7 +12,7 @@
 
 use super::{analyse, screen, Accepted, Engine, State, MAX_CORRECTION};
 use crate::continuation::corrector::{correct, join, lambda_of, norm, theta_of};
-use crate::continuation::events::{fold_newton, kernel_at, make_event, FoldBudget};
+use crate::continuation::events::{fold_newton, kernel_at, make_event, FoldBudget, FoldRegion};
 use crate::continuation::failure::StepFailure;
 use crate::continuation::EventKind;
 use crate::derivatives::Objective;
@@ -120,15 +120,18 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
         }
         let p = self.params;
         let reach = AHEAD_REACH * s_zero.max(ds);
+        let region = FoldRegion {
+            anchor: &cur.x,
+            reach,
+            vectors: cur.endpoint().vectors,
+        };
         let xf = fold_newton(
             self.obj,
             &self.backend,
             cur.x.clone(),
-            &cur.x,
-            reach,
+            &region,
             AHEAD_BUDGET,
             p.event_tol,
-            cur.endpoint().vectors,
         )?;
         if !along_tangent(cur, &xf) {
             return None;
@@ -271,6 +274,8 @@ mod tests {
         assert!(turn_failure(&StepFailure::SeveralEvents));
         assert!(turn_failure(&StepFailure::Diverged { grad_norm: 1.0 }));
         assert!(!turn_failure(&StepFailure::Eigen("no shift".into())));
-        assert!(!turn_failure(&StepFailure::NonFiniteGradient { lambda: 0.5 }));
+        assert!(!turn_failure(&StepFailure::NonFiniteGradient {
+            lambda: 0.5
+        }));
     }
 }
