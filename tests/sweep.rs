@@ -111,3 +111,21 @@ fn bad_grids_exit_with_code_2() {
     let o = sweep(&dir.join("missing.toml"), &dir.join("out"));
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Rows read back from `rows.jsonl` (resume, the Python package's finished rows) must carry
+/// the exact f64 that was written: serde_json's default parser is off by one ulp on some
+/// 17-digit values (e.g. this λ* of the width-5 sweep row, parsed as significand·10⁻¹⁷ in
+/// floating point), which made a resumed sweep's λ* differ from the first run's.
+#[test]
+fn json_floats_round_trip_exactly() {
+    for x in [
+        0.36596102276539333f64,
+        0.750141255940435,
+        0.07433853026000745,
+        1e-300,
+        5e-324,
+    ] {
+        let back: f64 = serde_json::from_str(&serde_json::to_string(&x).unwrap()).unwrap();
+        assert_eq!(back.to_bits(), x.to_bits(), "{x:e}");
+    }
+}

@@ -1,8 +1,9 @@
 //! A sharp fold just ahead of the last accepted point, located from one side.
 //!
 //! Beside an imperfect bifurcation the branch can turn within a region far shorter than the
-//! step: at digits m = 1000 it turns within 2e-4 of arclength near λ = 0.7987, reached by
-//! steps of 0.05 whose tangent still has λ-component 0.9999. The PALC hyperplanes beyond the
+//! step: at digits m = 1000 it turns within ≈ 3e-5 of arclength at λ* = 0.79854
+//! (λ − λ* ≈ −3.4e6·a²), reached by steps of 3e-3–2.5e-2 whose tangent still has
+//! λ-component 0.9999. The PALC hyperplanes beyond the
 //! turn then miss the branch and every corrector fails, and halving the step down to the
 //! turn's size costs a failed corrector per halving (an operator setup each). When a step
 //! fails while the eigenvalue nearest zero, extrapolated linearly in arclength from the last
