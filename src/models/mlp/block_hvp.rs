@@ -9,7 +9,8 @@
 //! With b = 1 it is also the cheaper single product: it skips the per-entry allocations of
 //! the generic jet code, which dominate a `Dual64` pass at the digits size.
 
-use super::block_mat::{block_gemm, BOp, BlockMat, Layout, Tangents};
+use super::block_mat::{block_gemm, BlockMat, Layout, Tangents};
+use super::gemm::Op;
 use super::Mlp;
 use crate::activation::Activation;
 use crate::linalg::clear_simd_upper_state;
@@ -185,7 +186,7 @@ impl<A: Activation> Mlp<A> {
         )];
         let mut slopes: Vec<Option<BlockMat>> = vec![None; depth];
         for (l, wl) in w.iter().enumerate().take(depth - 1) {
-            let z = block_gemm(&acts[l], BOp::N, wl, BOp::T, Some(Layout::H), true);
+            let z = block_gemm(&acts[l], Op::N, wl, Op::T, Some(Layout::H), true);
             let [a, s] = homotopy_block(self.activation(), &z, lambda);
             acts.push(a);
             // h′ at layer l + 1 is needed only above the lowest trained layer.
@@ -193,7 +194,7 @@ impl<A: Activation> Mlp<A> {
                 slopes[l + 1] = Some(s);
             }
         }
-        let mut f = block_gemm(&acts[depth - 1], BOp::N, &w[depth - 1], BOp::T, None, true);
+        let mut f = block_gemm(&acts[depth - 1], Op::N, &w[depth - 1], Op::T, None, true);
         // f − y: y is real, the tangents are f's (Dual64 subtraction of a zero tangent).
         for (fi, yi) in f.re.iter_mut().zip(self.data().y.iter()) {
             *fi -= yi;
@@ -218,7 +219,7 @@ impl<A: Activation> Mlp<A> {
         let mut grads = Vec::with_capacity(self.trained().len());
         for l in (lowest..self.depth()).rev() {
             if self.offset(l).is_some() {
-                let gw = block_gemm(&g, BOp::T, &tape.acts[l], BOp::N, Some(Layout::V), false);
+                let gw = block_gemm(&g, Op::T, &tape.acts[l], Op::N, Some(Layout::V), false);
                 // `Some(Layout::V)` above: the tangents are in V layout.
                 let mut t = match gw.eps {
                     Some(t) => t.data,
@@ -231,7 +232,7 @@ impl<A: Activation> Mlp<A> {
                 grads.push(t);
             }
             if l > lowest {
-                let da = block_gemm(&g, BOp::N, &w[l], BOp::N, Some(Layout::H), true);
+                let da = block_gemm(&g, Op::N, &w[l], Op::N, Some(Layout::H), true);
                 let s = tape.slopes[l]
                     .as_ref()
                     .expect("slopes kept above the lowest trained layer");

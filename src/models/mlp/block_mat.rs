@@ -15,6 +15,7 @@
 //!
 //! Any other combination runs b GEMMs on strided views of the blocks (same result).
 
+use super::gemm::Op;
 use crate::linalg::clear_simd_upper_state;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -56,19 +57,10 @@ pub struct BlockMat {
     pub eps: Option<Tangents>,
 }
 
-/// Whether a GEMM operand is used as stored or transposed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BOp {
-    /// As stored.
-    N,
-    /// Transposed.
-    T,
-}
-
-fn op_view(m: MatRef<'_, f64>, op: BOp) -> MatRef<'_, f64> {
+fn op_view(m: MatRef<'_, f64>, op: Op) -> MatRef<'_, f64> {
     match op {
-        BOp::N => m,
-        BOp::T => m.transpose(),
+        Op::N => m,
+        Op::T => m.transpose(),
     }
 }
 
@@ -84,10 +76,10 @@ impl BlockMat {
             eps: None,
         }
     }
-    fn dims(&self, op: BOp) -> (usize, usize) {
+    fn dims(&self, op: Op) -> (usize, usize) {
         match op {
-            BOp::N => (self.rows, self.cols),
-            BOp::T => (self.cols, self.rows),
+            Op::N => (self.rows, self.cols),
+            Op::T => (self.cols, self.rows),
         }
     }
     fn re_view(&self) -> MatRef<'_, f64> {
@@ -183,30 +175,30 @@ impl Fused<'_> {
     }
 }
 
-fn fuse_left(a: &BlockMat, op: BOp) -> Option<Fused<'_>> {
+fn fuse_left(a: &BlockMat, op: Op) -> Option<Fused<'_>> {
     let t = a.eps.as_ref()?;
     match (t.layout, op) {
-        (Layout::H, BOp::N) => Some(Fused::LeftTall(MatRef::from_row_major_slice(
+        (Layout::H, Op::N) => Some(Fused::LeftTall(MatRef::from_row_major_slice(
             &t.data,
             a.rows * a.b,
             a.cols,
         ))),
-        (Layout::H, BOp::T) => Some(Fused::LeftStack(
+        (Layout::H, Op::T) => Some(Fused::LeftStack(
             MatRef::from_row_major_slice(&t.data, a.rows, a.b * a.cols).transpose(),
         )),
         _ => None,
     }
 }
 
-fn fuse_right(m: &BlockMat, op: BOp) -> Option<Fused<'_>> {
+fn fuse_right(m: &BlockMat, op: Op) -> Option<Fused<'_>> {
     let t = m.eps.as_ref()?;
     match (t.layout, op) {
-        (Layout::H, BOp::N) => Some(Fused::RightWide(MatRef::from_row_major_slice(
+        (Layout::H, Op::N) => Some(Fused::RightWide(MatRef::from_row_major_slice(
             &t.data,
             m.rows,
             m.b * m.cols,
         ))),
-        (Layout::V, BOp::T) => Some(Fused::RightStack(
+        (Layout::V, Op::T) => Some(Fused::RightStack(
             MatRef::from_row_major_slice(&t.data, m.b * m.rows, m.cols).transpose(),
         )),
         _ => None,
@@ -220,9 +212,9 @@ fn fuse_right(m: &BlockMat, op: BOp) -> Option<Fused<'_>> {
 /// the real part (left zero) when the caller needs only the tangents.
 pub fn block_gemm(
     a: &BlockMat,
-    op_a: BOp,
+    op_a: Op,
     bm: &BlockMat,
-    op_b: BOp,
+    op_b: Op,
     prefer: Option<Layout>,
     with_re: bool,
 ) -> BlockMat {
@@ -314,7 +306,7 @@ fn per_block<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::mlp::gemm::{jet_matmul, JetMat, Op};
+    use crate::models::mlp::gemm::{jet_matmul, JetMat};
     use num_dual::Dual64;
 
     fn mat(rows: usize, cols: usize, seed: f64) -> Vec<f64> {
@@ -351,14 +343,14 @@ mod tests {
     fn block_gemm_matches_single_direction_gemms() {
         let b = 3;
         let layouts = [None, Some(Layout::H), Some(Layout::V)];
-        let ops = [BOp::N, BOp::T];
+        let ops = [Op::N, Op::T];
         for &op_a in &ops {
             for &op_b in &ops {
                 for la in layouts {
                     for lb in layouts {
                         for prefer in layouts {
-                            let (ar, ac) = if op_a == BOp::N { (4, 5) } else { (5, 4) };
-                            let (br, bc) = if op_b == BOp::N { (5, 6) } else { (6, 5) };
+                            let (ar, ac) = if op_a == Op::N { (4, 5) } else { (5, 4) };
+                            let (br, bc) = if op_b == Op::N { (5, 6) } else { (6, 5) };
                             let a = match la {
                                 Some(l) => with_eps(ar, ac, b, l, 0.3),
                                 None => BlockMat::real(ar, ac, b, mat(ar, ac, 0.3)),
@@ -368,13 +360,12 @@ mod tests {
                                 None => BlockMat::real(br, bc, b, mat(br, bc, 0.7)),
                             };
                             let c = block_gemm(&a, op_a, &bm, op_b, prefer, true);
-                            let jop = |o| if o == BOp::N { Op::N } else { Op::T };
                             for k in 0..b {
                                 let s = jet_matmul::<Dual64>(
                                     &single(&a, k),
-                                    jop(op_a),
+                                    op_a,
                                     &single(&bm, k),
-                                    jop(op_b),
+                                    op_b,
                                 );
                                 for idx in 0..c.rows * c.cols {
                                     let want = s.get::<Dual64>(idx);
