@@ -24,16 +24,6 @@ pub(crate) struct Endpoint<'a> {
     pub vectors: Option<&'a ndarray::Array2<f64>>,
 }
 
-/// Warm start of a kernel eigensolve: the previous kernel vector (if any), then the nearer
-/// end point's eigenvectors (matrix-free path; `None` without either).
-fn kernel_warm(
-    phi: Option<&Array1<f64>>,
-    a: &Endpoint,
-    b: &Endpoint,
-) -> Option<ndarray::Array2<f64>> {
-    warm_block(phi, near_vectors(a, b))
-}
-
 /// The nearer end point's eigenvectors (the one with the smaller Morse index), else either's.
 fn near_vectors<'e>(a: &Endpoint<'e>, b: &Endpoint<'e>) -> Option<&'e ndarray::Array2<f64>> {
     let near = if a.morse <= b.morse { a } else { b };
@@ -105,7 +95,7 @@ pub(crate) fn make_event<O: Objective + ?Sized>(
                 Spectrum::Smallest(k) => k,
                 Spectrum::Full => obj.dim(),
             };
-            let info = free_event_spectrum(&f, k, kernel_warm(None, a, b).as_ref());
+            let info = free_event_spectrum(&f, k, near_vectors(a, b));
             return finish_event(kind, x, g.view(), info, a, b);
         }
     };
@@ -227,21 +217,11 @@ fn fold_state<'o, O: Objective + ?Sized>(
     })
 }
 
-/// The eigenpair nearest zero (µ, φ) of the Hessian at x (`None` if the eigensolve failed).
-/// `warm`: a warm start of the matrix-free kernel eigensolve.
-pub(crate) fn kernel_at<O: Objective + ?Sized>(
-    obj: &O,
-    be: &Backend,
-    x: &Array1<f64>,
-    warm: Option<&ndarray::Array2<f64>>,
-) -> Option<(f64, Array1<f64>)> {
-    fold_state(obj, be, x, warm).map(|f| (f.mu, f.phi))
-}
-
 /// Newton on the fold system F(θ, λ) = (∇L, µ) with Jacobian
 /// \[\[H, ∂λ∇L\], \[D³L\[φ, φ, ·\]ᵀ, φᵀ(∂λH)φ\]\] (µ simple, Hellmann–Feynman). Iterates until the
 /// residual max(‖∇L‖, |µ|) stops decreasing (or `budget.stall` iterations have not halved
-/// it); returns the best point if its residual is ≤ tol and it lies within the `region`.
+/// it); returns the best point and its kernel vector φ if its residual is ≤ tol and it lies
+/// within the `region`.
 pub(crate) fn fold_newton<O: Objective + ?Sized>(
     obj: &O,
     be: &Backend,
@@ -249,7 +229,7 @@ pub(crate) fn fold_newton<O: Objective + ?Sized>(
     region: &FoldRegion,
     budget: FoldBudget,
     tol: f64,
-) -> Option<Array1<f64>> {
+) -> Option<(Array1<f64>, Array1<f64>)> {
     let FoldRegion {
         anchor,
         reach,
@@ -257,7 +237,7 @@ pub(crate) fn fold_newton<O: Objective + ?Sized>(
     } = *region;
     let mut x = x0;
     let n = x.len() - 1;
-    let mut best: Option<(Array1<f64>, f64)> = None;
+    let mut best: Option<(Array1<f64>, f64, Array1<f64>)> = None;
     let mut slow = 0;
     // The previous iterate's kernel vector warm-starts the next kernel eigensolve.
     let mut prev_phi: Option<Array1<f64>> = None;
@@ -267,18 +247,18 @@ pub(crate) fn fold_newton<O: Objective + ?Sized>(
             break;
         };
         prev_phi = Some(phi.clone());
-        let improved = best.as_ref().is_none_or(|(_, rb)| r < *rb);
+        let improved = best.as_ref().is_none_or(|(_, rb, _)| r < *rb);
         let settled = best
             .as_ref()
-            .is_some_and(|(_, rb)| *rb <= tol && r >= budget.settle * *rb);
+            .is_some_and(|(_, rb, _)| *rb <= tol && r >= budget.settle * *rb);
         if settled {
             // converged: below the tolerance the residual stopped decreasing (by `settle`)
             if improved {
-                best = Some((x.clone(), r));
+                best = Some((x.clone(), r, phi));
             }
             break;
         }
-        let halved = best.as_ref().is_none_or(|(_, rb)| r <= 0.5 * *rb);
+        let halved = best.as_ref().is_none_or(|(_, rb, _)| r <= 0.5 * *rb);
         if !halved {
             slow += 1;
             if slow >= budget.stall {
@@ -286,7 +266,7 @@ pub(crate) fn fold_newton<O: Objective + ?Sized>(
             }
         }
         if improved {
-            best = Some((x.clone(), r));
+            best = Some((x.clone(), r, phi.clone()));
         }
         if r == 0.0 {
             break;
@@ -322,8 +302,8 @@ pub(crate) fn fold_newton<O: Objective + ?Sized>(
             break;
         }
     }
-    let (x, r) = best?;
-    (r <= tol && norm((&x - anchor).view()) <= reach).then_some(x)
+    let (x, r, phi) = best?;
+    (r <= tol && norm((&x - anchor).view()) <= reach).then_some((x, phi))
 }
 
 /// Where [`fold_newton`] searches: within `reach` of `anchor`, its kernel eigensolves
@@ -529,7 +509,7 @@ pub(crate) fn locate<O: Objective + ?Sized>(
             reach,
             vectors: near_vectors(a, b),
         };
-        located = fold_newton(obj, be, x0, &region, FOLD_BETWEEN, tol);
+        located = fold_newton(obj, be, x0, &region, FOLD_BETWEEN, tol).map(|(x, _)| x);
     }
     // Eigenvalues the matrix-free path computes at trial points (the dense path has all).
     let k_test = match params.spectrum {

@@ -13,7 +13,7 @@
 
 use super::{analyse, screen, Accepted, Engine, State, MAX_CORRECTION};
 use crate::continuation::corrector::{correct, join, lambda_of, norm, theta_of};
-use crate::continuation::events::{fold_newton, kernel_at, make_event, FoldBudget, FoldRegion};
+use crate::continuation::events::{fold_newton, make_event, FoldBudget, FoldRegion};
 use crate::continuation::failure::StepFailure;
 use crate::continuation::EventKind;
 use crate::derivatives::Objective;
@@ -126,7 +126,7 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
             reach,
             vectors: cur.endpoint().vectors,
         };
-        let xf = fold_newton(
+        let (xf, phi) = fold_newton(
             self.obj,
             &self.backend,
             cur.x.clone(),
@@ -137,7 +137,6 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
         if !along_tangent(cur, &xf) {
             return None;
         }
-        let (_, phi) = kernel_at(self.obj, &self.backend, &xf, cur.endpoint().vectors)?;
         let shape = self.shape(&xf, &phi);
         let next = self.past_fold(cur, &xf, &phi, shape.curvature)?;
         let located = make_event(
