@@ -116,6 +116,7 @@ pub mod activation;
 pub mod continuation;
 pub mod data;
 pub mod derivatives;
+pub mod diagram;
 pub mod error;
 pub mod experiments;
 pub mod io;

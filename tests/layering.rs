@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["models"],
     &["continuation"],
     &["normal_form"],
+    &["diagram"],
     &["experiments"],
 ];
 
