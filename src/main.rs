@@ -43,6 +43,10 @@ enum Command {
     BranchPointCurve(BranchPointCurveArgs),
     /// The exact phase boundary α_c(m) (largest α with an interior event) per width; JSON.
     PhaseBoundary(PhaseBoundaryArgs),
+    /// The whole bifurcation diagram: every branch (from λ = 0, branch switching, many-start
+    /// training, deflation, your points), each followed both ways, and a census per λ checked
+    /// by Morse theory; JSON (and figures with --figures).
+    Diagram(DiagramArgs),
     /// The large cases of issue 10 (m = 10⁴, digits m = 1000, digits MLP, width sweep to
     /// m = 1000), timed, into results/scale/.
     Scale(ScaleArgs),
@@ -74,6 +78,97 @@ struct ScaleArgs {
     /// Width sweep: the products α·m.
     #[arg(long, value_delimiter = ',', default_value = "0.02,0.04")]
     alpha_m: Vec<f64>,
+}
+
+#[derive(Args)]
+struct DiagramArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Output weights v of the two-layer model: v1,v2,… or a 1-D .npy file (default: the
+    /// paper's v_j = 0.5 + j/(m − 1)).
+    #[arg(long, allow_negative_numbers = true)]
+    output_weights: Option<String>,
+    /// Lower end of the λ window.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    lambda_min: f64,
+    /// Upper end of the λ window.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    lambda_max: f64,
+    /// Random starts for many-start training (Adam, then Newton to ‖∇L‖ ≤ 1e-12).
+    #[arg(long, default_value_t = 0)]
+    starts: usize,
+    /// λ of the training (default: --lambda-max).
+    #[arg(long, allow_negative_numbers = true)]
+    starts_at: Option<f64>,
+    /// λ values for deflated Newton (comma-separated).
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    deflation_at: Vec<f64>,
+    /// Your points: a .npy file, one θ (1-D) or one per row (2-D), Newton-polished at
+    /// --starts-at and followed both ways.
+    #[arg(long)]
+    points: Option<PathBuf>,
+    /// λ values of the census (default: --lambda-max).
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    census_at: Vec<f64>,
+    /// Hold out this fraction of the data: census points then carry test_loss.
+    #[arg(long, allow_negative_numbers = true)]
+    test_fraction: Option<f64>,
+    /// Wall-clock budget (seconds): status time_budget_exhausted, partial diagram kept.
+    #[arg(long, allow_negative_numbers = true)]
+    max_seconds: Option<f64>,
+    /// Seed of the random starts.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Do not switch branches at branch points.
+    #[arg(long)]
+    no_switch: bool,
+    /// Write the JSON here (atomically, after each phase) instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Write the figures into this directory.
+    #[arg(long)]
+    figures: Option<PathBuf>,
+}
+
+fn diagram_command(a: DiagramArgs) -> Result<u8> {
+    let spec = a.model.spec()?;
+    let opts = actbif::diagram::DiagramOptions {
+        lambda_min: a.lambda_min,
+        lambda_max: a.lambda_max,
+        starts: a.starts,
+        starts_at: a.starts_at,
+        deflation_at: a.deflation_at,
+        census_at: a.census_at,
+        max_seconds: a.max_seconds,
+        seed: a.seed,
+        switch: !a.no_switch,
+        progress: true,
+        ..Default::default()
+    };
+    let cmd = commands::DiagramCommand {
+        spec,
+        output_weights: a.output_weights.as_deref().map(str::parse).transpose()?,
+        test_fraction: a.test_fraction,
+        points: a.points,
+        opts,
+        out: a.out.clone(),
+        figures: a.figures,
+    };
+    let d = commands::run_diagram(&cmd)?;
+    if a.out.is_none() {
+        println!("{}", serde_json::to_string_pretty(&d)?);
+    }
+    for c in &d.census {
+        eprintln!(
+            "census at λ = {}: {} critical points (by index {:?}), Σ(−1)ᵏcₖ = {}, complete_by_morse = {}",
+            c.lambda, c.total, c.counts_by_index, c.euler_sum, c.complete_by_morse
+        );
+    }
+    Ok(if d.status == "complete" {
+        commands::EXIT_OK
+    } else {
+        commands::EXIT_INCOMPLETE
+    })
 }
 
 #[derive(Args)]
@@ -484,6 +579,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::BranchPointCurve(a) => branch_point_curve_command(a),
         Command::PhaseBoundary(a) => phase_boundary_command(a),
         Command::Scale(a) => scale_command(a),
+        Command::Diagram(a) => diagram_command(a),
         // Exit 1 when any configuration failed (each failure is a row with its error).
         Command::Sweep(a) => Ok(if commands::run_sweep_command(&a.grid, &a.out)? {
             commands::EXIT_OK

@@ -60,7 +60,7 @@ pub fn unfinished(status: &Status) -> Option<(&'static str, String)> {
             Some(("time_budget_exhausted", "the time budget was spent".into()))
         }
         Status::InProgress => Some(("in_progress", "the trace did not finish".into())),
-        Status::ReachedLambdaMax | Status::ReachedLambdaMin | Status::MaxEvents => None,
+        Status::ReachedLambdaMax | Status::ReachedLambdaMin | Status::MaxEvents | Status::ClosedLoop => None,
     }
 }
 

@@ -167,6 +167,8 @@ pub enum Status {
     MaxEvents,
     /// The trace is still running (only observers see this).
     InProgress,
+    /// The branch returned to its start point: a closed loop (diagram branches).
+    ClosedLoop,
 }
 
 impl Status {

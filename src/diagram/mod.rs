@@ -3,11 +3,205 @@
 //!
 //! Branches come from the λ = 0 start, from branch switching at located branch points
 //! ([`switch`]: simple kernels by the reduced equation; multi-dimensional kernels by the
-//! reduced map on the kernel, [`reduced`]), from many-start training, from deflated Newton
-//! ([`deflation`]) and from a user's points. Each is followed both ways in λ; a census per λ
-//! ([`census`]) counts the critical points by Morse index and checks Σ(−1)ᵏcₖ = 1. Branches
-//! related by a symmetry of the model ([`symmetry`]) are reported as one orbit.
+//! reduced map on the kernel, [`reduced`]), from many-start training ([`training`]), from
+//! deflated Newton ([`deflation`]) and from a user's points. Each is followed both ways in λ
+//! ([`follow`]); a point that lies on a traced branch is recognised by the branch's Newton-
+//! polished crossings of its λ ([`crossings`]) and not traced twice. The census per λ
+//! ([`census`]) counts the critical points by Morse index and checks Σ(−1)ᵏcₖ = 1 (a coercive
+//! Morse function on Rⁿ); branches related by a symmetry of the model ([`symmetry`]) are
+//! reported as one orbit, and each census orbit counts with its size.
+//!
+//! [`build::diagram`] runs it all; its JSON shape is [`Diagram`].
 
+pub mod build;
+pub mod census;
+pub mod crossings;
 pub mod deflation;
+pub mod figure;
+pub mod follow;
+pub mod options;
 pub mod reduced;
+pub mod switch;
 pub mod symmetry;
+pub mod training;
+
+pub use build::diagram;
+pub use census::{Census, CensusPoint};
+pub use options::DiagramOptions;
+
+use crate::continuation::{Event, Point, Status};
+use ndarray::ArrayView1;
+use serde::{Deserialize, Serialize};
+
+/// Where a branch of the diagram came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OriginKind {
+    /// The branch through the λ = 0 start point.
+    Lambda0,
+    /// Switched onto at a branch point of another branch.
+    Switch,
+    /// From a critical point found by many-start training.
+    Training,
+    /// From a critical point found by deflated Newton.
+    Deflation,
+    /// From a user's point (`--points`).
+    User,
+}
+
+/// The origin of a branch: its kind, and for switched branches the parent branch and the index
+/// of the parent's event it was switched at.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Origin {
+    /// How the branch was found.
+    pub kind: OriginKind,
+    /// Parent branch id (switched branches).
+    pub parent: Option<usize>,
+    /// Index of the parent's event (switched branches).
+    pub event: Option<usize>,
+    /// λ of the seed point the branch was followed from.
+    pub seed_lambda: f64,
+}
+
+/// An orbit of branches under the model's symmetry group, followed once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrbitInfo {
+    /// Number of distinct branches in the orbit (1: the branch is invariant).
+    pub size: usize,
+}
+
+/// An event of a diagram branch: the trace's event plus the kernel dimension and the branches
+/// switched onto there.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DiagramEvent {
+    /// The located event, as in `trace`.
+    #[serde(flatten)]
+    pub event: Event,
+    /// Dimension of the Hessian kernel at the event (eigenvalues within the rounding level).
+    pub kernel_dim: usize,
+    /// Ids of the branches switched onto at this event (branch points only).
+    pub switched_branches: Vec<usize>,
+    /// What branch switching did here: `switched`, `not_a_branch_point`, or why it could not.
+    pub switch_status: String,
+}
+
+/// One branch of a diagram, followed both ways from its seed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DiagramBranch {
+    /// Id (index in [`Diagram::branches`]).
+    pub id: usize,
+    /// Where it came from.
+    pub origin: Origin,
+    /// Accepted points in order along the branch (from the end reached going down in λ to the
+    /// end reached going up).
+    pub points: Vec<Point>,
+    /// Located events in order along the branch.
+    pub events: Vec<DiagramEvent>,
+    /// Why the trace stopped: the worse of its two ends (an incomplete or stalled end wins).
+    pub status: Status,
+    /// Status of each end: [going down in λ from the seed, going up].
+    pub ends: [Status; 2],
+    /// Largest ‖∇L‖ over the points.
+    pub max_grad_norm: f64,
+    /// Smallest λ on the branch at a fold (the λ where a branch with both ends at λ_max is
+    /// born); `None` for a branch that reaches λ_min.
+    pub birth_lambda: Option<f64>,
+    /// The symmetry orbit this branch represents, when larger than one branch.
+    pub orbit: Option<OrbitInfo>,
+    /// For a switched branch: the parent event's normal form checked against it.
+    pub switch_check: Option<SwitchCheck>,
+}
+
+impl DiagramBranch {
+    /// θ at point `i` (not in the JSON).
+    pub fn theta(&self, i: usize) -> ArrayView1<'_, f64> {
+        self.points[i].theta.view()
+    }
+}
+
+/// A seed that was not traced, and why (e.g. it lies on a traced branch).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SeedRecord {
+    /// Where it came from.
+    pub kind: OriginKind,
+    /// λ of the seed.
+    pub lambda: f64,
+    /// Loss at the seed.
+    pub loss: f64,
+    /// Morse index at the seed.
+    pub morse_index: Option<usize>,
+    /// `traced` (→ `branch`), `known` (lies on `branch`), or `failed: why`.
+    pub outcome: String,
+    /// The branch it started or was found on.
+    pub branch: Option<usize>,
+    /// How many starts led to this point (training finds a basin many times).
+    pub count: usize,
+}
+
+/// The normal form of the parent's branch point against a switched branch.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SwitchCheck {
+    /// The parent event's classification.
+    pub classification: String,
+    /// Order p of the deviation |λ − λ_pred| / |λ − λ*| ∝ |a|^p (≈ 2 Z2 pitchfork, ≈ 1
+    /// transcritical).
+    pub order_estimate: Option<f64>,
+    /// Largest relative deviation over the compared points.
+    pub max_rel_deviation: f64,
+    /// Points compared.
+    pub samples: usize,
+}
+
+/// A whole bifurcation diagram.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Diagram {
+    /// `complete`, or why it stopped early (`time_budget_exhausted`, `max_branches`).
+    pub status: String,
+    /// λ window.
+    pub lambda_min: f64,
+    /// λ window.
+    pub lambda_max: f64,
+    /// Every branch.
+    pub branches: Vec<DiagramBranch>,
+    /// Census per requested λ.
+    pub census: Vec<Census>,
+    /// Every seed from training, deflation and the user, with its outcome.
+    pub seeds: Vec<SeedRecord>,
+    /// The symmetry group used to recognise orbits.
+    pub symmetry: String,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// Recognises points related by a symmetry of the model.
+pub trait Orbits: Sync {
+    /// Whether `a` and `b` are in one orbit (within `tol`, max-norm).
+    fn same_orbit(&self, a: ArrayView1<f64>, b: ArrayView1<f64>, tol: f64) -> bool;
+    /// Number of distinct points in the orbit of `a`.
+    fn orbit_size(&self, a: ArrayView1<f64>, tol: f64) -> usize;
+    /// A description for the JSON.
+    fn describe(&self) -> String;
+}
+
+/// No symmetry: orbits are single points.
+pub struct NoSymmetry;
+
+impl Orbits for NoSymmetry {
+    fn same_orbit(&self, a: ArrayView1<f64>, b: ArrayView1<f64>, tol: f64) -> bool {
+        max_dist(a, b) <= tol
+    }
+    fn orbit_size(&self, _a: ArrayView1<f64>, _tol: f64) -> usize {
+        1
+    }
+    fn describe(&self) -> String {
+        "trivial".into()
+    }
+}
+
+/// max |aᵢ − bᵢ|.
+pub(crate) fn max_dist(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}

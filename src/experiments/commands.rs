@@ -4,6 +4,7 @@
 
 mod coefficients;
 mod derivatives;
+mod diagram;
 mod exit;
 mod report;
 mod resume;
@@ -13,6 +14,7 @@ mod trace;
 
 pub use coefficients::{run_coefficients, CoefficientsReport};
 pub use derivatives::{run_bench_derivatives, run_check_derivatives, BENCH_WIDTHS};
+pub use diagram::{load_points, run_diagram, split_data, DiagramCommand, OutputWeights};
 pub use exit::{
     error_exit_code, is_input_error, status_exit_code, EXIT_BAD_INPUT, EXIT_INCOMPLETE,
     EXIT_INTERNAL, EXIT_OK,

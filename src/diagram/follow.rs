@@ -1,0 +1,189 @@
+//! A branch followed both ways in λ from a seed point, as one ordered branch.
+
+use crate::continuation::{
+    Branch, ContinuationParams, Control, Event, Observer, Point, PseudoArclength, ResumeState,
+    Status, StopReason,
+};
+use crate::derivatives::Objective;
+use crate::error::Result;
+use crate::linalg::norm;
+use ndarray::{Array1, ArrayView1};
+
+/// A branch through a seed, followed down and up in λ.
+#[derive(Clone, Debug)]
+pub struct Followed {
+    /// Points from the lower-λ-side end to the upper-side end (seed in between).
+    pub points: Vec<Point>,
+    /// Events in the same order.
+    pub events: Vec<Event>,
+    /// Status going down from the seed, going up.
+    pub ends: [Status; 2],
+    /// Largest ‖∇L‖ over the points.
+    pub max_grad_norm: f64,
+}
+
+impl Followed {
+    /// The worse of the two end statuses (an incomplete or stalled end wins).
+    pub fn status(&self) -> Status {
+        let bad = |s: &Status| s.is_incomplete() || matches!(s, Status::Stalled(_));
+        if bad(&self.ends[0]) && !bad(&self.ends[1]) {
+            self.ends[0].clone()
+        } else {
+            self.ends[1].clone()
+        }
+    }
+}
+
+/// Stops a trace that comes back to its seed (a closed loop).
+struct LoopCloser {
+    seed: Array1<f64>,
+    prev: Option<Array1<f64>>,
+    closed: bool,
+}
+
+impl LoopCloser {
+    fn new(theta: ArrayView1<f64>, lambda: f64) -> Self {
+        LoopCloser {
+            seed: join(theta, lambda),
+            prev: None,
+            closed: false,
+        }
+    }
+}
+
+/// (θ, λ) as one vector.
+fn join(theta: ArrayView1<f64>, lambda: f64) -> Array1<f64> {
+    let mut x = Array1::zeros(theta.len() + 1);
+    x.slice_mut(ndarray::s![..theta.len()]).assign(&theta);
+    x[theta.len()] = lambda;
+    x
+}
+
+/// Distance from `p` to the segment [a, b].
+fn segment_distance(p: &Array1<f64>, a: &Array1<f64>, b: &Array1<f64>) -> f64 {
+    let ab = b - a;
+    let len2 = ab.dot(&ab);
+    let t = if len2 > 0.0 {
+        ((p - a).dot(&ab) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    norm((p - &(a + &(&ab * t))).view())
+}
+
+impl Observer for LoopCloser {
+    fn on_point(&mut self, point: &Point, _branch: &Branch) -> Control {
+        let x = join(point.theta.view(), point.lambda);
+        let stop = match &self.prev {
+            // Far along (several segment lengths) and the last segment passes the seed.
+            Some(prev) => {
+                let seg = norm((&x - prev).view());
+                point.arclength > 3.0 * seg
+                    && segment_distance(&self.seed, prev, &x) <= 0.05 * seg + 1e-9
+            }
+            None => false,
+        };
+        self.prev = Some(x);
+        if stop {
+            self.closed = true;
+            Control::Stop(StopReason::Other("closed loop".into()))
+        } else {
+            Control::Continue
+        }
+    }
+}
+
+/// One direction from the seed: `sign` = +1 up in λ, −1 down.
+fn one_way<O: Objective + ?Sized>(
+    obj: &O,
+    theta: ArrayView1<f64>,
+    lambda: f64,
+    sign: f64,
+    params: &ContinuationParams,
+) -> Result<(Branch, bool)> {
+    let n = obj.dim();
+    let mut tangent = vec![0.0; n + 1];
+    tangent[n] = sign;
+    let state = ResumeState {
+        theta: theta.to_vec(),
+        lambda,
+        tangent,
+        ds: params.ds_initial,
+        arclength: 0.0,
+    };
+    let mut closer = LoopCloser::new(theta, lambda);
+    let trace = PseudoArclength::new(params.clone()).resume(obj, &state, &mut closer)?;
+    let mut branch = trace.branch;
+    if closer.closed {
+        branch.status = Status::ClosedLoop;
+    }
+    Ok((branch, closer.closed))
+}
+
+/// The branch through the critical point (θ, λ): followed up in λ, then (unless it closed into
+/// a loop) down, and joined into one branch ordered from the lower end to the upper end. A seed
+/// on the window's edge is followed into the window only.
+pub fn follow_both_ways<O: Objective + ?Sized>(
+    obj: &O,
+    theta: ArrayView1<f64>,
+    lambda: f64,
+    params: &ContinuationParams,
+) -> Result<Followed> {
+    let at_top = lambda >= params.lambda_max;
+    let at_bottom = lambda <= params.lambda_min;
+    let (up, closed) = if at_top {
+        (None, false)
+    } else {
+        let (b, c) = one_way(obj, theta, lambda, 1.0, params)?;
+        (Some(b), c)
+    };
+    let down = if closed || at_bottom {
+        None
+    } else {
+        Some(one_way(obj, theta, lambda, -1.0, params)?.0)
+    };
+    let mut f = join_ways(down, up);
+    if closed {
+        f.ends[0] = Status::ClosedLoop;
+    }
+    Ok(f)
+}
+
+/// Joins the downward trace (reversed) and the upward one at their common seed.
+fn join_ways(down: Option<Branch>, up: Option<Branch>) -> Followed {
+    let mut points = Vec::new();
+    let mut events = Vec::new();
+    let edge = Status::ReachedLambdaMin;
+    let mut ends = [edge.clone(), Status::ReachedLambdaMax];
+    if let Some(d) = down {
+        ends[0] = d.status.clone();
+        for e in d.events.into_iter().rev() {
+            events.push(Event {
+                morse_before: e.morse_after,
+                morse_after: e.morse_before,
+                arclength: -e.arclength,
+                ..e
+            });
+        }
+        let skip = usize::from(up.is_some());
+        for p in d.points.into_iter().skip(skip).rev() {
+            points.push(Point {
+                arclength: -p.arclength,
+                tangent_lambda: -p.tangent_lambda,
+                ..p
+            });
+        }
+    }
+    if let Some(u) = up {
+        ends[1] = u.status.clone();
+        events.extend(u.events);
+        points.extend(u.points);
+    }
+    let max_grad_norm = points.iter().map(|p| p.grad_norm).fold(0.0, f64::max);
+    Followed {
+        points,
+        events,
+        ends,
+        max_grad_norm,
+    }
+}

@@ -1,0 +1,80 @@
+//! Many-start training: random initial weights, Adam on L(·, λ), then Newton to ‖∇L‖ ≤ tol.
+//!
+//! Adam finds a basin (mostly of a minimum); Newton then lands on the critical point within it
+//! to machine precision, whatever its Morse index. Starts run in parallel (rayon) and are
+//! deterministic for a given seed: start i draws from its own stream.
+
+use crate::continuation::newton_critical_point;
+use crate::derivatives::Objective;
+use crate::linalg::SplitMix64;
+use ndarray::Array1;
+use rayon::prelude::*;
+
+/// How to train.
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    /// Number of random starts.
+    pub starts: usize,
+    /// Seed of the first start's stream.
+    pub seed: u64,
+    /// Adam iterations.
+    pub iters: usize,
+    /// Adam step size.
+    pub lr: f64,
+    /// Standard deviation of the initial weights.
+    pub init_scale: f64,
+    /// Newton tolerance on ‖∇L‖.
+    pub tol: f64,
+}
+
+/// n standard normal numbers (Box–Muller on SplitMix64).
+pub fn gaussian_vector(rng: &mut SplitMix64, n: usize) -> Array1<f64> {
+    Array1::from_shape_fn(n, |_| {
+        let u1 = rng.next_unit().max(f64::MIN_POSITIVE);
+        let u2 = rng.next_unit();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    })
+}
+
+/// Adam from θ0 for `iters` steps at λ.
+pub fn adam<O: Objective + ?Sized>(
+    obj: &O,
+    mut theta: Array1<f64>,
+    lambda: f64,
+    iters: usize,
+    lr: f64,
+) -> Array1<f64> {
+    let (b1, b2, eps) = (0.9, 0.999, 1e-8);
+    let mut m = Array1::<f64>::zeros(theta.len());
+    let mut v = Array1::<f64>::zeros(theta.len());
+    for t in 1..=iters {
+        let g = obj.gradient(theta.view(), lambda);
+        m = &m * b1 + &g * (1.0 - b1);
+        v = &v * b2 + &(&g * &g) * (1.0 - b2);
+        let c1 = 1.0 - b1.powi(t as i32);
+        let c2 = 1.0 - b2.powi(t as i32);
+        theta
+            .iter_mut()
+            .zip(m.iter().zip(v.iter()))
+            .for_each(|(x, (mi, vi))| *x -= lr * (mi / c1) / ((vi / c2).sqrt() + eps));
+    }
+    theta
+}
+
+/// Trains every start at λ; each result is a critical point or why Newton failed.
+pub fn train_starts<O: Objective + ?Sized>(
+    obj: &O,
+    lambda: f64,
+    opts: &TrainOptions,
+) -> Vec<std::result::Result<Array1<f64>, String>> {
+    let n = obj.dim();
+    (0..opts.starts)
+        .into_par_iter()
+        .map(|i| {
+            let mut rng = SplitMix64::new(opts.seed.wrapping_add(0x9E37_79B9 * (i as u64 + 1)));
+            let theta0 = gaussian_vector(&mut rng, n) * opts.init_scale;
+            let theta = adam(obj, theta0, lambda, opts.iters, opts.lr);
+            newton_critical_point(obj, theta.view(), lambda, opts.tol).map_err(|e| e.to_string())
+        })
+        .collect()
+}
