@@ -1,0 +1,164 @@
+//! Whole diagrams: branch switching at the B.4 pitchfork, recognition of known branches, a
+//! closed loop, the census and its Morse check, bad input.
+
+use actbif::continuation::{EventKind, Status};
+use actbif::derivatives::ad::{AdObjective, GenericLoss};
+use actbif::diagram::build::DiagramInput;
+use actbif::diagram::{diagram, DiagramOptions, NoSymmetry, OriginKind};
+use actbif::experiments::commands::{
+    run_diagram, DataSource, DiagramCommand, ModelSpec, OutputWeights,
+};
+use actbif::Objective;
+use ndarray::{array, Array1};
+use num_dual::DualNum;
+
+fn b4_command() -> DiagramCommand {
+    DiagramCommand {
+        spec: ModelSpec {
+            width: 2,
+            data: DataSource::Toy,
+            ..Default::default()
+        },
+        output_weights: Some(OutputWeights::Values(vec![1.0, 1.0])),
+        test_fraction: None,
+        points: None,
+        opts: DiagramOptions::default(),
+        out: None,
+        figures: None,
+    }
+}
+
+#[test]
+fn b4_pitchfork_is_switched_and_both_halves_are_counted() {
+    let d = run_diagram(&b4_command()).unwrap();
+    assert_eq!(d.status, "complete");
+    let trivial = &d.branches[0];
+    assert_eq!(trivial.origin.kind, OriginKind::Lambda0);
+    let bp = &trivial.events[0];
+    assert_eq!(bp.event.kind, EventKind::BranchPoint);
+    assert!((bp.event.lambda - 0.0318).abs() < 1e-4, "λ* = {}", bp.event.lambda);
+    assert_eq!(bp.switched_branches, vec![1]);
+    let sw = &d.branches[1];
+    assert_eq!(sw.origin.kind, OriginKind::Switch);
+    assert_eq!((sw.origin.parent, sw.origin.event), (Some(0), Some(0)));
+    // Both halves end at λ = 1; the switched branch meets its parent's point once.
+    assert_eq!(sw.ends, [Status::ReachedLambdaMax, Status::ReachedLambdaMax]);
+    assert_eq!(sw.events.len(), 1);
+    // Z2 pitchfork: the normal form's deviation shrinks like a².
+    let order = sw.switch_check.as_ref().unwrap().order_estimate.unwrap();
+    assert!((1.7..2.3).contains(&order), "order {order}");
+    // Census at λ = 1: the symmetric saddle and the two swapped minima; 2 − 1 = 1.
+    let c = &d.census[0];
+    assert_eq!(c.counts_by_index, vec![2, 1]);
+    assert_eq!(c.euler_sum, 1);
+    assert!(c.complete_by_morse);
+    let (m0, m1, s) = (&c.points[0].theta, &c.points[1].theta, &c.points[2].theta);
+    // Independent check: the minima are each other's swap, the saddle is on the diagonal.
+    assert!((m0[0] - m1[1]).abs() < 1e-9 && (m0[1] - m1[0]).abs() < 1e-9);
+    assert!((s[0] - s[1]).abs() < 1e-9 && (m0[0] - m0[1]).abs() > 0.1);
+    let model = actbif::models::two_layer::TwoLayer::new(
+        actbif::data::toy(42, 2000),
+        array![1.0, 1.0],
+        4e-3,
+        actbif::activation::Builtin::Tanh,
+    )
+    .unwrap();
+    for p in &c.points {
+        let g = model.gradient(Array1::from(p.theta.clone()).view(), 1.0);
+        assert!(actbif::linalg::norm(g.view()) <= 1e-11);
+    }
+}
+
+#[test]
+fn a_user_point_on_a_traced_branch_is_recognised() {
+    let mut cmd = b4_command();
+    let first = run_diagram(&cmd).unwrap();
+    let saddle = first.census[0].points[2].theta.clone();
+    let dir = std::env::temp_dir().join(format!("actbif-diagram-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("points.npy");
+    let rows = ndarray::Array2::from_shape_vec((1, 2), vec![saddle[0] + 1e-4, saddle[1] - 1e-4])
+        .unwrap();
+    std::fs::write(&path, actbif::io::encode_npy(&rows, &path).unwrap()).unwrap();
+    cmd.points = Some(path);
+    let d = run_diagram(&cmd).unwrap();
+    assert_eq!(d.branches.len(), first.branches.len());
+    assert_eq!(d.seeds.len(), 1);
+    assert_eq!(d.seeds[0].outcome, "known");
+    assert_eq!(d.seeds[0].branch, Some(0));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// L = θ⁴/4 − c(λ)θ²/2 + ε(θ − θ³/3)·0, c = 0.04 − (λ − ½)²: critical set θ = 0 and the circle
+/// θ² + (λ − ½)² = 0.04.
+struct Loop;
+
+impl GenericLoss for Loop {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn loss<D: DualNum<Primitive = f64>>(&self, theta: &[D], lambda: D) -> D {
+        let t = theta[0].clone();
+        let c = D::from(0.04) - (lambda - 0.5).powi(2);
+        t.powi(4) * 0.25 - c * t.powi(2) * 0.5
+    }
+}
+
+#[test]
+fn a_closed_loop_is_followed_once_and_the_census_counts_it() {
+    let obj = AdObjective(Loop);
+    let input = DiagramInput {
+        obj: &obj,
+        start: None,
+        user_points: vec![array![0.19]],
+        orbits: &NoSymmetry,
+        test: None,
+        init_scale: 1.0,
+    };
+    let opts = DiagramOptions {
+        starts_at: Some(0.5),
+        census_at: vec![0.5],
+        switch: false,
+        ..Default::default()
+    };
+    let d = diagram(&input, &opts, &mut |_| Ok(())).unwrap();
+    assert_eq!(d.branches.len(), 1);
+    let b = &d.branches[0];
+    assert_eq!(b.status, Status::ClosedLoop);
+    // ∇L = θ(θ² + (λ − ½)² − 0.04): off θ = 0 the circle is fixed to ‖∇L‖/|θ|.
+    for p in &b.points {
+        let (t, r) = (p.theta[0], p.theta[0].powi(2) + (p.lambda - 0.5).powi(2));
+        assert!((t * (r - 0.04)).abs() <= 1e-12);
+        if t.abs() > 0.01 {
+            assert!((r - 0.04).abs() < 1e-10, "off the circle: {r}");
+        }
+    }
+    // It went all the way round: both signs of θ and the whole λ range [0.3, 0.7].
+    let (lo, hi) = b.points.iter().fold((1.0f64, 0.0f64), |(a, c), p| (a.min(p.lambda), c.max(p.lambda)));
+    assert!(lo < 0.3 + 1e-3 && hi > 0.7 - 1e-3, "λ ∈ [{lo}, {hi}]");
+    // Both crossings of λ = ½ are on the loop: θ = ±0.2, minima; θ = 0 (not traced) missing,
+    // so the Morse sum is 2, not 1: reported, not forced.
+    let c = &d.census[0];
+    assert_eq!(c.counts_by_index, vec![2]);
+    assert_eq!(c.euler_sum, 2);
+    assert!(!c.complete_by_morse);
+    let mut thetas: Vec<f64> = c.points.iter().map(|p| p.theta[0]).collect();
+    thetas.sort_by(f64::total_cmp);
+    assert!((thetas[0] + 0.2).abs() < 1e-12 && (thetas[1] - 0.2).abs() < 1e-12);
+}
+
+#[test]
+fn bad_input_names_the_problem() {
+    let mut cmd = b4_command();
+    cmd.opts.census_at = vec![1.5];
+    let e = run_diagram(&cmd).unwrap_err().to_string();
+    assert!(e.contains("census_at") && e.contains("outside"), "{e}");
+    let mut cmd = b4_command();
+    cmd.output_weights = Some(OutputWeights::Values(vec![1.0, 1.0, 1.0]));
+    assert!(run_diagram(&cmd).is_err());
+    let mut cmd = b4_command();
+    cmd.test_fraction = Some(1.0);
+    let e = run_diagram(&cmd).unwrap_err().to_string();
+    assert!(e.contains("test-fraction"), "{e}");
+    assert!("1,x".parse::<OutputWeights>().is_err());
+}
