@@ -36,13 +36,20 @@ fn b4_pitchfork_is_switched_and_both_halves_are_counted() {
     assert_eq!(trivial.origin.kind, OriginKind::Lambda0);
     let bp = &trivial.events[0];
     assert_eq!(bp.event.kind, EventKind::BranchPoint);
-    assert!((bp.event.lambda - 0.0318).abs() < 1e-4, "λ* = {}", bp.event.lambda);
+    assert!(
+        (bp.event.lambda - 0.0318).abs() < 1e-4,
+        "λ* = {}",
+        bp.event.lambda
+    );
     assert_eq!(bp.switched_branches, vec![1]);
     let sw = &d.branches[1];
     assert_eq!(sw.origin.kind, OriginKind::Switch);
     assert_eq!((sw.origin.parent, sw.origin.event), (Some(0), Some(0)));
     // Both halves end at λ = 1; the switched branch meets its parent's point once.
-    assert_eq!(sw.ends, [Status::ReachedLambdaMax, Status::ReachedLambdaMax]);
+    assert_eq!(
+        sw.ends,
+        [Status::ReachedLambdaMax, Status::ReachedLambdaMax]
+    );
     assert_eq!(sw.events.len(), 1);
     // Z2 pitchfork: the normal form's deviation shrinks like a².
     let order = sw.switch_check.as_ref().unwrap().order_estimate.unwrap();
@@ -77,8 +84,8 @@ fn a_user_point_on_a_traced_branch_is_recognised() {
     let dir = std::env::temp_dir().join(format!("actbif-diagram-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("points.npy");
-    let rows = ndarray::Array2::from_shape_vec((1, 2), vec![saddle[0] + 1e-4, saddle[1] - 1e-4])
-        .unwrap();
+    let rows =
+        ndarray::Array2::from_shape_vec((1, 2), vec![saddle[0] + 1e-4, saddle[1] - 1e-4]).unwrap();
     std::fs::write(&path, actbif::io::encode_npy(&rows, &path).unwrap()).unwrap();
     cmd.points = Some(path);
     let d = run_diagram(&cmd).unwrap();
@@ -134,7 +141,9 @@ fn a_closed_loop_is_followed_once_and_the_census_counts_it() {
         }
     }
     // It went all the way round: both signs of θ and the whole λ range [0.3, 0.7].
-    let (lo, hi) = b.points.iter().fold((1.0f64, 0.0f64), |(a, c), p| (a.min(p.lambda), c.max(p.lambda)));
+    let (lo, hi) = b.points.iter().fold((1.0f64, 0.0f64), |(a, c), p| {
+        (a.min(p.lambda), c.max(p.lambda))
+    });
     assert!(lo < 0.3 + 1e-3 && hi > 0.7 - 1e-3, "λ ∈ [{lo}, {hi}]");
     // Both crossings of λ = ½ are on the loop: θ = ±0.2, minima; θ = 0 (not traced) missing,
     // so the Morse sum is 2, not 1: reported, not forced.

@@ -28,18 +28,29 @@ fn plot_err<E: std::fmt::Debug>(e: E) -> Error {
     Error::Linalg(format!("figure: {e:?}"))
 }
 
-/// Writes `diagram_loss.svg` and, when the census carries held-out losses,
-/// `diagram_generalisation.svg` into `dir`.
+/// The figures as (file name, SVG): `diagram_loss.svg` and, when the census carries held-out
+/// losses, `diagram_generalisation.svg`.
+pub fn render(d: &Diagram) -> Result<Vec<(String, String)>> {
+    let mut out = vec![("diagram_loss.svg".to_string(), loss_figure(d)?)];
+    if let Some(c) = d.census.last() {
+        if c.points.iter().any(|p| p.test_loss.is_some()) {
+            out.push((
+                "diagram_generalisation.svg".into(),
+                generalisation_figure(d)?,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes [`render`]'s figures into `dir` (atomically).
 pub fn write_figures(d: &Diagram, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::Io {
         path: dir.to_path_buf(),
         source: e,
     })?;
-    loss_figure(d, &dir.join("diagram_loss.svg"))?;
-    if let Some(c) = d.census.last() {
-        if c.points.iter().any(|p| p.test_loss.is_some()) {
-            generalisation_figure(d, &dir.join("diagram_generalisation.svg"))?;
-        }
+    for (name, svg) in render(d)? {
+        crate::io::write_atomic(&dir.join(name), svg.as_bytes())?;
     }
     Ok(())
 }
@@ -72,58 +83,62 @@ fn runs(b: &DiagramBranch) -> Vec<(usize, Vec<(f64, f64)>)> {
     out
 }
 
-fn loss_figure(d: &Diagram, path: &Path) -> Result<()> {
-    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_err)?;
-    let (plot, legend) = root.split_horizontally(720);
-    let loss = padded(
-        d.branches
-            .iter()
-            .flat_map(|b| b.points.iter().map(|p| p.loss)),
-    );
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(
-            "Bifurcation diagram: loss of every critical branch",
-            ("sans-serif", 18),
-        )
-        .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(d.lambda_min..d.lambda_max, loss.0..loss.1)
-        .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .x_desc("λ")
-        .y_desc("L(θ, λ)")
-        .x_labels(11)
-        .y_labels(8)
-        .draw()
-        .map_err(plot_err)?;
-    let mut kmax = 0;
-    for b in &d.branches {
-        for (k, pts) in runs(b) {
-            kmax = kmax.max(k);
-            let style = morse_colour(k).stroke_width(2);
-            chart
-                .draw_series(LineSeries::new(pts, style))
-                .map_err(plot_err)?;
+fn loss_figure(d: &Diagram) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (plot, legend) = root.split_horizontally(720);
+        let loss = padded(
+            d.branches
+                .iter()
+                .flat_map(|b| b.points.iter().map(|p| p.loss)),
+        );
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(
+                "Bifurcation diagram: loss of every critical branch",
+                ("sans-serif", 18),
+            )
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(d.lambda_min..d.lambda_max, loss.0..loss.1)
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("λ")
+            .y_desc("L(θ, λ)")
+            .x_labels(11)
+            .y_labels(8)
+            .draw()
+            .map_err(plot_err)?;
+        let mut kmax = 0;
+        for b in &d.branches {
+            for (k, pts) in runs(b) {
+                kmax = kmax.max(k);
+                let style = morse_colour(k).stroke_width(2);
+                chart
+                    .draw_series(LineSeries::new(pts, style))
+                    .map_err(plot_err)?;
+            }
+            for e in &b.events {
+                let at = (
+                    e.event.lambda,
+                    loss_at(b, e.event.lambda, e.event.arclength),
+                );
+                let marker: DynElement<_, _> = match e.event.kind {
+                    EventKind::Fold => Circle::new(at, 5, BLACK.stroke_width(2)).into_dyn(),
+                    _ => TriangleMarker::new(at, 6, BLACK.filled()).into_dyn(),
+                };
+                chart
+                    .draw_series(std::iter::once(marker))
+                    .map_err(plot_err)?;
+            }
         }
-        for e in &b.events {
-            let at = (
-                e.event.lambda,
-                loss_at(b, e.event.lambda, e.event.arclength),
-            );
-            let marker: DynElement<_, _> = match e.event.kind {
-                EventKind::Fold => Circle::new(at, 5, BLACK.stroke_width(2)).into_dyn(),
-                _ => TriangleMarker::new(at, 6, BLACK.filled()).into_dyn(),
-            };
-            chart
-                .draw_series(std::iter::once(marker))
-                .map_err(plot_err)?;
-        }
+        legend_panel(&legend, kmax)?;
+        root.present().map_err(plot_err)?;
     }
-    legend_panel(&legend, kmax)?;
-    root.present().map_err(plot_err)
+    Ok(svg)
 }
 
 /// The loss at the branch point nearest an event (by arclength).
@@ -163,7 +178,7 @@ fn legend_panel<DB: DrawingBackend>(
     Ok(())
 }
 
-fn generalisation_figure(d: &Diagram, path: &Path) -> Result<()> {
+fn generalisation_figure(d: &Diagram) -> Result<String> {
     let c = d.census.last().expect("checked by the caller");
     let pts: Vec<(f64, f64, Option<f64>, usize)> = c
         .points
@@ -173,47 +188,51 @@ fn generalisation_figure(d: &Diagram, path: &Path) -> Result<()> {
                 .map(|t| (p.loss, t, p.birth_lambda, p.morse_index))
         })
         .collect();
-    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_err)?;
-    let (plot, legend) = root.split_horizontally(720);
-    let x = padded(pts.iter().map(|p| p.0));
-    let y = padded(pts.iter().map(|p| p.1));
-    let title = format!(
-        "Critical points at λ = {}: training vs held-out loss",
-        c.lambda
-    );
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(title, ("sans-serif", 18))
-        .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(x.0..x.1, y.0..y.1)
-        .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .x_desc("training loss")
-        .y_desc("held-out loss")
-        .x_labels(8)
-        .y_labels(8)
-        .draw()
-        .map_err(plot_err)?;
-    let (lo, hi) = (d.lambda_min, d.lambda_max);
-    let colour = |b: Option<f64>| match b {
-        None => RGBColor(0, 0, 0),
-        Some(l) => ViridisRGB::get_color_normalized(l, lo, hi),
-    };
-    chart
-        .draw_series(pts.iter().map(|&(a, b, birth, k)| {
-            let c = colour(birth);
-            if k == 0 {
-                Circle::new((a, b), 5, c.filled()).into_dyn()
-            } else {
-                Cross::new((a, b), 5, c.stroke_width(2)).into_dyn()
-            }
-        }))
-        .map_err(plot_err)?;
-    colour_bar(&legend, lo, hi)?;
-    root.present().map_err(plot_err)
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (plot, legend) = root.split_horizontally(720);
+        let x = padded(pts.iter().map(|p| p.0));
+        let y = padded(pts.iter().map(|p| p.1));
+        let title = format!(
+            "Critical points at λ = {}: training vs held-out loss",
+            c.lambda
+        );
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x.0..x.1, y.0..y.1)
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("training loss")
+            .y_desc("held-out loss")
+            .x_labels(8)
+            .y_labels(8)
+            .draw()
+            .map_err(plot_err)?;
+        let (lo, hi) = (d.lambda_min, d.lambda_max);
+        let colour = |b: Option<f64>| match b {
+            None => RGBColor(0, 0, 0),
+            Some(l) => ViridisRGB::get_color_normalized(l, lo, hi),
+        };
+        chart
+            .draw_series(pts.iter().map(|&(a, b, birth, k)| {
+                let c = colour(birth);
+                if k == 0 {
+                    Circle::new((a, b), 5, c.filled()).into_dyn()
+                } else {
+                    Cross::new((a, b), 5, c.stroke_width(2)).into_dyn()
+                }
+            }))
+            .map_err(plot_err)?;
+        colour_bar(&legend, lo, hi)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
 }
 
 fn colour_bar<DB: DrawingBackend>(
