@@ -122,6 +122,16 @@ struct DiagramArgs {
     /// Do not switch branches at branch points.
     #[arg(long)]
     no_switch: bool,
+    /// Follow every member of a symmetry orbit (default: one representative per orbit).
+    #[arg(long)]
+    all_orbit_members: bool,
+    /// Random starts of deflated Newton per --deflation-at λ (besides every known point
+    /// perturbed).
+    #[arg(long, default_value_t = 20)]
+    deflation_starts: usize,
+    /// Follow at most this many branches (status max_branches beyond).
+    #[arg(long, default_value_t = 500)]
+    max_branches: usize,
     /// Write the JSON here (atomically, after each phase) instead of stdout.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -142,6 +152,9 @@ fn diagram_command(a: DiagramArgs) -> Result<u8> {
         max_seconds: a.max_seconds,
         seed: a.seed,
         switch: !a.no_switch,
+        all_orbit_members: a.all_orbit_members,
+        deflation_starts: a.deflation_starts,
+        max_branches: a.max_branches,
         progress: true,
         ..Default::default()
     };
@@ -478,14 +491,12 @@ fn run(cli: Cli) -> Result<u8> {
         out: PathBuf::from("results"),
     })) {
         Command::Reproduce(a) => {
-            // The README's generated section is refreshed only by a full run into ./results.
-            let readme = PathBuf::from("README.md");
-            let refresh = !a.quick && a.out == Path::new("results") && readme.exists();
+            // The README is a user's guide: the measured numbers go to results/summary.md only.
             let s = reproduce(&ReproduceOptions {
                 quick: a.quick,
                 out: a.out.clone(),
                 progress,
-                readme: refresh.then_some(readme),
+                readme: None,
             })?;
             if !s.all_ok() {
                 let failed: Vec<String> = s

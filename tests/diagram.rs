@@ -54,15 +54,19 @@ fn b4_pitchfork_is_switched_and_both_halves_are_counted() {
     // Z2 pitchfork: the normal form's deviation shrinks like a².
     let order = sw.switch_check.as_ref().unwrap().order_estimate.unwrap();
     assert!((1.7..2.3).contains(&order), "order {order}");
-    // Census at λ = 1: the symmetric saddle and the two swapped minima; 2 − 1 = 1.
+    // Census at λ = 1: the symmetric saddle and the two swapped minima, one orbit of size 2
+    // under the swap of the two equal units; 2 − 1 = 1.
+    assert!(d.symmetry.contains("permutations"), "{}", d.symmetry);
     let c = &d.census[0];
     assert_eq!(c.counts_by_index, vec![2, 1]);
     assert_eq!(c.euler_sum, 1);
     assert!(c.complete_by_morse);
-    let (m0, m1, s) = (&c.points[0].theta, &c.points[1].theta, &c.points[2].theta);
-    // Independent check: the minima are each other's swap, the saddle is on the diagonal.
-    assert!((m0[0] - m1[1]).abs() < 1e-9 && (m0[1] - m1[0]).abs() < 1e-9);
-    assert!((s[0] - s[1]).abs() < 1e-9 && (m0[0] - m0[1]).abs() > 0.1);
+    assert_eq!(c.points.len(), 2);
+    let (m, s) = (&c.points[0], &c.points[1]);
+    assert_eq!((m.morse_index, m.orbit_size), (0, 2));
+    assert_eq!((s.morse_index, s.orbit_size), (1, 1));
+    // Independent check: the saddle is on the diagonal, the minimum off it.
+    assert!((s.theta[0] - s.theta[1]).abs() < 1e-9 && (m.theta[0] - m.theta[1]).abs() > 0.1);
     let model = actbif::models::two_layer::TwoLayer::new(
         actbif::data::toy(42, 2000),
         array![1.0, 1.0],
@@ -70,17 +74,48 @@ fn b4_pitchfork_is_switched_and_both_halves_are_counted() {
         actbif::activation::Builtin::Tanh,
     )
     .unwrap();
-    for p in &c.points {
-        let g = model.gradient(Array1::from(p.theta.clone()).view(), 1.0);
+    // Every point and the minimum's swap (the orbit's other member) are critical.
+    let swapped = vec![m.theta[1], m.theta[0]];
+    for t in c.points.iter().map(|p| p.theta.clone()).chain([swapped]) {
+        let g = model.gradient(Array1::from(t).view(), 1.0);
         assert!(actbif::linalg::norm(g.view()) <= 1e-11);
     }
+}
+
+#[test]
+fn deflation_finds_the_minima_the_lambda0_branch_misses() {
+    // Without switching the λ = 0 branch holds only the symmetric saddle at λ = 1; deflated
+    // Newton there must find the swapped minima, followed down to their birth at the pitchfork.
+    let mut cmd = b4_command();
+    cmd.opts.switch = false;
+    cmd.opts.deflation_at = vec![1.0];
+    let d = run_diagram(&cmd).unwrap();
+    assert_eq!(d.status, "complete");
+    let found: Vec<_> = d
+        .branches
+        .iter()
+        .filter(|b| b.origin.kind == OriginKind::Deflation)
+        .collect();
+    assert_eq!(found.len(), 1, "one orbit of minima");
+    let c = &d.census[0];
+    assert_eq!(c.counts_by_index, vec![2, 1]);
+    assert!(c.complete_by_morse);
+    // The same minimum as branch switching finds (an independent route).
+    let sw = run_diagram(&b4_command()).unwrap();
+    let (a, b) = (&c.points[0].theta, &sw.census[0].points[0].theta);
+    let same = (a[0] - b[0]).abs().max((a[1] - b[1]).abs());
+    let swapped = (a[0] - b[1]).abs().max((a[1] - b[0]).abs());
+    assert!(same.min(swapped) < 1e-9, "{a:?} vs {b:?}");
+    // The deflation branch reaches down to the pitchfork λ* ≈ 0.0318 (born there).
+    let lo = found[0].points.iter().map(|p| p.lambda).fold(1.0, f64::min);
+    assert!((lo - 0.0318).abs() < 2e-3, "lowest λ {lo}");
 }
 
 #[test]
 fn a_user_point_on_a_traced_branch_is_recognised() {
     let mut cmd = b4_command();
     let first = run_diagram(&cmd).unwrap();
-    let saddle = first.census[0].points[2].theta.clone();
+    let saddle = first.census[0].points[1].theta.clone();
     let dir = std::env::temp_dir().join(format!("actbif-diagram-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("points.npy");

@@ -525,7 +525,10 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
             }
             let known = self.known_at(lambda);
             let starts = self.deflation_starts(&known);
-            let opts = super::deflation::DeflationOptions::default();
+            let opts = super::deflation::DeflationOptions {
+                tol: self.opts.newton_tol,
+                ..Default::default()
+            };
             let found =
                 super::deflation::deflation_search(self.input.obj, lambda, &known, &starts, &opts)?;
             self.queue_found(OriginKind::Deflation, lambda, found)?;

@@ -1,20 +1,248 @@
-//! Deflated Newton (placeholder until the deflation module lands).
+//! Deflated Newton (Farrell, Birkisson & Funke 2015): new critical points of L(·, λ), of any
+//! Morse index, without re-finding the known ones.
+//!
+//! Newton is applied to G(θ) = M(θ)·∇L(θ) with M(θ) = Πᵢ (‖θ − rᵢ‖⁻ᵖ + σ) over the known
+//! points rᵢ: G has the roots of ∇L except the rᵢ, and for σ > 0 M → 1 far from them, so
+//! iterates are not pushed off to infinity. The deflated step is the Newton step δ = −H⁻¹∇L
+//! rescaled, d = δ / (1 − ∇log M·δ) (Farrell et al. eq. 3.5), so one Hessian solve per
+//! iteration as in plain Newton. Each root found joins the known set and the same start is
+//! tried again, as in the paper, until it finds nothing new.
 
+use crate::continuation::newton_critical_point;
 use crate::derivatives::Objective;
 use crate::error::Result;
-use ndarray::Array1;
+use crate::linalg::{norm, solve};
+use ndarray::{Array1, ArrayView1};
 
 /// Options of deflated Newton.
-#[derive(Clone, Debug, Default)]
-pub struct DeflationOptions {}
+#[derive(Clone, Debug)]
+pub struct DeflationOptions {
+    /// Power p of the deflation operator.
+    pub power: f64,
+    /// Shift σ of the deflation operator.
+    pub shift: f64,
+    /// Iterations per attempt.
+    pub max_iters: usize,
+    /// ‖∇L‖ at which an iterate is handed to plain Newton to polish.
+    pub hand_over: f64,
+    /// Newton tolerance of the polished point.
+    pub tol: f64,
+    /// Attempts from one start (each after a new root joined the known set).
+    pub attempts_per_start: usize,
+    /// Above this many parameters the Newton step is solved by MINRES on H·u products.
+    pub dense_max_dim: usize,
+}
 
-/// New critical points at λ from `starts`, none in `known`.
+impl Default for DeflationOptions {
+    fn default() -> Self {
+        DeflationOptions {
+            power: 2.0,
+            shift: 1.0,
+            max_iters: 100,
+            hand_over: 1e-8,
+            tol: 1e-12,
+            attempts_per_start: 3,
+            dense_max_dim: 2000,
+        }
+    }
+}
+
+/// The Newton step δ = −H⁻¹∇L at θ.
+fn newton_step<O: Objective + ?Sized>(
+    obj: &O,
+    theta: ArrayView1<f64>,
+    lambda: f64,
+    g: &Array1<f64>,
+    opts: &DeflationOptions,
+) -> Option<Array1<f64>> {
+    let rhs = -g;
+    if obj.dim() <= opts.dense_max_dim {
+        return solve(&obj.hessian(theta, lambda), &rhs).ok();
+    }
+    let op = |u: ArrayView1<f64>| obj.hessian_vec(theta, lambda, u);
+    let iters = (2 * obj.dim()).min(4000);
+    crate::linalg::krylov::minres(&op, &rhs, 1e-10, iters)
+        .ok()
+        .map(|s| s.x)
+}
+
+/// log M(θ) and ∇log M(θ), or `None` when θ is a known point.
+fn log_deflation(
+    theta: ArrayView1<f64>,
+    known: &[Array1<f64>],
+    opts: &DeflationOptions,
+) -> Option<(f64, Array1<f64>)> {
+    let p = opts.power;
+    let mut log_m = 0.0;
+    let mut grad = Array1::zeros(theta.len());
+    for r in known {
+        let diff = &theta - r;
+        let dist = norm(diff.view());
+        if dist == 0.0 {
+            return None;
+        }
+        let m = dist.powf(-p) + opts.shift;
+        log_m += m.ln();
+        // ∇log mᵢ = −p‖θ − rᵢ‖^{−p−2}(θ − rᵢ) / mᵢ.
+        grad.scaled_add(-p * dist.powf(-p - 2.0) / m, &diff);
+    }
+    Some((log_m, grad))
+}
+
+/// log ‖G(θ)‖ = log M + log ‖∇L‖ (the merit of the line search).
+fn log_merit<O: Objective + ?Sized>(
+    obj: &O,
+    theta: ArrayView1<f64>,
+    lambda: f64,
+    known: &[Array1<f64>],
+    opts: &DeflationOptions,
+) -> f64 {
+    let gn = norm(obj.gradient(theta, lambda).view());
+    match log_deflation(theta, known, opts) {
+        Some((lm, _)) if gn.is_finite() => lm + gn.ln(),
+        _ => f64::INFINITY,
+    }
+}
+
+/// One deflated Newton run from `start`: a polished critical point not in `known`, if found.
+fn deflated_newton<O: Objective + ?Sized>(
+    obj: &O,
+    lambda: f64,
+    known: &[Array1<f64>],
+    start: &Array1<f64>,
+    opts: &DeflationOptions,
+) -> Option<Array1<f64>> {
+    let mut theta = start.clone();
+    let scale = 1.0 + norm(start.view());
+    for _ in 0..opts.max_iters {
+        let g = obj.gradient(theta.view(), lambda);
+        let gn = norm(g.view());
+        if !gn.is_finite() || norm(theta.view()) > 1e6 * scale {
+            return None;
+        }
+        if gn <= opts.hand_over {
+            let t = newton_critical_point(obj, theta.view(), lambda, opts.tol).ok()?;
+            return (!is_known(t.view(), known)).then_some(t);
+        }
+        let delta = newton_step(obj, theta.view(), lambda, &g, opts)?;
+        let (lm, grad_lm) = log_deflation(theta.view(), known, opts)?;
+        let beta = grad_lm.dot(&delta);
+        let d = if (1.0 - beta).abs() > 1e-12 {
+            &delta / (1.0 - beta)
+        } else {
+            delta
+        };
+        let merit = lm + gn.ln();
+        // Backtracking on log‖G‖; the last, smallest step is taken even without decrease.
+        let mut t = 1.0;
+        for _ in 0..8 {
+            let trial = &theta + &(&d * t);
+            if log_merit(obj, trial.view(), lambda, known, opts) < merit {
+                break;
+            }
+            t *= 0.5;
+        }
+        theta.scaled_add(t, &d);
+    }
+    None
+}
+
+/// Whether θ coincides with a known point (max-norm, relative to θ's size).
+fn is_known(theta: ArrayView1<f64>, known: &[Array1<f64>]) -> bool {
+    let tol = 1e-7 * (1.0 + theta.iter().fold(0.0f64, |m, x| m.max(x.abs())));
+    known
+        .iter()
+        .any(|k| super::max_dist(theta, k.view()) <= tol)
+}
+
+/// New critical points at λ from `starts`, none in `known` (nor repeated).
 pub fn deflation_search<O: Objective + ?Sized>(
-    _obj: &O,
-    _lambda: f64,
-    _known: &[Array1<f64>],
-    _starts: &[Array1<f64>],
-    _opts: &DeflationOptions,
+    obj: &O,
+    lambda: f64,
+    known: &[Array1<f64>],
+    starts: &[Array1<f64>],
+    opts: &DeflationOptions,
 ) -> Result<Vec<Array1<f64>>> {
-    Ok(Vec::new())
+    let mut all: Vec<Array1<f64>> = known.to_vec();
+    let mut found = Vec::new();
+    for s in starts {
+        if s.len() != obj.dim() {
+            return Err(crate::Error::shape("deflation start", obj.dim(), s.len()));
+        }
+        for _ in 0..opts.attempts_per_start {
+            match deflated_newton(obj, lambda, &all, s, opts) {
+                Some(t) => {
+                    all.push(t.clone());
+                    found.push(t);
+                }
+                None => break,
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, Array2};
+
+    /// L(x, y) = (x² − 1)² / 4 + y²/2: critical points (±1, 0) minima, (0, 0) a saddle.
+    struct DoubleWell;
+
+    impl Objective for DoubleWell {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn value(&self, t: ArrayView1<f64>, _l: f64) -> f64 {
+            (t[0] * t[0] - 1.0).powi(2) / 4.0 + t[1] * t[1] / 2.0
+        }
+        fn gradient(&self, t: ArrayView1<f64>, _l: f64) -> Array1<f64> {
+            array![t[0] * (t[0] * t[0] - 1.0), t[1]]
+        }
+        fn hessian(&self, t: ArrayView1<f64>, _l: f64) -> Array2<f64> {
+            array![[3.0 * t[0] * t[0] - 1.0, 0.0], [0.0, 1.0]]
+        }
+        fn grad_lambda(&self, _t: ArrayView1<f64>, _l: f64) -> Array1<f64> {
+            Array1::zeros(2)
+        }
+        fn hessian_lambda(&self, _t: ArrayView1<f64>, _l: f64) -> Array2<f64> {
+            Array2::zeros((2, 2))
+        }
+        fn d3_vec(&self, t: ArrayView1<f64>, _l: f64, u: ArrayView1<f64>) -> Array1<f64> {
+            array![6.0 * t[0] * u[0] * u[0], 0.0]
+        }
+        fn d3_mixed_vec(
+            &self,
+            t: ArrayView1<f64>,
+            _l: f64,
+            u: ArrayView1<f64>,
+            w: ArrayView1<f64>,
+        ) -> Array1<f64> {
+            array![6.0 * t[0] * u[0] * w[0], 0.0]
+        }
+        fn d4(&self, _t: ArrayView1<f64>, _l: f64, u: ArrayView1<f64>) -> f64 {
+            6.0 * u[0].powi(4)
+        }
+    }
+
+    #[test]
+    fn deflation_finds_the_other_critical_points_from_one_start() {
+        // Plain Newton from (1.2, 0.3) goes to the known minimum (1, 0); deflated, it must find
+        // the saddle and the other minimum (checked against the closed form).
+        let known = vec![array![1.0, 0.0]];
+        let starts = vec![array![1.2, 0.3]];
+        let opts = DeflationOptions {
+            attempts_per_start: 4,
+            ..Default::default()
+        };
+        let found = deflation_search(&DoubleWell, 0.0, &known, &starts, &opts).unwrap();
+        let has = |x: f64| {
+            found
+                .iter()
+                .any(|t| (t[0] - x).abs() < 1e-12 && t[1].abs() < 1e-12)
+        };
+        assert!(has(0.0) && has(-1.0), "found {found:?}");
+        assert!(!has(1.0), "re-found the known point");
+    }
 }

@@ -25,7 +25,9 @@ pub struct Followed {
 impl Followed {
     /// The worse of the two end statuses (an incomplete or stalled end wins).
     pub fn status(&self) -> Status {
-        let bad = |s: &Status| s.is_incomplete() || matches!(s, Status::Stalled(_));
+        let bad = |s: &Status| {
+            s.is_incomplete() || matches!(s, Status::Stalled(_) | Status::BranchJump(_))
+        };
         if bad(&self.ends[0]) && !bad(&self.ends[1]) {
             self.ends[0].clone()
         } else {
@@ -34,20 +36,39 @@ impl Followed {
     }
 }
 
-/// Stops a trace that comes back to its seed (a closed loop).
+/// Stops a trace that comes back to its seed (a closed loop), or that comes back onto its own
+/// earlier path without passing the seed: it jumped, near a degenerate point, onto a loop that
+/// does not hold the seed, and would go round it until its budget ran out.
 struct LoopCloser {
     seed: Array1<f64>,
-    prev: Option<Array1<f64>>,
+    /// Every accepted (θ, λ) with its arclength.
+    path: Vec<(Array1<f64>, f64)>,
     closed: bool,
+    reentered: Option<String>,
 }
 
 impl LoopCloser {
     fn new(theta: ArrayView1<f64>, lambda: f64) -> Self {
         LoopCloser {
             seed: join(theta, lambda),
-            prev: None,
+            path: Vec::new(),
             closed: false,
+            reentered: None,
         }
+    }
+
+    /// λ of an earlier point of the path the new point `x` lies on (segment length `seg`).
+    fn revisited(&self, x: &Array1<f64>, s: f64, seg: f64) -> Option<f64> {
+        let n = x.len() - 1;
+        let tol = 0.1 * seg + 1e-9;
+        // The last points are the current pass; earlier ones count only when far behind.
+        let earlier = self.path.len().saturating_sub(3);
+        self.path[..earlier].windows(2).find_map(|w| {
+            let ((a, sa), (b, _)) = (&w[0], &w[1]);
+            let near_lambda = (a[n] - x[n]).abs().min((b[n] - x[n]).abs()) <= seg;
+            let far_behind = s - sa > 3.0 * seg;
+            (near_lambda && far_behind && segment_distance(x, a, b) <= tol).then_some(a[n])
+        })
     }
 }
 
@@ -74,21 +95,28 @@ fn segment_distance(p: &Array1<f64>, a: &Array1<f64>, b: &Array1<f64>) -> f64 {
 impl Observer for LoopCloser {
     fn on_point(&mut self, point: &Point, _branch: &Branch) -> Control {
         let x = join(point.theta.view(), point.lambda);
-        let stop = match &self.prev {
+        let s = point.arclength;
+        let mut stop = None;
+        if let Some((prev, _)) = self.path.last() {
+            let seg = norm((&x - prev).view());
             // Far along (several segment lengths) and the last segment passes the seed.
-            Some(prev) => {
-                let seg = norm((&x - prev).view());
-                point.arclength > 3.0 * seg
-                    && segment_distance(&self.seed, prev, &x) <= 0.05 * seg + 1e-9
+            if s > 3.0 * seg && segment_distance(&self.seed, prev, &x) <= 0.05 * seg + 1e-9 {
+                self.closed = true;
+                stop = Some("closed loop".to_string());
+            } else if let Some(l) = self.revisited(&x, s, seg) {
+                let why = format!(
+                    "came back onto its own path at λ = {:.6} without passing its seed: it \
+                     jumped onto another branch earlier (near a degenerate point)",
+                    l
+                );
+                self.reentered = Some(why.clone());
+                stop = Some(why);
             }
-            None => false,
-        };
-        self.prev = Some(x);
-        if stop {
-            self.closed = true;
-            Control::Stop(StopReason::Other("closed loop".into()))
-        } else {
-            Control::Continue
+        }
+        self.path.push((x, s));
+        match stop {
+            Some(why) => Control::Stop(StopReason::Other(why)),
+            None => Control::Continue,
         }
     }
 }
@@ -116,6 +144,8 @@ fn one_way<O: Objective + ?Sized>(
     let mut branch = trace.branch;
     if closer.closed {
         branch.status = Status::ClosedLoop;
+    } else if let Some(why) = closer.reentered {
+        branch.status = Status::BranchJump(why);
     }
     Ok((branch, closer.closed))
 }

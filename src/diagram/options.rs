@@ -100,12 +100,8 @@ impl DiagramOptions {
         if let Some(l) = self.starts_at {
             inside("starts_at", l)?;
         }
-        if !self.deflation_at.is_empty() {
-            // Refused up front rather than silently finding nothing (deflation.rs is a stub).
-            return Err(Error::param(
-                "deflation_at",
-                "deflated Newton is not implemented yet",
-            ));
+        for &l in &self.deflation_at {
+            inside("deflation_at", l)?;
         }
         for &l in &self.census_at {
             inside("census_at", l)?;

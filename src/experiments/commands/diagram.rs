@@ -5,6 +5,7 @@ use super::spec::ModelSpec;
 use crate::activation::Activation;
 use crate::data::{self, Dataset};
 use crate::diagram::build::DiagramInput;
+use crate::diagram::symmetry::UnitPermutations;
 use crate::diagram::{Diagram, DiagramOptions, NoSymmetry, Orbits};
 use crate::error::{Error, Result};
 use crate::experiments::common::start_point;
@@ -120,10 +121,14 @@ pub fn load_points(path: &std::path::Path, n: usize) -> Result<Vec<Array1<f64>>>
     Ok(rows)
 }
 
-/// The model's symmetry (orbits of critical points).
-fn symmetry_of<A: Activation>(model: &TwoLayer<A>) -> Box<dyn Orbits> {
-    let _ = model;
-    Box::new(NoSymmetry)
+/// The model's symmetry (orbits of critical points): the unit permutations its output weights
+/// and activation allow, or none when every orbit member is to be followed on its own.
+fn symmetry_of<A: Activation>(model: &TwoLayer<A>, all_members: bool) -> Box<dyn Orbits> {
+    if all_members {
+        Box::new(NoSymmetry)
+    } else {
+        Box::new(UnitPermutations::of(model))
+    }
 }
 
 /// Runs the diagram command; writes `out` (and figures) and returns the diagram.
@@ -168,7 +173,7 @@ pub fn run_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
             cmd.opts.newton_tol,
         )?;
     }
-    let orbits = symmetry_of(&model);
+    let orbits = symmetry_of(&model, cmd.opts.all_orbit_members);
     let input = DiagramInput {
         obj: &model,
         start: Some(start),
