@@ -206,3 +206,68 @@ fn bad_input_names_the_problem() {
     assert!(e.contains("test-fraction"), "{e}");
     assert!("1,x".parse::<OutputWeights>().is_err());
 }
+
+#[test]
+fn three_equal_units_meet_two_dimensional_kernels_and_switch_onto_pairs() {
+    // The paper's d = 5 data, m = 3, v = (1/3, 1/3, 1/3): S₃ permutes the units; its
+    // symmetric branch meets branch points with 2-dimensional kernels (the standard
+    // representation), and the branches born there have exactly two equal units.
+    let third = 1.0 / 3.0;
+    let mut cmd = b4_command();
+    cmd.spec = ModelSpec {
+        width: 3,
+        data: DataSource::Paper,
+        ..Default::default()
+    };
+    cmd.output_weights = Some(OutputWeights::Values(vec![third; 3]));
+    cmd.opts.max_branches = 3;
+    let d = run_diagram(&cmd).unwrap();
+    assert!(d.symmetry.contains("size 3"), "{}", d.symmetry);
+    let sym = &d.branches[0];
+    assert_eq!(sym.status, Status::ReachedLambdaMax);
+    let model = actbif::models::two_layer::TwoLayer::new(
+        actbif::data::paper_teacher(actbif::data::PAPER_SEED, actbif::data::PAPER_N),
+        Array1::from(vec![third; 3]),
+        actbif::models::two_layer::PAPER_ALPHA,
+        actbif::activation::Builtin::Tanh,
+    )
+    .unwrap();
+    let rows = |t: &[f64]| -> Vec<Vec<f64>> { t.chunks(5).map(|r| r.to_vec()).collect() };
+    let dist = |a: &[f64], b: &[f64]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max)
+    };
+    let two_dim: Vec<_> = sym.events.iter().filter(|e| e.kernel_dim == 2).collect();
+    assert!(!two_dim.is_empty(), "no 2-dimensional kernel found");
+    for e in &two_dim {
+        let ev = &e.event;
+        assert!(ev.lambda > 0.0 && ev.lambda < 1.0);
+        assert_eq!(ev.morse_before.abs_diff(ev.morse_after), 2);
+        // Independent check: the full Hessian there (its own eigensolver) has exactly two
+        // eigenvalues at rounding level, and θ* has three equal units.
+        let h = model.hessian(Array1::from(ev.theta.clone()).view(), ev.lambda);
+        let mut mu = actbif::linalg::sym_eigenvalues(&h).unwrap().to_vec();
+        mu.sort_by(|a, b| a.abs().total_cmp(&b.abs()));
+        assert!(mu[1].abs() < 1e-9 && mu[2].abs() > 1e-6, "{:?}", &mu[..3]);
+        let r = rows(&ev.theta);
+        assert!(dist(&r[0], &r[1]) < 1e-12 && dist(&r[1], &r[2]) < 1e-12);
+    }
+    let sw = &d.branches[1];
+    assert_eq!(
+        (sw.origin.kind, sw.origin.parent),
+        (OriginKind::Switch, Some(0))
+    );
+    assert_eq!(sw.orbit.as_ref().map(|o| o.size), Some(3));
+    // Away from its ends the switched branch has exactly one pair of equal units.
+    let mid = &sw.points[sw.points.len() / 2];
+    let r = rows(mid.theta.as_slice().unwrap());
+    let pairs = [(0, 1), (0, 2), (1, 2)]
+        .iter()
+        .filter(|&&(i, j)| dist(&r[i], &r[j]) < 1e-9)
+        .count();
+    assert_eq!(pairs, 1, "rows {r:?}");
+    let g = model.gradient(mid.theta.view(), mid.lambda);
+    assert!(actbif::linalg::norm(g.view()) < 1e-10);
+}

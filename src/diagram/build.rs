@@ -1,57 +1,22 @@
 //! The diagram run: seeds → branches (followed both ways) → switching → census.
 
-use super::census::{census, TestLoss};
+use super::census::census;
 use super::crossings::{crossings, morse_index, Crossing};
+use super::equivariant::{follow_in_fix, EQUIVARIANT_MAX_DIM};
 use super::follow::follow_both_ways;
-use super::switch::simple_switch;
+pub use super::run::DiagramInput;
+use super::run::{Run, Seed};
+use super::switching::{switch_check, PENDING_MULTI};
 use super::training::{train_starts, TrainOptions};
 use super::{
-    Diagram, DiagramBranch, DiagramEvent, DiagramOptions, OrbitInfo, Orbits, Origin, OriginKind,
-    SeedRecord, SwitchCheck,
+    Diagram, DiagramBranch, DiagramEvent, DiagramOptions, OrbitInfo, Origin, OriginKind, SeedRecord,
 };
-use crate::continuation::{newton_critical_point, Branch, EventKind, Method};
+use crate::continuation::{newton_critical_point, EventKind};
 use crate::derivatives::Objective;
 use crate::error::Result;
-use crate::normal_form::{branch_check_with, BranchCheckOptions, Coefficients};
 use ndarray::{Array1, ArrayView1};
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
-
-/// What a diagram starts from besides its options.
-pub struct DiagramInput<'a, O: Objective + ?Sized> {
-    /// The objective.
-    pub obj: &'a O,
-    /// The critical point at λ_min to start the λ = 0 branch from (e.g. W0).
-    pub start: Option<Array1<f64>>,
-    /// A user's points (`--points`), Newton-polished at the training λ.
-    pub user_points: Vec<Array1<f64>>,
-    /// The model's symmetry.
-    pub orbits: &'a dyn Orbits,
-    /// Held-out loss, when data were held out.
-    pub test: Option<TestLoss<'a>>,
-    /// Standard deviation of random initial weights for training.
-    pub init_scale: f64,
-}
-
-/// A point to follow a branch from.
-struct Seed {
-    theta: Array1<f64>,
-    lambda: f64,
-    origin: Origin,
-    /// The parent event's coefficients and the seed's amplitude, for switched seeds.
-    parent_coeffs: Option<(Coefficients, f64)>,
-}
-
-/// The run's state.
-struct Run<'a, O: Objective + ?Sized> {
-    input: &'a DiagramInput<'a, O>,
-    opts: &'a DiagramOptions,
-    started: Instant,
-    diagram: Diagram,
-    queue: VecDeque<Seed>,
-    crossings: HashMap<(usize, u64), Vec<Crossing>>,
-    stopped: Option<String>,
-}
 
 /// Tolerance for "the same critical point" (max-norm), relative to θ's size.
 fn same_tol(theta: ArrayView1<f64>) -> f64 {
@@ -166,20 +131,31 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
     fn follow(&mut self, seed: &Seed) -> Result<usize> {
         let obj = self.input.obj;
         let params = self.opts.branch_params(self.remaining());
-        let f = follow_both_ways(obj, seed.theta.view(), seed.lambda, &params)?;
+        let fix = (obj.dim() <= EQUIVARIANT_MAX_DIM)
+            .then(|| {
+                let tol = 1e-9 * (1.0 + seed.theta.iter().fold(0.0f64, |m, x| m.max(x.abs())));
+                self.input.orbits.fixed_subspace(seed.theta.view(), tol)
+            })
+            .flatten();
+        let (th, l, tol) = (seed.theta.view(), seed.lambda, self.opts.newton_tol);
+        let f = match fix {
+            Some(p) => follow_in_fix(obj, p, th, l, &params, tol)?,
+            None => follow_both_ways(obj, th, l, &params)?,
+        };
         let id = self.diagram.branches.len();
         let status = f.status();
         let events = f
             .events
             .iter()
-            .map(|e| DiagramEvent {
+            .zip(&f.kernel_dims)
+            .map(|(e, &k)| DiagramEvent {
                 event: e.clone(),
-                kernel_dim: 1,
+                kernel_dim: k,
                 switched_branches: Vec::new(),
-                switch_status: if e.kind == EventKind::BranchPoint {
-                    "pending".into()
-                } else {
-                    "not_a_branch_point".into()
+                switch_status: match e.kind {
+                    EventKind::BranchPoint if k > 1 => PENDING_MULTI.into(),
+                    EventKind::BranchPoint => "pending".into(),
+                    _ => "not_a_branch_point".into(),
                 },
             })
             .collect();
@@ -198,8 +174,8 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
         b.birth_lambda = self.birth(&b);
         if let Some((c, a)) = &seed.parent_coeffs {
             b.switch_check = switch_check(c, *a, &self.diagram, seed, &b);
-            self.mark_parent_point(seed, &mut b);
         }
+        self.mark_parent_point(seed, &mut b);
         self.diagram.branches.push(b);
         let size = self.branch_orbit_size(id, seed);
         if size > 1 {
@@ -277,77 +253,6 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
             .max(1);
         n.div_ceil(on)
     }
-
-    /// Queues the switched seeds at every branch point of branch `id`.
-    fn queue_switches(&mut self, id: usize) -> Result<()> {
-        let obj = self.input.obj;
-        let window = (self.opts.lambda_min, self.opts.lambda_max);
-        for k in 0..self.diagram.branches[id].events.len() {
-            let b = &self.diagram.branches[id];
-            if b.events[k].event.kind != EventKind::BranchPoint
-                || b.events[k].switch_status != "pending"
-            {
-                continue;
-            }
-            let ev = b.events[k].event.clone();
-            let (coeffs, seed) =
-                match simple_switch(obj, &ev, &b.points, window, self.opts.newton_tol) {
-                    Ok(x) => x,
-                    Err(e) => {
-                        self.diagram.branches[id].events[k].switch_status = format!("failed: {e}");
-                        continue;
-                    }
-                };
-            match seed {
-                Ok(s) => self.queue.push_back(Seed {
-                    theta: s.theta,
-                    lambda: s.lambda,
-                    origin: Origin {
-                        kind: OriginKind::Switch,
-                        parent: Some(id),
-                        event: Some(k),
-                        seed_lambda: s.lambda,
-                    },
-                    parent_coeffs: Some((coeffs, s.amplitude)),
-                }),
-                Err(why) => self.diagram.branches[id].events[k].switch_status = why,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The normal form's prediction compared with the switched branch (order ≈ 2 for a Z2
-/// pitchfork, ≈ 1 for a transcritical point).
-fn switch_check(
-    c: &Coefficients,
-    amplitude: f64,
-    d: &Diagram,
-    seed: &Seed,
-    b: &DiagramBranch,
-) -> Option<SwitchCheck> {
-    let (p, e) = (seed.origin.parent?, seed.origin.event?);
-    let event = &d.branches[p].events[e].event;
-    let branch = Branch {
-        method: Method::Exact,
-        points: b.points.clone(),
-        events: Vec::new(),
-        max_grad_norm: b.max_grad_norm,
-        status: b.status.clone(),
-    };
-    // The leading-order law holds near the point: compare within 3 seed amplitudes.
-    let opts = BranchCheckOptions {
-        max_abs_a: Some(3.0 * amplitude.abs()),
-        // Beside the crossing λ is fixed only to ‖∇L‖/(|g_aµ|·|a|): skip |λ − λ*| ≤ 1e-6.
-        min_abs_dlambda: 1e-6,
-    };
-    let bc = branch_check_with(c, event, &branch, &opts).ok()?;
-    Some(SwitchCheck {
-        classification: format!("{:?}", c.classification),
-        order_estimate: bc.order_estimate,
-        max_rel_deviation: bc.max_rel_deviation,
-        samples: bc.samples.len(),
-    })
 }
 
 /// The whole diagram (see the [module](super) doc). `checkpoint` is called with the diagram so

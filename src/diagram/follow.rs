@@ -16,6 +16,8 @@ pub struct Followed {
     pub points: Vec<Point>,
     /// Events in the same order.
     pub events: Vec<Event>,
+    /// Kernel dimension of each event.
+    pub kernel_dims: Vec<usize>,
     /// Status going down from the seed, going up.
     pub ends: [Status; 2],
     /// Largest ‖∇L‖ over the points.
@@ -210,10 +212,27 @@ fn join_ways(down: Option<Branch>, up: Option<Branch>) -> Followed {
         points.extend(u.points);
     }
     let max_grad_norm = points.iter().map(|p| p.grad_norm).fold(0.0, f64::max);
+    let kernel_dims = events.iter().map(|e| kernel_dim(&e.eigenvalues)).collect();
     Followed {
         points,
         events,
+        kernel_dims,
         ends,
         max_grad_norm,
     }
+}
+
+/// Number of eigenvalues at the rounding level of the smallest |eigenvalue| (within 10³ of it
+/// or of 1e-12·‖H‖): the kernel dimension at a located event (1 when none is that small).
+pub fn kernel_dim(eigenvalues: &[f64]) -> usize {
+    let mut a: Vec<f64> = eigenvalues.iter().map(|x| x.abs()).collect();
+    a.sort_by(f64::total_cmp);
+    let Some(&mu) = a.first() else { return 0 };
+    let scale = a.last().copied().unwrap_or(0.0).max(1e-300);
+    if mu > 1e-6 * scale {
+        // No eigenvalue at rounding level among these (a partial spectrum): one, as located.
+        return 1;
+    }
+    let level = 1e3 * mu.max(1e-12 * scale);
+    a.iter().filter(|&&x| x <= level).count()
 }

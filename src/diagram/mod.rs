@@ -2,8 +2,9 @@
 //! only the one from the λ = 0 start.
 //!
 //! Branches come from the λ = 0 start, from branch switching at located branch points
-//! ([`switch`]: simple kernels by the reduced equation; multi-dimensional kernels by the
-//! reduced map on the kernel, [`reduced`]), from many-start training ([`training`]), from
+//! ([`switch`]: simple kernels by the reduced equation; multi-dimensional kernels, met on
+//! symmetric branches followed in their fixed-point subspace ([`restricted`]), by Newton from
+//! the kernel's sphere, [`equivariant`]), from many-start training ([`training`]), from
 //! deflated Newton ([`deflation`]) and from a user's points. Each is followed both ways in λ
 //! ([`follow`]); a point that lies on a traced branch is recognised by the branch's Newton-
 //! polished crossings of its λ ([`crossings`]) and not traced twice. The census per λ
@@ -17,11 +18,14 @@ pub mod build;
 pub mod census;
 pub mod crossings;
 pub mod deflation;
+pub mod equivariant;
 pub mod figure;
 pub mod follow;
 pub mod options;
-pub mod reduced;
+pub mod restricted;
+pub mod run;
 pub mod switch;
+pub mod switching;
 pub mod symmetry;
 pub mod training;
 
@@ -181,6 +185,11 @@ pub trait Orbits: Sync {
     fn orbit_size(&self, a: ArrayView1<f64>, tol: f64) -> usize;
     /// A description for the JSON.
     fn describe(&self) -> String;
+    /// Orthonormal basis (n × k, k < n) of the fixed-point subspace of `a`'s isotropy group,
+    /// when `a` is fixed by a non-trivial symmetry (to `tol`); `None` otherwise.
+    fn fixed_subspace(&self, _a: ArrayView1<f64>, _tol: f64) -> Option<ndarray::Array2<f64>> {
+        None
+    }
 }
 
 /// No symmetry: orbits are single points.

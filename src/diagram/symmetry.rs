@@ -11,7 +11,7 @@
 
 use super::{max_dist, Orbits};
 use crate::activation::Activation;
-use ndarray::{Array1, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1};
 
 /// Signed permutations of interchangeable units of a two-layer model.
 #[derive(Clone, Debug)]
@@ -143,6 +143,40 @@ impl Orbits for UnitPermutations {
             .fold(1usize, |p, k| p.saturating_mul(k))
     }
 
+    fn fixed_subspace(&self, a: ArrayView1<f64>, tol: f64) -> Option<Array2<f64>> {
+        // Groups of equal rows within each class: Fix = {θ: rows equal within each group}.
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for class in &self.classes {
+            let mut reps: Vec<(Array1<f64>, Vec<usize>)> = Vec::new();
+            for &j in class {
+                let r = self.row(a, j);
+                match reps
+                    .iter_mut()
+                    .find(|(u, _)| max_dist(u.view(), r.view()) <= tol)
+                {
+                    Some((_, g)) => g.push(j),
+                    None => reps.push((r, vec![j])),
+                }
+            }
+            groups.extend(reps.into_iter().map(|(_, g)| g));
+        }
+        let m = self.signs.len();
+        if groups.len() == m {
+            return None;
+        }
+        let d = self.d;
+        let mut p = Array2::zeros((m * d, groups.len() * d));
+        for (gi, g) in groups.iter().enumerate() {
+            let w = 1.0 / (g.len() as f64).sqrt();
+            for &j in g {
+                for k in 0..d {
+                    p[[j * d + k, gi * d + k]] = self.signs[j] * w;
+                }
+            }
+        }
+        Some(p)
+    }
+
     fn describe(&self) -> String {
         let sizes: Vec<String> = self
             .classes
@@ -200,6 +234,28 @@ mod tests {
         assert!(g.same_orbit(array![0.5, 0.2].view(), array![-0.2, -0.5].view(), 1e-12));
         let h = UnitPermutations::new(array![1.0, -1.0].view(), 1, false);
         assert!(!h.same_orbit(array![0.5, 0.2].view(), array![-0.2, -0.5].view(), 1e-12));
+    }
+
+    #[test]
+    fn fixed_subspace_of_two_equal_units() {
+        // v = (1, 1, 1), d = 1: θ = (a, a, b) is fixed by the swap of units 0 and 1.
+        let g = UnitPermutations::new(array![1.0, 1.0, 1.0].view(), 1, false);
+        let p = g
+            .fixed_subspace(array![0.5, 0.5, 0.2].view(), 1e-12)
+            .unwrap();
+        assert_eq!(p.dim(), (3, 2));
+        assert!((p.t().dot(&p) - Array2::<f64>::eye(2))
+            .iter()
+            .all(|e| e.abs() < 1e-15));
+        // (1, 1, 0) lies in it, (1, −1, 0) is orthogonal to it.
+        assert!(p
+            .t()
+            .dot(&array![1.0, -1.0, 0.0])
+            .iter()
+            .all(|e| e.abs() < 1e-15));
+        assert!(g
+            .fixed_subspace(array![0.5, 0.4, 0.2].view(), 1e-12)
+            .is_none());
     }
 
     #[test]

@@ -1,1 +1,0 @@
-//! (stub: filled in by the diagram work)
