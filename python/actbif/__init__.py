@@ -25,12 +25,14 @@ from ._actbif import (
     digits_data,
     paper_data,
 )
+from ._diagram import Diagram
 from ._sweep import run_config, sweep
 
 __all__ = [
     "Branch",
     "Coefficients",
     "ContinuationError",
+    "Diagram",
     "Event",
     "Mlp",
     "TwoLayer",

@@ -1,6 +1,6 @@
 """Type stubs of the native module (Rust, PyO3)."""
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +54,26 @@ class TwoLayer:
     def v(self) -> F64: ...
     def start_point(self) -> F64:
         """The λ = 0 minimum W0 as θ."""
+    def diagram(
+        self,
+        starts: int = 0,
+        starts_at: Optional[float] = None,
+        deflation_at: Optional[Sequence[float]] = None,
+        deflation_starts: int = 20,
+        points: Optional[Any] = None,
+        census_at: Optional[Sequence[float]] = None,
+        lambda_min: float = 0.0,
+        lambda_max: float = 1.0,
+        max_seconds: Optional[float] = None,
+        max_branches: int = 500,
+        switch: bool = True,
+        all_orbit_members: bool = False,
+        seed: int = 1,
+        test_x: Optional[Any] = None,
+        test_y: Optional[Any] = None,
+    ) -> Any:
+        """The whole bifurcation diagram (see ``actbif diagram``)."""
+        ...
     def trace(
         self,
         lambda_max: float = 1.0,

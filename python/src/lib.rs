@@ -3,6 +3,7 @@
 
 mod branch;
 mod convert;
+mod diagram;
 mod errors;
 mod interrupt;
 mod methods;

@@ -184,4 +184,56 @@ model_pymethods!(PyTwoLayer {
         );
         finish(py, out, raise_on_failure)
     }
+
+    /// The whole bifurcation diagram on [lambda_min, lambda_max] (see `actbif diagram`):
+    /// the λ = 0 branch, branches switched at branch points (simple and multi-dimensional
+    /// kernels), `starts` many-start training at `starts_at`, deflated Newton at each
+    /// `deflation_at` λ, the user's `points` (θ rows), each followed both ways; the census at
+    /// each `census_at` λ. Returns an `actbif.Diagram` (`.branches`, `.census(lam)` →
+    /// DataFrame). GIL released. `test_x`, `test_y`: held-out data for `test_loss`.
+    #[pyo3(signature = (starts = 0, starts_at = None, deflation_at = None, deflation_starts = 20, points = None, census_at = None, lambda_min = 0.0, lambda_max = 1.0, max_seconds = None, max_branches = 500, switch = true, all_orbit_members = false, seed = 1, test_x = None, test_y = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn diagram<'py>(
+        &self,
+        py: Python<'py>,
+        starts: usize,
+        starts_at: Option<f64>,
+        deflation_at: Option<Vec<f64>>,
+        deflation_starts: usize,
+        points: Option<&Bound<'py, PyAny>>,
+        census_at: Option<Vec<f64>>,
+        lambda_min: f64,
+        lambda_max: f64,
+        max_seconds: Option<f64>,
+        max_branches: usize,
+        switch: bool,
+        all_orbit_members: bool,
+        seed: u64,
+        test_x: Option<&Bound<'py, PyAny>>,
+        test_y: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let data = crate::diagram::diagram_data(&self.model, test_x, test_y, points)?;
+        let opts = actbif::diagram::DiagramOptions {
+            lambda_min,
+            lambda_max,
+            starts,
+            starts_at,
+            deflation_at: deflation_at.unwrap_or_default(),
+            deflation_starts,
+            census_at: census_at.unwrap_or_default(),
+            max_seconds,
+            max_branches,
+            switch,
+            all_orbit_members,
+            seed,
+            ..Default::default()
+        };
+        let model = self.model.clone();
+        let json = py
+            .detach(move || crate::diagram::diagram_json(model, data, opts))
+            .map_err(to_py)?;
+        py.import("actbif._diagram")?
+            .getattr("Diagram")?
+            .call1((json,))
+    }
 });

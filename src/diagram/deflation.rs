@@ -13,6 +13,7 @@ use crate::derivatives::Objective;
 use crate::error::Result;
 use crate::linalg::{norm, solve};
 use ndarray::{Array1, ArrayView1};
+use serde::{Deserialize, Serialize};
 
 /// Options of deflated Newton.
 #[derive(Clone, Debug)]
@@ -104,47 +105,147 @@ fn log_merit<O: Objective + ?Sized>(
     }
 }
 
-/// One deflated Newton run from `start`: a polished critical point not in `known`, if found.
+/// How one deflated Newton run ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// A new critical point, polished.
+    Found(Array1<f64>),
+    /// Polished onto a known point (deflation did not keep it away).
+    Known,
+    /// ‖θ‖ or ‖∇L‖ blew up.
+    Diverged,
+    /// The Newton step could not be solved (singular Hessian) or polishing failed.
+    Failed,
+    /// `max_iters` spent.
+    IterationLimit,
+}
+
+/// One deflated run from `start`: Levenberg–Marquardt on ½‖G‖², G = M·∇L, for n up to
+/// `dense_max_dim` (J = M·H + ∇L ⊗ ∇M; it turns into Newton, d = δ/(1 − β), as µ → 0 and
+/// does not stagnate where H is nearly singular, as backtracking Newton does from random
+/// weights); above it, backtracking Newton with the deflated step (MINRES solves).
 fn deflated_newton<O: Objective + ?Sized>(
     obj: &O,
     lambda: f64,
     known: &[Array1<f64>],
     start: &Array1<f64>,
     opts: &DeflationOptions,
-) -> Option<Array1<f64>> {
+) -> Outcome {
     let mut theta = start.clone();
     let scale = 1.0 + norm(start.view());
+    let mut mu = None;
     for _ in 0..opts.max_iters {
         let g = obj.gradient(theta.view(), lambda);
         let gn = norm(g.view());
         if !gn.is_finite() || norm(theta.view()) > 1e6 * scale {
-            return None;
+            return Outcome::Diverged;
         }
         if gn <= opts.hand_over {
-            let t = newton_critical_point(obj, theta.view(), lambda, opts.tol).ok()?;
-            return (!is_known(t.view(), known)).then_some(t);
+            return match newton_critical_point(obj, theta.view(), lambda, opts.tol) {
+                Ok(t) if is_known(t.view(), known) => Outcome::Known,
+                Ok(t) => Outcome::Found(t),
+                Err(_) => Outcome::Failed,
+            };
         }
-        let delta = newton_step(obj, theta.view(), lambda, &g, opts)?;
-        let (lm, grad_lm) = log_deflation(theta.view(), known, opts)?;
-        let beta = grad_lm.dot(&delta);
-        let d = if (1.0 - beta).abs() > 1e-12 {
-            &delta / (1.0 - beta)
-        } else {
-            delta
+        let Some((lm, grad_lm)) = log_deflation(theta.view(), known, opts) else {
+            return Outcome::Known;
         };
         let merit = lm + gn.ln();
-        // Backtracking on log‖G‖; the last, smallest step is taken even without decrease.
-        let mut t = 1.0;
-        for _ in 0..8 {
-            let trial = &theta + &(&d * t);
-            if log_merit(obj, trial.view(), lambda, known, opts) < merit {
-                break;
-            }
-            t *= 0.5;
+        let step = if obj.dim() <= opts.dense_max_dim {
+            lm_step(
+                obj,
+                theta.view(),
+                lambda,
+                &g,
+                (lm, &grad_lm),
+                merit,
+                known,
+                opts,
+                &mut mu,
+            )
+        } else {
+            newton_backtrack(obj, theta.view(), lambda, &g, &grad_lm, merit, known, opts)
+        };
+        match step {
+            Some(d) => theta += &d,
+            None => return Outcome::Failed,
         }
-        theta.scaled_add(t, &d);
+    }
+    Outcome::IterationLimit
+}
+
+/// One Levenberg–Marquardt step on ½‖G‖² (µ adapted: ÷3 on success, ×4 on failure).
+#[allow(clippy::too_many_arguments)]
+fn lm_step<O: Objective + ?Sized>(
+    obj: &O,
+    theta: ArrayView1<f64>,
+    lambda: f64,
+    g: &Array1<f64>,
+    (lm, grad_lm): (f64, &Array1<f64>),
+    merit: f64,
+    known: &[Array1<f64>],
+    opts: &DeflationOptions,
+    mu: &mut Option<f64>,
+) -> Option<Array1<f64>> {
+    let n = theta.len();
+    // J = M(H + ∇L ⊗ ∇log M), G = M∇L: M cancels from the normal equations (µ absorbs it).
+    let _ = lm;
+    let mut j = obj.hessian(theta, lambda);
+    for r in 0..n {
+        for c in 0..n {
+            j[[r, c]] += g[r] * grad_lm[c];
+        }
+    }
+    let a = j.t().dot(&j);
+    let b = -j.t().dot(g);
+    let trace = (0..n).map(|i| a[[i, i]]).sum::<f64>() / n as f64;
+    let mut damp = mu.unwrap_or(1e-6 * trace.max(f64::MIN_POSITIVE));
+    for _ in 0..30 {
+        let mut shifted = a.clone();
+        for i in 0..n {
+            shifted[[i, i]] += damp;
+        }
+        if let Ok(d) = solve(&shifted, &b) {
+            let trial = &theta + &d;
+            if log_merit(obj, trial.view(), lambda, known, opts) < merit {
+                *mu = Some((damp / 3.0).max(1e-15 * trace));
+                return Some(d);
+            }
+        }
+        damp *= 4.0;
     }
     None
+}
+
+/// Backtracking on log‖G‖ along the deflated Newton step; the last, smallest step is taken
+/// even without decrease.
+#[allow(clippy::too_many_arguments)]
+fn newton_backtrack<O: Objective + ?Sized>(
+    obj: &O,
+    theta: ArrayView1<f64>,
+    lambda: f64,
+    g: &Array1<f64>,
+    grad_lm: &Array1<f64>,
+    merit: f64,
+    known: &[Array1<f64>],
+    opts: &DeflationOptions,
+) -> Option<Array1<f64>> {
+    let delta = newton_step(obj, theta, lambda, g, opts)?;
+    let beta = grad_lm.dot(&delta);
+    let d = if (1.0 - beta).abs() > 1e-12 {
+        &delta / (1.0 - beta)
+    } else {
+        delta
+    };
+    let mut t = 1.0;
+    for _ in 0..8 {
+        let trial = &theta + &(&d * t);
+        if log_merit(obj, trial.view(), lambda, known, opts) < merit {
+            break;
+        }
+        t *= 0.5;
+    }
+    Some(d * t)
 }
 
 /// Whether θ coincides with a known point (max-norm, relative to θ's size).
@@ -155,6 +256,40 @@ fn is_known(theta: ArrayView1<f64>, known: &[Array1<f64>]) -> bool {
         .any(|k| super::max_dist(theta, k.view()) <= tol)
 }
 
+/// What a deflation search found, and how its other runs ended.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct DeflationReport {
+    /// λ of the search.
+    pub lambda: f64,
+    /// Starts tried.
+    pub starts: usize,
+    /// New critical points, in the order found (not in the JSON: they become seeds).
+    #[serde(skip)]
+    pub found: Vec<Array1<f64>>,
+    /// Runs that polished onto a known point.
+    pub known: usize,
+    /// Runs that diverged.
+    pub diverged: usize,
+    /// Runs whose Newton step or polish failed.
+    pub failed: usize,
+    /// Runs that spent their iterations.
+    pub iteration_limit: usize,
+}
+
+impl DeflationReport {
+    /// One line for a seed record.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} new, {} onto known points, {} diverged, {} singular, {} at the iteration limit",
+            self.found.len(),
+            self.known,
+            self.diverged,
+            self.failed,
+            self.iteration_limit
+        )
+    }
+}
+
 /// New critical points at λ from `starts`, none in `known` (nor repeated).
 pub fn deflation_search<O: Objective + ?Sized>(
     obj: &O,
@@ -162,24 +297,33 @@ pub fn deflation_search<O: Objective + ?Sized>(
     known: &[Array1<f64>],
     starts: &[Array1<f64>],
     opts: &DeflationOptions,
-) -> Result<Vec<Array1<f64>>> {
+) -> Result<DeflationReport> {
     let mut all: Vec<Array1<f64>> = known.to_vec();
-    let mut found = Vec::new();
+    let mut r = DeflationReport {
+        lambda,
+        starts: starts.len(),
+        ..Default::default()
+    };
     for s in starts {
         if s.len() != obj.dim() {
             return Err(crate::Error::shape("deflation start", obj.dim(), s.len()));
         }
         for _ in 0..opts.attempts_per_start {
             match deflated_newton(obj, lambda, &all, s, opts) {
-                Some(t) => {
+                Outcome::Found(t) => {
                     all.push(t.clone());
-                    found.push(t);
+                    r.found.push(t);
+                    continue;
                 }
-                None => break,
+                Outcome::Known => r.known += 1,
+                Outcome::Diverged => r.diverged += 1,
+                Outcome::Failed => r.failed += 1,
+                Outcome::IterationLimit => r.iteration_limit += 1,
             }
+            break;
         }
     }
-    Ok(found)
+    Ok(r)
 }
 
 #[cfg(test)]
@@ -236,7 +380,9 @@ mod tests {
             attempts_per_start: 4,
             ..Default::default()
         };
-        let found = deflation_search(&DoubleWell, 0.0, &known, &starts, &opts).unwrap();
+        let found = deflation_search(&DoubleWell, 0.0, &known, &starts, &opts)
+            .unwrap()
+            .found;
         let has = |x: f64| {
             found
                 .iter()

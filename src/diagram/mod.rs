@@ -171,6 +171,9 @@ pub struct Diagram {
     pub census: Vec<Census>,
     /// Every seed from training, deflation and the user, with its outcome.
     pub seeds: Vec<SeedRecord>,
+    /// Each deflation search: its λ, starts and how its runs ended.
+    #[serde(default)]
+    pub deflation: Vec<deflation::DeflationReport>,
     /// The symmetry group used to recognise orbits.
     pub symmetry: String,
     /// Wall-clock seconds.

@@ -1,0 +1,96 @@
+//! `TwoLayer.diagram`: the whole bifurcation diagram of the model, returned as an
+//! `actbif.Diagram` (the pure-Python wrapper of the diagram's JSON, with `.branches` and
+//! `.census(lam)` as a pandas DataFrame).
+
+use crate::convert::f64_array;
+use crate::errors::to_py;
+use actbif::data::Dataset;
+use actbif::diagram::build::DiagramInput;
+use actbif::diagram::symmetry::UnitPermutations;
+use actbif::diagram::{DiagramOptions, NoSymmetry, Orbits};
+use actbif::experiments::common::start_point;
+use actbif::models::two_layer::TwoLayer;
+use ndarray::Array1;
+use numpy::{Ix1, Ix2};
+use pyo3::prelude::*;
+use std::sync::Arc;
+
+/// Held-out data and user points from Python, checked against the model.
+pub struct DiagramData {
+    /// (x, y) held out: census points then carry `test_loss`.
+    pub test: Option<Dataset>,
+    /// User points, one θ per row.
+    pub points: Vec<Array1<f64>>,
+}
+
+/// Reads `test_x`, `test_y` and `points` (1-D or 2-D) into Rust arrays.
+pub fn diagram_data(
+    model: &TwoLayer,
+    test_x: Option<&Bound<'_, PyAny>>,
+    test_y: Option<&Bound<'_, PyAny>>,
+    points: Option<&Bound<'_, PyAny>>,
+) -> PyResult<DiagramData> {
+    let test = match (test_x, test_y) {
+        (Some(x), Some(y)) => {
+            let x = f64_array::<Ix2>(x, "test_x")?.as_array().to_owned();
+            let y = f64_array::<Ix1>(y, "test_y")?.as_array().to_owned();
+            Some(Dataset::new(x, y).map_err(to_py)?)
+        }
+        (None, None) => None,
+        _ => return Err(crate::errors::value_error("give both test_x and test_y, or neither")),
+    };
+    let n = model.n_params();
+    let points = match points {
+        None => Vec::new(),
+        Some(p) => match f64_array::<Ix2>(p, "points") {
+            Ok(a) => a.as_array().rows().into_iter().map(|r| r.to_owned()).collect(),
+            Err(_) => vec![f64_array::<Ix1>(p, "points")?.as_array().to_owned()],
+        },
+    };
+    for p in &points {
+        if p.len() != n {
+            return Err(to_py(actbif::Error::shape("user point (points)", n, p.len())));
+        }
+    }
+    Ok(DiagramData { test, points })
+}
+
+/// Runs the diagram (GIL released by the caller) and returns its JSON.
+pub fn diagram_json(
+    model: Arc<TwoLayer>,
+    data: DiagramData,
+    opts: DiagramOptions,
+) -> actbif::Result<String> {
+    opts.validate(model.n_params())?;
+    let test_model = data
+        .test
+        .map(|t| TwoLayer::new(t, model.output_weights().clone(), 0.0, *model.activation()))
+        .transpose()?;
+    let test_fn = test_model.as_ref().map(|m| {
+        move |th: ndarray::ArrayView1<f64>, l: f64| actbif::Objective::value(m, th, l)
+    });
+    let mut start = start_point(&*model)?;
+    if opts.lambda_min != 0.0 {
+        start = actbif::continuation::newton_critical_point(
+            &*model,
+            start.view(),
+            opts.lambda_min,
+            opts.newton_tol,
+        )?;
+    }
+    let orbits: Box<dyn Orbits> = if opts.all_orbit_members {
+        Box::new(NoSymmetry)
+    } else {
+        Box::new(UnitPermutations::of(&*model))
+    };
+    let input = DiagramInput {
+        obj: &*model,
+        start: Some(start),
+        user_points: data.points,
+        orbits: orbits.as_ref(),
+        test: test_fn.as_ref().map(|f| f as _),
+        init_scale: 1.0 / (model.input_dim() as f64).sqrt(),
+    };
+    let d = actbif::diagram::diagram(&input, &opts, &mut |_| Ok(()))?;
+    Ok(serde_json::to_string(&d)?)
+}
