@@ -124,9 +124,9 @@ mod tests {
         fn loss<D: DualNum<Primitive = f64>>(&self, t: &[D], l: D) -> D {
             let s = t
                 .iter()
-                .map(|x| x.powi(4) * 0.25 - l * x.powi(2) * 0.5)
+                .map(|x| x.powi(4) * 0.25 - l.clone() * x.powi(2) * 0.5)
                 .fold(D::from(0.0), |a, b| a + b);
-            s + (t[0] - t[1]).powi(2) * t[2]
+            s + (t[0].clone() - t[1].clone()).powi(2) * t[2].clone()
         }
     }
 
