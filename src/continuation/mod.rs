@@ -43,6 +43,7 @@ pub use crate::linalg::operator as operators;
 mod paper;
 mod problem;
 mod resample_impl;
+mod spectrum;
 pub mod scipy_lbfgs;
 mod step;
 pub mod test_functions;

@@ -111,30 +111,6 @@ impl State<'_> {
     }
 }
 
-/// Eigenvalues per `spectrum` and the Morse index (exact inertia count on the partial path,
-/// the full spectrum on the dense one). With `dense_values_only`, the dense eigenvalues without
-/// eigenvectors (the cheapest dense path; no warm start for the next point).
-pub(crate) fn spectrum_of(
-    h: &Array2<f64>,
-    spectrum: Spectrum,
-    warm: Option<&Array2<f64>>,
-    dense_values_only: bool,
-) -> Result<PartialEigen> {
-    let k = match spectrum {
-        Spectrum::Smallest(k) if !dense_values_only => return DenseEigen.smallest(h, k, warm),
-        Spectrum::Smallest(k) => k.min(h.nrows()),
-        Spectrum::Full => h.nrows(),
-    };
-    let values = DenseEigen.values(h)?;
-    let negative_count = values.iter().filter(|&&v| v < 0.0).count();
-    Ok(PartialEigen {
-        values: values.slice(ndarray::s![..k]).to_owned(),
-        vectors: Array2::zeros((h.nrows(), 0)),
-        negative_count,
-        dense: true,
-    })
-}
-
 /// Unit tangent of the branch from the bordered solve \[\[H, ∂λ∇L\], \[borderᵀ\]\] z = e_{n+1};
 /// τ = z/‖z‖ satisfies borderᵀτ > 0, which keeps the orientation when `border` is the previous
 /// tangent. Returns the factorisation too (it serves as the chord Jacobian of the next
