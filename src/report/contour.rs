@@ -1,6 +1,8 @@
 //! Contour plots (filled colour map plus iso-lines).
 
 use super::marching_squares::{bilinear, iso_lines, refine};
+use super::legend::draw_legend;
+use super::style::*;
 use super::svg::*;
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
