@@ -34,6 +34,7 @@ pub mod scale;
 mod summary;
 pub mod sweep;
 pub mod table1;
+mod tracing;
 
 pub use context::{Context, SHARED_WIDTH};
 pub use experiment::{DynExperiment, Experiment, Figure, Finding, Meta, Outcome, Recorded};
