@@ -223,75 +223,15 @@ fn dcstep(
     let stpf;
     if fp > fx {
         // Case 1: higher function value; the minimum is bracketed.
-        let theta = 3.0 * (fx - fp) / (s0 - stx) + dx + dp;
-        let mut gamma = cubic_gamma(theta, dx, dp, false);
-        if s0 < stx {
-            gamma = -gamma;
-        }
-        let p = (gamma - dx) + theta;
-        let q = ((gamma - dx) + gamma) + dp;
-        let stpc = stx + (p / q) * (s0 - stx);
-        let stpq = stx + ((dx / ((fx - fp) / (s0 - stx) + dx)) / 2.0) * (s0 - stx);
-        stpf = if (stpc - stx).abs() < (stpq - stx).abs() {
-            stpc
-        } else {
-            stpc + (stpq - stpc) / 2.0
-        };
+        stpf = step_higher_value((stx, fx, dx), (s0, fp, dp));
         *brackt = true;
     } else if sgnd < 0.0 {
         // Case 2: lower value, derivatives of opposite sign; bracketed.
-        let theta = 3.0 * (fx - fp) / (s0 - stx) + dx + dp;
-        let mut gamma = cubic_gamma(theta, dx, dp, false);
-        if s0 > stx {
-            gamma = -gamma;
-        }
-        let p = (gamma - dp) + theta;
-        let q = ((gamma - dp) + gamma) + dx;
-        let stpc = s0 + (p / q) * (stx - s0);
-        let stpq = s0 + (dp / (dp - dx)) * (stx - s0);
-        stpf = if (stpc - s0).abs() > (stpq - s0).abs() {
-            stpc
-        } else {
-            stpq
-        };
+        stpf = step_opposite_slopes((stx, fx, dx), (s0, fp, dp));
         *brackt = true;
     } else if dp.abs() < dx.abs() {
         // Case 3: lower value, same-sign derivative of decreasing magnitude.
-        let theta = 3.0 * (fx - fp) / (s0 - stx) + dx + dp;
-        let mut gamma = cubic_gamma(theta, dx, dp, true);
-        if s0 > stx {
-            gamma = -gamma;
-        }
-        let p = (gamma - dp) + theta;
-        let q = (gamma + (dx - dp)) + gamma;
-        let r = p / q;
-        let stpc = if r < 0.0 && gamma != 0.0 {
-            s0 + r * (stx - s0)
-        } else if s0 > stx {
-            stpmax
-        } else {
-            stpmin
-        };
-        let stpq = s0 + (dp / (dp - dx)) * (stx - s0);
-        stpf = if *brackt {
-            let f = if (stpc - s0).abs() < (stpq - s0).abs() {
-                stpc
-            } else {
-                stpq
-            };
-            if s0 > stx {
-                f.min(s0 + P66 * (sty - s0))
-            } else {
-                f.max(s0 + P66 * (sty - s0))
-            }
-        } else {
-            let f = if (stpc - s0).abs() > (stpq - s0).abs() {
-                stpc
-            } else {
-                stpq
-            };
-            f.min(stpmax).max(stpmin)
-        };
+        stpf = step_decreasing_slope((stx, fx, dx), sty, (s0, fp, dp), *brackt, (stpmin, stpmax));
     } else {
         // Case 4: lower value, same-sign derivative that does not decrease.
         stpf = if *brackt {
@@ -324,6 +264,91 @@ fn dcstep(
         e.dx = dp;
     }
     *stp = stpf;
+}
+
+/// `dcstep` case 1 (fp > fx, bracketed): the cubic step if it is closer to stx than the
+/// quadratic one, else their midpoint.
+fn step_higher_value((stx, fx, dx): (f64, f64, f64), (s0, fp, dp): (f64, f64, f64)) -> f64 {
+    let theta = 3.0 * (fx - fp) / (s0 - stx) + dx + dp;
+    let mut gamma = cubic_gamma(theta, dx, dp, false);
+    if s0 < stx {
+        gamma = -gamma;
+    }
+    let p = (gamma - dx) + theta;
+    let q = ((gamma - dx) + gamma) + dp;
+    let stpc = stx + (p / q) * (s0 - stx);
+    let stpq = stx + ((dx / ((fx - fp) / (s0 - stx) + dx)) / 2.0) * (s0 - stx);
+    if (stpc - stx).abs() < (stpq - stx).abs() {
+        stpc
+    } else {
+        stpc + (stpq - stpc) / 2.0
+    }
+}
+
+/// `dcstep` case 2 (lower value, derivatives of opposite sign, bracketed): the cubic step if it
+/// is farther from the trial than the secant one, else the secant step.
+fn step_opposite_slopes((stx, fx, dx): (f64, f64, f64), (s0, fp, dp): (f64, f64, f64)) -> f64 {
+    let theta = 3.0 * (fx - fp) / (s0 - stx) + dx + dp;
+    let mut gamma = cubic_gamma(theta, dx, dp, false);
+    if s0 > stx {
+        gamma = -gamma;
+    }
+    let p = (gamma - dp) + theta;
+    let q = ((gamma - dp) + gamma) + dx;
+    let stpc = s0 + (p / q) * (stx - s0);
+    let stpq = s0 + (dp / (dp - dx)) * (stx - s0);
+    if (stpc - s0).abs() > (stpq - s0).abs() {
+        stpc
+    } else {
+        stpq
+    }
+}
+
+/// `dcstep` case 3 (lower value, same-sign derivative of decreasing magnitude): the cubic step
+/// (or a bound when the cubic does not tend to infinity in the step's direction) against the
+/// secant step, safeguarded towards sty when bracketed, into \[stpmin, stpmax\] otherwise.
+fn step_decreasing_slope(
+    (stx, fx, dx): (f64, f64, f64),
+    sty: f64,
+    (s0, fp, dp): (f64, f64, f64),
+    brackt: bool,
+    (stpmin, stpmax): (f64, f64),
+) -> f64 {
+    let theta = 3.0 * (fx - fp) / (s0 - stx) + dx + dp;
+    let mut gamma = cubic_gamma(theta, dx, dp, true);
+    if s0 > stx {
+        gamma = -gamma;
+    }
+    let p = (gamma - dp) + theta;
+    let q = (gamma + (dx - dp)) + gamma;
+    let r = p / q;
+    let stpc = if r < 0.0 && gamma != 0.0 {
+        s0 + r * (stx - s0)
+    } else if s0 > stx {
+        stpmax
+    } else {
+        stpmin
+    };
+    let stpq = s0 + (dp / (dp - dx)) * (stx - s0);
+    if brackt {
+        let f = if (stpc - s0).abs() < (stpq - s0).abs() {
+            stpc
+        } else {
+            stpq
+        };
+        if s0 > stx {
+            f.min(s0 + P66 * (sty - s0))
+        } else {
+            f.max(s0 + P66 * (sty - s0))
+        }
+    } else {
+        let f = if (stpc - s0).abs() > (stpq - s0).abs() {
+            stpc
+        } else {
+            stpq
+        };
+        f.min(stpmax).max(stpmin)
+    }
 }
 
 #[cfg(test)]

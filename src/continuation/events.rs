@@ -428,33 +428,7 @@ fn chord_brent<O: Objective + ?Sized>(
         if xm.abs() <= tol1 {
             break;
         }
-        if e.abs() >= tol1 && fa.abs() > fb.abs() {
-            let s_ = fb / fa;
-            let (mut p, mut q);
-            if ta == tc {
-                p = 2.0 * xm * s_;
-                q = 1.0 - s_;
-            } else {
-                let q0 = fa / fc;
-                let r = fb / fc;
-                p = s_ * (2.0 * xm * q0 * (q0 - r) - (tb - ta) * (r - 1.0));
-                q = (q0 - 1.0) * (r - 1.0) * (s_ - 1.0);
-            }
-            if p > 0.0 {
-                q = -q;
-            }
-            p = p.abs();
-            if 2.0 * p < (3.0 * xm * q - (tol1 * q).abs()).min((e * q).abs()) {
-                e = d;
-                d = p / q;
-            } else {
-                d = xm;
-                e = d;
-            }
-        } else {
-            d = xm;
-            e = d;
-        }
+        (d, e) = brent_step((ta, fa), (tb, fb), (tc, fc), (xm, tol1), (d, e));
         ta = tb;
         fa = fb;
         tb += if d.abs() > tol1 {
@@ -473,6 +447,42 @@ fn chord_brent<O: Objective + ?Sized>(
         }
     }
     Some(best.0)
+}
+
+/// The step of one zeroin iteration from the bracket (ta, fa), (tb, fb), (tc, fc), half-width
+/// `xm`, tolerance `tol1` and the previous steps (d, e): inverse quadratic interpolation (the
+/// secant when ta = tc) when it is acceptable, else bisection. Returns the new (d, e).
+fn brent_step(
+    (ta, fa): (f64, f64),
+    (tb, fb): (f64, f64),
+    (tc, fc): (f64, f64),
+    (xm, tol1): (f64, f64),
+    (d, e): (f64, f64),
+) -> (f64, f64) {
+    if e.abs() >= tol1 && fa.abs() > fb.abs() {
+        let s_ = fb / fa;
+        let (mut p, mut q);
+        if ta == tc {
+            p = 2.0 * xm * s_;
+            q = 1.0 - s_;
+        } else {
+            let q0 = fa / fc;
+            let r = fb / fc;
+            p = s_ * (2.0 * xm * q0 * (q0 - r) - (tb - ta) * (r - 1.0));
+            q = (q0 - 1.0) * (r - 1.0) * (s_ - 1.0);
+        }
+        if p > 0.0 {
+            q = -q;
+        }
+        p = p.abs();
+        if 2.0 * p < (3.0 * xm * q - (tol1 * q).abs()).min((e * q).abs()) {
+            (p / q, d)
+        } else {
+            (xm, xm)
+        }
+    } else {
+        (xm, xm)
+    }
 }
 
 /// Locates an event detected between accepted points a and b (`test` for user-defined ones).

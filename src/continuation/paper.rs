@@ -253,13 +253,7 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
     let mut jump: Option<String> = None;
     let mut stop: Option<Status> = None;
     // The branch as observers see it (status in progress).
-    let mut so_far = Branch {
-        method: Method::Paper,
-        points: Vec::new(),
-        events: Vec::new(),
-        max_grad_norm: 0.0,
-        status: Status::InProgress,
-    };
+    let mut so_far = in_progress();
     let mut theta = theta0.to_owned();
     for i in 0..=p.n_steps {
         let lambda = if i == p.n_steps {
@@ -295,14 +289,7 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
             // which the jump tests would misread; the paper ran without them.
             let detect = p.stopping != PaperStopping::ScipyDefault;
             if let Some(why) = jump_reason(&steps, step, &a, &b, p).filter(|_| detect) {
-                jump.get_or_insert_with(|| {
-                    format!(
-                        "L-BFGS left the branch between λ = {:.6} and λ = {lambda:.6}: {why}; \
-                         ‖∇L‖ = {:.3e} there",
-                        prev.lambda,
-                        norm(g.view())
-                    )
-                });
+                jump.get_or_insert_with(|| jump_message(prev.lambda, lambda, &why, g.view()));
                 if !p.continue_after_jump {
                     break;
                 }
@@ -338,16 +325,40 @@ pub(crate) fn trace_paper_impl<O: Objective + ?Sized>(
         }
     }
     let max_grad_norm = points.iter().map(|q| q.grad_norm).fold(0.0, f64::max);
-    let status = match (stop, jump) {
-        (Some(st), _) => st,
-        (None, Some(why)) => Status::BranchJump(why),
-        (None, None) => Status::ReachedLambdaMax,
-    };
     Ok(Branch {
         method: Method::Paper,
         points,
         events,
         max_grad_norm,
-        status,
+        status: final_status(stop, jump),
     })
+}
+
+/// An empty paper-method branch in progress (the branch as observers see it).
+fn in_progress() -> Branch {
+    Branch {
+        method: Method::Paper,
+        points: Vec::new(),
+        events: Vec::new(),
+        max_grad_norm: 0.0,
+        status: Status::InProgress,
+    }
+}
+
+/// The status of a trace: an observer's stop first, then a branch jump, else λ_max reached.
+fn final_status(stop: Option<Status>, jump: Option<String>) -> Status {
+    match (stop, jump) {
+        (Some(st), _) => st,
+        (None, Some(why)) => Status::BranchJump(why),
+        (None, None) => Status::ReachedLambdaMax,
+    }
+}
+
+/// Why the trace left the branch between λ = `from` and `to` (gradient `g` at `to`).
+fn jump_message(from: f64, to: f64, why: &str, g: ArrayView1<f64>) -> String {
+    format!(
+        "L-BFGS left the branch between λ = {from:.6} and λ = {to:.6}: {why}; \
+         ‖∇L‖ = {:.3e} there",
+        norm(g)
+    )
 }

@@ -3,26 +3,26 @@
 //! acceptance with observers and budgets. Step control is [`StepController`], event detection
 //! [`super::test_functions`], location [`super::events`].
 
-use super::backend::{free_det_sign, spectrum_at, Backend, Bordered, Hess};
+use super::backend::{Backend, Hess};
 use super::corrector::{correct, join, lambda_of, newton_fixed_lambda, norm, theta_of};
-use super::events::{locate, Endpoint, Located};
+use super::events::{locate, Located};
 use super::failure::StepFailure;
 use super::observer::{Control, Observer};
 use super::step::StepController;
-use super::test_functions::{
-    rejection, BranchPointTest, FoldTest, RejectedEvent, TestFunction, TestPoint,
-};
-use super::{Branch, ContinuationParams, EventKind, Method, Point, ResumeState, Spectrum, Status};
+use super::test_functions::{rejection, BranchPointTest, FoldTest, RejectedEvent, TestFunction};
+use super::{Branch, ContinuationParams, EventKind, Method, ResumeState, Spectrum, Status};
 use super::{Event, Trace};
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::operator::{DenseEigen, EigenSolver};
-use crate::linalg::{PartialEigen, DENSE_EIGEN_MAX};
-use ndarray::{Array1, Array2, ArrayView1};
+use crate::linalg::DENSE_EIGEN_MAX;
+use ndarray::{Array1, ArrayView1};
 use std::time::Instant;
 
 mod fold_ahead;
+mod state;
 use fold_ahead::Trend;
+use state::{analyse, State};
 
 /// Newton iterations allowed for a natural-parameter solve (start point, boundary landing).
 pub(crate) const NATURAL_NEWTON_ITERS: usize = 50;
@@ -44,158 +44,6 @@ const ISOLATE_FLOOR: f64 = 1e-9;
 pub const SINGULAR_START_RTOL: f64 = 1e-10;
 /// A resumed point must satisfy ‖∇L‖ ≤ this (else it belongs to another model).
 const RESUME_GRAD_TOL: f64 = 1e-8;
-
-/// Everything kept about an accepted point.
-pub(crate) struct State<'o> {
-    x: Array1<f64>,
-    tau: Array1<f64>,
-    /// Factorisation of \[\[H, ∂λ∇L\], \[borderᵀ\]\] at x (chord Jacobian of the next corrector).
-    jac: Bordered<'o>,
-    /// Sign of its determinant (the branch-point test function).
-    det_sign: f64,
-    /// Krylov iterations spent since the previous accepted point.
-    krylov: usize,
-    /// The border row of `jac` (the previous tangent), also the next corrector's normal.
-    border: Array1<f64>,
-    eig: PartialEigen,
-    morse: usize,
-    arclength: f64,
-    grad_norm: f64,
-}
-
-impl State<'_> {
-    fn endpoint(&self) -> Endpoint<'_> {
-        Endpoint {
-            x: &self.x,
-            morse: self.morse,
-            arclength: self.arclength,
-            tau_lambda: self.tau[self.tau.len() - 1],
-            eigenvalues: self.eig.values.as_slice().unwrap_or(&[]),
-            vectors: (self.eig.vectors.ncols() > 0).then_some(&self.eig.vectors),
-        }
-    }
-
-    fn test_point(&self) -> TestPoint<'_> {
-        TestPoint {
-            theta: theta_of(&self.x),
-            lambda: lambda_of(&self.x),
-            tangent_lambda: self.tau[self.tau.len() - 1],
-            det_sign: self.det_sign,
-            eigenvalues: self.eig.values.as_slice().unwrap_or(&[]),
-            morse_index: self.morse,
-        }
-    }
-
-    fn point<O: Objective + ?Sized>(&self, obj: &O) -> Point {
-        Point {
-            lambda: lambda_of(&self.x),
-            grad_norm: self.grad_norm,
-            loss: obj.value(theta_of(&self.x), lambda_of(&self.x)),
-            eigenvalues: self.eig.values.to_vec(),
-            tangent_lambda: self.tau[self.tau.len() - 1],
-            morse_index: self.morse,
-            arclength: self.arclength,
-            theta: theta_of(&self.x).to_owned(),
-            krylov_iterations: self.krylov,
-        }
-    }
-
-    fn resume(&self, ds: f64) -> ResumeState {
-        ResumeState {
-            theta: theta_of(&self.x).to_vec(),
-            lambda: lambda_of(&self.x),
-            tangent: self.tau.to_vec(),
-            ds,
-            arclength: self.arclength,
-        }
-    }
-}
-
-/// Eigenvalues per `spectrum` and the Morse index (exact inertia count on the partial path,
-/// the full spectrum on the dense one). With `dense_values_only`, the dense eigenvalues without
-/// eigenvectors (the cheapest dense path; no warm start for the next point).
-pub(crate) fn spectrum_of(
-    h: &Array2<f64>,
-    spectrum: Spectrum,
-    warm: Option<&Array2<f64>>,
-    dense_values_only: bool,
-) -> Result<PartialEigen> {
-    let k = match spectrum {
-        Spectrum::Smallest(k) if !dense_values_only => return DenseEigen.smallest(h, k, warm),
-        Spectrum::Smallest(k) => k.min(h.nrows()),
-        Spectrum::Full => h.nrows(),
-    };
-    let values = DenseEigen.values(h)?;
-    let negative_count = values.iter().filter(|&&v| v < 0.0).count();
-    Ok(PartialEigen {
-        values: values.slice(ndarray::s![..k]).to_owned(),
-        vectors: Array2::zeros((h.nrows(), 0)),
-        negative_count,
-        dense: true,
-    })
-}
-
-/// Unit tangent of the branch from the bordered solve \[\[H, ∂λ∇L\], \[borderᵀ\]\] z = e_{n+1};
-/// τ = z/‖z‖ satisfies borderᵀτ > 0, which keeps the orientation when `border` is the previous
-/// tangent. Returns the factorisation too (it serves as the chord Jacobian of the next
-/// corrector) and z_{n+1} (for the matrix-free determinant sign).
-fn tangent<'o>(
-    h: &Hess<'o>,
-    gl: &Array1<f64>,
-    border: ArrayView1<f64>,
-    lambda: f64,
-) -> std::result::Result<(Array1<f64>, Bordered<'o>, f64), StepFailure> {
-    let n = gl.len();
-    let b = h.bordered(gl, border);
-    let mut e = Array1::zeros(n + 1);
-    e[n] = 1.0;
-    let z = b.solve(&e).map_err(|f| f.at(lambda))?;
-    let nz = norm(z.view());
-    if !(nz.is_finite() && nz > 0.0) {
-        return Err(StepFailure::SingularBordered { lambda });
-    }
-    let last = z[n];
-    Ok((z / nz, b, last))
-}
-
-/// Hessian, tangent (oriented by `border`) and spectrum at a converged point.
-#[allow(clippy::too_many_arguments)]
-fn analyse<'o, O: Objective + ?Sized>(
-    obj: &'o O,
-    backend: &Backend,
-    x: Array1<f64>,
-    grad_norm: f64,
-    border: ArrayView1<f64>,
-    warm: Option<&Array2<f64>>,
-    dense_values_only: bool,
-    arclength: f64,
-    spectrum: Spectrum,
-) -> std::result::Result<State<'o>, StepFailure> {
-    let theta = theta_of(&x);
-    let lam = lambda_of(&x);
-    let h = backend.at(obj, theta, lam);
-    let gl = obj.grad_lambda(theta, lam);
-    // The spectrum first: on the matrix-free path its eigenpairs deflate the operator's
-    // preconditioner (`HessianOperator::deflate`), which the tangent's bordered solve (and the
-    // next corrector, whose chord Jacobian it is) then uses.
-    let eig = spectrum_at(&h, spectrum, warm, dense_values_only)?;
-    let (tau, jac, z_last) = tangent(&h, &gl, border, lam)?;
-    let det_sign = jac
-        .dense_det_sign()
-        .unwrap_or_else(|| free_det_sign(eig.negative_count, z_last));
-    Ok(State {
-        morse: eig.negative_count,
-        x,
-        tau,
-        jac,
-        det_sign,
-        krylov: 0,
-        border: border.to_owned(),
-        eig,
-        arclength,
-        grad_norm,
-    })
-}
 
 /// Refuses a start whose Hessian is numerically singular ([`SINGULAR_START_RTOL`]): the
 /// critical point is then not isolated (or sits exactly on a singular point), and the tracer

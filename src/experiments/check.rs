@@ -11,7 +11,7 @@ use crate::derivatives::Objective;
 use crate::error::{ensure_finite, Error, Result};
 use crate::models::two_layer::theory::directional::{faa_di_bruno, h0_alpha};
 use crate::models::two_layer::TwoLayer;
-use ndarray::{Array, Array1, ArrayView1, Dimension};
+use ndarray::{Array, Array1, Array2, ArrayView1, Dimension};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -135,6 +135,47 @@ fn validate<A: Activation>(
     Ok(())
 }
 
+/// The structured (fast-path) derivatives at (θ, λ) along u that every check compares with.
+struct Structured {
+    g: Array1<f64>,
+    h: Array2<f64>,
+    gl: Array1<f64>,
+    hl: Array2<f64>,
+    d3v: Array1<f64>,
+    d3: f64,
+    d4: f64,
+    /// H·u.
+    hu: Array1<f64>,
+}
+
+impl Structured {
+    fn at<A: Activation>(
+        s: &TwoLayer<A>,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+        u: ArrayView1<f64>,
+    ) -> Self {
+        let g = s.gradient(theta, lambda);
+        let h = s.hessian(theta, lambda);
+        let gl = s.grad_lambda(theta, lambda);
+        let hl = s.hessian_lambda(theta, lambda);
+        let d3v = s.d3_vec(theta, lambda, u);
+        let d3 = s.d3(theta, lambda, u);
+        let d4 = s.d4(theta, lambda, u);
+        let hu = h.dot(&u);
+        Structured {
+            g,
+            h,
+            gl,
+            hl,
+            d3v,
+            d3,
+            d4,
+            hu,
+        }
+    }
+}
+
 /// Compares structured derivatives at (θ, λ) (direction u for the directional quantities)
 /// with generic AD, the closed forms and finite differences.
 pub fn check_derivatives<A: Activation + Clone>(
@@ -146,101 +187,16 @@ pub fn check_derivatives<A: Activation + Clone>(
 ) -> Result<DerivativeCheck> {
     validate(model, theta, lambda, u)?;
     let n = model.n_params();
-    let s = model;
-    let g = s.gradient(theta, lambda);
-    let h = s.hessian(theta, lambda);
-    let gl = s.grad_lambda(theta, lambda);
-    let hl = s.hessian_lambda(theta, lambda);
-    let d3v = s.d3_vec(theta, lambda, u);
-    let d3 = s.d3(theta, lambda, u);
-    let d4 = s.d4(theta, lambda, u);
-    let hu = h.dot(&u);
-
-    let mut ad_rel_err = BTreeMap::new();
-    let mut closed_form_rel_err = BTreeMap::new();
-    let mut fd_rel_err = BTreeMap::new();
+    let st = Structured::at(model, theta, lambda, u);
     let mut skipped = Vec::new();
-
-    if options.include_ad {
-        let ad = AdObjective(model.clone());
-        let mut put = |k: &str, e: f64| ad_rel_err.insert(k.to_string(), e);
-        put("gradient", rel_err(&ad.gradient(theta, lambda), &g));
-        put("grad_lambda", rel_err(&ad.grad_lambda(theta, lambda), &gl));
-        put("d3_vec", rel_err(&ad.d3_vec(theta, lambda, u), &d3v));
-        put("d3", rel_err_scalar(ad.d3(theta, lambda, u), d3));
-        put("d4", rel_err_scalar(ad.d4(theta, lambda, u), d4));
-        if n <= options.ad_dense_max_dim {
-            put("hessian", rel_err(&ad.hessian(theta, lambda), &h));
-            put(
-                "hessian_lambda",
-                rel_err(&ad.hessian_lambda(theta, lambda), &hl),
-            );
-        } else {
-            put(
-                "hessian_vec",
-                rel_err(&ad.hessian_vec(theta, lambda, u), &hu),
-            );
-            skipped.push(format!(
-                "ad: dense hessian and hessian_lambda (n = {n} > {}); hessian checked via H·u",
-                options.ad_dense_max_dim
-            ));
-        }
+    let ad_rel_err = if options.include_ad {
+        ad_errors(model, (theta, lambda, u), &st, options, &mut skipped)
     } else {
         skipped.push("ad: not requested".to_string());
-    }
-
-    let fdb = faa_di_bruno(model, theta, lambda, u)?;
-    {
-        let mut put = |k: &str, e: f64| closed_form_rel_err.insert(k.to_string(), e);
-        put("DL[u] (27)", rel_err_scalar(g.dot(&u), fdb.dl[0]));
-        put("D2L[u,u] (28)", rel_err_scalar(u.dot(&hu), fdb.dl[1]));
-        put("D3L[u,u,u] (29)", rel_err_scalar(d3, fdb.dl[2]));
-        put("D4L[u,u,u,u] (30)", rel_err_scalar(d4, fdb.dl[3]));
-        put("d3_vec·u (29)", rel_err_scalar(d3v.dot(&u), fdb.dl[2]));
-        if lambda == 0.0 {
-            put("hessian (17)", rel_err(&h, &h0_alpha(model)));
-        } else {
-            skipped.push("closed form (17): only at λ = 0".to_string());
-        }
-    }
-
-    {
-        let fd = FiniteDifference::new(model, options.fd);
-        let fd_value = FiniteDifference::new(
-            model,
-            FdConfig {
-                higher: HigherOrder::Value,
-                ..options.fd
-            },
-        );
-        let mut put = |k: &str, e: f64| fd_rel_err.insert(k.to_string(), e);
-        put("hessian", rel_err(&fd.hessian(theta, lambda), &h));
-        put(
-            "hessian_paper_forward",
-            rel_err(&forward_hessian(model, theta, lambda, PAPER_FD_STEP), &h),
-        );
-        put(
-            "hessian_vec",
-            rel_err(&fd.hessian_vec(theta, lambda, u), &hu),
-        );
-        put("grad_lambda", rel_err(&fd.grad_lambda(theta, lambda), &gl));
-        put(
-            "hessian_lambda",
-            rel_err(&fd.hessian_lambda(theta, lambda), &hl),
-        );
-        put("d3_vec", rel_err(&fd.d3_vec(theta, lambda, u), &d3v));
-        put("d3", rel_err_scalar(fd.d3(theta, lambda, u), d3));
-        put("d4", rel_err_scalar(fd.d4(theta, lambda, u), d4));
-        put(
-            "d3_value_stencil",
-            rel_err_scalar(fd_value.d3(theta, lambda, u), d3),
-        );
-        put(
-            "d4_value_stencil",
-            rel_err_scalar(fd_value.d4(theta, lambda, u), d4),
-        );
-    }
-
+        BTreeMap::new()
+    };
+    let closed_form_rel_err = closed_form_errors(model, (theta, lambda, u), &st, &mut skipped)?;
+    let fd_rel_err = fd_errors(model, (theta, lambda, u), &st, options);
     let max_rel_err_exact = ad_rel_err
         .values()
         .chain(closed_form_rel_err.values())
@@ -255,6 +211,119 @@ pub fn check_derivatives<A: Activation + Clone>(
         fd_rel_err,
         skipped,
     })
+}
+
+/// Generic AD (num-dual) vs the structured derivatives; dense Hessians only up to
+/// [`CheckOptions::ad_dense_max_dim`] (beyond, H·u).
+fn ad_errors<A: Activation + Clone>(
+    model: &TwoLayer<A>,
+    (theta, lambda, u): (ArrayView1<f64>, f64, ArrayView1<f64>),
+    st: &Structured,
+    options: &CheckOptions,
+    skipped: &mut Vec<String>,
+) -> BTreeMap<String, f64> {
+    let n = model.n_params();
+    let mut ad_rel_err = BTreeMap::new();
+    let ad = AdObjective(model.clone());
+    let mut put = |k: &str, e: f64| ad_rel_err.insert(k.to_string(), e);
+    put("gradient", rel_err(&ad.gradient(theta, lambda), &st.g));
+    put(
+        "grad_lambda",
+        rel_err(&ad.grad_lambda(theta, lambda), &st.gl),
+    );
+    put("d3_vec", rel_err(&ad.d3_vec(theta, lambda, u), &st.d3v));
+    put("d3", rel_err_scalar(ad.d3(theta, lambda, u), st.d3));
+    put("d4", rel_err_scalar(ad.d4(theta, lambda, u), st.d4));
+    if n <= options.ad_dense_max_dim {
+        put("hessian", rel_err(&ad.hessian(theta, lambda), &st.h));
+        put(
+            "hessian_lambda",
+            rel_err(&ad.hessian_lambda(theta, lambda), &st.hl),
+        );
+    } else {
+        put(
+            "hessian_vec",
+            rel_err(&ad.hessian_vec(theta, lambda, u), &st.hu),
+        );
+        skipped.push(format!(
+            "ad: dense hessian and hessian_lambda (n = {n} > {}); hessian checked via H·u",
+            options.ad_dense_max_dim
+        ));
+    }
+    ad_rel_err
+}
+
+/// The paper's closed forms (27)–(30) (Faà di Bruno along u) and, at λ = 0, (17) vs the
+/// structured derivatives.
+fn closed_form_errors<A: Activation>(
+    model: &TwoLayer<A>,
+    (theta, lambda, u): (ArrayView1<f64>, f64, ArrayView1<f64>),
+    st: &Structured,
+    skipped: &mut Vec<String>,
+) -> Result<BTreeMap<String, f64>> {
+    let mut closed_form_rel_err = BTreeMap::new();
+    let fdb = faa_di_bruno(model, theta, lambda, u)?;
+    let mut put = |k: &str, e: f64| closed_form_rel_err.insert(k.to_string(), e);
+    put("DL[u] (27)", rel_err_scalar(st.g.dot(&u), fdb.dl[0]));
+    put("D2L[u,u] (28)", rel_err_scalar(u.dot(&st.hu), fdb.dl[1]));
+    put("D3L[u,u,u] (29)", rel_err_scalar(st.d3, fdb.dl[2]));
+    put("D4L[u,u,u,u] (30)", rel_err_scalar(st.d4, fdb.dl[3]));
+    put("d3_vec·u (29)", rel_err_scalar(st.d3v.dot(&u), fdb.dl[2]));
+    if lambda == 0.0 {
+        put("hessian (17)", rel_err(&st.h, &h0_alpha(model)));
+    } else {
+        skipped.push("closed form (17): only at λ = 0".to_string());
+    }
+    Ok(closed_form_rel_err)
+}
+
+/// Finite differences (the configured ones, the paper's forward Hessian and value stencils)
+/// vs the structured derivatives.
+fn fd_errors<A: Activation>(
+    model: &TwoLayer<A>,
+    (theta, lambda, u): (ArrayView1<f64>, f64, ArrayView1<f64>),
+    st: &Structured,
+    options: &CheckOptions,
+) -> BTreeMap<String, f64> {
+    let mut fd_rel_err = BTreeMap::new();
+    let fd = FiniteDifference::new(model, options.fd);
+    let fd_value = FiniteDifference::new(
+        model,
+        FdConfig {
+            higher: HigherOrder::Value,
+            ..options.fd
+        },
+    );
+    let mut put = |k: &str, e: f64| fd_rel_err.insert(k.to_string(), e);
+    put("hessian", rel_err(&fd.hessian(theta, lambda), &st.h));
+    put(
+        "hessian_paper_forward",
+        rel_err(&forward_hessian(model, theta, lambda, PAPER_FD_STEP), &st.h),
+    );
+    put(
+        "hessian_vec",
+        rel_err(&fd.hessian_vec(theta, lambda, u), &st.hu),
+    );
+    put(
+        "grad_lambda",
+        rel_err(&fd.grad_lambda(theta, lambda), &st.gl),
+    );
+    put(
+        "hessian_lambda",
+        rel_err(&fd.hessian_lambda(theta, lambda), &st.hl),
+    );
+    put("d3_vec", rel_err(&fd.d3_vec(theta, lambda, u), &st.d3v));
+    put("d3", rel_err_scalar(fd.d3(theta, lambda, u), st.d3));
+    put("d4", rel_err_scalar(fd.d4(theta, lambda, u), st.d4));
+    put(
+        "d3_value_stencil",
+        rel_err_scalar(fd_value.d3(theta, lambda, u), st.d3),
+    );
+    put(
+        "d4_value_stencil",
+        rel_err_scalar(fd_value.d4(theta, lambda, u), st.d4),
+    );
+    fd_rel_err
 }
 
 /// Options of [`bench_derivatives`].
@@ -353,109 +422,136 @@ pub fn bench_derivatives_on(
         if m == 0 {
             return Err(Error::param("width", "must be at least 1"));
         }
-        let model = TwoLayer::new(
-            data.clone(),
-            crate::data::paper_output_weights(m),
-            crate::models::two_layer::PAPER_ALPHA,
-            Builtin::Tanh,
-        )?;
-        let n = model.n_params();
-        let (theta, u) = random_point(n, options.seed);
-        let (th, uv, lam, reps) = (theta.view(), u.view(), options.lambda, options.reps);
-        let mut row = |quantity: &str, method: &str, seconds: f64, rel: Option<f64>, note: &str| {
-            rows.push(BenchRow {
-                width: m,
-                dim: n,
-                quantity: quantity.into(),
-                method: method.into(),
-                seconds,
-                rel_err: rel,
-                note: note.into(),
-            })
-        };
-        let ad = AdObjective(model.clone());
-        let fd = FiniteDifference::new(&model, FdConfig::default());
-        let fd_value = FiniteDifference::new(
-            &model,
-            FdConfig {
-                higher: HigherOrder::Value,
-                ..FdConfig::default()
-            },
-        );
-
-        // Gradient.
-        let (t, g) = median_time(reps, || model.gradient(th, lam));
-        row("gradient", "structured", t, None, "");
-        if options.include_ad {
-            let (t, ga) = median_time(reps, || ad.gradient(th, lam));
-            row("gradient", "ad", t, Some(rel_err(&ga, &g)), "");
-        }
-
-        // Hessian.
-        let (t, h) = median_time(reps, || model.hessian(th, lam));
-        row("hessian", "structured", t, None, "");
-        if options.include_ad {
-            if n <= options.ad_dense_max_dim {
-                let (t, ha) = median_time(reps, || ad.hessian(th, lam));
-                row("hessian", "ad", t, Some(rel_err(&ha, &h)), "");
-            } else {
-                let (t, hu) = median_time(reps, || ad.hessian_vec(th, lam, uv));
-                let note = format!(
-                    "estimate: n × one AD H·u (n = {n} > {}); error of H·u",
-                    options.ad_dense_max_dim
-                );
-                row(
-                    "hessian",
-                    "ad",
-                    t * n as f64,
-                    Some(rel_err(&hu, &h.dot(&u))),
-                    &note,
-                );
-            }
-        }
-        let (t, hf) = median_time(reps.min(3), || {
-            forward_hessian(&model, th, lam, PAPER_FD_STEP)
-        });
-        row(
-            "hessian",
-            "fd-forward (paper, ε=1e-5)",
-            t,
-            Some(rel_err(&hf, &h)),
-            "",
-        );
-        let (t, hc) = median_time(reps.min(3), || fd.hessian(th, lam));
-        row(
-            "hessian",
-            "fd-central (h=1e-5)",
-            t,
-            Some(rel_err(&hc, &h)),
-            "",
-        );
-
-        // D³L[u³] and D⁴L[u⁴].
-        for (q, k) in [("d3", 3), ("d4", 4)] {
-            let timed = |o: &dyn Objective| {
-                median_time(reps, || match k {
-                    3 => o.d3(th, lam, uv),
-                    _ => o.d4(th, lam, uv),
-                })
-            };
-            let (t, exact) = timed(&model);
-            row(q, "structured", t, None, "");
-            let mut others: Vec<(&str, &dyn Objective)> = vec![
-                ("fd-gradient (central)", &fd),
-                ("fd-value (paper stencil)", &fd_value),
-            ];
-            if options.include_ad {
-                others.insert(0, ("ad", &ad));
-            }
-            for (method, o) in others {
-                let (t, a) = timed(o);
-                row(q, method, t, Some(rel_err_scalar(a, exact)), "");
-            }
-        }
+        bench_width(data, m, options, &mut rows)?;
     }
     Ok(rows)
+}
+
+/// The benchmark rows of width `m` (see [`bench_derivatives_on`]), appended to `rows`.
+fn bench_width(
+    data: &Dataset,
+    m: usize,
+    options: &BenchOptions,
+    rows: &mut Vec<BenchRow>,
+) -> Result<()> {
+    let model = TwoLayer::new(
+        data.clone(),
+        crate::data::paper_output_weights(m),
+        crate::models::two_layer::PAPER_ALPHA,
+        Builtin::Tanh,
+    )?;
+    let n = model.n_params();
+    let (theta, u) = random_point(n, options.seed);
+    let (th, uv, lam, reps) = (theta.view(), u.view(), options.lambda, options.reps);
+    let mut row = |quantity: &str, method: &str, seconds: f64, rel: Option<f64>, note: &str| {
+        rows.push(BenchRow {
+            width: m,
+            dim: n,
+            quantity: quantity.into(),
+            method: method.into(),
+            seconds,
+            rel_err: rel,
+            note: note.into(),
+        })
+    };
+    let ad = AdObjective(model.clone());
+    let fd = FiniteDifference::new(&model, FdConfig::default());
+    let fd_value = FiniteDifference::new(
+        &model,
+        FdConfig {
+            higher: HigherOrder::Value,
+            ..FdConfig::default()
+        },
+    );
+
+    // Gradient.
+    let (t, g) = median_time(reps, || model.gradient(th, lam));
+    row("gradient", "structured", t, None, "");
+    if options.include_ad {
+        let (t, ga) = median_time(reps, || ad.gradient(th, lam));
+        row("gradient", "ad", t, Some(rel_err(&ga, &g)), "");
+    }
+
+    bench_hessian((&model, &ad, &fd), (th, lam, &u), options, &mut row);
+
+    // D³L[u³] and D⁴L[u⁴].
+    for (q, k) in [("d3", 3), ("d4", 4)] {
+        let timed = |o: &dyn Objective| {
+            median_time(reps, || match k {
+                3 => o.d3(th, lam, uv),
+                _ => o.d4(th, lam, uv),
+            })
+        };
+        let (t, exact) = timed(&model);
+        row(q, "structured", t, None, "");
+        let mut others: Vec<(&str, &dyn Objective)> = vec![
+            ("fd-gradient (central)", &fd),
+            ("fd-value (paper stencil)", &fd_value),
+        ];
+        if options.include_ad {
+            others.insert(0, ("ad", &ad));
+        }
+        for (method, o) in others {
+            let (t, a) = timed(o);
+            row(q, method, t, Some(rel_err_scalar(a, exact)), "");
+        }
+    }
+    Ok(())
+}
+
+/// The Hessian rows of [`bench_width`]: structured, generic AD (dense up to
+/// [`BenchOptions::ad_dense_max_dim`], beyond estimated from one H·u), the paper's forward
+/// differences and central differences of the gradient.
+fn bench_hessian(
+    (model, ad, fd): (
+        &TwoLayer<Builtin>,
+        &AdObjective<TwoLayer<Builtin>>,
+        &FiniteDifference<&TwoLayer<Builtin>>,
+    ),
+    (th, lam, u): (ArrayView1<f64>, f64, &Array1<f64>),
+    options: &BenchOptions,
+    row: &mut impl FnMut(&str, &str, f64, Option<f64>, &str),
+) {
+    let (n, uv, reps) = (model.n_params(), u.view(), options.reps);
+    let (t, h) = median_time(reps, || model.hessian(th, lam));
+    row("hessian", "structured", t, None, "");
+    if options.include_ad {
+        if n <= options.ad_dense_max_dim {
+            let (t, ha) = median_time(reps, || ad.hessian(th, lam));
+            row("hessian", "ad", t, Some(rel_err(&ha, &h)), "");
+        } else {
+            let (t, hu) = median_time(reps, || ad.hessian_vec(th, lam, uv));
+            let note = format!(
+                "estimate: n × one AD H·u (n = {n} > {}); error of H·u",
+                options.ad_dense_max_dim
+            );
+            row(
+                "hessian",
+                "ad",
+                t * n as f64,
+                Some(rel_err(&hu, &h.dot(u))),
+                &note,
+            );
+        }
+    }
+    let (t, hf) = median_time(reps.min(3), || {
+        forward_hessian(model, th, lam, PAPER_FD_STEP)
+    });
+    row(
+        "hessian",
+        "fd-forward (paper, ε=1e-5)",
+        t,
+        Some(rel_err(&hf, &h)),
+        "",
+    );
+    let (t, hc) = median_time(reps.min(3), || fd.hessian(th, lam));
+    row(
+        "hessian",
+        "fd-central (h=1e-5)",
+        t,
+        Some(rel_err(&hc, &h)),
+        "",
+    );
 }
 
 /// Renders benchmark rows as a fixed-width text table.

@@ -6,11 +6,7 @@ mod coefficients;
 mod derivatives;
 mod diagram;
 mod exit;
-mod report;
-mod resume;
-mod spec;
 mod sweep;
-mod trace;
 
 pub use coefficients::{run_coefficients, CoefficientsReport};
 pub use derivatives::{run_bench_derivatives, run_check_derivatives, BENCH_WIDTHS};
@@ -19,8 +15,12 @@ pub use exit::{
     error_exit_code, is_input_error, status_exit_code, EXIT_BAD_INPUT, EXIT_INCOMPLETE,
     EXIT_INTERNAL, EXIT_OK,
 };
-pub use report::{trace_report, TraceReport, GRID_POINTS};
-pub use spec::{validate_lambda, validate_lambda_max, DataSource, ModelKind, ModelSpec};
 pub use sweep::run_sweep_command;
-pub use trace::{checkpoint_path, load_theta, run_trace, run_trace_with, TraceOptions};
-pub(crate) use trace::{trace_branch_with, trace_from, trace_objective};
+
+// Model specifications, as `super::spec` for the subcommands.
+use super::tracing::spec;
+pub(crate) use super::tracing::trace_objective;
+pub use super::tracing::{
+    checkpoint_path, load_theta, run_trace, run_trace_with, trace_report, validate_lambda,
+    validate_lambda_max, DataSource, ModelKind, ModelSpec, TraceOptions, TraceReport, GRID_POINTS,
+};

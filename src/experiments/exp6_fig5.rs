@@ -1,7 +1,7 @@
 //! The paper's Fig. 5 (top right): the terms of g_aa (25) and raw g_aaa (26) as grouped bars,
 //! paper (printed) | the paper's method | exact, so a reader sees which term differs.
 
-use super::exp6_constants::PaperConstants;
+use super::exp6_paper::PaperConstants;
 use super::Figure;
 use crate::error::Result;
 use crate::normal_form::{Coefficients, ThreeWay};
@@ -112,7 +112,7 @@ pub fn fig5_figure(bars: &Fig5Bars) -> Result<Figure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiments::exp6_constants::PAPER;
+    use crate::experiments::exp6_paper::PAPER;
 
     #[test]
     fn printed_group_holds_the_papers_values_and_missing_ones_are_nan() {

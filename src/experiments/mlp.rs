@@ -1,9 +1,9 @@
 //! The library side of `actbif trace | check-derivatives | bench-derivatives --model mlp`.
 
-use super::commands::{
+use super::common::START_TOL;
+use super::tracing::{
     trace_from, trace_objective, validate_lambda, validate_lambda_max, ModelSpec, TraceOptions,
 };
-use super::common::START_TOL;
 use crate::continuation::{newton_critical_point, Branch, Method};
 use crate::continuation::{PaperStopping, Solver};
 use crate::derivatives::ad::AdObjective;
@@ -89,7 +89,7 @@ pub fn mlp_trace_report(model: &Mlp, data: &str, lambda_max: f64, b: Branch) -> 
 }
 
 /// Output of `actbif trace --model mlp` (the fields of the two-layer report).
-pub type MlpTraceReport = super::commands::TraceReport<MlpSetting>;
+pub type MlpTraceReport = super::tracing::TraceReport<MlpSetting>;
 
 /// `actbif trace --model mlp`: the branch from the λ = 0 ridge minimum (one trained layer).
 pub fn run_trace(

@@ -22,6 +22,7 @@ pub mod exp5_width_scaling;
 pub mod exp6_constants;
 pub mod exp6_fd_vs_h;
 pub mod exp6_fig5;
+mod exp6_paper;
 pub mod exp7_softplus_transcritical;
 pub mod exp8_dynamics;
 pub mod exp9_phase_boundary;
@@ -33,6 +34,7 @@ pub mod scale;
 mod summary;
 pub mod sweep;
 pub mod table1;
+mod tracing;
 
 pub use context::{Context, SHARED_WIDTH};
 pub use experiment::{DynExperiment, Experiment, Figure, Finding, Meta, Outcome, Recorded};

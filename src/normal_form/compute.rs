@@ -2,7 +2,7 @@
 //! [`Coefficients`] with their smallness ratios, three-way checks and classification.
 
 use super::classify::{classify, criteria_text, smallness, CriteriaInput};
-use super::raw::{crossing_speed, event_point, raw_derivatives};
+use super::raw::{crossing_speed, event_point, raw_derivatives, Raw};
 use super::types::{
     Classification, ClosedForm, CoefficientOptions, Coefficients, Smallness, ThreeWay,
 };
@@ -71,6 +71,22 @@ pub fn coefficients_with<O: Objective + ?Sized>(
     let crossing_speed = (classification != Classification::Fold)
         .then(|| crossing_speed(obj, (tv, lambda), &r, &phi, free));
 
+    let ratio_aa_aaa = if r.g_aa_ad == 0.0 {
+        0.0
+    } else {
+        (r.g_aa_ad / r.g_aaa_reduced).abs()
+    };
+
+    let criteria = criteria_of(
+        &r,
+        &small,
+        (tol, aa_scale, aaa_scale),
+        amu_zero,
+        ratio_aa_aaa,
+        classification,
+    );
+    let (g_amu_terms, g_aaa_reduced_terms) = (g_amu_terms(&r), g_aaa_reduced_terms(&r));
+
     let g_aa = ThreeWay::new(
         r.cf_aa,
         r.g_aa_ad,
@@ -84,32 +100,6 @@ pub fn coefficients_with<O: Objective + ?Sized>(
         r.fd4,
         if r.d4 != 0.0 { r.d4.abs() } else { raw_scale },
     );
-
-    let ratio_aa_aaa = if r.g_aa_ad == 0.0 {
-        0.0
-    } else {
-        (r.g_aa_ad / r.g_aaa_reduced).abs()
-    };
-
-    let criteria = criteria_text(&CriteriaInput {
-        tol,
-        g_mu: r.g_mu,
-        grad_lambda_norm: r.grad_lambda_norm,
-        g_aa: r.g_aa_ad,
-        aa_scale,
-        g_aaa_raw: r.d4,
-        g_aaa_reduced: r.g_aaa_reduced,
-        aaa_scale,
-        g_amu: r.g_amu,
-        amu_zero,
-        small: &small,
-        ratio_aa_aaa,
-        classification,
-        grad_norm: r.grad_norm,
-        lambda1: r.lambda1,
-        lambda2: r.lambda2,
-        kernel_alignment: r.kernel_alignment,
-    });
 
     Ok(Coefficients {
         lambda_star: lambda,
@@ -125,20 +115,8 @@ pub fn coefficients_with<O: Objective + ?Sized>(
         ratio_aa_aaa,
         classification,
         criteria,
-        g_amu_terms: Decomposed {
-            value: r.g_amu,
-            terms: vec![
-                ("φᵀ∂λHφ".into(), r.phi_hl_phi),
-                ("D3L[φ,φ,ψ01]".into(), r.d3_psi01),
-            ],
-        },
-        g_aaa_reduced_terms: Decomposed {
-            value: r.g_aaa_reduced,
-            terms: vec![
-                ("D4L[φ⁴]".into(), r.d4),
-                ("3·D3L[φ,φ,ψ20]".into(), 3.0 * r.d3_psi20),
-            ],
-        },
+        g_amu_terms,
+        g_aaa_reduced_terms,
         smallness: small,
         grad_norm: r.grad_norm,
         grad_lambda_norm: r.grad_lambda_norm,
@@ -149,4 +127,57 @@ pub fn coefficients_with<O: Objective + ?Sized>(
         psi01: r.psi01.to_vec(),
         psi20: r.psi20.to_vec(),
     })
+}
+
+/// The classification's criteria text for the raw derivatives `r` with their smallness ratios,
+/// the zero tolerance and the g_aa, g_aaa scales `(tol, aa_scale, aaa_scale)`.
+fn criteria_of(
+    r: &Raw,
+    small: &Smallness,
+    (tol, aa_scale, aaa_scale): (f64, f64, f64),
+    amu_zero: bool,
+    ratio_aa_aaa: f64,
+    classification: Classification,
+) -> String {
+    criteria_text(&CriteriaInput {
+        tol,
+        g_mu: r.g_mu,
+        grad_lambda_norm: r.grad_lambda_norm,
+        g_aa: r.g_aa_ad,
+        aa_scale,
+        g_aaa_raw: r.d4,
+        g_aaa_reduced: r.g_aaa_reduced,
+        aaa_scale,
+        g_amu: r.g_amu,
+        amu_zero,
+        small,
+        ratio_aa_aaa,
+        classification,
+        grad_norm: r.grad_norm,
+        lambda1: r.lambda1,
+        lambda2: r.lambda2,
+        kernel_alignment: r.kernel_alignment,
+    })
+}
+
+/// g_aµ = φᵀ∂λHφ + D3L[φ,φ,ψ01] with its terms.
+fn g_amu_terms(r: &Raw) -> Decomposed {
+    Decomposed {
+        value: r.g_amu,
+        terms: vec![
+            ("φᵀ∂λHφ".into(), r.phi_hl_phi),
+            ("D3L[φ,φ,ψ01]".into(), r.d3_psi01),
+        ],
+    }
+}
+
+/// g_aaa reduced = D4L[φ⁴] + 3·D3L[φ,φ,ψ20] with its terms.
+fn g_aaa_reduced_terms(r: &Raw) -> Decomposed {
+    Decomposed {
+        value: r.g_aaa_reduced,
+        terms: vec![
+            ("D4L[φ⁴]".into(), r.d4),
+            ("3·D3L[φ,φ,ψ20]".into(), 3.0 * r.d3_psi20),
+        ],
+    }
 }

@@ -1,5 +1,7 @@
 //! Grouped bar charts: categories along x, one bar per group inside each category.
 
+use super::legend::draw_legend;
+use super::style::*;
 use super::svg::*;
 use crate::error::{Error, Result};
 use crate::io::write_atomic;

@@ -1,6 +1,8 @@
 //! Contour plots (filled colour map plus iso-lines).
 
+use super::legend::draw_legend;
 use super::marching_squares::{bilinear, iso_lines, refine};
+use super::style::*;
 use super::svg::*;
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
@@ -247,37 +249,7 @@ impl ContourPlot {
             .draw()
             .map_err(plot_err)?;
 
-        // Filled bands on a grid refined by bilinear interpolation (so band edges follow the
-        // iso-lines closely); one rectangle per horizontal run of equal band.
-        let mut rects = Vec::new();
-        let (rx, ry) = (refine(nx), refine(ny));
-        let (fx, fy) = (rx as f64, ry as f64);
-        for r in 0..=(ny - 1) * ry {
-            let v = r as f64 / fy;
-            let band_at = |c: usize| {
-                let z = bilinear(&t, c as f64 / fx, v);
-                z.is_finite().then(|| band_of(z))
-            };
-            let ncols = (nx - 1) * rx + 1;
-            let mut c = 0;
-            while c < ncols {
-                let Some(b) = band_at(c) else {
-                    c += 1;
-                    continue;
-                };
-                let start = c;
-                while c < ncols && band_at(c) == Some(b) {
-                    c += 1;
-                }
-                rects.push(Rectangle::new(
-                    [
-                        (gx((start as f64 - 0.5) / fx), gy(v - 0.5 / fy)),
-                        (gx((c as f64 - 0.5) / fx), gy(v + 0.5 / fy)),
-                    ],
-                    band_color(b).filled().stroke_width(0),
-                ));
-            }
-        }
+        let rects = band_rects(&t, band_of, band_color, (gx, gy));
         chart.draw_series(rects).map_err(plot_err)?;
 
         // Iso-lines at the band boundaries.
@@ -356,6 +328,48 @@ impl ContourPlot {
         }
         Ok(())
     }
+}
+
+/// Filled bands of the grid `t` on a grid refined by bilinear interpolation (so band edges
+/// follow the iso-lines closely): one rectangle per horizontal run of equal band (`band_of`,
+/// coloured by `band_color`), in data coordinates (`gx`, `gy` of fractional grid indices).
+fn band_rects(
+    t: &[Vec<f64>],
+    band_of: impl Fn(f64) -> usize,
+    band_color: impl Fn(usize) -> RGBColor,
+    (gx, gy): (impl Fn(f64) -> f64, impl Fn(f64) -> f64),
+) -> Vec<Rectangle<(f64, f64)>> {
+    let (nx, ny) = (t[0].len(), t.len());
+    let mut rects = Vec::new();
+    let (rx, ry) = (refine(nx), refine(ny));
+    let (fx, fy) = (rx as f64, ry as f64);
+    for r in 0..=(ny - 1) * ry {
+        let v = r as f64 / fy;
+        let band_at = |c: usize| {
+            let z = bilinear(t, c as f64 / fx, v);
+            z.is_finite().then(|| band_of(z))
+        };
+        let ncols = (nx - 1) * rx + 1;
+        let mut c = 0;
+        while c < ncols {
+            let Some(b) = band_at(c) else {
+                c += 1;
+                continue;
+            };
+            let start = c;
+            while c < ncols && band_at(c) == Some(b) {
+                c += 1;
+            }
+            rects.push(Rectangle::new(
+                [
+                    (gx((start as f64 - 0.5) / fx), gy(v - 0.5 / fy)),
+                    (gx((c as f64 - 0.5) / fx), gy(v + 0.5 / fy)),
+                ],
+                band_color(b).filled().stroke_width(0),
+            ));
+        }
+    }
+    rects
 }
 
 /// The range of the finite transformed values (widened when flat; [0, 1] when none).

@@ -1,9 +1,12 @@
-//! Legend placement clear of the data: of the four inside corners, the one whose legend box
-//! covers the fewest data samples (lines sampled every few pixels); the requested corner wins
-//! ties, so a figure whose preferred corner is empty keeps it.
+//! Legends clear of the data: of the four inside corners, the one whose legend box covers the
+//! fewest data samples (lines sampled every few pixels); the requested corner wins ties, so a
+//! figure whose preferred corner is empty keeps it. [`draw_legend`] draws it there.
 
-use super::svg::{runs, Chart, LegendPosition, RefLine, Scale, Series, TICK_FONT};
+use super::style::{LegendPosition, RefLine, Scale, Series, TICK_FONT};
+use super::svg::{plot_err, runs, Chart};
+use crate::error::Result;
 use plotters::coord::ranged1d::Ranged;
+use plotters::prelude::*;
 
 /// Spacing in pixels of the samples taken along each drawn line.
 const SAMPLE_PX: f64 = 3.0;
@@ -116,6 +119,47 @@ where
         }
     }
     out
+}
+
+/// Draws the legend of `series` and `ref_lines` at `pos`, or at another inside corner if that
+/// one covers fewer data samples ([`least_covered_corner`]).
+pub(super) fn draw_legend<'a, 'b: 'a, X, Y>(
+    chart: &mut Chart<'a, 'b, X, Y>,
+    pos: LegendPosition,
+    (series, ref_lines): (&[Series], &[RefLine]),
+    scales: (Scale, Scale),
+    ranges: ((f64, f64), (f64, f64)),
+) -> Result<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let labels = series
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(ref_lines.iter().map(|l| l.label.as_str()))
+        .filter(|l| !l.is_empty());
+    let size = legend_size(labels);
+    let samples = pixel_samples(chart, series, ref_lines, scales, ranges);
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    let plot = (
+        f64::from(px.start),
+        f64::from(py.start),
+        f64::from(px.end),
+        f64::from(py.end),
+    );
+    let pos = least_covered_corner(&samples, plot, size, pos);
+    if let Some(p) = pos.to_plotters() {
+        chart
+            .configure_series_labels()
+            .position(p)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.5))
+            .label_font(("sans-serif", TICK_FONT + 1))
+            .draw()
+            .map_err(plot_err)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Line and scatter plots.
 
+use super::legend::draw_legend;
+use super::style::*;
 use super::svg::*;
 use crate::error::Result;
 use crate::io::write_atomic;

@@ -12,6 +12,7 @@ mod legend;
 mod line_plot;
 mod marching_squares;
 mod panel;
+mod style;
 mod svg;
 mod table;
 
@@ -19,5 +20,5 @@ pub use bar_chart::BarChart;
 pub use contour::{ColorScale, ContourPlot};
 pub use line_plot::LinePlot;
 pub use panel::{Panel, Plot};
-pub use svg::{LegendPosition, LineStyle, Rgb, Scale, Series, FILL_OPACITY};
+pub use style::{LegendPosition, LineStyle, Rgb, Scale, Series, FILL_OPACITY};
 pub use table::{fmt_sci, Table};

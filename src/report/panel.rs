@@ -1,5 +1,6 @@
 //! Panels: several plots on one SVG canvas.
 
+use super::style::*;
 use super::svg::*;
 use super::{BarChart, ContourPlot, LinePlot};
 use crate::error::Result;

@@ -197,7 +197,7 @@ impl<'o> Hess<'o> {
     }
 }
 
-/// The spectrum at a point per `spectrum` on either backend (see `tracer::spectrum_of` for the
+/// The spectrum at a point per `spectrum` on either backend (see `spectrum::spectrum_of` for the
 /// dense path's rules).
 pub(crate) fn spectrum_at(
     hess: &Hess,
@@ -206,7 +206,7 @@ pub(crate) fn spectrum_at(
     dense_values_only: bool,
 ) -> std::result::Result<PartialEigen, StepFailure> {
     match hess {
-        Hess::Dense(h) => super::tracer::spectrum_of(h, spectrum, warm, dense_values_only)
+        Hess::Dense(h) => super::spectrum::spectrum_of(h, spectrum, warm, dense_values_only)
             .map_err(|e| StepFailure::Eigen(e.to_string())),
         Hess::Free(f) => {
             let k = match spectrum {

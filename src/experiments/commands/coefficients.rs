@@ -2,10 +2,10 @@
 //! normal form checked against the branch.
 
 use super::spec::ModelSpec;
-use super::trace::trace_branch;
 use crate::continuation::{Event, Method};
 use crate::error::{Error, Result};
 use crate::experiments::common::{paper_event_at, paper_singular_point, Setting};
+use crate::experiments::tracing::trace_branch;
 use crate::models::two_layer::theory::directional::closed_form_coefficients;
 use crate::normal_form::{
     branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients,

@@ -12,7 +12,7 @@ pub mod runner;
 pub use grid::Grid;
 pub use runner::{finished_ids, run_sweep, SweepSummary, ROWS_FILE};
 
-use super::commands::{trace_branch_with, trace_report, TraceReport};
+use super::tracing::{trace_branch_with, trace_report, TraceReport};
 use crate::activation::Builtin;
 use crate::continuation::{Method, Status};
 use crate::data::{paper_output_weights, paper_teacher, PAPER_N, PAPER_SEED};
@@ -121,7 +121,7 @@ impl SweepConfig {
             return Err(Error::param("n_samples", "must be at least 1"));
         }
         crate::error::ensure_nonnegative("alpha", self.alpha)?;
-        super::commands::validate_lambda_max(self.lambda_max)?;
+        super::tracing::validate_lambda_max(self.lambda_max)?;
         let act = self.activation.parse::<Builtin>()?;
         let solver = self.solver.parse::<Solver>()?;
         Ok((act, solver))

@@ -1,0 +1,32 @@
+//! The dense spectrum at a point: the eigenvalues a [`Spectrum`] asks for and the Morse index
+//! (the dense path of the backend's `spectrum_at`).
+
+use super::Spectrum;
+use crate::error::Result;
+use crate::linalg::operator::{DenseEigen, EigenSolver};
+use crate::linalg::PartialEigen;
+use ndarray::Array2;
+
+/// Eigenvalues per `spectrum` and the Morse index (exact inertia count on the partial path,
+/// the full spectrum on the dense one). With `dense_values_only`, the dense eigenvalues without
+/// eigenvectors (the cheapest dense path; no warm start for the next point).
+pub(crate) fn spectrum_of(
+    h: &Array2<f64>,
+    spectrum: Spectrum,
+    warm: Option<&Array2<f64>>,
+    dense_values_only: bool,
+) -> Result<PartialEigen> {
+    let k = match spectrum {
+        Spectrum::Smallest(k) if !dense_values_only => return DenseEigen.smallest(h, k, warm),
+        Spectrum::Smallest(k) => k.min(h.nrows()),
+        Spectrum::Full => h.nrows(),
+    };
+    let values = DenseEigen.values(h)?;
+    let negative_count = values.iter().filter(|&&v| v < 0.0).count();
+    Ok(PartialEigen {
+        values: values.slice(ndarray::s![..k]).to_owned(),
+        vectors: Array2::zeros((h.nrows(), 0)),
+        negative_count,
+        dense: true,
+    })
+}
