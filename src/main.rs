@@ -129,6 +129,9 @@ struct DiagramArgs {
     /// perturbed).
     #[arg(long, default_value_t = 20)]
     deflation_starts: usize,
+    /// Adam steps per training start before Newton (fewer once ‖∇L‖ ≤ 1e-4).
+    #[arg(long, default_value_t = 1500)]
+    train_iters: usize,
     /// Follow at most this many branches (status max_branches beyond).
     #[arg(long, default_value_t = 500)]
     max_branches: usize,
@@ -155,6 +158,7 @@ fn diagram_command(a: DiagramArgs) -> Result<u8> {
         all_orbit_members: a.all_orbit_members,
         deflation_starts: a.deflation_starts,
         max_branches: a.max_branches,
+        train_iters: a.train_iters,
         progress: true,
         ..Default::default()
     };

@@ -36,7 +36,10 @@ pub fn gaussian_vector(rng: &mut SplitMix64, n: usize) -> Array1<f64> {
     })
 }
 
-/// Adam from θ0 for `iters` steps at λ.
+/// ‖∇L‖ at which Adam hands over to Newton.
+pub const ADAM_HAND_OVER: f64 = 1e-4;
+
+/// Adam from θ0 for `iters` steps at λ (fewer once ‖∇L‖ ≤ [`ADAM_HAND_OVER`]).
 pub fn adam<O: Objective + ?Sized>(
     obj: &O,
     mut theta: Array1<f64>,
@@ -49,6 +52,11 @@ pub fn adam<O: Objective + ?Sized>(
     let mut v = Array1::<f64>::zeros(theta.len());
     for t in 1..=iters {
         let g = obj.gradient(theta.view(), lambda);
+        // Newton takes over from here (its basin): the rest of the Adam steps would only
+        // polish what Newton does to machine precision in a few steps.
+        if crate::linalg::norm(g.view()) <= ADAM_HAND_OVER {
+            break;
+        }
         m = &m * b1 + &g * (1.0 - b1);
         v = &v * b2 + &(&g * &g) * (1.0 - b2);
         let c1 = 1.0 - b1.powi(t as i32);

@@ -26,6 +26,9 @@ pub struct Context {
     pub(super) main: ProgressBar,
     /// The m = 10 analysis, computed once by the first experiment that asks (or its failure).
     shared_m10: OnceLock<std::result::Result<Analysis, String>>,
+    /// §9's upward hysteresis sweep: its end θ at λ = 1 and the downward sweep's jump λ, or
+    /// `None` when §9 failed (set by that experiment; read by the diagram experiment).
+    pub hysteresis: OnceLock<Option<(ndarray::Array1<f64>, Option<f64>)>>,
 }
 
 impl Context {
@@ -50,6 +53,7 @@ impl Context {
             multi,
             main,
             shared_m10: OnceLock::new(),
+            hysteresis: OnceLock::new(),
         }
     }
 

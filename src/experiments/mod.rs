@@ -13,6 +13,7 @@ pub mod commands;
 pub mod common;
 mod context;
 pub mod exp10_symmetric_curves;
+pub mod exp11_diagrams;
 pub mod exp1_symmetric_toy;
 pub mod exp2_interior_event;
 pub mod exp2_scipy_stopping;
@@ -112,6 +113,7 @@ pub fn all() -> Vec<Box<dyn DynExperiment>> {
         Box::new(exp8_dynamics::Dynamics),
         Box::new(exp9_phase_boundary::PhaseBoundary),
         Box::new(exp10_symmetric_curves::SymmetricCurves),
+        Box::new(exp11_diagrams::Diagrams),
     ]
 }
 

@@ -436,7 +436,13 @@ impl super::Experiment for Dynamics {
     }
 
     fn run(&self, ctx: &super::Context) -> Result<super::Outcome<Exp8Result>> {
-        let result = compute(&Exp8Options::new(ctx.quick), ctx.shared_m10().ok())?;
+        let result = compute(&Exp8Options::new(ctx.quick), ctx.shared_m10().ok());
+        let end = result.as_ref().ok().map(|r| {
+            let h = &r.hysteresis;
+            (h.up.theta.clone(), h.jump_down_lambda)
+        });
+        let _ = ctx.hysteresis.set(end);
+        let result = result?;
         let figures = figures(&result)?;
         Ok(super::Outcome { result, figures })
     }
