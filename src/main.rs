@@ -59,7 +59,7 @@ fn parse_case(s: &str) -> std::result::Result<actbif::experiments::scale::Case, 
 #[derive(Args)]
 struct ScaleArgs {
     /// Case to run (repeatable; default all): paper_m10000, digits_m1000, mlp_digits,
-    /// width_sweep.
+    /// width_sweep, diagram_m10, diagram_digits_m100.
     #[arg(long = "case", value_parser = parse_case)]
     cases: Vec<actbif::experiments::scale::Case>,
     /// Wall-clock budget per case (seconds); a case that runs out says time_budget_exhausted.
@@ -122,6 +122,10 @@ struct DiagramArgs {
     /// Do not switch branches at branch points.
     #[arg(long)]
     no_switch: bool,
+    /// Train the output weights v too (Tikhonov on both layers): branches start at the points
+    /// of the λ = 0 minimiser sphere that F = ∂λL selects.
+    #[arg(long)]
+    train_output: bool,
     /// Follow every member of a symmetry orbit (default: one representative per orbit).
     #[arg(long)]
     all_orbit_members: bool,
@@ -170,6 +174,7 @@ fn diagram_command(a: DiagramArgs) -> Result<u8> {
         opts,
         out: a.out.clone(),
         figures: a.figures,
+        train_output: a.train_output,
     };
     let d = commands::run_diagram(&cmd)?;
     if a.out.is_none() {

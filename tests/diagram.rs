@@ -25,6 +25,7 @@ fn b4_command() -> DiagramCommand {
         opts: DiagramOptions::default(),
         out: None,
         figures: None,
+        train_output: false,
     }
 }
 
@@ -270,4 +271,53 @@ fn three_equal_units_meet_two_dimensional_kernels_and_switch_onto_pairs() {
     assert_eq!(pairs, 1, "rows {r:?}");
     let g = model.gradient(mid.theta.view(), mid.lambda);
     assert!(actbif::linalg::norm(g.view()) < 1e-10);
+}
+
+#[test]
+fn both_layers_trained_select_points_of_the_lambda0_sphere() {
+    // W and v trained, m = 2: the λ = 0 minimisers are a circle; F = ∂λL on it selects the
+    // orbits that continue, each the start of a branch; Σ(−1)ᵏ over them is χ(S¹) = 0.
+    let mut cmd = b4_command();
+    cmd.spec = ModelSpec {
+        width: 2,
+        data: DataSource::Paper,
+        ..Default::default()
+    };
+    cmd.output_weights = None;
+    cmd.train_output = true;
+    cmd.opts.switch = false;
+    let d = run_diagram(&cmd).unwrap();
+    let sm = d.start_manifold.as_ref().unwrap();
+    assert_eq!((sm.dimension, sm.kernel_dim_at_lambda0), (1, 1));
+    assert_eq!((sm.euler_check.sum, sm.euler_check.chi), (0, 0));
+    let sel = d.selected_orbits.as_ref().unwrap();
+    assert!(sel.len() >= 2, "{sel:?}");
+    let model = actbif::models::two_layer_trained::TwoLayerTrained::new(
+        actbif::data::paper_teacher(actbif::data::PAPER_SEED, actbif::data::PAPER_N),
+        2,
+        actbif::models::two_layer::PAPER_ALPHA,
+        actbif::activation::Builtin::Tanh,
+    )
+    .unwrap();
+    let obj = model.objective();
+    for o in sel {
+        let t = Array1::from(o.theta.clone());
+        // On the sphere: critical at λ = 0 (AD gradient).
+        assert!(actbif::linalg::norm(obj.gradient(t.view(), 0.0).view()) < 1e-12);
+        // F = ∂λL checked by a central difference of the loss itself (error O(h²) ≈ 1e-12).
+        let h = 1e-6;
+        let fd = (obj.value(t.view(), h) - obj.value(t.view(), -h)) / (2.0 * h);
+        assert!(
+            (fd - o.f).abs() < 1e-9 * (1.0 + o.f.abs()),
+            "F {} vs {fd}",
+            o.f
+        );
+        let b = &d.branches[o.branch.expect("a branch per selected orbit")];
+        assert_eq!(b.origin.kind, OriginKind::Lambda0);
+        assert_eq!(b.status, Status::ReachedLambdaMax);
+    }
+    // Bad input: v cannot be both trained and fixed.
+    cmd.output_weights = Some(OutputWeights::Values(vec![1.0, 1.0]));
+    let e = run_diagram(&cmd).unwrap_err().to_string();
+    assert!(e.contains("output-weights"), "{e}");
 }

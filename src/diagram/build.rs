@@ -164,6 +164,7 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
             origin: seed.origin.clone(),
             points: f.points,
             events,
+            rejected_events: f.rejected,
             status,
             ends: f.ends,
             max_grad_norm: f.max_grad_norm,
@@ -275,6 +276,8 @@ pub fn diagram<O: Objective + ?Sized>(
             census: Vec::new(),
             seeds: Vec::new(),
             deflation: Vec::new(),
+            start_manifold: None,
+            selected_orbits: None,
             symmetry: input.orbits.describe(),
             seconds: 0.0,
         },
@@ -306,6 +309,15 @@ pub fn diagram<O: Objective + ?Sized>(
             input.test,
         );
         run.diagram.census.push(c);
+    }
+    // A branch that ran out of the budget mid-trace leaves the diagram incomplete too.
+    let timed_out = run.diagram.branches.iter().any(|b| {
+        b.ends
+            .iter()
+            .any(|e| matches!(e, crate::continuation::Status::TimeBudgetExhausted))
+    });
+    if run.stopped.is_none() && timed_out {
+        run.stopped = Some("time_budget_exhausted".into());
     }
     run.diagram.status = run.stopped.clone().unwrap_or_else(|| "complete".into());
     run.diagram.seconds = run.started.elapsed().as_secs_f64();
@@ -452,7 +464,7 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
         use rayon::prelude::*;
         let n = self.input.obj.dim();
         let scale = self.opts.init_scale.unwrap_or(self.input.init_scale);
-        let mut rng = crate::linalg::SplitMix64::new(self.opts.seed ^ 0xDEF1_A7E);
+        let mut rng = crate::linalg::SplitMix64::new(self.opts.seed ^ 0x0DEF_1A7E);
         let mut out: Vec<Array1<f64>> = known
             .iter()
             .map(|k| k + &(super::training::gaussian_vector(&mut rng, n) * (0.1 * scale)))

@@ -109,6 +109,7 @@ pub fn follow_in_fix<O: Objective + ?Sized>(
         points,
         events,
         kernel_dims,
+        rejected: f.rejected,
         ends: f.ends,
         max_grad_norm: f.max_grad_norm,
     })

@@ -245,7 +245,7 @@ fn colour_bar<DB: DrawingBackend>(
         .map_err(plot_err)?;
     for i in 0..=10 {
         let l = lo + (hi - lo) * i as f64 / 10.0;
-        let yy = 60 + 24 * i as i32;
+        let yy = 60 + 24 * i;
         let c = ViridisRGB::get_color_normalized(l, lo, hi);
         area.draw(&Rectangle::new([(10, yy), (34, yy + 20)], c.filled()))
             .map_err(plot_err)?;

@@ -1,8 +1,8 @@
 //! A branch followed both ways in λ from a seed point, as one ordered branch.
 
 use crate::continuation::{
-    Branch, ContinuationParams, Control, Event, Observer, Point, PseudoArclength, ResumeState,
-    Status, StopReason,
+    Branch, ContinuationParams, Control, Event, Observer, Point, PseudoArclength, RejectedEvent,
+    ResumeState, Status, StopReason,
 };
 use crate::derivatives::Objective;
 use crate::error::Result;
@@ -18,6 +18,8 @@ pub struct Followed {
     pub events: Vec<Event>,
     /// Kernel dimension of each event.
     pub kernel_dims: Vec<usize>,
+    /// Singular points detected but not reported as events, and why (both directions).
+    pub rejected: Vec<RejectedEvent>,
     /// Status going down from the seed, going up.
     pub ends: [Status; 2],
     /// Largest ‖∇L‖ over the points.
@@ -130,7 +132,7 @@ fn one_way<O: Objective + ?Sized>(
     lambda: f64,
     sign: f64,
     params: &ContinuationParams,
-) -> Result<(Branch, bool)> {
+) -> Result<(Branch, bool, Vec<RejectedEvent>)> {
     let n = obj.dim();
     let mut tangent = vec![0.0; n + 1];
     tangent[n] = sign;
@@ -144,12 +146,13 @@ fn one_way<O: Objective + ?Sized>(
     let mut closer = LoopCloser::new(theta, lambda);
     let trace = PseudoArclength::new(params.clone()).resume(obj, &state, &mut closer)?;
     let mut branch = trace.branch;
+    let rejected = trace.rejected_events;
     if closer.closed {
         branch.status = Status::ClosedLoop;
     } else if let Some(why) = closer.reentered {
         branch.status = Status::BranchJump(why);
     }
-    Ok((branch, closer.closed))
+    Ok((branch, closer.closed, rejected))
 }
 
 /// The branch through the critical point (θ, λ): followed up in λ, then (unless it closed into
@@ -163,18 +166,28 @@ pub fn follow_both_ways<O: Objective + ?Sized>(
 ) -> Result<Followed> {
     let at_top = lambda >= params.lambda_max;
     let at_bottom = lambda <= params.lambda_min;
+    let mut rejected = Vec::new();
     let (up, closed) = if at_top {
         (None, false)
     } else {
-        let (b, c) = one_way(obj, theta, lambda, 1.0, params)?;
+        let (b, c, r) = one_way(obj, theta, lambda, 1.0, params)?;
+        rejected.extend(r);
         (Some(b), c)
     };
     let down = if closed || at_bottom {
         None
     } else {
-        Some(one_way(obj, theta, lambda, -1.0, params)?.0)
+        let (b, _, r) = one_way(obj, theta, lambda, -1.0, params)?;
+        // Going down, "before" is the upper side: in branch order it is after.
+        rejected.extend(r.into_iter().map(|e| RejectedEvent {
+            morse_before: e.morse_after,
+            morse_after: e.morse_before,
+            ..e
+        }));
+        Some(b)
     };
     let mut f = join_ways(down, up);
+    f.rejected = rejected;
     if closed {
         f.ends[0] = Status::ClosedLoop;
     }
@@ -217,6 +230,7 @@ fn join_ways(down: Option<Branch>, up: Option<Branch>) -> Followed {
         points,
         events,
         kernel_dims,
+        rejected: Vec::new(),
         ends,
         max_grad_norm,
     }

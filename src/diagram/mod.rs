@@ -24,9 +24,11 @@ pub mod follow;
 pub mod options;
 pub mod restricted;
 pub mod run;
+pub mod selection;
 pub mod switch;
 pub mod switching;
 pub mod symmetry;
+pub mod trained_symmetry;
 pub mod training;
 
 pub use build::diagram;
@@ -101,6 +103,11 @@ pub struct DiagramBranch {
     pub points: Vec<Point>,
     /// Located events in order along the branch.
     pub events: Vec<DiagramEvent>,
+    /// Singular points detected but not located to tolerance or not simple (as in `trace`),
+    /// with why: never silently dropped. On a symmetric branch followed in its fixed-point
+    /// subspace, the Morse indices are those of the restricted problem.
+    #[serde(default)]
+    pub rejected_events: Vec<crate::continuation::RejectedEvent>,
     /// Why the trace stopped: the worse of its two ends (an incomplete or stalled end wins).
     pub status: Status,
     /// Status of each end: [going down in λ from the seed, going up].
@@ -176,8 +183,57 @@ pub struct Diagram {
     pub deflation: Vec<deflation::DeflationReport>,
     /// The symmetry group used to recognise orbits.
     pub symmetry: String,
+    /// Both layers trained: the λ = 0 critical manifold (a sphere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_manifold: Option<StartManifold>,
+    /// Both layers trained: the points of the sphere that continue into λ > 0, one per orbit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_orbits: Option<Vec<SelectedOrbit>>,
     /// Wall-clock seconds.
     pub seconds: f64,
+}
+
+/// The λ = 0 critical manifold of a model with every layer trained.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StartManifold {
+    /// Its dimension (m − 1 for the sphere S^{m−1}).
+    pub dimension: usize,
+    /// Dimension of the λ = 0 Hessian's kernel at a point of it (eigenvalues at rounding
+    /// level): equal to `dimension` when the manifold is non-degenerate.
+    pub kernel_dim_at_lambda0: usize,
+    /// Σ(−1)ᵏ over the critical points of F found (orbits with their size) against χ.
+    pub euler_check: EulerCheck,
+}
+
+/// Σ(−1)ᵏ over the critical points of F on the manifold against its Euler characteristic.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EulerCheck {
+    /// Σ(−1)ᵏ, orbits counted with their size.
+    pub sum: i64,
+    /// χ of the manifold (2 for even-dimensional spheres, 0 for odd).
+    pub chi: i64,
+    /// Whether they agree (a mismatch proves points are missing).
+    pub complete: bool,
+}
+
+/// One orbit of critical points of F = ∂λL on the start manifold, and its branch.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SelectedOrbit {
+    /// Points in the orbit (signed permutations of units).
+    pub size: usize,
+    /// Units with non-zero weights.
+    pub active_units: usize,
+    /// F at the point.
+    #[serde(rename = "F")]
+    pub f: f64,
+    /// Morse index of F on the manifold.
+    pub morse_on_manifold: usize,
+    /// Morse index in the full space at the first λ of the branch.
+    pub morse_index: Option<usize>,
+    /// θ on the manifold (λ = 0).
+    pub theta: Vec<f64>,
+    /// The branch it starts (`null`: Newton at λ_min did not converge from it).
+    pub branch: Option<usize>,
 }
 
 /// Recognises points related by a symmetry of the model.
@@ -208,6 +264,28 @@ impl Orbits for NoSymmetry {
     fn describe(&self) -> String {
         "trivial".into()
     }
+}
+
+/// Whether two lists of unit rows agree as multisets (max-norm `tol`): greedy matching, exact
+/// for rows distinct beyond 2·tol, the case of every nondegenerate critical point.
+pub(crate) fn rows_match(
+    a: Vec<ndarray::Array1<f64>>,
+    mut free: Vec<ndarray::Array1<f64>>,
+    tol: f64,
+) -> bool {
+    a.len() == free.len()
+        && a.iter().all(|r| {
+            match free
+                .iter()
+                .position(|u| max_dist(u.view(), r.view()) <= tol)
+            {
+                Some(k) => {
+                    free.swap_remove(k);
+                    true
+                }
+                None => false,
+            }
+        })
 }
 
 /// max |aᵢ − bᵢ|.

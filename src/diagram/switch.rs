@@ -5,8 +5,8 @@
 //! µ = −g_aaa·a²/(6g_aµ) (Z2 pitchfork, reduced g_aaa). The seed is corrected onto the branch
 //! by Newton on (∇L = 0, uᵀ(θ − θ*) = a) with λ free — regular on the new branch, where
 //! Newton at fixed λ would be nearly singular — and accepted only if it lies off the parent
-//! (farther than a/4 from the parent's crossing of its λ). A multi-dimensional kernel uses the
-//! rays of the reduced map ([`super::reduced`]) in place of ±φ.
+//! (farther than a/4 from the parent's crossing of its λ). A multi-dimensional kernel is handled by
+//! [`super::equivariant`] (Newton from the kernel's sphere).
 
 use super::crossings::crossings;
 use crate::continuation::{Event, Point};
@@ -59,8 +59,11 @@ pub fn correct_on_section<O: Objective + ?Sized>(
     (g <= 10.0 * tol).then_some((theta, lambda))
 }
 
+/// µ(a), the leading-order λ − λ* along a bifurcating branch.
+type MuOfA = Box<dyn Fn(f64) -> f64>;
+
 /// The leading-order amplitude law of a simple branch point: µ(a) and the a giving |µ| = dl.
-fn amplitude_law(c: &Coefficients, dl: f64) -> Option<(f64, Box<dyn Fn(f64) -> f64>)> {
+fn amplitude_law(c: &Coefficients, dl: f64) -> Option<(f64, MuOfA)> {
     let gam = c.g_amu;
     if gam == 0.0 || !gam.is_finite() {
         return None;

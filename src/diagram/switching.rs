@@ -4,7 +4,7 @@
 
 use super::equivariant::multi_switch;
 use super::run::{Run, Seed};
-use super::switch::simple_switch;
+use super::switch::{simple_switch, SwitchSeed};
 use super::{Diagram, DiagramBranch, Origin, OriginKind, SwitchCheck};
 use crate::continuation::{Branch, EventKind, Method};
 use crate::derivatives::Objective;
@@ -13,6 +13,21 @@ use crate::normal_form::{branch_check_with, BranchCheckOptions, Coefficients};
 
 /// `switch_status` of a branch point whose branches come from the kernel's sphere.
 pub const PENDING_MULTI: &str = "pending_multi";
+
+/// The seed of a branch switched onto at event `k` of branch `id`.
+fn switched(s: SwitchSeed, id: usize, k: usize, coeffs: Option<(Coefficients, f64)>) -> Seed {
+    Seed {
+        theta: s.theta,
+        lambda: s.lambda,
+        origin: Origin {
+            kind: OriginKind::Switch,
+            parent: Some(id),
+            event: Some(k),
+            seed_lambda: s.lambda,
+        },
+        parent_coeffs: coeffs,
+    }
+}
 
 impl<'a, O: Objective + ?Sized> Run<'a, O> {
     /// Queues the switched seeds at every branch point of branch `id`.
@@ -40,17 +55,10 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
                     }
                 };
             match seed {
-                Ok(s) => self.queue.push_back(Seed {
-                    theta: s.theta,
-                    lambda: s.lambda,
-                    origin: Origin {
-                        kind: OriginKind::Switch,
-                        parent: Some(id),
-                        event: Some(k),
-                        seed_lambda: s.lambda,
-                    },
-                    parent_coeffs: Some((coeffs, s.amplitude)),
-                }),
+                Ok(s) => {
+                    let a = s.amplitude;
+                    self.queue.push_back(switched(s, id, k, Some((coeffs, a))));
+                }
                 Err(why) => self.diagram.branches[id].events[k].switch_status = why,
             }
         }
@@ -66,17 +74,7 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
         match multi_switch(obj, &ev, dim, &b.points, window, self.opts.newton_tol) {
             Ok(seeds) => {
                 for s in seeds {
-                    self.queue.push_back(Seed {
-                        theta: s.theta,
-                        lambda: s.lambda,
-                        origin: Origin {
-                            kind: OriginKind::Switch,
-                            parent: Some(id),
-                            event: Some(k),
-                            seed_lambda: s.lambda,
-                        },
-                        parent_coeffs: None,
-                    });
+                    self.queue.push_back(switched(s, id, k, None));
                 }
             }
             Err(why) => self.diagram.branches[id].events[k].switch_status = why,

@@ -9,7 +9,7 @@
 //! Oddness is tested numerically, σ(−z) = −σ(z) at a few z to rounding, so a user's
 //! activation gets the group it has.
 
-use super::{max_dist, Orbits};
+use super::{max_dist, rows_match, Orbits};
 use crate::activation::Activation;
 use ndarray::{Array1, Array2, ArrayView1};
 
@@ -117,22 +117,8 @@ impl Orbits for UnitPermutations {
             return false;
         }
         self.classes.iter().all(|class| {
-            // Greedy matching of a's rows to b's: exact for rows distinct beyond 2·tol, the
-            // case of every nondegenerate critical point.
-            let mut free: Vec<Array1<f64>> = class.iter().map(|&j| self.row(b, j)).collect();
-            class.iter().all(|&j| {
-                let r = self.row(a, j);
-                match free
-                    .iter()
-                    .position(|u| max_dist(u.view(), r.view()) <= tol)
-                {
-                    Some(k) => {
-                        free.swap_remove(k);
-                        true
-                    }
-                    None => false,
-                }
-            })
+            let rows = |t: ArrayView1<f64>| class.iter().map(|&j| self.row(t, j)).collect();
+            rows_match(rows(a), rows(b), tol)
         })
     }
 

@@ -5,6 +5,7 @@
 mod coefficients;
 mod derivatives;
 mod diagram;
+mod diagram_trained;
 mod exit;
 mod sweep;
 

@@ -241,6 +241,7 @@ impl Experiment for Diagrams {
             opts: DiagramOptions::default(),
             out: None,
             figures: None,
+            train_output: false,
         })?;
         let starts = m10_starts(ctx.quick);
         let m10 = run_diagram(&DiagramCommand {
@@ -255,6 +256,7 @@ impl Experiment for Diagrams {
             },
             out: None,
             figures: None,
+            train_output: false,
         })?;
         let mut figures: Vec<Figure> = Vec::new();
         for (tag, d) in [("b4", &b4), ("m10", &m10)] {

@@ -5,3 +5,4 @@
 pub mod deep;
 pub mod mlp;
 pub mod two_layer;
+pub mod two_layer_trained;

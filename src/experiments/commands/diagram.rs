@@ -75,6 +75,8 @@ pub struct DiagramCommand {
     pub out: Option<PathBuf>,
     /// Where the figures go.
     pub figures: Option<PathBuf>,
+    /// Train the output weights too (`--train-output`): the λ = 0 minimisers form a sphere.
+    pub train_output: bool,
 }
 
 /// Splits off the last ⌈f·N⌉ samples as held-out data (the generators draw i.i.d. samples).
@@ -94,6 +96,18 @@ pub fn split_data(d: &Dataset, f: f64) -> Result<(Dataset, Dataset)> {
         )
     };
     Ok((part(0..n - k)?, part(n - k..n)?))
+}
+
+/// The command's data, split into training and held-out parts with `--test-fraction`.
+pub fn train_test(cmd: &DiagramCommand) -> Result<(Dataset, Option<Dataset>)> {
+    let all = cmd.spec.load_data()?;
+    match cmd.test_fraction {
+        Some(f) => {
+            let (a, b) = split_data(&all, f)?;
+            Ok((a, Some(b)))
+        }
+        None => Ok((all, None)),
+    }
 }
 
 /// The user's points as rows of length n.
@@ -134,20 +148,16 @@ fn symmetry_of<A: Activation>(model: &TwoLayer<A>, all_members: bool) -> Box<dyn
 /// Runs the diagram command; writes `out` (and figures) and returns the diagram.
 pub fn run_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
     cmd.spec.validate()?;
+    if cmd.train_output && cmd.spec.model == super::spec::ModelKind::TwoLayer {
+        return super::diagram_trained::run_trained_diagram(cmd);
+    }
     if cmd.spec.model != super::spec::ModelKind::TwoLayer {
         return Err(Error::param(
             "model",
             "`diagram` supports --model two-layer",
         ));
     }
-    let all = cmd.spec.load_data()?;
-    let (train, test) = match cmd.test_fraction {
-        Some(f) => {
-            let (a, b) = split_data(&all, f)?;
-            (a, Some(b))
-        }
-        None => (all, None),
-    };
+    let (train, test) = train_test(cmd)?;
     let v = match &cmd.output_weights {
         Some(w) => w.resolve(cmd.spec.width)?,
         None => data::paper_output_weights(cmd.spec.width),

@@ -5,7 +5,8 @@
 //! A case that runs out of its `--max-seconds` says `time_budget_exhausted`; a case that
 //! fails says `error` with the message; neither stops the other cases.
 
-pub mod digits_m1000;
+pub mod diagram;
+mod digits_m1000;
 pub mod measure;
 pub mod mlp_digits;
 pub mod paper_m10000;
@@ -43,15 +44,21 @@ pub enum Case {
     MlpDigits,
     /// B.5 width scaling to m = 1000 at α·m fixed.
     WidthSweep,
+    /// Whole diagram of the paper's m = 10 model with 400 starts.
+    DiagramM10,
+    /// Whole diagram of the digits two-layer model at m = 100 with 100 starts.
+    DiagramDigitsM100,
 }
 
 impl Case {
     /// Every case, in the order they run.
-    pub const ALL: [Case; 4] = [
+    pub const ALL: [Case; 6] = [
         Case::WidthSweep,
         Case::MlpDigits,
         Case::PaperM10000,
         Case::DigitsM1000,
+        Case::DiagramM10,
+        Case::DiagramDigitsM100,
     ];
     /// The name on the command line and of the JSON file.
     pub fn name(self) -> &'static str {
@@ -60,6 +67,8 @@ impl Case {
             Case::DigitsM1000 => "digits_m1000",
             Case::MlpDigits => "mlp_digits",
             Case::WidthSweep => "width_sweep",
+            Case::DiagramM10 => "diagram_m10",
+            Case::DiagramDigitsM100 => "diagram_digits_m100",
         }
     }
 }
@@ -323,6 +332,8 @@ fn run_case(case: Case, opts: &ScaleOptions) -> Result<CaseOutcome> {
         Case::DigitsM1000 => digits_m1000::run(opts),
         Case::MlpDigits => mlp_digits::run(opts),
         Case::WidthSweep => width_sweep::run(opts),
+        Case::DiagramM10 => diagram::run_m10(opts),
+        Case::DiagramDigitsM100 => diagram::run_digits_m100(opts),
     }
 }
 

@@ -1,0 +1,185 @@
+//! `actbif diagram --train-output`: both layers of the two-layer model trained. The λ = 0
+//! minimisers form a sphere; the critical points of F = ∂λL on it (one per orbit of signed
+//! permutations) are the points that continue into λ > 0, each the start of a branch,
+//! followed from λ_min = max(--lambda-min, [`LAMBDA0`]) to λ_max with the diagram's machinery.
+
+use super::diagram::{train_test, DiagramCommand};
+use crate::data::Dataset;
+use crate::diagram::build::DiagramInput;
+use crate::diagram::selection::{euler_check, sphere_critical_points, Phi, SpherePoint};
+use crate::diagram::symmetry::is_odd;
+use crate::diagram::trained_symmetry::TrainedUnits;
+use crate::diagram::{
+    Diagram, DiagramOptions, EulerCheck, Orbits, OriginKind, SelectedOrbit, StartManifold,
+};
+use crate::error::{Error, Result};
+use crate::models::two_layer_trained::TwoLayerTrained;
+use crate::Objective;
+use ndarray::{Array1, ArrayView1};
+
+/// First λ of the selected branches: at λ = 0 the Hessian is singular along the sphere; at
+/// λ = 1e-3 the selected points are isolated (their kernel lifted by O(λ)).
+pub const LAMBDA0: f64 = 1e-3;
+
+/// Random starts of Newton on the sphere (besides the k-equal-unit candidates).
+const SPHERE_STARTS: usize = 200;
+
+/// Runs the both-layers-trained diagram.
+pub fn run_trained_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
+    if cmd.output_weights.is_some() {
+        return Err(Error::param(
+            "output-weights",
+            "--train-output trains v: it cannot also be fixed by --output-weights",
+        ));
+    }
+    if cmd.opts.starts > 0 || !cmd.opts.deflation_at.is_empty() {
+        return Err(Error::param(
+            "train-output",
+            "--train-output follows the branches selected on the λ = 0 sphere; --starts and \
+             --deflation-at are not supported with it yet",
+        ));
+    }
+    let (train, test) = train_test(cmd)?;
+    let act = cmd.spec.activation;
+    let model = TwoLayerTrained::new(train, cmd.spec.width, cmd.spec.alpha, act)?;
+    let obj = model.objective();
+    let lambda0 = cmd.opts.lambda_min.max(LAMBDA0);
+    let opts = DiagramOptions {
+        lambda_min: lambda0,
+        starts_at: Some(lambda0),
+        census_at: if cmd.opts.census_at.is_empty() {
+            vec![cmd.opts.lambda_max]
+        } else {
+            cmd.opts.census_at.clone()
+        },
+        ..cmd.opts.clone()
+    };
+    opts.validate(obj.dim())?;
+    let m = model.width();
+    let (points, thetas, polished) = selection(&model, lambda0, &opts)?;
+    let orbits = TrainedUnits::new(m, model.input_dim(), &act);
+    let test_model = test
+        .map(|t: Dataset| TwoLayerTrained::new(t, m, 0.0f64.max(f64::MIN_POSITIVE), act))
+        .transpose()?
+        .map(|t| t.objective());
+    let test_fn = test_model
+        .as_ref()
+        .map(|t| move |th: ArrayView1<f64>, l: f64| t.value(th, l));
+    let input = DiagramInput {
+        obj: &obj,
+        start: None,
+        user_points: polished.iter().flatten().cloned().collect(),
+        orbits: &orbits,
+        test: test_fn.as_ref().map(|f| f as _),
+        init_scale: 1.0 / (model.input_dim() as f64).sqrt(),
+    };
+    let out = cmd.out.clone();
+    let mut checkpoint = |d: &Diagram| match &out {
+        Some(p) => crate::io::write_json_atomic(p, d),
+        None => Ok(()),
+    };
+    let mut d = crate::diagram::diagram(&input, &opts, &mut checkpoint)?;
+    for b in &mut d.branches {
+        if b.origin.kind == OriginKind::User {
+            b.origin.kind = OriginKind::Lambda0;
+        }
+    }
+    let (sum, chi) = euler_check(&points, m);
+    d.start_manifold = Some(StartManifold {
+        dimension: m - 1,
+        kernel_dim_at_lambda0: kernel_dim_at(&obj, thetas.first()),
+        euler_check: EulerCheck {
+            sum,
+            chi,
+            complete: sum == chi,
+        },
+    });
+    d.selected_orbits = Some(selected(
+        &d, &obj, &orbits, &points, &thetas, &polished, lambda0,
+    ));
+    if let Some(p) = &cmd.out {
+        crate::io::write_json_atomic(p, &d)?;
+    }
+    if let Some(dir) = &cmd.figures {
+        crate::diagram::figure::write_figures(&d, dir)?;
+    }
+    Ok(d)
+}
+
+/// The critical points of F on the λ = 0 sphere, their θ, and θ Newton-polished at λ0.
+type Selection = (Vec<SpherePoint>, Vec<Array1<f64>>, Vec<Option<Array1<f64>>>);
+
+fn selection(model: &TwoLayerTrained, lambda0: f64, opts: &DiagramOptions) -> Result<Selection> {
+    let act = *model.activation();
+    let obj = model.objective();
+    let sphere = model.start_sphere()?;
+    let (s, b, p) = (sphere.s, sphere.b.view(), sphere.p.view());
+    let phi = Phi::new(&act, model.data(), s, b, p);
+    let m = model.width();
+    let points = sphere_critical_points(&phi, m, is_odd(&act), SPHERE_STARTS, opts.seed);
+    let thetas: Vec<Array1<f64>> = points
+        .iter()
+        .map(|p| model.theta_of(&sphere, p.u.view()))
+        .collect();
+    let tol = opts.newton_tol;
+    let polished = thetas
+        .iter()
+        .map(|t| crate::continuation::newton_critical_point(&obj, t.view(), lambda0, tol).ok())
+        .collect();
+    Ok((points, thetas, polished))
+}
+
+/// Eigenvalues of the λ = 0 Hessian at rounding level (≤ 1e-9·‖H‖) at θ.
+fn kernel_dim_at<O: Objective + ?Sized>(obj: &O, theta: Option<&Array1<f64>>) -> usize {
+    let Some(t) = theta else { return 0 };
+    match crate::linalg::sym_eigenvalues(&obj.hessian(t.view(), 0.0)) {
+        Ok(ev) => {
+            let scale = ev.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+            ev.iter().filter(|x| x.abs() <= 1e-9 * scale).count()
+        }
+        Err(_) => 0,
+    }
+}
+
+/// The selected orbits with their branch (the branch whose λ_min crossing is the polished
+/// point, up to symmetry) and full-space Morse index there.
+fn selected<O: Objective + ?Sized>(
+    d: &Diagram,
+    obj: &O,
+    orbits: &dyn Orbits,
+    points: &[SpherePoint],
+    thetas: &[Array1<f64>],
+    polished: &[Option<Array1<f64>>],
+    lambda0: f64,
+) -> Vec<SelectedOrbit> {
+    points
+        .iter()
+        .zip(thetas)
+        .zip(polished)
+        .map(|((p, t), q)| {
+            let branch = q.as_ref().and_then(|q| {
+                let tol = 1e-7 * (1.0 + q.iter().fold(0.0f64, |a, x| a.max(x.abs())));
+                d.branches.iter().find_map(|b| {
+                    b.points
+                        .iter()
+                        .any(|pt| {
+                            (pt.lambda - lambda0).abs() <= 1e-12
+                                && orbits.same_orbit(pt.theta.view(), q.view(), tol)
+                        })
+                        .then_some(b.id)
+                })
+            });
+            SelectedOrbit {
+                size: p.orbit_size,
+                active_units: p.active_units,
+                f: p.f,
+                morse_on_manifold: p.morse_on_manifold,
+                morse_index: q
+                    .as_ref()
+                    .map(|q| crate::diagram::crossings::morse_index(obj, q.view(), lambda0, 0)),
+                theta: t.to_vec(),
+                branch,
+            }
+        })
+        .collect()
+}
