@@ -9,7 +9,8 @@ use super::run::{Run, Seed};
 use super::switching::{switch_check, PENDING_MULTI};
 use super::training::{train_starts, TrainOptions};
 use super::{
-    Diagram, DiagramBranch, DiagramEvent, DiagramOptions, OrbitInfo, Origin, OriginKind, SeedRecord,
+    same_tol, Diagram, DiagramBranch, DiagramEvent, DiagramOptions, OrbitInfo, Origin, OriginKind,
+    SeedRecord,
 };
 use crate::continuation::{newton_critical_point, EventKind};
 use crate::derivatives::Objective;
@@ -17,11 +18,6 @@ use crate::error::Result;
 use ndarray::{Array1, ArrayView1};
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
-
-/// Tolerance for "the same critical point" (max-norm), relative to θ's size.
-fn same_tol(theta: ArrayView1<f64>) -> f64 {
-    1e-7 * (1.0 + theta.iter().fold(0.0f64, |m, x| m.max(x.abs())))
-}
 
 impl<'a, O: Objective + ?Sized> Run<'a, O> {
     fn remaining(&self) -> Option<f64> {

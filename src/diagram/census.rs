@@ -67,7 +67,7 @@ pub fn census<O: Objective + ?Sized>(
     let mut points: Vec<CensusPoint> = Vec::new();
     for b in branches {
         for c in crossings(obj, &b.points, lambda, tol) {
-            let same_tol = 1e-7 * (1.0 + c.theta.iter().fold(0.0f64, |m, x| m.max(x.abs())));
+            let same_tol = super::same_tol(c.theta.view());
             if points
                 .iter()
                 .any(|p| orbits.same_orbit(ArrayView1::from(&p.theta), c.theta.view(), same_tol))

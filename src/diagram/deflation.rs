@@ -159,13 +159,12 @@ fn deflated_newton<O: Objective + ?Sized>(
         };
         let merit = lm + gn.ln();
         let step = if opts.lm && obj.dim() <= opts.dense_max_dim {
-            let lmv = (lm, &grad_lm);
             lm_step(
                 obj,
                 theta.view(),
                 lambda,
                 &g,
-                lmv,
+                &grad_lm,
                 merit,
                 known,
                 opts,
@@ -173,7 +172,6 @@ fn deflated_newton<O: Objective + ?Sized>(
             )
         } else {
             newton_backtrack(obj, theta.view(), lambda, &g, &grad_lm, merit, known, opts)
-                .map(|(d, _)| d)
         };
         match step {
             Some(d) => theta += &d,
@@ -190,7 +188,7 @@ fn lm_step<O: Objective + ?Sized>(
     theta: ArrayView1<f64>,
     lambda: f64,
     g: &Array1<f64>,
-    (lm, grad_lm): (f64, &Array1<f64>),
+    grad_lm: &Array1<f64>,
     merit: f64,
     known: &[Array1<f64>],
     opts: &DeflationOptions,
@@ -198,7 +196,6 @@ fn lm_step<O: Objective + ?Sized>(
 ) -> Option<Array1<f64>> {
     let n = theta.len();
     // J = M(H + ∇L ⊗ ∇log M), G = M∇L: M cancels from the normal equations (µ absorbs it).
-    let _ = lm;
     let mut j = obj.hessian(theta, lambda);
     for r in 0..n {
         for c in 0..n {
@@ -226,8 +223,8 @@ fn lm_step<O: Objective + ?Sized>(
     None
 }
 
-/// Backtracking on log‖G‖ along the deflated Newton step: the step and whether it decreased
-/// log‖G‖ (if not, the smallest step tried).
+/// Backtracking on log‖G‖ along the deflated Newton step (the smallest step tried when none
+/// decreases it).
 #[allow(clippy::too_many_arguments)]
 fn newton_backtrack<O: Objective + ?Sized>(
     obj: &O,
@@ -238,7 +235,7 @@ fn newton_backtrack<O: Objective + ?Sized>(
     merit: f64,
     known: &[Array1<f64>],
     opts: &DeflationOptions,
-) -> Option<(Array1<f64>, bool)> {
+) -> Option<Array1<f64>> {
     let delta = newton_step(obj, theta, lambda, g, opts)?;
     let beta = grad_lm.dot(&delta);
     let d = if (1.0 - beta).abs() > 1e-12 {
@@ -250,16 +247,16 @@ fn newton_backtrack<O: Objective + ?Sized>(
     for _ in 0..8 {
         let trial = &theta + &(&d * t);
         if log_merit(obj, trial.view(), lambda, known, opts) < merit {
-            return Some((d * t, true));
+            return Some(d * t);
         }
         t *= 0.5;
     }
-    Some((d * t, false))
+    Some(d * t)
 }
 
 /// Whether θ coincides with a known point (max-norm, relative to θ's size).
 fn is_known(theta: ArrayView1<f64>, known: &[Array1<f64>]) -> bool {
-    let tol = 1e-7 * (1.0 + theta.iter().fold(0.0f64, |m, x| m.max(x.abs())));
+    let tol = super::same_tol(theta);
     known
         .iter()
         .any(|k| super::max_dist(theta, k.view()) <= tol)

@@ -288,6 +288,11 @@ pub(crate) fn rows_match(
         })
 }
 
+/// Tolerance for "the same critical point" (max-norm), relative to θ's size.
+pub(crate) fn same_tol(theta: ArrayView1<f64>) -> f64 {
+    1e-7 * (1.0 + theta.iter().fold(0.0f64, |m, x| m.max(x.abs())))
+}
+
 /// max |aᵢ − bᵢ|.
 pub(crate) fn max_dist(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
     a.iter()

@@ -158,7 +158,7 @@ fn selected<O: Objective + ?Sized>(
         .zip(polished)
         .map(|((p, t), q)| {
             let branch = q.as_ref().and_then(|q| {
-                let tol = 1e-7 * (1.0 + q.iter().fold(0.0f64, |a, x| a.max(x.abs())));
+                let tol = crate::diagram::same_tol(q.view());
                 d.branches.iter().find_map(|b| {
                     b.points
                         .iter()
