@@ -5,8 +5,8 @@
 //! The data follow the paper's teacher recipe but are drawn from `rand` (the timing does not
 //! depend on the exact random stream).
 
+use actbif::app::check::random_point;
 use actbif::derivatives::ad::AdObjective;
-use actbif::experiments::check::random_point;
 use actbif::models::two_layer::{TwoLayer, PAPER_ALPHA};
 use actbif::Objective;
 use criterion::{criterion_group, criterion_main, Criterion};

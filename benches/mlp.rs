@@ -3,8 +3,8 @@
 //! backward pass. Targets: ∇L ≤ 4× and H·u ≤ 8× a loss evaluation.
 
 use actbif::activation::Builtin;
+use actbif::app::check::random_point;
 use actbif::data::digits;
-use actbif::experiments::check::random_point;
 use actbif::models::mlp::{Mlp, MlpSpec};
 use actbif::Objective;
 use criterion::{criterion_group, criterion_main, Criterion};

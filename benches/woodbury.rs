@@ -13,8 +13,8 @@
 //! counted (≈ 5% of the time).
 
 use actbif::activation::Builtin;
+use actbif::app::check::random_point;
 use actbif::data::{digits, paper_output_weights};
-use actbif::experiments::check::random_point;
 use actbif::models::two_layer::TwoLayer;
 use actbif::Objective;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

@@ -113,6 +113,7 @@
 // Layers, top to bottom; a module uses only modules above it (checked by tests/layering.rs).
 // Layers, top to bottom; a module uses only modules above it (checked by tests/layering.rs).
 pub mod activation;
+pub mod app;
 pub mod continuation;
 pub mod data;
 pub mod derivatives;

@@ -1,10 +1,11 @@
 //! `actbif`: command-line front end. Parsing and printing only; the work is in
-//! `actbif::experiments`.
+//! `actbif::app` (and `actbif::experiments` for `reproduce`).
 
 use actbif::activation::Builtin;
+use actbif::app::commands::{self, DataSource, ModelKind, ModelSpec, TraceOptions};
+use actbif::app::mlp;
 use actbif::continuation::{CancelFlag, Method, PaperStopping};
-use actbif::experiments::commands::{self, DataSource, ModelKind, ModelSpec, TraceOptions};
-use actbif::experiments::{mlp, reproduce, ReproduceOptions};
+use actbif::experiments::{reproduce, ReproduceOptions};
 use actbif::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -52,7 +53,7 @@ enum Command {
     Scale(ScaleArgs),
 }
 
-fn parse_case(s: &str) -> std::result::Result<actbif::experiments::scale::Case, String> {
+fn parse_case(s: &str) -> std::result::Result<actbif::app::scale::Case, String> {
     s.parse().map_err(|e: actbif::Error| e.to_string())
 }
 
@@ -61,12 +62,12 @@ struct ScaleArgs {
     /// Case to run (repeatable; default all): paper_m10000, digits_m1000, mlp_digits,
     /// width_sweep, diagram_m10, diagram_digits_m100.
     #[arg(long = "case", value_parser = parse_case)]
-    cases: Vec<actbif::experiments::scale::Case>,
+    cases: Vec<actbif::app::scale::Case>,
     /// Wall-clock budget per case (seconds); a case that runs out says time_budget_exhausted.
-    #[arg(long, default_value_t = actbif::experiments::scale::DEFAULT_MAX_SECONDS, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = actbif::app::scale::DEFAULT_MAX_SECONDS, allow_negative_numbers = true)]
     max_seconds: f64,
     /// Output directory.
-    #[arg(long, default_value = actbif::experiments::scale::DEFAULT_OUT)]
+    #[arg(long, default_value = actbif::app::scale::DEFAULT_OUT)]
     out: PathBuf,
     /// Width sweep: widths m.
     #[arg(
@@ -484,7 +485,7 @@ struct BenchArgs {
 
 fn emit(json: String, out: Option<&Path>) -> Result<()> {
     match out {
-        Some(p) => actbif::experiments::output::write_atomic(p, (json + "\n").as_bytes()),
+        Some(p) => actbif::app::output::write_atomic(p, (json + "\n").as_bytes()),
         None => {
             println!("{json}");
             Ok(())
@@ -682,7 +683,7 @@ fn branch_point_curve_command(a: BranchPointCurveArgs) -> Result<u8> {
     };
     emit(json, a.out.as_deref())?;
     if let Some(p) = &svg_path {
-        actbif::experiments::output::write_atomic(p, figure.1.as_bytes())?;
+        actbif::app::output::write_atomic(p, figure.1.as_bytes())?;
     }
     Ok(if complete {
         commands::EXIT_OK
@@ -698,7 +699,7 @@ fn phase_boundary_command(a: PhaseBoundaryArgs) -> Result<u8> {
     if let Some(out) = &a.out {
         let svg_path = out.with_extension("svg");
         let (_, svg) = pb::alpha_c_figure(&r, &svg_path.to_string_lossy())?;
-        actbif::experiments::output::write_atomic(&svg_path, svg.as_bytes())?;
+        actbif::app::output::write_atomic(&svg_path, svg.as_bytes())?;
     }
     emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
     Ok(commands::EXIT_OK)
@@ -707,7 +708,7 @@ fn phase_boundary_command(a: PhaseBoundaryArgs) -> Result<u8> {
 /// `actbif scale`: exit 0 when every case ended by itself, 3 when a budget ran out, 1 on a
 /// failed case.
 fn scale_command(a: ScaleArgs) -> Result<u8> {
-    use actbif::experiments::scale::{run_scale, ScaleOptions};
+    use actbif::app::scale::{run_scale, ScaleOptions};
     let s = run_scale(&ScaleOptions {
         cases: a.cases,
         max_seconds: a.max_seconds,

@@ -7,13 +7,13 @@
 //! differences are checked for their convergence order, not for equality.
 
 use actbif::activation::{check_normalisation, Activation, Builtin, N_DERIVS};
+use actbif::app::check::{
+    bench_derivatives_on, check_derivatives, render, BenchOptions, CheckOptions,
+};
 use actbif::data::Dataset;
 use actbif::derivatives::ad::AdObjective;
 use actbif::derivatives::finite_diff::{
     forward_hessian, FdConfig, FdSteps, FiniteDifference, HigherOrder, StepScheme,
-};
-use actbif::experiments::check::{
-    bench_derivatives_on, check_derivatives, render, BenchOptions, CheckOptions,
 };
 use actbif::linalg::sym_eigenvalues;
 use actbif::models::two_layer::theory::directional::{

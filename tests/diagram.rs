@@ -1,13 +1,11 @@
 //! Whole diagrams: branch switching at the B.4 pitchfork, recognition of known branches, a
 //! closed loop, the census and its Morse check, bad input.
 
+use actbif::app::commands::{run_diagram, DataSource, DiagramCommand, ModelSpec, OutputWeights};
 use actbif::continuation::{EventKind, Status};
 use actbif::derivatives::ad::{AdObjective, GenericLoss};
 use actbif::diagram::build::DiagramInput;
 use actbif::diagram::{diagram, DiagramOptions, NoSymmetry, OriginKind};
-use actbif::experiments::commands::{
-    run_diagram, DataSource, DiagramCommand, ModelSpec, OutputWeights,
-};
 use actbif::Objective;
 use ndarray::{array, Array1};
 use num_dual::DualNum;

@@ -2,8 +2,8 @@
 //! and CSV files must give a typed input error (exit code 2 from the CLI), never a panic or
 //! an oversized allocation.
 
+use actbif::app::commands::is_input_error;
 use actbif::data::load_bytes;
-use actbif::experiments::commands::is_input_error;
 use actbif::io::{encode_npy, format_csv, parse_csv, parse_npy};
 use actbif::Error;
 use ndarray::Array2;

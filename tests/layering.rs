@@ -16,6 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["continuation"],
     &["normal_form"],
     &["diagram"],
+    &["app"],
     &["experiments"],
 ];
 

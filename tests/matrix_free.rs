@@ -3,9 +3,9 @@
 //! matrix-free continuation on the paper model (events and normal-form coefficients).
 
 use actbif::activation::Builtin;
+use actbif::app::start_point;
 use actbif::continuation::{trace, Branch, ContinuationParams, Solver};
 use actbif::data::{paper_output_weights, paper_teacher, Dataset};
-use actbif::experiments::common::start_point;
 use actbif::linalg::krylov::{gmres, gmres_backward, minres, nearest_zero_pairs, HessianOperator};
 use actbif::linalg::{sym_eigen, SplitMix64};
 use actbif::models::two_layer::TwoLayer;

@@ -3,10 +3,10 @@
 //! element-wise reference loss, and finite differences — plus the λ = 0 start and validation.
 
 use actbif::activation::Builtin;
+use actbif::app::check::random_point;
 use actbif::data::{paper_teacher, Dataset, NumpyRng};
 use actbif::derivatives::ad::AdObjective;
 use actbif::derivatives::finite_diff::{FdConfig, FiniteDifference};
-use actbif::experiments::check::random_point;
 use actbif::models::mlp::{Mlp, MlpSpec};
 use actbif::models::two_layer::theory::linear_endpoint::w0;
 use actbif::models::two_layer::TwoLayer;

@@ -3,8 +3,8 @@
 //! the curvature part vanishes, H is the Gauss–Newton matrix exactly) and against dense solves.
 
 use actbif::activation::Builtin;
+use actbif::app::check::random_point;
 use actbif::data::paper_teacher;
-use actbif::experiments::check::random_point;
 use actbif::linalg::krylov::{minres, HessianOperator};
 use actbif::models::mlp::hessian_operator::MlpHessian;
 use actbif::models::mlp::{Mlp, MlpSpec};

@@ -1,7 +1,7 @@
 //! `actbif sweep`: a small grid through the binary, its folder layout, resume, failures as
 //! rows, and bad grids (exit code 2).
 
-use actbif::experiments::sweep::{run_config, SweepConfig, SweepRow};
+use actbif::app::sweep::{run_config, SweepConfig, SweepRow};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

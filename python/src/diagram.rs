@@ -8,7 +8,7 @@ use actbif::data::Dataset;
 use actbif::diagram::build::DiagramInput;
 use actbif::diagram::symmetry::UnitPermutations;
 use actbif::diagram::{DiagramOptions, NoSymmetry, Orbits};
-use actbif::experiments::common::start_point;
+use actbif::app::start_point;
 use actbif::models::two_layer::TwoLayer;
 use ndarray::Array1;
 use numpy::{Ix1, Ix2};

@@ -1,7 +1,7 @@
 //! actbif errors as Python exceptions: bad input → ValueError, a continuation that did not
 //! finish → `actbif.ContinuationError` (with `.status`), anything else → RuntimeError.
 
-use actbif::experiments::commands::is_input_error;
+use actbif::app::commands::is_input_error;
 use actbif::Error;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};

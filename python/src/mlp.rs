@@ -11,7 +11,7 @@ use crate::model::{parse_activation, PYTHON_DATA};
 use crate::tracing::{finish, trace_params, TraceArgs};
 use actbif::continuation::{newton_critical_point, trace_observed, Branch, ContinuationParams};
 use actbif::data::Dataset;
-use actbif::experiments::common::START_TOL;
+use actbif::app::START_TOL;
 use actbif::models::mlp::{Mlp, MlpSpec};
 use actbif::models::two_layer::PAPER_ALPHA;
 use actbif::Objective;

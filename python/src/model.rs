@@ -10,7 +10,7 @@ use crate::tracing::{finish, trace_params, TraceArgs};
 use actbif::activation::Builtin;
 use actbif::continuation::{trace_observed, Branch, ContinuationParams};
 use actbif::data::{paper_output_weights, Dataset};
-use actbif::experiments::common::start_point;
+use actbif::app::start_point;
 use actbif::models::two_layer::{TwoLayer, PAPER_ALPHA};
 use actbif::Objective;
 use numpy::prelude::*;

@@ -2,7 +2,7 @@
 //! `run_config`, with configurations and rows passed as JSON text (the shared schema).
 
 use crate::errors::{to_py, value_error};
-use actbif::experiments::sweep::{grid, run_config_with_branch, runner, SweepConfig};
+use actbif::app::sweep::{grid, run_config_with_branch, runner, SweepConfig};
 use pyo3::prelude::*;
 use std::path::Path;
 

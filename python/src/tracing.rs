@@ -4,7 +4,7 @@
 use crate::branch::PyBranch;
 use crate::errors::{continuation_error, to_py, value_error};
 use actbif::continuation::{ContinuationParams, Status};
-use actbif::experiments::sweep::Solver;
+use actbif::app::sweep::Solver;
 use pyo3::prelude::*;
 
 /// The trace arguments every model class takes.
@@ -23,7 +23,7 @@ pub struct TraceArgs<'a> {
 
 /// Validated continuation parameters (ValueError naming the bad argument otherwise).
 pub fn trace_params(a: &TraceArgs<'_>) -> PyResult<ContinuationParams> {
-    actbif::experiments::commands::validate_lambda_max(a.lambda_max).map_err(to_py)?;
+    actbif::app::commands::validate_lambda_max(a.lambda_max).map_err(to_py)?;
     let solver: Solver = a.solver.parse().map_err(to_py)?;
     if a.max_steps == Some(0) {
         return Err(value_error("max_steps must be at least 1"));

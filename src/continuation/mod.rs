@@ -315,7 +315,7 @@ pub fn trace<O: Objective + ?Sized>(
 /// use actbif::continuation::{trace_observed, CancelFlag, ContinuationParams, Status};
 /// use actbif::models::two_layer::TwoLayer;
 /// let model = TwoLayer::paper(3)?;
-/// let theta0 = actbif::experiments::common::start_point(&model)?;
+/// let theta0 = actbif::app::start_point(&model)?;
 /// let flag = CancelFlag::new();
 /// flag.cancel(); // e.g. from a signal handler
 /// let b = trace_observed(&model, theta0.view(), 0.0, &ContinuationParams::default(),

@@ -6,7 +6,7 @@
 //!   implemented directly on [`crate::models::two_layer::TwoLayer`]);
 //! * [`finite_diff`]: finite-difference baselines (the paper's method), for comparison only;
 //!
-//! The cross-checks and timings of these implementations are in `experiments::check`.
+//! The cross-checks and timings of these implementations are in `app::check`.
 
 pub mod ad;
 pub mod finite_diff;

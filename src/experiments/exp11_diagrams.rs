@@ -5,10 +5,10 @@
 //! upward jump lands on, and whose fold ends its downward sweep.
 
 use super::{Context, Experiment, Figure, Finding, Meta, Outcome};
+use crate::app::commands::OutputWeights;
+use crate::app::commands::{run_diagram, DataSource, DiagramCommand, ModelSpec};
 use crate::diagram::{Census, Diagram, DiagramOptions};
 use crate::error::Result;
-use crate::experiments::commands::OutputWeights;
-use crate::experiments::commands::{run_diagram, DataSource, DiagramCommand, ModelSpec};
 use serde::Serialize;
 
 /// Training starts of the m = 10 diagram (quick: CI). 100 keeps the main job within its

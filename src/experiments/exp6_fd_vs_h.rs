@@ -7,9 +7,9 @@
 //! a code path independent of the structured closed forms the engine uses; the "AD" lines are
 //! the structured path measured against it (both exact up to rounding).
 
-use super::check::{median_time, rel_err, rel_err_scalar};
 use super::Figure;
 use crate::activation::Activation;
+use crate::app::check::{median_time, rel_err, rel_err_scalar};
 use crate::derivatives::ad::AdObjective;
 use crate::derivatives::finite_diff::{
     forward_hessian, FdConfig, FdSteps, FiniteDifference, HigherOrder, StepScheme,
@@ -352,7 +352,7 @@ pub fn fd_vs_h_figure(r: &FdVsH) -> Result<Figure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiments::common::start_point;
+    use crate::app::start_point;
 
     #[test]
     fn fd_errors_form_a_v_and_ad_sits_at_round_off() {

@@ -2,10 +2,10 @@
 //! execution: errors and panics are recorded (JSON file, status) instead of aborting the run.
 
 use super::common::panic_message;
-use super::output::write_json_atomic;
 use super::summary::ExperimentStatus;
 use super::table1::Row;
 use super::Context;
+use crate::app::output::write_json_atomic;
 use crate::error::Result;
 use crate::io::write_atomic;
 use serde::Serialize;

@@ -8,8 +8,6 @@
 //! file and in the summary instead of aborting the others, and [`Summary::all_ok`] tells the
 //! caller whether everything ran.
 
-pub mod check;
-pub mod commands;
 pub mod common;
 mod context;
 pub mod exp10_symmetric_curves;
@@ -28,14 +26,8 @@ pub mod exp7_softplus_transcritical;
 pub mod exp8_dynamics;
 pub mod exp9_phase_boundary;
 mod experiment;
-pub mod memory;
-pub mod mlp;
-pub mod output;
-pub mod scale;
 mod summary;
-pub mod sweep;
 pub mod table1;
-mod tracing;
 
 pub use context::{Context, SHARED_WIDTH};
 pub use experiment::{DynExperiment, Experiment, Figure, Finding, Meta, Outcome, Recorded};
@@ -179,9 +171,9 @@ pub fn reproduce(opts: &ReproduceOptions) -> Result<Summary> {
         experiments: recorded.into_iter().map(|r| r.status).collect(),
         table1: table,
     };
-    output::write_json_atomic(&opts.out.join("summary.json"), &summary)?;
+    crate::app::output::write_json_atomic(&opts.out.join("summary.json"), &summary)?;
     let md = summary.to_markdown();
-    output::write_atomic(&opts.out.join("summary.md"), md.as_bytes())?;
+    crate::app::output::write_atomic(&opts.out.join("summary.md"), md.as_bytes())?;
     println!("{}", summary.table1.to_markdown());
     if let Some(readme) = &opts.readme {
         splice_readme(readme, &md)?;
@@ -199,7 +191,7 @@ pub fn splice_readme(readme: &Path, fragment: &str) -> Result<()> {
         path: readme.to_path_buf(),
         reason: format!("missing the markers {README_BEGIN} … {README_END}"),
     })?;
-    output::write_atomic(readme, new.as_bytes())
+    crate::app::output::write_atomic(readme, new.as_bytes())
 }
 
 fn splice(text: &str, fragment: &str) -> Option<String> {

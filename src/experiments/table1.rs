@@ -6,7 +6,7 @@
 //! their concatenation in [`DISPLAY_ORDER`].
 
 use super::common::{fmt, EventReport};
-use super::output::Table;
+use crate::app::output::Table;
 use crate::normal_form::Coefficients;
 use serde::Serialize;
 

@@ -13,7 +13,7 @@ pub const FAER_PARALLELISM: Par = Par::Seq;
 
 /// Sets faer's global parallelism to [`FAER_PARALLELISM`] (once per process; later calls do
 /// nothing). Every dense entry point of this module calls it, as do the CLI and
-/// `experiments::commands` at their start, so that faer calls made elsewhere in the crate are
+/// `app::commands` at their start, so that faer calls made elsewhere in the crate are
 /// covered too. A program that wants faer's default back may call
 /// `faer::set_global_parallelism` afterwards, at the cost of thread-count-dependent bits.
 pub fn fix_parallelism() {

@@ -4,13 +4,13 @@
 //! A boundary the fold curve does not explain is bisected on traces instead (and says so).
 
 use super::scan::{scan_point, scan_point_with, with_alpha, ScanPoint};
+use crate::app::par_map;
 use crate::continuation::codim2::{
     family_of, fold_curve, Codim2Kind, FoldCurveParams, FoldStart, LocateStatus, WindowSide,
 };
 use crate::continuation::EventKind;
 use crate::derivatives::parametric::ALPHA;
 use crate::error::Result;
-use crate::experiments::common::par_map;
 use crate::models::two_layer::theory::linear_endpoint::lambda1_prime;
 use crate::models::two_layer::TwoLayer;
 use serde::Serialize;

@@ -23,8 +23,7 @@ use crate::models::two_layer::TwoLayer;
 use serde::Serialize;
 use std::time::Instant;
 
-/// The paper's width constant K (§8: α·m* = |K|).
-pub const PAPER_K: f64 = -0.0705;
+pub use crate::models::two_layer::theory::PAPER_K;
 /// Widths of the main job's subset (the full sweep: `actbif phase-boundary`).
 pub const SUBSET_WIDTHS: [usize; 3] = [5, 10, 15];
 /// Widths whose fold curves are drawn in the (λ, α) figure.

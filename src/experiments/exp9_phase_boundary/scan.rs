@@ -1,9 +1,9 @@
 //! Whether the λ-branch from the λ = 0 minimum has an interior event at a given α, on a grid
 //! of α and at single points (the verification traces).
 
+use crate::app::start_point;
 use crate::continuation::{trace, Branch, ContinuationParams, Event, EventKind};
 use crate::error::Result;
-use crate::experiments::common::start_point;
 use crate::models::two_layer::TwoLayer;
 use serde::Serialize;
 

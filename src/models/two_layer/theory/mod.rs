@@ -28,3 +28,6 @@ pub struct ClosedFormCoefficients {
     /// (26): 3E\[(D²f)²\] + 4E\[Df·D³f\] + E\[r·D⁴f\].
     pub g_aaa: Decomposed,
 }
+
+/// The paper's width constant K (§8: α·m* = |K|).
+pub const PAPER_K: f64 = -0.0705;

@@ -2,10 +2,10 @@
 //! normal form checked against the branch.
 
 use super::spec::ModelSpec;
+use crate::app::tracing::trace_branch;
+use crate::app::{paper_event_at, paper_singular_point, Setting};
 use crate::continuation::{Event, Method};
 use crate::error::{Error, Result};
-use crate::experiments::common::{paper_event_at, paper_singular_point, Setting};
-use crate::experiments::tracing::trace_branch;
 use crate::models::two_layer::theory::directional::closed_form_coefficients;
 use crate::normal_form::{
     branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients,
@@ -29,7 +29,7 @@ pub struct CoefficientsReport {
     #[serde(flatten)]
     pub coefficients: Coefficients,
     /// Normal form vs traced branch, or why it could not be checked.
-    #[serde(serialize_with = "crate::experiments::common::ok_or_error")]
+    #[serde(serialize_with = "crate::app::ok_or_error")]
     pub branch_check: std::result::Result<BranchCheck, String>,
 }
 

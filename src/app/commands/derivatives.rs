@@ -2,22 +2,22 @@
 //! timings as text (or JSON).
 
 use super::spec::{validate_lambda, ModelKind, ModelSpec};
+use crate::app::memory;
 use crate::data;
 use crate::error::{Error, Result};
-use crate::experiments::memory;
 
 /// `actbif check-derivatives`: structured derivatives vs generic AD, the paper's closed forms
 /// and finite differences at a random point θ ~ N(0, 0.3²) with a random unit direction
-/// (`experiments::check`); a text table, or JSON with `json`.
+/// (`app::check`); a text table, or JSON with `json`.
 pub fn run_check_derivatives(
     spec: &ModelSpec,
     lambda: f64,
     seed: u64,
     json: bool,
 ) -> Result<String> {
-    use crate::experiments::check::{check_derivatives, random_point, CheckOptions};
+    use crate::app::check::{check_derivatives, random_point, CheckOptions};
     if spec.model == ModelKind::Mlp {
-        return crate::experiments::mlp::check_report(spec, lambda, seed, json);
+        return crate::app::mlp::check_report(spec, lambda, seed, json);
     }
     spec.validate()?;
     validate_lambda(lambda, 1.0)?;
@@ -33,7 +33,7 @@ pub fn run_check_derivatives(
     if json {
         return Ok(serde_json::to_string_pretty(&c)?);
     }
-    let t = crate::experiments::check::error_table(&[
+    let t = crate::app::check::error_table(&[
         ("generic AD", &c.ad_rel_err),
         ("closed form", &c.closed_form_rel_err),
         ("finite differences", &c.fd_rel_err),
@@ -56,9 +56,9 @@ pub fn run_check_derivatives(
 pub const BENCH_WIDTHS: [usize; 4] = [3, 10, 30, 100];
 
 /// `actbif bench-derivatives`: median timings of structured, AD and FD derivatives
-/// (`experiments::check::bench_derivatives`) as a text table.
+/// (`app::check::bench_derivatives`) as a text table.
 pub fn run_bench_derivatives(width: Option<usize>) -> Result<String> {
-    use crate::experiments::check::{bench_derivatives, BenchOptions};
+    use crate::app::check::{bench_derivatives, BenchOptions};
     let widths: Vec<usize> = match width {
         Some(0) => return Err(Error::param("width", "must be at least 1")),
         Some(m) => vec![m],

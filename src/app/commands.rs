@@ -1,4 +1,4 @@
-//! The library side of the `actbif` subcommands: validated model specifications and the
+//! The subcommands of the front door: validated model specifications and the
 //! `trace`, `coefficients`, `check-derivatives` and `bench-derivatives` computations. The
 //! binary only parses arguments and prints.
 

@@ -4,6 +4,7 @@
 use super::report::{trace_report, TraceReport};
 use super::resume::{read_saved, splice};
 use super::spec::{validate_lambda, validate_lambda_max, ModelSpec};
+use crate::app::start_point;
 use crate::continuation::{
     trace, trace_paper, Branch, CancelFlag, ContinuationAlgorithm, ContinuationParams, JsonLines,
     Method, NaturalParameter, NoObserver, Observer, Observers, PaperParams, PaperStopping,
@@ -11,7 +12,6 @@ use crate::continuation::{
 };
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
-use crate::experiments::common::start_point;
 use crate::models::two_layer::TwoLayer;
 use ndarray::{Array1, ArrayView1};
 use std::path::PathBuf;

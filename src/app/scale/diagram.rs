@@ -5,9 +5,9 @@
 //! diagram's: a diagram that runs out says `time_budget_exhausted` with what it reached.
 
 use super::{CaseOutcome, ScaleOptions};
+use crate::app::commands::{run_diagram, DataSource, DiagramCommand, ModelSpec};
 use crate::diagram::DiagramOptions;
 use crate::error::Result;
-use crate::experiments::commands::{run_diagram, DataSource, DiagramCommand, ModelSpec};
 use std::collections::BTreeMap;
 
 /// Training starts and targets (seconds) of the two cases.

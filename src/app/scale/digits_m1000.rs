@@ -4,9 +4,9 @@
 //! event (as the other two traced cases).
 
 use super::{two_layer_trace, CaseOutcome, ScaleOptions};
+use crate::app::commands::{DataSource, ModelSpec};
 use crate::continuation::Solver;
 use crate::error::Result;
-use crate::experiments::commands::{DataSource, ModelSpec};
 
 /// Width m.
 pub const WIDTH: usize = 1000;

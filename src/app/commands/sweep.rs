@@ -6,9 +6,9 @@ use crate::error::Result;
 /// [`super::sweep::run_sweep`]), one stderr line per configuration and a summary. Ok(false)
 /// when some configuration failed (its row says why).
 ///
-/// [`super::sweep::run_sweep`]: crate::experiments::sweep::run_sweep
+/// [`super::sweep::run_sweep`]: crate::app::sweep::run_sweep
 pub fn run_sweep_command(grid: &std::path::Path, out: &std::path::Path) -> Result<bool> {
-    use crate::experiments::sweep::{grid::load_configs, run_sweep, ROWS_FILE};
+    use crate::app::sweep::{grid::load_configs, run_sweep, ROWS_FILE};
     let configs = load_configs(grid)?;
     let s = run_sweep(&configs, out, &|r| {
         let what = match (&r.error, &r.first_event_kind, r.lambda_star) {

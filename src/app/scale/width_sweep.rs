@@ -6,10 +6,10 @@
 //! The figure plots λ* against α·m on log axes next to the first-order law.
 
 use super::{is_natural_end, status_parts, CaseOutcome, ScaleOptions};
+use crate::app::commands::{run_trace_with, DataSource, ModelSpec, TraceOptions};
 use crate::continuation::Solver;
 use crate::error::{Error, Result};
-use crate::experiments::commands::{run_trace_with, DataSource, ModelSpec, TraceOptions};
-use crate::experiments::exp9_phase_boundary::PAPER_K;
+use crate::models::two_layer::theory::PAPER_K;
 use crate::report::{LegendPosition, LinePlot, LineStyle, Scale, Series};
 use serde::Serialize;
 use std::time::Instant;
@@ -185,7 +185,7 @@ pub fn run(opts: &ScaleOptions) -> Result<CaseOutcome> {
         }
     }
     let svg = figure(&rows)?;
-    crate::experiments::output::write_atomic(&opts.out.join(FIGURE_FILE), svg.as_bytes())?;
+    crate::app::output::write_atomic(&opts.out.join(FIGURE_FILE), svg.as_bytes())?;
     Ok(outcome(rows))
 }
 

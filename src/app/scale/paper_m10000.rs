@@ -3,9 +3,9 @@
 //! λ* ≈ α·m/|K| = 0.71 (K = −0.0705) puts an event inside [0, 1] if the mechanism survives.
 
 use super::{two_layer_trace, CaseOutcome, ScaleOptions};
+use crate::app::commands::{DataSource, ModelSpec};
 use crate::continuation::Solver;
 use crate::error::Result;
-use crate::experiments::commands::{DataSource, ModelSpec};
 
 /// Width m.
 pub const WIDTH: usize = 10_000;

@@ -3,12 +3,12 @@
 
 use super::spec::ModelSpec;
 use crate::activation::Activation;
+use crate::app::start_point;
 use crate::data::{self, Dataset};
 use crate::diagram::build::DiagramInput;
 use crate::diagram::symmetry::UnitPermutations;
 use crate::diagram::{Diagram, DiagramOptions, NoSymmetry, Orbits};
 use crate::error::{Error, Result};
-use crate::experiments::common::start_point;
 use crate::models::two_layer::TwoLayer;
 use ndarray::{Array1, Axis};
 use std::path::PathBuf;

@@ -29,7 +29,7 @@ impl<T: Clone> OneOrMany<T> {
 /// A grid as a table of lists; a missing field takes the paper's value (see [`SweepConfig`]).
 ///
 /// ```
-/// use actbif::experiments::sweep::Grid;
+/// use actbif::app::sweep::Grid;
 /// let g = Grid::from_toml_str("width = [3, 5]\nalpha = [4e-3, 1e-3]\nactivation = \"tanh\"").unwrap();
 /// let configs = g.expand().unwrap();
 /// assert_eq!(configs.len(), 4);

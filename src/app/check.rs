@@ -24,7 +24,7 @@ use std::time::Instant;
 /// the reference `b`; the absolute discrepancy when b = 0.
 ///
 /// ```
-/// use actbif::experiments::check::rel_err;
+/// use actbif::app::check::rel_err;
 /// let a = ndarray::arr1(&[1.0, 2.0 + 1e-3]);
 /// let b = ndarray::arr1(&[1.0, 2.0]);
 /// assert!((rel_err(&a, &b) - 1e-3 / 5f64.sqrt()).abs() < 1e-12);
@@ -56,7 +56,7 @@ pub fn rel_err_scalar(a: f64, b: f64) -> f64 {
 /// Options of [`check_derivatives`].
 ///
 /// ```
-/// let o = actbif::experiments::check::CheckOptions::default();
+/// let o = actbif::app::check::CheckOptions::default();
 /// assert!(o.include_ad);
 /// assert_eq!(o.ad_dense_max_dim, 100);
 /// ```
@@ -329,7 +329,7 @@ fn fd_errors<A: Activation>(
 /// Options of [`bench_derivatives`].
 ///
 /// ```
-/// let o = actbif::experiments::check::BenchOptions::default();
+/// let o = actbif::app::check::BenchOptions::default();
 /// assert_eq!((o.reps, o.lambda, o.seed), (5, 0.5, 1));
 /// assert!(o.include_ad);
 /// ```

@@ -2,11 +2,11 @@
 //! of its λ window.
 
 use crate::activation::Builtin;
+use crate::app::memory;
+use crate::app::Setting;
 use crate::continuation::Solver;
 use crate::data::{self, Dataset};
 use crate::error::{Error, Result};
-use crate::experiments::common::Setting;
-use crate::experiments::memory;
 use crate::models::two_layer::{TwoLayer, PAPER_ALPHA};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -56,7 +56,7 @@ impl std::fmt::Display for DataSource {
 /// A model as the CLI describes it; defaults are the paper's Appendix B setting.
 ///
 /// ```
-/// use actbif::experiments::commands::{DataSource, ModelSpec};
+/// use actbif::app::commands::{DataSource, ModelSpec};
 /// let s = ModelSpec::default();
 /// assert_eq!((s.width, s.alpha), (10, 4e-3));
 /// assert_eq!(s.activation, actbif::activation::Builtin::Tanh);
@@ -213,7 +213,7 @@ pub fn validate_lambda(lambda: f64, lambda_max: f64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiments::commands::is_input_error;
+    use crate::app::commands::is_input_error;
 
     #[test]
     fn spec_validation_names_the_parameter() {

@@ -262,7 +262,7 @@ pub(crate) fn two_layer_trace(
         ..Default::default()
     };
     let model = spec.build_for(solver)?;
-    let w0 = super::common::w0_closed_form(&model)?;
+    let w0 = crate::app::w0_closed_form(&model)?;
     let t = super::commands::trace_objective(&model, &topts, &|| Ok(w0.clone()))?;
     let mut r = super::commands::trace_report(&model, &spec.data.to_string(), 1.0, t.branch);
     r.solver = solver.resolve(model.n_params());

@@ -1,15 +1,15 @@
 //! The library side of `actbif trace | check-derivatives | bench-derivatives --model mlp`.
 
-use super::common::START_TOL;
 use super::tracing::{
     trace_from, trace_objective, validate_lambda, validate_lambda_max, ModelSpec, TraceOptions,
 };
+use super::START_TOL;
+use crate::app::check::random_point;
 use crate::continuation::{newton_critical_point, Branch, Method};
 use crate::continuation::{PaperStopping, Solver};
 use crate::derivatives::ad::AdObjective;
 use crate::derivatives::finite_diff::{FdConfig, FiniteDifference};
 use crate::error::Result;
-use crate::experiments::check::random_point;
 use crate::models::mlp::gemm::{jet_gemm, JetMat, Op};
 use crate::models::mlp::jet::product_table;
 use crate::models::mlp::{Mlp, MlpSpec};

@@ -48,7 +48,7 @@ fn default_lambda_max() -> f64 {
 /// with the given width, α, activation and data seed. Missing fields take the paper's values.
 ///
 /// ```
-/// use actbif::experiments::sweep::SweepConfig;
+/// use actbif::app::sweep::SweepConfig;
 /// let c: SweepConfig = serde_json::from_str(r#"{"width": 10}"#).unwrap();
 /// assert_eq!((c.alpha, c.activation.as_str(), c.data_seed), (4e-3, "tanh", 77));
 /// assert_eq!(c.id(), "m10_a0.004_tanh_s77_n500_auto_l1");

@@ -57,7 +57,7 @@ pub struct MemoryEstimate {
 /// (saturating: absurd sizes give `u64::MAX`, never an overflow).
 ///
 /// ```
-/// use actbif::experiments::memory::dense_bytes;
+/// use actbif::app::memory::dense_bytes;
 /// // Paper data (N = 500, d = 5) at width 10: well under 100 MB.
 /// assert!(dense_bytes(10, 5, 500) < 100 << 20);
 /// // Width 100000: n = 500000, the Hessian alone is 2e12 bytes.

@@ -1,15 +1,15 @@
 //! [`TraceReport`]: the JSON output of `actbif trace`, shared by `actbif sweep` and the Python
 //! package.
 
+use crate::app::{self as common, Setting};
 use crate::continuation::{
     resample, Branch, Event, GridPoint, Method, Point, RejectedEvent, ResumeState, Solver, Status,
 };
-use crate::experiments::common::{self, Setting};
 use crate::models::two_layer::TwoLayer;
 use serde::Serialize;
 
 /// Output of `actbif trace` (the setting type differs by model family: [`Setting`] for the
-/// two-layer model, `experiments::mlp::MlpSetting` for the MLP).
+/// two-layer model, `app::mlp::MlpSetting` for the MLP).
 #[derive(Clone, Debug, Serialize)]
 pub struct TraceReport<S = Setting> {
     /// Model setting.

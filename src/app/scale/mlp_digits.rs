@@ -14,12 +14,10 @@
 //! occur).
 
 use super::{trace_outcome, CaseOutcome, ScaleOptions};
+use crate::app::commands::{trace_objective, DataSource, ModelKind, ModelSpec, TraceOptions};
+use crate::app::mlp::{build, mlp_trace_report};
 use crate::continuation::Solver;
 use crate::error::Result;
-use crate::experiments::commands::{
-    trace_objective, DataSource, ModelKind, ModelSpec, TraceOptions,
-};
-use crate::experiments::mlp::{build, mlp_trace_report};
 use crate::linalg::krylov::{gmres, minres, KRYLOV_TOL};
 use crate::models::mlp::{hessian_operator::MlpHessian, Mlp};
 use crate::Objective;
@@ -105,7 +103,7 @@ pub fn study_at(
     with_minres: bool,
 ) -> StudyPoint {
     let n = model.n_params();
-    let (_, b) = crate::experiments::check::random_point(n, STUDY_SEED);
+    let (_, b) = crate::app::check::random_point(n, STUDY_SEED);
     let a = |u: ArrayView1<f64>| model.hessian_vec(theta, lambda, u);
     let t = Instant::now();
     let _ = a(b.view());
