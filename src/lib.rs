@@ -120,6 +120,7 @@ pub mod derivatives;
 pub mod diagram;
 pub mod error;
 pub mod experiments;
+pub mod hessian;
 pub mod io;
 pub mod linalg;
 pub mod models;

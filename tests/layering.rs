@@ -13,6 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["report", "data"],
     &["derivatives"],
     &["models"],
+    &["hessian"],
     &["continuation"],
     &["normal_form"],
     &["diagram"],

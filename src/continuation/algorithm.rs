@@ -90,7 +90,7 @@ impl PseudoArclength {
     fn engine<'a, O: Objective + ?Sized>(&'a self, obj: &'a O) -> Engine<'a, O> {
         Engine {
             obj,
-            backend: super::backend::Backend::new(self.params.solver, obj.dim()),
+            backend: crate::hessian::Backend::new(self.params.solver, obj.dim()),
             params: &self.params,
             tests: &self.tests,
         }

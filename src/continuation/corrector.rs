@@ -1,12 +1,8 @@
 //! Tangents and correctors (natural-parameter and pseudo-arclength).
 
-use super::backend::{Backend, Bordered, Hess};
 use super::failure::StepFailure;
 use crate::derivatives::Objective;
-use crate::linalg::operator::faer_view;
-use crate::linalg::to_faer;
-use faer::linalg::solvers::Solve;
-use faer::Mat;
+use crate::hessian::{Backend, Bordered};
 use ndarray::{s, Array1, ArrayView1};
 
 /// Euclidean norm.
@@ -152,7 +148,9 @@ pub(crate) fn correct<'o, O: Objective + ?Sized>(
         rhs.slice_mut(s![..n]).assign(&g);
         rhs[n] = normal.dot(&(&x - xp));
         let solver = own.as_ref().or(jac).expect("a Jacobian is available");
-        let dx = solver.solve(&rhs).map_err(|f| f.at(lam))?;
+        let dx = solver
+            .solve(&rhs)
+            .map_err(|f| StepFailure::hessian(f, lam))?;
         let step = norm(dx.view());
         if before_newton.is_none() {
             before_chord = Some((x.clone(), gn));
@@ -186,18 +184,10 @@ pub(crate) fn newton_fixed_lambda<O: Objective + ?Sized>(
         if gn <= tol {
             return Ok((theta, gn));
         }
-        let d = match backend.at(obj, theta.view(), lambda) {
-            Hess::Dense(h) => {
-                let lu = match faer_view(&h) {
-                    Some(v) => v.partial_piv_lu(),
-                    None => to_faer(&h).partial_piv_lu(),
-                };
-                let b = Mat::from_fn(g.len(), 1, |i, _| g[i]);
-                let d = lu.solve(&b);
-                Array1::from_shape_fn(g.len(), |i| d[(i, 0)])
-            }
-            Hess::Free(f) => f.solve(&g).map_err(StepFailure::Krylov)?,
-        };
+        let d = backend
+            .at(obj, theta.view(), lambda)
+            .newton_solve(&g)
+            .map_err(|e| StepFailure::hessian(e, lambda))?;
         if d.iter().any(|v| !v.is_finite()) {
             return Err(StepFailure::SingularHessian { lambda });
         }

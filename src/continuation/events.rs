@@ -4,12 +4,11 @@
 //! the residual stops decreasing (not merely until it is below `event_tol`), so a located
 //! event is as accurate as the arithmetic allows; the achieved residual is the event's.
 
-use super::backend::{Backend, Hess};
 use super::corrector::{correct, join, lambda_of, norm, theta_of};
 use super::test_functions::{TestFunction, TestPoint};
 use super::{ContinuationParams, Event, EventKind, Spectrum};
 use crate::derivatives::Objective;
-use crate::linalg::{orient, solve, sym_eigen, SymEigen};
+use crate::hessian::{Backend, EventSpectrum, Hess};
 use ndarray::{s, Array1};
 
 /// What the locator needs to know about an accepted point.
@@ -67,13 +66,6 @@ const REACH_SLACK: f64 = 1e-8;
 /// on the dense path, the spectrum's k on the matrix-free one).
 type TestValue<'f> = dyn Fn(&Array1<f64>, &[f64]) -> Option<f64> + 'f;
 
-/// Index of the eigenvalue nearest zero.
-fn nearest_zero(e: &SymEigen) -> usize {
-    (0..e.values.len())
-        .min_by(|&i, &j| e.values[i].abs().total_cmp(&e.values[j].abs()))
-        .unwrap_or(0)
-}
-
 /// Builds the event record at x: residual max(‖∇L‖, |µ|) with µ the eigenvalue nearest zero, φ
 /// its unit eigenvector, oriented by [`orient`] (largest-modulus entry positive).
 pub(crate) fn make_event<O: Objective + ?Sized>(
@@ -88,58 +80,10 @@ pub(crate) fn make_event<O: Objective + ?Sized>(
     let theta = theta_of(x);
     let lam = lambda_of(x);
     let g = obj.gradient(theta, lam);
-    let h = match be.at(obj, theta, lam) {
-        Hess::Dense(h) => h,
-        Hess::Free(f) => {
-            let k = match params.spectrum {
-                Spectrum::Smallest(k) => k,
-                Spectrum::Full => obj.dim(),
-            };
-            let info = free_event_spectrum(&f, k, near_vectors(a, b));
-            return finish_event(kind, x, g.view(), info, a, b);
-        }
-    };
-    let info = match sym_eigen(&h) {
-        Ok(e) if !e.values.is_empty() => {
-            let i = nearest_zero(&e);
-            let phi = orient(e.vectors.column(i).to_owned());
-            let k = match params.spectrum {
-                Spectrum::Smallest(k) => k.min(e.values.len()),
-                Spectrum::Full => e.values.len(),
-            };
-            let second = (0..e.values.len())
-                .filter(|&j| j != i)
-                .map(|j| e.values[j].abs())
-                .fold(f64::INFINITY, f64::min);
-            let scale = e.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-            let vals = e.values.slice(s![..k]).to_vec();
-            (e.values[i], phi.to_vec(), vals, second, scale)
-        }
-        _ => (f64::NAN, vec![], vec![], f64::NAN, f64::NAN),
-    };
+    let info = be
+        .at(obj, theta, lam)
+        .event_spectrum(params.spectrum, near_vectors(a, b));
     finish_event(kind, x, g.view(), info, a, b)
-}
-
-/// µ, φ (oriented), the smallest eigenvalues, the second-smallest |eigenvalue| and the scale.
-type EventSpectrum = (f64, Vec<f64>, Vec<f64>, f64, f64);
-
-/// [`EventSpectrum`] on the matrix-free path (NaNs where an eigensolve failed, which the
-/// admissibility rules then reject).
-fn free_event_spectrum(
-    f: &super::backend::FreeHess,
-    k: usize,
-    warm: Option<&ndarray::Array2<f64>>,
-) -> EventSpectrum {
-    let Ok((mu, phi, second)) = f.kernel_warm(warm) else {
-        return (f64::NAN, vec![], vec![], f64::NAN, f64::NAN);
-    };
-    let phi = orient(phi);
-    let warm = phi.clone().insert_axis(ndarray::Axis(1));
-    let values = f
-        .smallest(k, Some(&warm))
-        .map(|e| e.values.to_vec())
-        .unwrap_or_default();
-    (mu, phi.to_vec(), values, second.abs(), f.scale())
 }
 
 fn finish_event(
@@ -150,7 +94,13 @@ fn finish_event(
     a: &Endpoint,
     b: &Endpoint,
 ) -> Located {
-    let (mu, phi, eigenvalues, second, scale) = info;
+    let EventSpectrum {
+        mu,
+        phi,
+        smallest: eigenvalues,
+        second,
+        scale,
+    } = info;
     let theta = theta_of(x);
     let lam = lambda_of(x);
     let residual = norm(g).max(mu.abs());
@@ -197,17 +147,7 @@ fn fold_state<'o, O: Objective + ?Sized>(
     let lam = lambda_of(x);
     let g = obj.gradient(theta, lam);
     let h = be.at(obj, theta, lam);
-    let (mu, phi) = match &h {
-        Hess::Dense(hd) => {
-            let e = sym_eigen(hd).ok()?;
-            let i = nearest_zero(&e);
-            (e.values[i], e.vectors.column(i).to_owned())
-        }
-        Hess::Free(f) => {
-            let (mu, phi, _) = f.kernel_warm(warm).ok()?;
-            (mu, phi)
-        }
-    };
+    let (mu, phi) = h.nearest_zero_pair(warm).ok()?;
     Some(FoldState {
         r: norm(g.view()).max(mu.abs()),
         mu,
@@ -278,22 +218,9 @@ pub(crate) fn fold_newton<O: Objective + ?Sized>(
         let mut rhs = Array1::zeros(n + 1);
         rhs.slice_mut(s![..n]).assign(&g);
         rhs[n] = mu;
-        let dx = match &h {
-            Hess::Dense(h) => {
-                let hl = obj.hessian_lambda(theta.view(), lam);
-                let mut j = ndarray::Array2::zeros((n + 1, n + 1));
-                j.slice_mut(s![..n, ..n]).assign(h);
-                j.slice_mut(s![..n, n]).assign(&gl);
-                j.slice_mut(s![n, ..n]).assign(&d3);
-                j[[n, n]] = phi.dot(&hl.dot(&phi));
-                solve(&j, &rhs).ok()
-            }
-            Hess::Free(_) => {
-                let corner = phi.dot(&obj.hessian_lambda_vec(theta.view(), lam, phi.view()));
-                let row = join(d3.view(), corner);
-                h.bordered(&gl, row.view()).solve(&rhs).ok()
-            }
-        };
+        let corner = h.phi_hl_phi(obj, theta.view(), lam, phi.view());
+        let row = join(d3.view(), corner);
+        let dx = h.solve_bordered_once(&gl, row.view(), &rhs).ok();
         let Some(dx) = dx else {
             break;
         };
@@ -354,16 +281,11 @@ fn chord_point<O: Objective + ?Sized>(
     let x = correct(obj, be, &xp, u.view(), None, tol, CHORD_NEWTON)
         .ok()?
         .x;
-    let v = match be.at(obj, theta_of(&x), lambda_of(&x)) {
-        Hess::Dense(h) => {
-            let e = sym_eigen(&h).ok()?;
-            f(&x, e.values.as_slice()?)?
-        }
-        Hess::Free(fh) => {
-            let e = fh.smallest(k, None).ok()?;
-            f(&x, e.values.as_slice()?)?
-        }
-    };
+    let values = be
+        .at(obj, theta_of(&x), lambda_of(&x))
+        .test_eigenvalues(k)
+        .ok()?;
+    let v = f(&x, values.as_slice()?)?;
     Some((x, v))
 }
 

@@ -125,3 +125,25 @@ pub enum StepFailure {
     #[error("{0}")]
     Eigen(String),
 }
+
+impl StepFailure {
+    /// A backend failure at λ (a singular system becomes a singular bordered matrix there).
+    pub(crate) fn hessian(e: crate::hessian::HessianError, lambda: f64) -> Self {
+        match e {
+            crate::hessian::HessianError::Singular => StepFailure::SingularBordered { lambda },
+            e => e.into(),
+        }
+    }
+}
+
+impl From<crate::hessian::HessianError> for StepFailure {
+    fn from(e: crate::hessian::HessianError) -> Self {
+        match e {
+            crate::hessian::HessianError::Krylov(k) => StepFailure::Krylov(k),
+            crate::hessian::HessianError::Eigen(m) => StepFailure::Eigen(m),
+            crate::hessian::HessianError::Singular => {
+                StepFailure::SingularBordered { lambda: f64::NAN }
+            }
+        }
+    }
+}

@@ -30,7 +30,6 @@
 //! and [`trace_paper`] are thin wrappers.
 
 mod algorithm;
-mod backend;
 mod checkpoint;
 pub mod codim2;
 mod corrector;
@@ -38,23 +37,19 @@ mod dcsrch;
 mod events;
 mod failure;
 mod observer;
-/// The operator traits (moved to [`crate::linalg::operator`]; kept here as a path alias).
-pub use crate::linalg::operator as operators;
 mod paper;
 mod params;
 mod problem;
 mod resample_impl;
 pub mod scipy_lbfgs;
-mod spectrum;
 mod step;
 pub mod test_functions;
 mod tracer;
 
+pub(crate) use crate::hessian::{relaxed_acceptances, Backend, Hess};
+pub use crate::hessian::{Solver, AUTO_DENSE_MAX_DIM};
 pub use algorithm::{ContinuationAlgorithm, NaturalParameter, PseudoArclength};
-pub(crate) use backend::{relaxed_acceptances, Backend, Hess};
-pub use backend::{Solver, AUTO_DENSE_MAX_DIM};
 pub use checkpoint::JsonLines;
-pub(crate) use corrector::join as join_theta_lambda;
 pub use failure::StepFailure;
 pub use observer::{CancelFlag, Control, NoObserver, Observer, Observers, ProgressBar, StopReason};
 pub use params::{ContinuationParams, PaperParams, PaperStopping, Spectrum};
@@ -267,7 +262,7 @@ pub fn newton_critical_point<O: Objective + ?Sized>(
     // formed (at n = 64,000 the dense one alone would take 33 GB).
     corrector::newton_fixed_lambda(
         obj,
-        &backend::Backend::new(Solver::Auto, n),
+        &Backend::new(Solver::Auto, n),
         theta0,
         lambda,
         tol,

@@ -3,17 +3,8 @@
 //! both record.
 
 use super::Solver;
+pub use crate::hessian::Spectrum;
 use serde::{Deserialize, Serialize};
-
-/// How much of the Hessian spectrum to record at each accepted point.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Spectrum {
-    /// The k smallest eigenvalues (partial eigensolver).
-    Smallest(usize),
-    /// The full spectrum (dense eigendecomposition at every point).
-    Full,
-}
 
 /// Parameters of pseudo-arclength continuation.
 ///

@@ -3,7 +3,6 @@
 //! acceptance with observers and budgets. Step control is [`StepController`], event detection
 //! [`super::test_functions`], location [`super::events`].
 
-use super::backend::{Backend, Hess};
 use super::corrector::{correct, join, lambda_of, newton_fixed_lambda, norm, theta_of};
 use super::events::{locate, Located};
 use super::failure::StepFailure;
@@ -14,7 +13,7 @@ use super::{Branch, ContinuationParams, EventKind, Method, ResumeState, Spectrum
 use super::{Event, Trace};
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
-use crate::linalg::operator::{DenseEigen, EigenSolver};
+use crate::hessian::{Backend, Hess};
 use crate::linalg::DENSE_EIGEN_MAX;
 use ndarray::{Array1, ArrayView1};
 use std::time::Instant;
@@ -49,18 +48,7 @@ const RESUME_GRAD_TOL: f64 = 1e-8;
 /// critical point is then not isolated (or sits exactly on a singular point), and the tracer
 /// would follow a valley of critical points instead of a branch.
 fn check_isolated(h: &Hess, lambda: f64) -> Result<()> {
-    let (smallest, largest) = match h {
-        Hess::Dense(h) => {
-            let values = DenseEigen.values(h)?;
-            let smallest = values.iter().fold(f64::INFINITY, |m, v| m.min(v.abs()));
-            let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-            (smallest, largest)
-        }
-        Hess::Free(f) => {
-            let (mu, _, _) = f.kernel().map_err(|e| Error::Linalg(e.to_string()))?;
-            (mu.abs(), f.scale())
-        }
-    };
+    let (smallest, largest) = h.isolation().map_err(|e| Error::Linalg(e.to_string()))?;
     if smallest <= SINGULAR_START_RTOL * largest || largest == 0.0 {
         return Err(Error::param(
             "start point",

@@ -1,7 +1,6 @@
 //! Dense bordered solves \[\[A, b\], \[cᵀ, d\]\] x = r: the extended systems of continuation
 //! (tangents, correctors) and of Lyapunov–Schmidt reduction (ψ ⟂ φ).
 
-use super::operator::BorderedFactor;
 use super::{lu_det_sign, solve};
 use crate::error::Result;
 use faer::linalg::solvers::{PartialPivLu, Solve};
@@ -72,13 +71,9 @@ impl DenseBordered {
         let out = Array1::from_shape_fn(rhs.len(), |i| x[(i, 0)]);
         out.iter().all(|v| v.is_finite()).then_some(out)
     }
-}
 
-impl BorderedFactor for DenseBordered {
-    fn solve(&self, rhs: &Array1<f64>) -> Option<Array1<f64>> {
-        DenseBordered::solve(self, rhs)
-    }
-    fn det_sign(&self) -> f64 {
+    /// Sign of the determinant (0 if exactly singular): the branch-point test function.
+    pub fn det_sign(&self) -> f64 {
         self.det_sign
     }
 }

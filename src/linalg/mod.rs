@@ -8,7 +8,6 @@ mod dense;
 mod inertia;
 pub mod krylov;
 mod lstsq;
-pub mod operator;
 mod parallelism;
 mod partial_eigen;
 mod rng;
@@ -16,7 +15,7 @@ mod simd;
 mod vector;
 
 pub use bordered::{solve_bordered, DenseBordered};
-pub use convert::{from_faer, to_faer};
+pub use convert::{faer_view, from_faer, to_faer};
 pub use dense::{solve, sym_eigen, sym_eigenvalues, SymEigen};
 pub(crate) use inertia::lu_det_sign;
 pub use inertia::{inertia, Inertia, SymFactor};

@@ -54,24 +54,8 @@ fn bordered_solve(h: &Hess, phi: &Array1<f64>, r: &Array1<f64>) -> Result<Array1
             "bordered system [H φ; φᵀ 0] is singular (kernel not simple?): {e}"
         ))
     };
-    match h {
-        Hess::Dense(h) => {
-            let (x, _) =
-                linalg::solve_bordered(h.view(), phi.view(), phi.view(), 0.0, (-proj).view(), 0.0)
-                    .map_err(|e| singular(e.to_string()))?;
-            Ok(x)
-        }
-        Hess::Free(_) => {
-            let n = phi.len();
-            let row = crate::continuation::join_theta_lambda(phi.view(), 0.0);
-            let rhs = crate::continuation::join_theta_lambda((-proj).view(), 0.0);
-            let x = h
-                .bordered(phi, row.view())
-                .solve(&rhs)
-                .map_err(|f| singular(f.at(f64::NAN).to_string()))?;
-            Ok(x.slice(ndarray::s![..n]).to_owned())
-        }
-    }
+    h.solve_with_kernel(phi, &(-proj))
+        .map_err(|e| singular(e.to_string()))
 }
 
 /// Central five-point stencils for f‴(0) and f⁗(0) of f(t) = L(θ + tφ, λ), both O(h²).
@@ -136,19 +120,8 @@ pub(super) fn raw_derivatives<O: Objective + ?Sized>(
 
     // Spectrum: the two eigenvalues of smallest modulus.
     let h = backend.at(obj, tv, lambda);
-    let (lambda1, lambda2, kernel_alignment) = match &h {
-        Hess::Dense(hd) => {
-            let eig = linalg::sym_eigen(hd)?;
-            let mut order: Vec<usize> = (0..n).collect();
-            order.sort_by(|&i, &j| eig.values[i].abs().total_cmp(&eig.values[j].abs()));
-            let align = eig.vectors.column(order[0]).dot(phi).abs();
-            (eig.values[order[0]], eig.values[order[1]], align)
-        }
-        Hess::Free(f) => {
-            let (mu, v, second) = f.kernel().map_err(|e| Error::Linalg(e.to_string()))?;
-            (mu, second, v.dot(phi).abs())
-        }
-    };
+    let (lambda1, lambda2, v) = h.softest_two().map_err(|e| Error::Linalg(e.to_string()))?;
+    let kernel_alignment = v.dot(phi).abs();
     let kernel_residual = linalg::norm(h.apply(pv).view());
     let grad_norm = linalg::norm(obj.gradient(tv, lambda).view());
 
@@ -156,10 +129,7 @@ pub(super) fn raw_derivatives<O: Objective + ?Sized>(
     let gl = obj.grad_lambda(tv, lambda);
     let grad_lambda_norm = linalg::norm(gl.view());
     let g_mu = phi.dot(&gl);
-    let phi_hl_phi = match &h {
-        Hess::Dense(_) => phi.dot(&obj.hessian_lambda(tv, lambda).dot(phi)),
-        Hess::Free(_) => phi.dot(&obj.hessian_lambda_vec(tv, lambda, pv)),
-    };
+    let phi_hl_phi = h.phi_hl_phi(obj, tv, lambda, pv);
     let psi01 = bordered_solve(&h, phi, &gl)?;
     let d3pp = obj.d3_vec(tv, lambda, pv);
     let d3_psi01 = d3pp.dot(&psi01);

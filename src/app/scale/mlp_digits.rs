@@ -1,6 +1,6 @@
 //! Case `mlp_digits`: the MLP \[64 → 128 → 128 → 1\] on the digits with the FIRST layer trained
 //! (n = 64·128 = 8192), traced matrix-free with the 6 smallest eigenvalues per point (LOBPCG,
-//! `continuation::backend::free_generic`), plus a measurement of Krylov iterations per Hessian
+//! `hessian::free_generic`), plus a measurement of Krylov iterations per Hessian
 //! solve with the Gauss–Newton preconditioner (`models::mlp::gauss_newton`) and with the
 //! curvature preconditioner (`models::mlp::curvature_precond`), and MINRES without one.
 //!

@@ -1,13 +1,13 @@
 //! An accepted point of the tracer: its [`State`] (tangent, factorisation, spectrum) and how it
 //! is computed from a converged point ([`analyse`]).
 
-use crate::continuation::backend::{free_det_sign, spectrum_at, Backend, Bordered, Hess};
 use crate::continuation::corrector::{lambda_of, norm, theta_of};
 use crate::continuation::events::Endpoint;
 use crate::continuation::failure::StepFailure;
 use crate::continuation::test_functions::TestPoint;
 use crate::continuation::{Point, ResumeState, Spectrum};
 use crate::derivatives::Objective;
+use crate::hessian::{free_det_sign, spectrum_at, Backend, Bordered, Hess};
 use crate::linalg::PartialEigen;
 use ndarray::{Array1, Array2, ArrayView1};
 
@@ -91,7 +91,7 @@ fn tangent<'o>(
     let b = h.bordered(gl, border);
     let mut e = Array1::zeros(n + 1);
     e[n] = 1.0;
-    let z = b.solve(&e).map_err(|f| f.at(lambda))?;
+    let z = b.solve(&e).map_err(|f| StepFailure::hessian(f, lambda))?;
     let nz = norm(z.view());
     if !(nz.is_finite() && nz > 0.0) {
         return Err(StepFailure::SingularBordered { lambda });

@@ -1,13 +1,12 @@
-//! The linear-algebra backend of the continuation engine: how the Hessian systems at a point
-//! are solved. [`Solver::Dense`] assembles H and uses LU / LBLᵀ / dense eigensolvers (the
+//! The Hessian backend: how the Hessian systems at a point are solved and its spectrum and
+//! kernel computed, for continuation, events, normal forms and codim-2 alike (callers use the
+//! methods of [`Hess`] / [`Bordered`]; nobody else matches on their variants). [`Solver::Dense`] assembles H and uses LU / LBLᵀ / dense eigensolvers (the
 //! engine's original path, bit for bit); [`Solver::MatrixFree`] never forms H: products come
 //! from [`Objective::hessian_operator`] (the two-layer Woodbury form: exact inverse and inertia)
 //! or [`Objective::hessian_vec`], bordered systems are solved by GMRES preconditioned by mixed
 //! block elimination with the structured inverse (stable at folds: `bordered.rs`), and
 //! eigenpairs by subspace iteration on H⁻¹.
 
-use super::failure::StepFailure;
-use super::Spectrum;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::krylov::{
@@ -22,12 +21,27 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 mod bordered;
+mod error;
 mod free_generic;
 mod free_hess;
+mod methods;
+mod spectrum;
 
 pub(crate) use bordered::{free_det_sign, Bordered, FreeBordered};
+pub use error::HessianError;
 pub(crate) use free_generic::relaxed_acceptances;
 pub(crate) use free_hess::FreeHess;
+pub use methods::EventSpectrum;
+
+/// How much of the Hessian spectrum to record at each accepted point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Spectrum {
+    /// The k smallest eigenvalues (partial eigensolver).
+    Smallest(usize),
+    /// The full spectrum (dense eigendecomposition at every point).
+    Full,
+}
 
 /// How the Hessian systems of the continuation are solved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -147,25 +161,6 @@ impl<O: Objective + ?Sized> HessianOperator for HvpOperator<'_, O> {
     }
 }
 
-/// Why a linear solve failed.
-#[derive(Clone, Debug)]
-pub(crate) enum SolveFail {
-    /// Numerically singular (dense LU) or non-finite.
-    Singular,
-    /// A Krylov solve missed its tolerance.
-    Krylov(KrylovFailure),
-}
-
-impl SolveFail {
-    /// As a step failure at λ.
-    pub fn at(self, lambda: f64) -> StepFailure {
-        match self {
-            SolveFail::Singular => StepFailure::SingularBordered { lambda },
-            SolveFail::Krylov(k) => StepFailure::Krylov(k),
-        }
-    }
-}
-
 /// The Hessian at one point.
 pub(crate) enum Hess<'o> {
     /// Assembled.
@@ -204,10 +199,10 @@ pub(crate) fn spectrum_at(
     spectrum: Spectrum,
     warm: Option<&Array2<f64>>,
     dense_values_only: bool,
-) -> std::result::Result<PartialEigen, StepFailure> {
+) -> std::result::Result<PartialEigen, HessianError> {
     match hess {
-        Hess::Dense(h) => super::spectrum::spectrum_of(h, spectrum, warm, dense_values_only)
-            .map_err(|e| StepFailure::Eigen(e.to_string())),
+        Hess::Dense(h) => spectrum::spectrum_of(h, spectrum, warm, dense_values_only)
+            .map_err(|e| HessianError::Eigen(e.to_string())),
         Hess::Free(f) => {
             let k = match spectrum {
                 Spectrum::Smallest(k) => k,

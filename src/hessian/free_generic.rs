@@ -101,17 +101,17 @@ impl FreeHess<'_> {
         &self,
         k: usize,
         warm: Option<&Array2<f64>>,
-    ) -> std::result::Result<PartialEigen, StepFailure> {
+    ) -> std::result::Result<PartialEigen, HessianError> {
         let tol = (POINT_EIGEN_RTOL, CLUSTER_EIGEN_RTOL);
         let r = self
             .lobpcg_smallest(k, warm, tol, POINT_MAX_ITERS)
-            .map_err(StepFailure::Krylov)?;
+            .map_err(HessianError::Krylov)?;
         count_relaxed(&r, POINT_EIGEN_RTOL, self.scale(), &RELAXED_POINT);
         self.op
             .deflate(r.values.view(), r.vectors.view(), &r.residuals);
         let found = r.values.iter().filter(|&&v| v < 0.0).count();
         if found >= k {
-            return Err(StepFailure::Eigen(format!(
+            return Err(HessianError::Eigen(format!(
                 "matrix-free eigensolver: all {k} computed eigenvalues are negative, so the \
                  Morse index is not certified (no inertia without a structured Hessian)"
             )));
@@ -314,7 +314,7 @@ mod tests {
         let Hess::Free(f) = backend.at(&m, theta.view(), 0.9) else {
             panic!("matrix-free backend");
         };
-        assert!(matches!(f.smallest(6, None), Err(StepFailure::Eigen(_))));
+        assert!(matches!(f.smallest(6, None), Err(HessianError::Eigen(_))));
     }
 
     /// The kernel pair nearest zero against the dense eigenvalue nearest zero.

@@ -78,7 +78,7 @@ impl FreeHess<'_> {
         &self,
         k: usize,
         warm: Option<&Array2<f64>>,
-    ) -> std::result::Result<PartialEigen, StepFailure> {
+    ) -> std::result::Result<PartialEigen, HessianError> {
         let n = self.op.dim();
         let k = k.min(n);
         if let Some(neg) = self.op.negative_count() {
@@ -106,7 +106,7 @@ impl FreeHess<'_> {
         k: usize,
         warm: Option<&Array2<f64>>,
         neg: usize,
-    ) -> std::result::Result<PartialEigen, StepFailure> {
+    ) -> std::result::Result<PartialEigen, HessianError> {
         let n = self.op.dim();
         let (sigma, shifted) = self.lower_shift(warm, neg)?;
         let op: &dyn HessianOperator = shifted.as_deref().unwrap_or(&*self.op);
@@ -132,7 +132,7 @@ impl FreeHess<'_> {
         let (mut worst, mut applications) = (f64::NAN, 0);
         for _round in 0..LANCZOS_ROUNDS {
             let r = block_lanczos(&inv, n, k, start.as_ref(), Which::LargestAlgebraic, &opts)
-                .map_err(StepFailure::Krylov)?;
+                .map_err(HessianError::Krylov)?;
             self.count(r.applications);
             applications += r.applications;
             let strict = r
@@ -160,7 +160,7 @@ impl FreeHess<'_> {
             }
             start = Some(vectors);
         }
-        Err(StepFailure::Krylov(KrylovFailure {
+        Err(HessianError::Krylov(KrylovFailure {
             method: "shift-invert block Lanczos (true residual ‖Hy − θy‖/‖H‖)",
             iters: applications,
             residual: worst,
@@ -178,12 +178,12 @@ impl FreeHess<'_> {
         &self,
         inv: &dyn Fn(ndarray::ArrayView2<f64>) -> std::result::Result<Array2<f64>, KrylovFailure>,
         y: &Array2<f64>,
-    ) -> std::result::Result<(Array1<f64>, Array2<f64>, f64), StepFailure> {
-        let z = inv(y.view()).map_err(StepFailure::Krylov)?;
+    ) -> std::result::Result<(Array1<f64>, Array2<f64>, f64), HessianError> {
+        let z = inv(y.view()).map_err(HessianError::Krylov)?;
         self.count(y.ncols());
         let eig = |m: &Array2<f64>| {
             crate::linalg::sym_eigen(&((m + &m.t()) * 0.5))
-                .map_err(|e| StepFailure::Eigen(e.to_string()))
+                .map_err(|e| HessianError::Eigen(e.to_string()))
         };
         // Orthonormal basis of span(Z) from its Gram matrix (Z has full rank: Y orthonormal).
         let g = eig(&z.t().dot(&z))?;
@@ -214,7 +214,7 @@ impl FreeHess<'_> {
         &self,
         warm: Option<&Array2<f64>>,
         neg: usize,
-    ) -> std::result::Result<(f64, Option<Box<dyn HessianOperator>>), StepFailure> {
+    ) -> std::result::Result<(f64, Option<Box<dyn HessianOperator>>), HessianError> {
         let below = |lo: f64, hi: f64| lo - SHIFT_MARGIN * lo.abs().max(hi - lo);
         if neg == 0 {
             return Ok((0.0, None));
@@ -242,7 +242,7 @@ impl FreeHess<'_> {
             .filter(|sh| sh.negative_count() == Some(0))
             .map(|sh| (sigma, Some(sh)))
             .ok_or_else(|| {
-                StepFailure::Eigen(format!(
+                HessianError::Eigen(format!(
                     "matrix-free eigensolver: no shift below the spectrum (B's smallest \
                      eigenvalue {lb:.3e}, shift {sigma:.3e} not certified by the inertia)"
                 ))

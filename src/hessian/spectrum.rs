@@ -1,10 +1,9 @@
 //! The dense spectrum at a point: the eigenvalues a [`Spectrum`] asks for and the Morse index
-//! (the dense path of the backend's `spectrum_at`).
+//! (the dense path of `spectrum_at`).
 
 use super::Spectrum;
 use crate::error::Result;
-use crate::linalg::operator::{DenseEigen, EigenSolver};
-use crate::linalg::PartialEigen;
+use crate::linalg::{sym_eigen_smallest, sym_eigenvalues, PartialEigen};
 use ndarray::Array2;
 
 /// Eigenvalues per `spectrum` and the Morse index (exact inertia count on the partial path,
@@ -17,11 +16,11 @@ pub(crate) fn spectrum_of(
     dense_values_only: bool,
 ) -> Result<PartialEigen> {
     let k = match spectrum {
-        Spectrum::Smallest(k) if !dense_values_only => return DenseEigen.smallest(h, k, warm),
+        Spectrum::Smallest(k) if !dense_values_only => return sym_eigen_smallest(h, k, warm),
         Spectrum::Smallest(k) => k.min(h.nrows()),
         Spectrum::Full => h.nrows(),
     };
-    let values = DenseEigen.values(h)?;
+    let values = sym_eigenvalues(h)?;
     let negative_count = values.iter().filter(|&&v| v < 0.0).count();
     Ok(PartialEigen {
         values: values.slice(ndarray::s![..k]).to_owned(),
