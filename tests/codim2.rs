@@ -183,6 +183,7 @@ fn cusp_has_vanishing_g_aa_and_nonzero_cubic_coefficient() {
         morse_before: 0,
         morse_after: 1,
         arclength: 0.0,
+        located: true,
     };
     let nf = coefficients(&m, &ev, None, &CoefficientOptions::default()).unwrap();
     let cubic = c.cubic_coefficient.unwrap();

@@ -421,6 +421,7 @@ fn scalar_fold_is_passed_located_and_followed_back() {
     assert!((e.lambda - 0.5).abs() <= 1e-10, "λ* = {}", e.lambda);
     assert!(e.theta[0].abs() <= 1e-6, "θ* = {}", e.theta[0]);
     assert!(e.residual <= p.event_tol);
+    assert!(e.located);
     assert_eq!((e.morse_before, e.morse_after), (0, 1));
     assert!((e.kernel[0].abs() - 1.0).abs() < 1e-15);
     // The saddle branch returns to λ_min, landing exactly on it.
@@ -661,7 +662,43 @@ fn events_can_be_left_unlocated() {
     assert_eq!(e.kind, EventKind::Fold);
     // Recorded at an accepted point: its residual is |µ| there, honestly above event_tol.
     assert!(e.residual > p.event_tol);
+    assert!(!e.located, "an unlocated crossing is marked so");
     assert!((e.residual - 2.0 * e.theta[0].abs()).abs() < 1e-12);
+}
+
+/// Issue 23 item 7: a crossing whose residual misses event_tol (here unreachably small: the
+/// residual's rounding floor on the paper model is ≈ 1e-16) stays in `events` with
+/// `located: false`, counted by `max_events`, at the first fold the default tolerance locates
+/// (no longer moved to `rejected_events`).
+#[test]
+fn loosely_located_crossing_stays_an_event() {
+    let model = TwoLayer::paper(10).unwrap();
+    let theta0 = actbif::app::start_point(&model).unwrap();
+    let run = |event_tol: f64| {
+        let p = ContinuationParams {
+            event_tol,
+            max_events: Some(1),
+            ..Default::default()
+        };
+        trace(&model, theta0.view(), 0.0, &p).unwrap()
+    };
+    let (tight, default) = (run(1e-30), run(1e-12));
+    let (e, d) = (only_event(&tight), only_event(&default));
+    assert!(d.located && d.residual <= 1e-12);
+    assert_eq!(e.kind, EventKind::Fold);
+    assert!(
+        e.residual > 1e-30 && !e.located,
+        "residual {:e}",
+        e.residual
+    );
+    // Located by the fallback (Brent on the chord) instead of fold Newton: same fold.
+    assert!(
+        (e.lambda - d.lambda).abs() <= 1e-8,
+        "{} vs {}",
+        e.lambda,
+        d.lambda
+    );
+    assert_eq!(tight.status, Status::MaxEvents);
 }
 
 #[test]

@@ -225,6 +225,7 @@ fn event(kind: EventKind, theta: &Array1<f64>, lambda: f64, kernel: &Array1<f64>
         morse_before: 0,
         morse_after: 1,
         arclength: 0.0,
+        located: true,
     }
 }
 

@@ -354,6 +354,11 @@ impl PyEvent {
     fn arclength(&self) -> f64 {
         self.0.arclength
     }
+    /// Whether the event was located to tolerance (False: a real crossing located loosely).
+    #[getter]
+    fn located(&self) -> bool {
+        self.0.located
+    }
     fn __repr__(&self) -> String {
         format!(
             "Event(kind={:?}, lambda_star={}, residual={:e})",

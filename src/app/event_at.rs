@@ -58,16 +58,20 @@ pub fn event_at<O: Objective + ?Sized>(
     let g = obj.gradient(theta, lambda);
     let gn = g.dot(&g).sqrt();
     let morse = eig.values.iter().filter(|&&x| x < 0.0).count();
+    let residual = gn.max(eig.values[k].abs());
+    let scale = eig.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let tol = crate::continuation::event_tolerance(scale, &Default::default());
     Ok(Event {
         kind,
         lambda,
-        residual: gn.max(eig.values[k].abs()),
+        residual,
         eigenvalues: eig.values.iter().take(6).copied().collect(),
         kernel: eig.vectors.column(k).to_vec(),
         theta: theta.to_vec(),
         morse_before: morse,
         morse_after: morse,
         arclength,
+        located: residual <= tol,
     })
 }
 

@@ -143,10 +143,7 @@ pub(crate) fn correct<'o, O: Objective + ?Sized>(
             refreshes += 1;
             stale = false;
         }
-        let n = g.len();
-        let mut rhs = Array1::zeros(n + 1);
-        rhs.slice_mut(s![..n]).assign(&g);
-        rhs[n] = normal.dot(&(&x - xp));
+        let rhs = join(g.view(), normal.dot(&(&x - xp)));
         let solver = own.as_ref().or(jac).expect("a Jacobian is available");
         let dx = solver
             .solve(&rhs)

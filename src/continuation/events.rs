@@ -118,6 +118,7 @@ fn finish_event(
         morse_before: a.morse,
         morse_after: b.morse,
         arclength: a.arclength + norm((x - a.x).view()),
+        located: true,
     };
     Located {
         event,

@@ -55,7 +55,7 @@ pub use observer::{CancelFlag, Control, NoObserver, Observer, Observers, Progres
 pub use params::{ContinuationParams, PaperParams, PaperStopping, Spectrum};
 pub use problem::{ContinuationProblem, Lens, TikhonovLens};
 pub use step::StepController;
-pub use test_functions::{RejectedEvent, TestFunction, TestPoint};
+pub use test_functions::{event_tolerance, RejectedEvent, TestFunction, TestPoint};
 pub use tracer::SINGULAR_START_RTOL;
 
 use ndarray::Array1;
@@ -140,6 +140,16 @@ pub struct Event {
     pub morse_after: usize,
     /// Arclength position along the branch.
     pub arclength: f64,
+    /// Whether the defining system was solved to tolerance ([`event_tolerance`]); `false`: a
+    /// real crossing (a test function changed sign) whose location is only as good as
+    /// `residual` (or a grid crossing of the paper method). Counted by `max_events` either way.
+    #[serde(default = "located_default")]
+    pub located: bool,
+}
+
+/// Events written before `located` existed were all located to tolerance.
+fn located_default() -> bool {
+    true
 }
 
 /// Why a trace stopped.

@@ -215,6 +215,7 @@ fn crossing_event<O: Objective + ?Sized>(
         morse_before: prev.morse,
         morse_after: cur.morse,
         arclength: prev.arclength + t * (cur.arclength - prev.arclength),
+        located: false,
     }))
 }
 

@@ -8,7 +8,9 @@ use super::events::{locate, Located};
 use super::failure::StepFailure;
 use super::observer::{Control, Observer};
 use super::step::StepController;
-use super::test_functions::{rejection, BranchPointTest, FoldTest, RejectedEvent, TestFunction};
+use super::test_functions::{
+    is_located, rejection, BranchPointTest, FoldTest, RejectedEvent, TestFunction,
+};
 use super::{Branch, ContinuationParams, EventKind, Method, ResumeState, Spectrum, Status};
 use super::{Event, Trace};
 use crate::derivatives::Objective;
@@ -68,7 +70,8 @@ fn check_isolated(h: &Hess, lambda: f64) -> Result<()> {
 fn screen(found: Vec<Located>, p: &ContinuationParams) -> (Vec<Event>, Vec<RejectedEvent>) {
     let mut events = Vec::new();
     let mut rejected = Vec::new();
-    for l in found {
+    for mut l in found {
+        l.event.located = is_located(&l.event, l.scale, p);
         match rejection(&l.event, l.mu, l.second, l.scale, p) {
             None => events.push(l.event),
             Some(reason) => rejected.push(RejectedEvent {

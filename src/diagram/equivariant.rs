@@ -211,16 +211,22 @@ fn breaking_event<O: Objective + ?Sized>(
     } else {
         0.5
     };
+    let residual = norm(obj.gradient(theta.view(), lambda).view()).max((hi.0 - lo.0).abs());
+    let scale = eigenvalues
+        .iter()
+        .fold(0.0f64, |m: f64, v: &f64| m.max(v.abs()));
     let event = Event {
         kind: EventKind::BranchPoint,
         lambda,
-        residual: norm(obj.gradient(theta.view(), lambda).view()).max((hi.0 - lo.0).abs()),
+        residual,
         eigenvalues,
         kernel: crate::linalg::orient(Array1::from(kernel)).to_vec(),
         theta: theta.to_vec(),
         morse_before: lo.2,
         morse_after: hi.2,
         arclength: a.arclength + frac.clamp(0.0, 1.0) * (b.arclength - a.arclength),
+        // Bisected in λ: located when the residual reached the event tolerance.
+        located: residual <= crate::continuation::event_tolerance(scale, &Default::default()),
     };
     (event, k)
 }
