@@ -60,7 +60,6 @@ pub fn event_at<O: Objective + ?Sized>(
     let morse = eig.values.iter().filter(|&&x| x < 0.0).count();
     let residual = gn.max(eig.values[k].abs());
     let scale = eig.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let tol = crate::continuation::event_tolerance(scale, &Default::default());
     Ok(Event {
         kind,
         lambda,
@@ -71,7 +70,7 @@ pub fn event_at<O: Objective + ?Sized>(
         morse_before: morse,
         morse_after: morse,
         arclength,
-        located: residual <= tol,
+        located: crate::continuation::is_located(residual, scale, &Default::default()),
     })
 }
 

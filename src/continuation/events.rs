@@ -5,7 +5,7 @@
 //! event is as accurate as the arithmetic allows; the achieved residual is the event's.
 
 use super::corrector::{correct, join, lambda_of, norm, theta_of};
-use super::test_functions::{TestFunction, TestPoint};
+use super::test_functions::{is_located, TestFunction, TestPoint};
 use super::{ContinuationParams, Event, EventKind, Spectrum};
 use crate::derivatives::Objective;
 use crate::hessian::{Backend, EventSpectrum, Hess};
@@ -83,7 +83,7 @@ pub(crate) fn make_event<O: Objective + ?Sized>(
     let info = be
         .at(obj, theta, lam)
         .event_spectrum(params.spectrum, near_vectors(a, b));
-    finish_event(kind, x, g.view(), info, a, b)
+    finish_event(kind, x, g.view(), info, (a, b), params)
 }
 
 fn finish_event(
@@ -91,8 +91,8 @@ fn finish_event(
     x: &Array1<f64>,
     g: ndarray::ArrayView1<f64>,
     info: EventSpectrum,
-    a: &Endpoint,
-    b: &Endpoint,
+    (a, b): (&Endpoint, &Endpoint),
+    params: &ContinuationParams,
 ) -> Located {
     let EventSpectrum {
         mu,
@@ -118,7 +118,7 @@ fn finish_event(
         morse_before: a.morse,
         morse_after: b.morse,
         arclength: a.arclength + norm((x - a.x).view()),
-        located: true,
+        located: is_located(residual, scale, params),
     };
     Located {
         event,

@@ -2,6 +2,8 @@
 //! a step. A rejected step is retried with half the step size; the last failure is reported
 //! in [`super::Status::Stalled`] when the step size falls below its minimum.
 
+use crate::hessian::HessianError;
+
 /// Why a continuation step (or a Newton solve) failed.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum StepFailure {
@@ -128,22 +130,11 @@ pub enum StepFailure {
 
 impl StepFailure {
     /// A backend failure at λ (a singular system becomes a singular bordered matrix there).
-    pub(crate) fn hessian(e: crate::hessian::HessianError, lambda: f64) -> Self {
+    pub(crate) fn hessian(e: HessianError, lambda: f64) -> Self {
         match e {
-            crate::hessian::HessianError::Singular => StepFailure::SingularBordered { lambda },
-            e => e.into(),
-        }
-    }
-}
-
-impl From<crate::hessian::HessianError> for StepFailure {
-    fn from(e: crate::hessian::HessianError) -> Self {
-        match e {
-            crate::hessian::HessianError::Krylov(k) => StepFailure::Krylov(k),
-            crate::hessian::HessianError::Eigen(m) => StepFailure::Eigen(m),
-            crate::hessian::HessianError::Singular => {
-                StepFailure::SingularBordered { lambda: f64::NAN }
-            }
+            HessianError::Singular => StepFailure::SingularBordered { lambda },
+            HessianError::Krylov(k) => StepFailure::Krylov(k),
+            HessianError::Eigen(m) => StepFailure::Eigen(m),
         }
     }
 }

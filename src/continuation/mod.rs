@@ -55,7 +55,7 @@ pub use observer::{CancelFlag, Control, NoObserver, Observer, Observers, Progres
 pub use params::{ContinuationParams, PaperParams, PaperStopping, Spectrum};
 pub use problem::{ContinuationProblem, Lens, TikhonovLens};
 pub use step::StepController;
-pub use test_functions::{event_tolerance, RejectedEvent, TestFunction, TestPoint};
+pub use test_functions::{event_tolerance, is_located, RejectedEvent, TestFunction, TestPoint};
 pub use tracer::SINGULAR_START_RTOL;
 
 use ndarray::Array1;

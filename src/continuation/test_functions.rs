@@ -105,11 +105,10 @@ pub fn event_tolerance(scale: f64, params: &ContinuationParams) -> f64 {
     params.event_tol * s
 }
 
-/// Whether `event` (on a Hessian of scale `scale`) is located to [`event_tolerance`].
-pub fn is_located(event: &Event, scale: f64, params: &ContinuationParams) -> bool {
-    params.locate_events
-        && event.residual.is_finite()
-        && event.residual <= event_tolerance(scale, params)
+/// Whether an event of residual `residual` (on a Hessian of scale `scale`) is located to
+/// [`event_tolerance`] (never when location is off).
+pub fn is_located(residual: f64, scale: f64, params: &ContinuationParams) -> bool {
+    params.locate_events && residual.is_finite() && residual <= event_tolerance(scale, params)
 }
 
 /// A detected event that was not reported, and why.
@@ -137,13 +136,7 @@ pub struct RejectedEvent {
 /// a transcritical or pitchfork changes sign on the traced branch), so both change the index
 /// by ±1; an index change by two or more, or none, means either several coalescing events or
 /// a non-isolated (valley) branch. User-defined events are exempt.
-pub fn rejection(
-    event: &Event,
-    mu: f64,
-    second: f64,
-    scale: f64,
-    _params: &ContinuationParams,
-) -> Option<String> {
+pub fn rejection(event: &Event, mu: f64, second: f64, scale: f64) -> Option<String> {
     if event.kind == EventKind::UserDefined {
         return None;
     }
@@ -190,71 +183,61 @@ mod tests {
         // ‖H‖ ≤ 1: the absolute event_tol; above, scaled (3.9e-12 at ‖H‖ = 10 is located).
         assert_eq!(event_tolerance(0.3, &p), p.event_tol);
         assert_eq!(event_tolerance(f64::NAN, &p), p.event_tol);
-        let e = ev(EventKind::Fold, 3.9e-12, 0, 1);
-        assert!(!is_located(&e, 1.0, &p));
-        assert!(is_located(&e, 10.0, &p));
-        assert!(!is_located(
-            &ev(EventKind::Fold, f64::INFINITY, 0, 1),
-            1e6,
-            &p
-        ));
+        assert!(!is_located(3.9e-12, 1.0, &p));
+        assert!(is_located(3.9e-12, 10.0, &p));
+        assert!(!is_located(f64::INFINITY, 1e6, &p));
     }
 
     #[test]
     fn kernel_gap_scales_with_rounding_level() {
-        let p = ContinuationParams::default();
         let fold = ev(EventKind::BranchPoint, 1e-14, 0, 1);
         // m = 10⁴, α = 5e-6: ‖H‖ = 1.2e4, located |µ| = 4.6e-14, α-cluster's next at 4.6e-8.
         let scale = 1.2e4;
-        assert_eq!(rejection(&fold, 4.6e-14, 4.6e-8, scale, &p), None);
+        assert_eq!(rejection(&fold, 4.6e-14, 4.6e-8, scale), None);
         // An exactly two-dimensional kernel seen through rounding (1e-13·‖H‖) is rejected.
-        let r = rejection(&fold, 4.6e-14, 1e-13 * scale, scale, &p).unwrap();
+        let r = rejection(&fold, 4.6e-14, 1e-13 * scale, scale).unwrap();
         assert!(r.contains("kernel"), "{r}");
         // A zero located only to 1e-9 needs the next eigenvalue 100× above that.
-        assert!(rejection(&fold, 1e-9, 5e-8, scale, &p).is_some());
-        assert_eq!(rejection(&fold, 1e-9, 2e-7, scale, &p), None);
+        assert!(rejection(&fold, 1e-9, 5e-8, scale).is_some());
+        assert_eq!(rejection(&fold, 1e-9, 2e-7, scale), None);
         // The floor holds for a located |µ| of exactly 0.
         let floor = KERNEL_GAP * EIGEN_ROUNDING * scale;
-        assert!(rejection(&fold, 0.0, 0.5 * floor, scale, &p).is_some());
-        assert_eq!(rejection(&fold, 0.0, 2.0 * floor, scale, &p), None);
+        assert!(rejection(&fold, 0.0, 0.5 * floor, scale).is_some());
+        assert_eq!(rejection(&fold, 0.0, 2.0 * floor, scale), None);
     }
 
     #[test]
     fn admissibility_rules() {
         let p = ContinuationParams::default();
         assert_eq!(
-            rejection(&ev(EventKind::Fold, 1e-15, 0, 1), 0.0, 1.0, 1.0, &p),
+            rejection(&ev(EventKind::Fold, 1e-15, 0, 1), 0.0, 1.0, 1.0),
             None
         );
         assert_eq!(
-            rejection(&ev(EventKind::BranchPoint, 1e-15, 2, 1), 0.0, 1.0, 1.0, &p),
+            rejection(&ev(EventKind::BranchPoint, 1e-15, 2, 1), 0.0, 1.0, 1.0),
             None
         );
         // The α = 0 valley: "folds" with Morse 0 → 0.
-        let r = rejection(&ev(EventKind::Fold, 1e-16, 0, 0), 0.0, 1.0, 1.0, &p).unwrap();
+        let r = rejection(&ev(EventKind::Fold, 1e-16, 0, 0), 0.0, 1.0, 1.0).unwrap();
         assert!(r.contains("Morse"), "{r}");
-        assert!(rejection(&ev(EventKind::MorseChange, 1e-16, 0, 2), 0.0, 1.0, 1.0, &p).is_some());
+        assert!(rejection(&ev(EventKind::MorseChange, 1e-16, 0, 2), 0.0, 1.0, 1.0).is_some());
         // Two-dimensional kernel.
-        let r = rejection(&ev(EventKind::Fold, 1e-16, 0, 1), 0.0, 1e-12, 1.0, &p).unwrap();
+        let r = rejection(&ev(EventKind::Fold, 1e-16, 0, 1), 0.0, 1e-12, 1.0).unwrap();
         assert!(r.contains("kernel"), "{r}");
         // Loosely located: kept (not rejected), marked by `is_located`.
         assert_eq!(
-            rejection(&ev(EventKind::Fold, 1e-9, 0, 1), 0.0, 1.0, 1.0, &p),
+            rejection(&ev(EventKind::Fold, 1e-9, 0, 1), 0.0, 1.0, 1.0),
             None
         );
-        assert!(!is_located(&ev(EventKind::Fold, 1e-9, 0, 1), 1.0, &p));
-        assert!(is_located(&ev(EventKind::Fold, 1e-13, 0, 1), 1.0, &p));
+        assert!(!is_located(1e-9, 1.0, &p));
+        assert!(is_located(1e-13, 1.0, &p));
         let unlocated = ContinuationParams {
             locate_events: false,
             ..Default::default()
         };
-        assert!(!is_located(
-            &ev(EventKind::Fold, 0.0, 0, 1),
-            1.0,
-            &unlocated
-        ));
+        assert!(!is_located(0.0, 1.0, &unlocated));
         assert_eq!(
-            rejection(&ev(EventKind::UserDefined, 1.0, 0, 0), 0.0, 0.0, 1.0, &p),
+            rejection(&ev(EventKind::UserDefined, 1.0, 0, 0), 0.0, 0.0, 1.0),
             None
         );
     }

@@ -8,9 +8,7 @@ use super::events::{locate, Located};
 use super::failure::StepFailure;
 use super::observer::{Control, Observer};
 use super::step::StepController;
-use super::test_functions::{
-    is_located, rejection, BranchPointTest, FoldTest, RejectedEvent, TestFunction,
-};
+use super::test_functions::{rejection, BranchPointTest, FoldTest, RejectedEvent, TestFunction};
 use super::{Branch, ContinuationParams, EventKind, Method, ResumeState, Spectrum, Status};
 use super::{Event, Trace};
 use crate::derivatives::Objective;
@@ -67,12 +65,11 @@ fn check_isolated(h: &Hess, lambda: f64) -> Result<()> {
 }
 
 /// Located events split into the reported ones and those the admissibility rules reject.
-fn screen(found: Vec<Located>, p: &ContinuationParams) -> (Vec<Event>, Vec<RejectedEvent>) {
+fn screen(found: Vec<Located>) -> (Vec<Event>, Vec<RejectedEvent>) {
     let mut events = Vec::new();
     let mut rejected = Vec::new();
-    for mut l in found {
-        l.event.located = is_located(&l.event, l.scale, p);
-        match rejection(&l.event, l.mu, l.second, l.scale, p) {
+    for l in found {
+        match rejection(&l.event, l.mu, l.second, l.scale) {
             None => events.push(l.event),
             Some(reason) => rejected.push(RejectedEvent {
                 kind: l.event.kind,
@@ -292,7 +289,7 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
                 to: lambda_of(&next.x),
             });
         }
-        Ok(screen(found, p))
+        Ok(screen(found))
     }
 
     /// One attempted step of size `ds` from `cur`.

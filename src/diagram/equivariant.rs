@@ -226,7 +226,7 @@ fn breaking_event<O: Objective + ?Sized>(
         morse_after: hi.2,
         arclength: a.arclength + frac.clamp(0.0, 1.0) * (b.arclength - a.arclength),
         // Bisected in λ: located when the residual reached the event tolerance.
-        located: residual <= crate::continuation::event_tolerance(scale, &Default::default()),
+        located: crate::continuation::is_located(residual, scale, &Default::default()),
     };
     (event, k)
 }

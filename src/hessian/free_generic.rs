@@ -234,7 +234,7 @@ impl FreeHess<'_> {
 }
 
 /// Index of the value nearest zero.
-fn nearest_index(v: &Array1<f64>) -> usize {
+pub(super) fn nearest_index(v: &Array1<f64>) -> usize {
     (0..v.len())
         .min_by(|&i, &j| v[i].abs().total_cmp(&v[j].abs()))
         .unwrap_or(0)

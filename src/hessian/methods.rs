@@ -2,9 +2,10 @@
 //! the eigenpair nearest zero, the softest two eigenvalues, the spectrum at an event, bordered
 //! solves with the kernel, φᵀ(∂λH)φ and the fold system's Jacobian.
 
+use super::free_generic::nearest_index;
 use super::{Hess, HessianError, Spectrum};
 use crate::derivatives::Objective;
-use crate::linalg::{faer_view, orient, solve, sym_eigen, sym_eigenvalues, to_faer, SymEigen};
+use crate::linalg::{faer_view, orient, solve, sym_eigen, sym_eigenvalues, to_faer};
 use faer::linalg::solvers::Solve;
 use faer::Mat;
 use ndarray::{s, Array1, Array2, ArrayView1};
@@ -35,12 +36,6 @@ impl EventSpectrum {
             scale: f64::NAN,
         }
     }
-}
-
-fn nearest_zero(e: &SymEigen) -> usize {
-    (0..e.values.len())
-        .min_by(|&i, &j| e.values[i].abs().total_cmp(&e.values[j].abs()))
-        .unwrap_or(0)
 }
 
 impl Hess<'_> {
@@ -84,7 +79,7 @@ impl Hess<'_> {
         match self {
             Hess::Dense(hd) => {
                 let e = sym_eigen(hd).map_err(|e| HessianError::Eigen(e.to_string()))?;
-                let i = nearest_zero(&e);
+                let i = nearest_index(&e.values);
                 Ok((e.values[i], e.vectors.column(i).to_owned()))
             }
             Hess::Free(f) => {
@@ -126,7 +121,7 @@ impl Hess<'_> {
         match self {
             Hess::Dense(h) => match sym_eigen(h) {
                 Ok(e) if !e.values.is_empty() => {
-                    let i = nearest_zero(&e);
+                    let i = nearest_index(&e.values);
                     let phi = orient(e.vectors.column(i).to_owned());
                     let k = match spectrum {
                         Spectrum::Smallest(k) => k.min(e.values.len()),

@@ -1,7 +1,8 @@
 //! The Hessian backend: how the Hessian systems at a point are solved and its spectrum and
-//! kernel computed, for continuation, events, normal forms and codim-2 alike (callers use the
-//! methods of [`Hess`] / [`Bordered`]; nobody else matches on their variants). [`Solver::Dense`] assembles H and uses LU / LBLᵀ / dense eigensolvers (the
-//! engine's original path, bit for bit); [`Solver::MatrixFree`] never forms H: products come
+//! kernel computed, for continuation, events and normal forms alike (callers use the methods
+//! of [`Hess`] / [`Bordered`]; nobody else matches on their variants). [`Solver::Dense`]
+//! assembles H and uses LU / LBLᵀ / dense eigensolvers (the engine's original path, bit for
+//! bit); [`Solver::MatrixFree`] never forms H: products come
 //! from [`Objective::hessian_operator`] (the two-layer Woodbury form: exact inverse and inertia)
 //! or [`Objective::hessian_vec`], bordered systems are solved by GMRES preconditioned by mixed
 //! block elimination with the structured inverse (stable at folds: `bordered.rs`), and

@@ -148,7 +148,7 @@ impl<'a, O: Objective + ?Sized> Engine<'a, O> {
             &next.endpoint(),
             p,
         );
-        let (events, rejected) = screen(vec![located], p);
+        let (events, rejected) = screen(vec![located]);
         Some(Accepted {
             next,
             iters: 0,

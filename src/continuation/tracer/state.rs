@@ -120,7 +120,8 @@ pub(super) fn analyse<'o, O: Objective + ?Sized>(
     // The spectrum first: on the matrix-free path its eigenpairs deflate the operator's
     // preconditioner (`HessianOperator::deflate`), which the tangent's bordered solve (and the
     // next corrector, whose chord Jacobian it is) then uses.
-    let eig = spectrum_at(&h, spectrum, warm, dense_values_only)?;
+    let eig = spectrum_at(&h, spectrum, warm, dense_values_only)
+        .map_err(|e| StepFailure::hessian(e, lam))?;
     let (tau, jac, z_last) = tangent(&h, &gl, border, lam)?;
     let det_sign = jac
         .dense_det_sign()
