@@ -1,5 +1,5 @@
 //! The front door: everything a user runs, called by the CLI (`main.rs`), by Python and by
-//! the experiments. Model specifications are parsed and validated once ([`tracing`] /
+//! the experiments. Model specifications are parsed and validated once (`tracing` /
 //! [`commands`]), each subcommand's computation is one function here, and the long studies
 //! ([`scale`], [`sweep`]) and derivative checks ([`check`]) live beside them. The model's start
 //! point at λ = 0 ([`start_point`]: the closed form of its family polished by Newton) and the

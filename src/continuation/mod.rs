@@ -25,9 +25,9 @@
 //! [`TikhonovLens`] for α), [`ContinuationAlgorithm`] ([`PseudoArclength`],
 //! [`NaturalParameter`]), [`StepController`], [`TestFunction`] (fold, branch point, user
 //! defined; with the admissibility rules of [`test_functions::rejection`]), [`Observer`]
-//! ([`CancelFlag`], [`ProgressBar`], [`JsonLines`]), typed [`StepFailure`]s, and the operator
-//! traits of [`operators`] (dense LU and eigensolvers wired in). [`trace`], [`trace_observed`]
-//! and [`trace_paper`] are thin wrappers.
+//! ([`CancelFlag`], [`ProgressBar`], [`JsonLines`]), typed [`StepFailure`]s; the Hessian systems
+//! are solved by [`crate::hessian`]. [`trace`], [`trace_observed`] and [`trace_paper`] are thin
+//! wrappers.
 
 mod algorithm;
 mod checkpoint;

@@ -1,6 +1,6 @@
 //! The Hessian backend: how the Hessian systems at a point are solved and its spectrum and
 //! kernel computed, for continuation, events and normal forms alike (callers use the methods
-//! of [`Hess`] / [`Bordered`]; nobody else matches on their variants). [`Solver::Dense`]
+//! of `Hess` / `Bordered`; nobody else matches on their variants). [`Solver::Dense`]
 //! assembles H and uses LU / LBLᵀ / dense eigensolvers (the engine's original path, bit for
 //! bit); [`Solver::MatrixFree`] never forms H: products come
 //! from [`Objective::hessian_operator`] (the two-layer Woodbury form: exact inverse and inertia)
