@@ -26,30 +26,61 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run all experiments (paper method and exact), write results/, figures, Table 1.
+    #[command(
+        after_help = "Examples:\n  actbif reproduce                      # all of Appendix B into ./results (~2 min)\n  actbif reproduce --quick --out /tmp/r  # coarser grids (CI)"
+    )]
     Reproduce(ReproduceArgs),
     /// Trace the critical branch from the λ = 0 minimum; JSON on stdout or --out.
+    #[command(
+        after_help = "Examples:\n  actbif trace --width 10 --out m10.json           # the S-shaped branch and its two folds\n  actbif trace --width 10 --method paper           # the paper's minimiser-based method\n  actbif trace --width 1000 --data digits --solver matrix-free --max-seconds 120\n  actbif trace --model mlp --layers 64,16,1 --data digits --max-seconds 60 --out mlp.json"
+    )]
     Trace(TraceArgs),
     /// Reduced coefficients and classification at an event; JSON.
+    #[command(
+        after_help = "Examples:\n  actbif coefficients --width 10 --event 0        # a, b, c, d and the classification of the first fold\n  actbif coefficients --width 10 --event 0 --method paper"
+    )]
     Coefficients(CoefficientsArgs),
     /// Compare the derivative implementations at a random point.
+    #[command(
+        after_help = "Examples:\n  actbif check-derivatives --width 5 --lambda 0.5\n  actbif check-derivatives --model mlp --layers 5,4,3,1 --trained 0,2 --json"
+    )]
     CheckDerivatives(CheckArgs),
     /// Time the derivative implementations.
+    #[command(after_help = "Examples:\n  actbif bench-derivatives --width 50")]
     BenchDerivatives(BenchArgs),
     /// Trace every configuration of a grid (TOML or JSON) in parallel; rows to DIR/rows.jsonl.
+    #[command(
+        after_help = "Examples:\n  printf 'width = [3, 5, 10]\nalpha = [4e-3, 1e-3]\n' > grid.toml\n  actbif sweep grid.toml --out sweep_out          # rerun to resume"
+    )]
     Sweep(SweepArgs),
     /// Follow the fold curve through the first fold of the λ-branch in (λ, p); JSON.
+    #[command(
+        after_help = "Examples:\n  actbif fold-curve --width 10 --out fold_m10.json # cusps and g_µ = 0 points in (λ, α)\n  actbif fold-curve --width 10 --p-min 1e-3 --p-max 1e-2"
+    )]
     FoldCurve(FoldCurveArgs),
     /// Follow the symmetric toy's branch point (pitchfork) in (λ, α), or with `--param a` the
     /// fold curve of its unfolding v = (1, a) through it; JSON.
+    #[command(
+        after_help = "Examples:\n  actbif branch-point-curve --out bp.json          # pitchfork curve in (λ, α), bp.svg beside it\n  actbif branch-point-curve --param a --out bp_a.json   # its unfolding v = (1, a): a cusp"
+    )]
     BranchPointCurve(BranchPointCurveArgs),
     /// The exact phase boundary α_c(m) (largest α with an interior event) per width; JSON.
+    #[command(
+        after_help = "Examples:\n  actbif phase-boundary --widths 3,5,10 --per-decade 5 --out pb.json   # and pb.svg"
+    )]
     PhaseBoundary(PhaseBoundaryArgs),
     /// The whole bifurcation diagram: every branch (from λ = 0, branch switching, many-start
     /// training, deflation, your points), each followed both ways, and a census per λ checked
     /// by Morse theory; JSON (and figures with --figures).
+    #[command(
+        after_help = "Examples:\n  actbif diagram --width 10 --starts 20 --census-at 0.5,1 --out m10_diagram.json\n  actbif diagram --data toy --width 2 --output-weights 1,1 --out b4.json --figures b4_figs\n  actbif diagram --width 3 --train-output --out m3_trained.json"
+    )]
     Diagram(DiagramArgs),
     /// The large cases of issue 10 (m = 10⁴, digits m = 1000, digits MLP, width sweep to
     /// m = 1000), timed, into results/scale/.
+    #[command(
+        after_help = "Examples:\n  actbif scale --case width_sweep                  # into results/scale/\n  actbif scale --case digits_m1000 --max-seconds 600"
+    )]
     Scale(ScaleArgs),
 }
 
@@ -241,7 +272,7 @@ struct PhaseBoundaryArgs {
     )]
     widths: Vec<usize>,
     /// Scan points per decade of α ∈ [1e-4, 1e-1].
-    #[arg(long, default_value_t = actbif::experiments::exp9_phase_boundary::FULL_PER_DECADE)]
+    #[arg(long, default_value_t = actbif::app::curves::FULL_PER_DECADE)]
     per_decade: usize,
     /// Write the JSON here (and the α_c·m figure next to it, .svg) instead of stdout.
     #[arg(long)]
@@ -596,7 +627,10 @@ fn run(cli: Cli) -> Result<u8> {
             println!("{}", commands::run_bench_derivatives(a.width)?);
             Ok(commands::EXIT_OK)
         }
-        Command::FoldCurve(a) => fold_curve_command(a),
+        Command::FoldCurve(a) => curve_output(
+            commands::fold_curve_command(&a.model.spec()?, &a.param, a.p_min, a.p_max)?,
+            a.out.as_deref(),
+        ),
         Command::BranchPointCurve(a) => branch_point_curve_command(a),
         Command::PhaseBoundary(a) => phase_boundary_command(a),
         Command::Scale(a) => scale_command(a),
@@ -610,99 +644,28 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// `actbif fold-curve`: exit 0 when both directions ended (window or closed curve), else 3.
-fn fold_curve_command(a: FoldCurveArgs) -> Result<u8> {
-    use actbif::experiments::exp9_phase_boundary as pb;
-    let spec = a.model.spec()?;
-    let model = spec.build()?;
-    let window = match (a.p_min, a.p_max) {
-        (None, None) => None,
-        (lo, hi) => Some((
-            lo.unwrap_or(pb::ALPHA_WINDOW.0),
-            hi.unwrap_or(pb::ALPHA_WINDOW.1),
-        )),
-    };
-    let r = pb::run_fold_curve(&model, &spec.data.to_string(), &a.param, window)?;
-    emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
-    Ok(if r.status == "complete" {
-        commands::EXIT_OK
-    } else {
-        commands::EXIT_INCOMPLETE
-    })
-}
-
-/// `actbif branch-point-curve`: exit 0 when both directions ended (window or closed), else 3.
+/// `actbif branch-point-curve`: JSON, and the figure beside `--out`.
 fn branch_point_curve_command(a: BranchPointCurveArgs) -> Result<u8> {
-    use actbif::experiments::exp10_symmetric_curves as sc;
-    let default = match a.param.as_str() {
-        "alpha" => sc::BP_ALPHA_WINDOW,
-        "a" => sc::A_WINDOW,
-        other => {
-            return Err(actbif::Error::param(
-                "param",
-                format!("`{other}` is not a second parameter of the toy (it has: alpha, a)"),
-            ))
-        }
-    };
-    let window = match (a.p_min, a.p_max) {
-        (None, None) => None,
-        (lo, hi) => Some((lo.unwrap_or(default.0), hi.unwrap_or(default.1))),
-    };
-    let svg_path = a.out.as_ref().map(|o| o.with_extension("svg"));
-    let svg_name = svg_path.as_ref().map(|p| p.to_string_lossy().to_string());
-    let (json, complete, figure) = if a.param == "alpha" {
-        let r = sc::run_branch_point_curve(a.alpha, window)?;
-        let fig = sc::bp_figure(
-            &r,
-            &[(r.start.1, r.start.0)],
-            svg_name.as_deref().unwrap_or(""),
-        )?;
-        (
-            serde_json::to_string_pretty(&r)?,
-            r.status == "complete",
-            fig,
-        )
-    } else {
-        let r = sc::run_imperfect_fold_curve(a.alpha, window)?;
-        let imp = sc::ImperfectFolds {
-            alpha: a.alpha,
-            branch_point_lambda: r.start.0,
-            cusp_exponent: sc::cusp_exponent(&r),
-            fold_curve: r,
-        };
-        let fig = sc::imperfect_figure(
-            std::slice::from_ref(&imp),
-            svg_name.as_deref().unwrap_or(""),
-        )?;
-        let complete = imp.fold_curve.status == "complete";
-        (
-            serde_json::to_string_pretty(&imp.fold_curve)?,
-            complete,
-            fig,
-        )
-    };
-    emit(json, a.out.as_deref())?;
-    if let Some(p) = &svg_path {
-        actbif::app::output::write_atomic(p, figure.1.as_bytes())?;
-    }
-    Ok(if complete {
-        commands::EXIT_OK
-    } else {
-        commands::EXIT_INCOMPLETE
-    })
+    let svg = a.out.as_ref().map(|o| o.with_extension("svg"));
+    let o =
+        commands::branch_point_curve_command(a.alpha, &a.param, a.p_min, a.p_max, svg.as_deref())?;
+    curve_output(o, a.out.as_deref())
 }
 
-/// `actbif phase-boundary`: the JSON, and with `--out F.json` the figure F.svg.
+/// `actbif phase-boundary`: JSON, and the α_c·m figure beside `--out`.
 fn phase_boundary_command(a: PhaseBoundaryArgs) -> Result<u8> {
-    use actbif::experiments::exp9_phase_boundary as pb;
-    let r = pb::run_phase_boundary(&a.widths, a.per_decade)?;
-    if let Some(out) = &a.out {
-        let svg_path = out.with_extension("svg");
-        let (_, svg) = pb::alpha_c_figure(&r, &svg_path.to_string_lossy())?;
-        actbif::app::output::write_atomic(&svg_path, svg.as_bytes())?;
+    let svg = a.out.as_ref().map(|o| o.with_extension("svg"));
+    let o = commands::phase_boundary_command(&a.widths, a.per_decade, svg.as_deref())?;
+    curve_output(o, a.out.as_deref())
+}
+
+/// Writes a curve command's JSON (stdout or `--out`) and its figure; its exit code.
+fn curve_output(o: commands::CurveOutput, out: Option<&Path>) -> Result<u8> {
+    emit(o.json, out)?;
+    if let Some((p, svg)) = &o.figure {
+        actbif::app::output::write_atomic(p, svg.as_bytes())?;
     }
-    emit(serde_json::to_string_pretty(&r)?, a.out.as_deref())?;
-    Ok(commands::EXIT_OK)
+    Ok(o.exit)
 }
 
 /// `actbif scale`: exit 0 when every case ended by itself, 3 when a budget ran out, 1 on a

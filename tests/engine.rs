@@ -9,7 +9,8 @@ use actbif::continuation::{
     TestFunction, TestPoint,
 };
 use actbif::derivatives::ad::{AdObjective, GenericLoss};
-use actbif::derivatives::parametric::{ParametricObjective, ALPHA};
+use actbif::derivatives::family::{family_of, Family, FixedLambda};
+use actbif::derivatives::parametric::ALPHA;
 use actbif::models::two_layer::TwoLayer;
 use actbif::Objective;
 use ndarray::{array, Array1, ArrayView1};
@@ -246,12 +247,75 @@ fn two_layer_alpha_derivatives_match_differences_in_alpha() {
     let theta = Array1::from_shape_fn(a.n_params(), |i| 0.1 * (i as f64).sin());
     // L is affine in α: the central difference is exact up to rounding of ‖∇L‖ ~ 1.
     let fd = (hi.gradient(theta.view(), 0.4) - lo.gradient(theta.view(), 0.4)) / 2e-3;
-    let exact = a.grad_param(ALPHA, theta.view(), 0.4).unwrap();
+    let fam = family_of(&a, ALPHA).unwrap();
+    let exact = fam.grad_p(theta.view(), 0.4, 4e-3);
     assert!((&fd - &exact).iter().all(|d| d.abs() < 1e-10));
     let fdh = (hi.hessian(theta.view(), 0.4) - lo.hessian(theta.view(), 0.4)) / 2e-3;
-    let exh = a.hessian_param(ALPHA, theta.view(), 0.4).unwrap();
+    // The lens at fixed λ presents ∂αH as its ∂λH (the dense default and Tikhonov's own agree).
+    let lens = FixedLambda {
+        family: fam.clone(),
+        lambda: 0.4,
+    };
+    let exh = lens.hessian_lambda(theta.view(), 4e-3);
     assert!((&fdh - &exh).iter().all(|d| d.abs() < 1e-10));
-    assert!(a.grad_param("nonsense", theta.view(), 0.4).is_none());
+    let u = Array1::from_shape_fn(a.n_params(), |i| (i as f64).cos());
+    let exu = lens.hessian_lambda_vec(theta.view(), 4e-3, u.view());
+    assert!((&fdh.dot(&u) - &exu).iter().all(|d| d.abs() < 1e-9));
+    // At p = α₀ the lens is the model itself at the fixed λ.
+    assert_eq!(
+        lens.gradient(theta.view(), 4e-3),
+        a.gradient(theta.view(), 0.4)
+    );
+    assert!(family_of(&a, "nonsense").is_err());
+}
+
+#[test]
+fn any_family_is_continued_at_fixed_lambda() {
+    // The toy v = (1, a) continued in a at λ = 0.5 (B.4's symmetry-breaking weight): every
+    // point must be a critical point of the model built with that a (its own structured
+    // gradient, not the family's AD path).
+    let model = actbif::models::two_layer::toy_model(1.0, 4e-3).unwrap();
+    let theta0 = actbif::app::start_point(&model).unwrap();
+    let lam = 0.5;
+    let b = actbif::continuation::trace(
+        &model,
+        theta0.view(),
+        0.0,
+        &ContinuationParams {
+            lambda_max: lam,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let start = &b.points.last().unwrap();
+    assert!((start.lambda - lam).abs() < 1e-12);
+    let fam = actbif::models::two_layer::output_weight::OutputWeight::new(&model, 1).unwrap();
+    assert_eq!(fam.base(), 1.0);
+    let alg = PseudoArclength::new(ContinuationParams {
+        lambda_max: 1.3,
+        ..Default::default()
+    });
+    let t = alg
+        .run_family(
+            fam,
+            lam,
+            ArrayView1::from(&start.theta),
+            1.0,
+            &mut actbif::continuation::NoObserver,
+        )
+        .unwrap();
+    assert_eq!(t.branch.status, Status::ReachedLambdaMax);
+    assert!(t.branch.points.len() > 3);
+    for p in &t.branch.points {
+        let at = actbif::models::two_layer::toy_model(p.lambda, 4e-3).unwrap();
+        let g = at.gradient(ArrayView1::from(&p.theta), lam);
+        // The corrector's tolerance on ‖∇L‖ (default 1e-10 scale), with rounding margin.
+        assert!(
+            g.iter().all(|x| x.abs() < 1e-8),
+            "‖∇L‖ = {g} at a = {}",
+            p.lambda
+        );
+    }
 }
 
 /// λ − 0.25: an event at λ = 0.25 exactly.

@@ -3,6 +3,7 @@
 //! binary only parses arguments and prints.
 
 mod coefficients;
+mod curves;
 mod derivatives;
 mod diagram;
 mod diagram_trained;
@@ -10,6 +11,9 @@ mod exit;
 mod sweep;
 
 pub use coefficients::{run_coefficients, CoefficientsReport};
+pub use curves::{
+    branch_point_curve_command, fold_curve_command, phase_boundary_command, CurveOutput,
+};
 pub use derivatives::{run_bench_derivatives, run_check_derivatives, BENCH_WIDTHS};
 pub use diagram::{load_points, run_diagram, split_data, DiagramCommand, OutputWeights};
 pub use exit::{

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod commands;
 pub mod crossing;
+pub mod curves;
 pub mod event_at;
 pub mod format;
 pub mod memory;

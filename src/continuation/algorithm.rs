@@ -2,10 +2,11 @@
 //! [`NaturalParameter`] (the paper's warm-started L-BFGS on a λ grid).
 
 use super::observer::Observer;
-use super::problem::{ContinuationProblem, Lens, TikhonovLens};
+use super::problem::{ContinuationProblem, Lens};
 use super::test_functions::TestFunction;
 use super::tracer::{Engine, Start};
 use super::{ContinuationParams, PaperParams, ResumeState, Trace};
+use crate::derivatives::family::{Family, FixedLambda, Tikhonov};
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use ndarray::ArrayView1;
@@ -32,14 +33,26 @@ pub trait ContinuationAlgorithm {
         match problem.lens {
             Lens::Lambda => self.run(problem.objective, theta0, p0, observer),
             Lens::Alpha { lambda, alpha0 } => {
-                let lens = TikhonovLens {
+                let family = Tikhonov {
                     obj: problem.objective,
-                    lambda,
                     alpha0,
                 };
-                self.run(&lens, theta0, p0, observer)
+                self.run_family(family, lambda, theta0, p0, observer)
             }
         }
+    }
+
+    /// Follows the branch of critical points in the family's p at the fixed `lambda`, from
+    /// (θ0, p0): the points' `lambda` field is then p.
+    fn run_family<F: Family + Send>(
+        &self,
+        family: F,
+        lambda: f64,
+        theta0: ArrayView1<f64>,
+        p0: f64,
+        observer: &mut dyn Observer,
+    ) -> Result<Trace> {
+        self.run(&FixedLambda { family, lambda }, theta0, p0, observer)
     }
 }
 

@@ -22,7 +22,7 @@
 //!
 //! The engine keeps problem, algorithm, step control, events and observers apart:
 //! [`ContinuationProblem`] (an objective and the lens of the continued parameter,
-//! [`TikhonovLens`] for α), [`ContinuationAlgorithm`] ([`PseudoArclength`],
+//! [`crate::derivatives::family::FixedLambda`] for a second parameter), [`ContinuationAlgorithm`] ([`PseudoArclength`],
 //! [`NaturalParameter`]), [`StepController`], [`TestFunction`] (fold, branch point, user
 //! defined; with the admissibility rules of [`test_functions::rejection`]), [`Observer`]
 //! ([`CancelFlag`], [`ProgressBar`], [`JsonLines`]), typed [`StepFailure`]s; the Hessian systems
@@ -53,7 +53,7 @@ pub use checkpoint::JsonLines;
 pub use failure::StepFailure;
 pub use observer::{CancelFlag, Control, NoObserver, Observer, Observers, ProgressBar, StopReason};
 pub use params::{ContinuationParams, PaperParams, PaperStopping, Spectrum};
-pub use problem::{ContinuationProblem, Lens, TikhonovLens};
+pub use problem::{ContinuationProblem, Lens};
 pub use step::StepController;
 pub use test_functions::{event_tolerance, is_located, RejectedEvent, TestFunction, TestPoint};
 pub use tracer::SINGULAR_START_RTOL;

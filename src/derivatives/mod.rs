@@ -9,6 +9,7 @@
 //! The cross-checks and timings of these implementations are in `app::check`.
 
 pub mod ad;
+pub mod family;
 pub mod finite_diff;
 pub mod parametric;
 

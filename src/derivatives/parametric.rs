@@ -1,18 +1,20 @@
-//! Named parameters of an objective besides λ: ∂p∇L and ∂pH for a parameter p, so that p can be
-//! the continuation parameter (through a lens, [`crate::continuation::TikhonovLens`]) or the
-//! second parameter of a two-parameter continuation.
+//! Named parameters of an objective besides λ, so that a parameter p can be named on the
+//! command line and resolved to its [`super::family::Family`] (the continuation parameter at a
+//! fixed λ, or the second parameter of a two-parameter continuation).
 
 use super::Objective;
-use ndarray::{Array1, Array2, ArrayView1};
 
 /// Name of the homotopy parameter, always available.
 pub const LAMBDA: &str = "lambda";
 /// Name of the Tikhonov parameter α of L = L₀ + α/2‖θ‖².
 pub const ALPHA: &str = "alpha";
 
-/// An [`Objective`] with further named parameters p (λ is always one of them).
+/// An [`Objective`] with further named parameters p (λ is always one of them): their names and
+/// values. The derivatives in p are the parameter's [`super::family::Family`], which
+/// [`super::family::family_of`] builds from the name.
 ///
 /// ```
+/// use actbif::derivatives::family::{family_of, Family};
 /// use actbif::derivatives::parametric::{ParametricObjective, ALPHA, LAMBDA};
 /// use actbif::models::two_layer::TwoLayer;
 /// let m = TwoLayer::paper(3)?;
@@ -20,7 +22,7 @@ pub const ALPHA: &str = "alpha";
 /// assert_eq!(m.parameter(ALPHA), Some(4e-3));
 /// let theta = ndarray::Array1::from_elem(15, 0.1);
 /// // ∂α∇L = θ for L = L₀ + α/2‖θ‖².
-/// assert_eq!(m.grad_param(ALPHA, theta.view(), 0.5).unwrap(), theta);
+/// assert_eq!(family_of(&m, ALPHA)?.grad_p(theta.view(), 0.5, 4e-3), theta);
 /// # Ok::<(), actbif::Error>(())
 /// ```
 pub trait ParametricObjective: Objective {
@@ -32,18 +34,5 @@ pub trait ParametricObjective: Objective {
     fn parameter(&self, name: &str) -> Option<f64> {
         let _ = name;
         None
-    }
-    /// ∂p∇L at (θ, λ); `None` for an unknown name.
-    fn grad_param(&self, name: &str, theta: ArrayView1<f64>, lambda: f64) -> Option<Array1<f64>> {
-        (name == LAMBDA).then(|| self.grad_lambda(theta, lambda))
-    }
-    /// ∂pH at (θ, λ); `None` for an unknown name.
-    fn hessian_param(
-        &self,
-        name: &str,
-        theta: ArrayView1<f64>,
-        lambda: f64,
-    ) -> Option<Array2<f64>> {
-        (name == LAMBDA).then(|| self.hessian_lambda(theta, lambda))
     }
 }

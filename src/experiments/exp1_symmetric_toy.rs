@@ -12,12 +12,10 @@ use super::common::{
 };
 use super::table1::{Row, TOY};
 use super::{Context, Experiment, Figure, Meta, Outcome};
-use crate::activation::Builtin;
 use crate::continuation::{
     newton_critical_point, trace, trace_paper, Branch, ContinuationParams, PaperParams, Spectrum,
     Status,
 };
-use crate::data::{toy, TOY_N, TOY_SEED};
 use crate::derivatives::Objective;
 use crate::error::Result;
 use crate::models::two_layer::TwoLayer;
@@ -31,10 +29,7 @@ pub const CONTOUR_LAMBDAS: [f64; 4] = [0.0, 0.3, 0.7, 1.0];
 /// The λ values of the reduced-potential curves.
 pub const POTENTIAL_LAMBDAS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 
-/// The toy model v = (1, a) at the given α on the B.1 data.
-pub fn toy_model(a: f64, alpha: f64) -> Result<TwoLayer> {
-    TwoLayer::new(toy(TOY_SEED, TOY_N), array![1.0, a], alpha, Builtin::Tanh)
-}
+pub use crate::models::two_layer::toy_model;
 
 /// One point of the diagonal branch with the full 2 × 2 spectrum.
 #[derive(Clone, Debug, Serialize)]

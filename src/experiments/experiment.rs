@@ -13,8 +13,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::time::Instant;
 
-/// A rendered figure: (path relative to the output directory, SVG text).
-pub type Figure = (String, String);
+pub use crate::report::Figure;
 
 /// What identifies an experiment in the summary and on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

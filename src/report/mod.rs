@@ -16,6 +16,9 @@ mod style;
 mod svg;
 mod table;
 
+/// A rendered figure: (path relative to the output directory, SVG text).
+pub type Figure = (String, String);
+
 pub use bar_chart::BarChart;
 pub use contour::{ColorScale, ContourPlot};
 pub use line_plot::LinePlot;

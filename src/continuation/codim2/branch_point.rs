@@ -9,9 +9,9 @@
 //! transversal (g_aµ ≠ 0). As for folds, ∂g = −uᵀ(∂H)u with u = Qv: ∂c g = −PᵀD³L\[u, u, ·\],
 //! g_λ = −uᵀ∂λH u, g_p = −uᵀ∂pH u, all exact (AD).
 
-use super::family::Family;
 use super::min_aug_fold::solve_with_row;
 use super::symmetry::Symmetry;
+use crate::derivatives::family::Family;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::{norm, DenseBordered};

@@ -7,11 +7,11 @@
 
 use super::branch_point::{bp_correct, bp_system, theta_of};
 use super::curve_system::{Correction, CurveSample, CurveSystem, Linearised, WindowExit};
-use super::family::Family;
 use super::spectrum::nearest_zero;
 use super::stepper::{follow_curve, tangent_up_in_p};
 use super::symmetry::Symmetry;
 use super::{Codim2Event, Codim2Kind, Curve, FoldCurveParams, FoldStart};
+use crate::derivatives::family::Family;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::{norm, solve, sym_eigenvalues};

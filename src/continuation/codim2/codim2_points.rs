@@ -9,8 +9,8 @@
 //! error ≈ 1e-10): Newton then still converges to the exact zero, at a linear rate of ≈ 1e-10
 //! per step, so the located point is accurate to rounding.
 
-use super::family::Family;
 use super::min_aug_fold::{lambda_of, p_of, theta_of};
+use crate::derivatives::family::Family;
 use crate::derivatives::Objective;
 use crate::linalg::{norm, solve};
 use ndarray::{concatenate, s, Array1, Array2, ArrayView1, Axis};

@@ -3,7 +3,6 @@
 //! and g_µ between accepted points (`fold_events`) and its window-exit event.
 
 use super::curve_system::{Correction, CurveSample, CurveSystem, Linearised, WindowExit};
-use super::family::Family;
 use super::fold_events::codim2_between;
 use super::min_aug_fold::{correct, fold_system, join, lambda_of, p_of, tangent, theta_of};
 use super::spectrum::nearest_zero_eigenvalue;
@@ -11,6 +10,7 @@ use super::stepper::{follow_curve, tangent_up_in_p};
 use super::{
     Codim2Event, Codim2Kind, CurvePoint, Direction, FoldCurve, FoldCurveParams, FoldStart,
 };
+use crate::derivatives::family::Family;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::norm;

@@ -3,10 +3,10 @@
 //! secant estimate.
 
 use super::codim2_points::{cubic_coefficient, locate, scaled_residual, Which, LOCATE_TOL};
-use super::family::Family;
 use super::min_aug_fold::{join, lambda_of, p_of, theta_of};
 use super::spectrum::nearest_zero_eigenvalue;
 use super::{Codim2Event, Codim2Kind, CurvePoint, Direction, LocateStatus};
+use crate::derivatives::family::Family;
 use crate::derivatives::Objective;
 use crate::linalg::norm;
 use ndarray::Array1;

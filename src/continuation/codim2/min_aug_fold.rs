@@ -5,7 +5,7 @@
 //! g_p = −vᵀ∂pH v. g vanishes exactly where H is singular; near there g ≈ the eigenvalue
 //! nearest zero (for a unit border aligned with the kernel).
 
-use super::family::Family;
+use crate::derivatives::family::Family;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::linalg::{norm, solve, DenseBordered};

@@ -33,11 +33,9 @@ mod branch_point;
 mod branch_point_curve;
 mod codim2_points;
 mod curve_system;
-pub mod family;
 mod fold_curve;
 mod fold_events;
 mod min_aug_fold;
-pub mod output_weight;
 mod spectrum;
 mod stepper;
 #[cfg(test)]
@@ -47,9 +45,10 @@ mod window_exit;
 
 pub use branch_point_curve::{branch_point_curve, BranchPointCurve, BranchPointPoint};
 pub use codim2_points::LOCATE_TOL;
-pub use family::{family_of, Family, Shifted, Tikhonov};
+// The second parameter's one contract lives with the derivatives (and the models' families).
+pub use crate::derivatives::family::{family_of, Family, FixedLambda, Shifted, Tikhonov};
+pub use crate::models::two_layer::output_weight::{OutputWeight, OUTPUT_WEIGHT};
 pub use fold_curve::fold_curve;
-pub use output_weight::{OutputWeight, OUTPUT_WEIGHT};
 pub use symmetry::Symmetry;
 
 use crate::error::{ensure_positive, Error, Result};

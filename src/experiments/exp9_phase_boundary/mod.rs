@@ -4,24 +4,25 @@
 //! and a short subset of widths on a coarse α scan; `actbif phase-boundary` runs the full
 //! sweep.
 
-mod boundary;
-mod curve;
-pub mod figures;
-mod scan;
+//!
+//! The curves and the boundary are computed by [`crate::app::curves`] (also the CLI's
+//! `fold-curve` and `phase-boundary`); this experiment runs them on the main job's subset.
 
-pub use boundary::{
-    first_order_alpha_c, width_row, Boundary, Range, WidthRow, VERIFY_DS_MAX, VERIFY_REL,
+pub mod figures;
+
+pub use crate::app::curves::{
+    alpha_c_figure, alpha_c_figure_of, first_fold, first_order_alpha_c, log_grid, run_fold_curve,
+    run_phase_boundary, scan_point, scan_point_with, width_row, with_alpha, AlphaRow, Boundary,
+    CurveReport, FoldCurveReport, PhaseBoundaryReport, Range, ScanPoint, WidthRow, ALPHA_WINDOW,
+    FULL_PER_DECADE, VERIFY_DS_MAX, VERIFY_REL,
 };
-pub use curve::{first_fold, run_fold_curve, CurveReport, FoldCurveReport, ALPHA_WINDOW};
-pub use figures::{alpha_c_figure, alpha_c_figure_of, fold_curves_figure, AlphaRow};
-pub use scan::{log_grid, scan_point, scan_point_with, with_alpha, ScanPoint};
+pub use figures::fold_curves_figure;
 
 use super::{Context, Experiment, Finding, Meta, Outcome};
 use crate::continuation::codim2::{Codim2Kind, LocateStatus};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::models::two_layer::TwoLayer;
 use serde::Serialize;
-use std::time::Instant;
 
 pub use crate::models::two_layer::theory::PAPER_K;
 /// Widths of the main job's subset (the full sweep: `actbif phase-boundary`).
@@ -30,53 +31,6 @@ pub const SUBSET_WIDTHS: [usize; 3] = [5, 10, 15];
 pub const FIGURE_WIDTHS: [usize; 3] = [5, 10, 15];
 /// Scan points per decade of α in the main job (quick: fewer).
 pub const SUBSET_PER_DECADE: usize = 5;
-/// Scan points per decade of α in the full sweep (spacing 12%: finds windows that narrow).
-pub const FULL_PER_DECADE: usize = 20;
-
-/// JSON of `actbif phase-boundary`.
-#[derive(Clone, Debug, Serialize)]
-pub struct PhaseBoundaryReport {
-    /// One row per width.
-    pub rows: Vec<WidthRow>,
-    /// Scanned α window.
-    pub alpha_window: (f64, f64),
-    /// Scan points per decade.
-    pub per_decade: usize,
-    /// Relative offset of the verification traces.
-    pub verify_rel: f64,
-    /// The paper's K (α·m* = |K|).
-    pub paper_k: f64,
-    /// Wall-clock seconds.
-    pub seconds: f64,
-}
-
-/// Runs the phase boundary for `widths` (paper setting) on a scan with `per_decade` points per
-/// decade of α ∈ [`ALPHA_WINDOW`].
-pub fn run_phase_boundary(widths: &[usize], per_decade: usize) -> Result<PhaseBoundaryReport> {
-    if widths.is_empty() || widths.contains(&0) || widths.contains(&1) {
-        return Err(Error::param(
-            "widths",
-            format!("need a non-empty list of widths ≥ 2, got {widths:?}"),
-        ));
-    }
-    if per_decade == 0 {
-        return Err(Error::param("per_decade", "must be at least 1"));
-    }
-    let t = Instant::now();
-    let grid = log_grid(ALPHA_WINDOW.0, ALPHA_WINDOW.1, per_decade);
-    let mut rows = Vec::new();
-    for &m in widths {
-        rows.push(width_row(&TwoLayer::paper(m)?, &grid)?);
-    }
-    Ok(PhaseBoundaryReport {
-        rows,
-        alpha_window: ALPHA_WINDOW,
-        per_decade,
-        verify_rel: VERIFY_REL,
-        paper_k: PAPER_K,
-        seconds: t.elapsed().as_secs_f64(),
-    })
-}
 
 /// Result of the main job's exp9.
 #[derive(Clone, Debug, Serialize)]
@@ -128,7 +82,7 @@ impl Experiment for PhaseBoundary {
         let phase_boundary = run_phase_boundary(&SUBSET_WIDTHS, per_decade)?;
         let finding = finding(&fold_curve, &phase_boundary);
         let figures = vec![
-            figures::alpha_c_figure(&phase_boundary, "figures/exp9_alpha_c_times_m.svg")?,
+            alpha_c_figure(&phase_boundary, "figures/exp9_alpha_c_times_m.svg")?,
             figures::fold_curves_figure(&figure_curves, "figures/exp9_fold_curves.svg")?,
         ];
         let result = Exp9Result {

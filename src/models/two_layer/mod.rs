@@ -4,6 +4,7 @@
 //! θ = vec(W) with W ∈ R^{m×d} stored row-major: θ\[j·d + k\] = W\[j, k\]. The output weights v
 //! are fixed (not trained), as in the paper's Appendix B.
 
+pub mod output_weight;
 mod parametric;
 pub mod structured;
 pub mod theory;
@@ -50,6 +51,16 @@ impl TwoLayer<Builtin> {
             Builtin::Tanh,
         )
     }
+}
+
+/// The toy model v = (1, a) at the given α on the B.1 data.
+pub fn toy_model(a: f64, alpha: f64) -> Result<TwoLayer> {
+    TwoLayer::new(
+        crate::data::toy(crate::data::TOY_SEED, crate::data::TOY_N),
+        ndarray::array![1.0, a],
+        alpha,
+        Builtin::Tanh,
+    )
 }
 
 /// The checks every model constructor shares: finite data with matching shapes, α finite and

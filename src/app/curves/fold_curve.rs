@@ -1,13 +1,13 @@
 //! The fold curve of a two-layer model through the first fold of its λ-branch
 //! (`actbif fold-curve`).
 
+use crate::app::{start_point, Setting};
 use crate::continuation::codim2::{
     family_of, fold_curve, Codim2Event, Curve, CurveEnd, CurvePoint, Direction, FoldCurveParams,
     FoldStart,
 };
 use crate::continuation::{trace, ContinuationParams, EventKind};
 use crate::error::{Error, Result};
-use crate::experiments::common::{start_point, Setting};
 use crate::models::two_layer::TwoLayer;
 use serde::Serialize;
 use std::time::Instant;

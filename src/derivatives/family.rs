@@ -1,10 +1,14 @@
-//! A one-parameter family of λ-objectives L(θ, λ; p): what two-parameter continuation needs of
-//! the second parameter p (the objective at any p, ∂p∇L, ∂pH·u). [`Tikhonov`] is the family of
-//! the Tikhonov α for any objective: L + (α − α₀)/2‖θ‖² (∂α∇L = θ, ∂αH = I, higher derivatives
-//! unchanged), so every model with α in its [`ParametricObjective::parameter_names`] has one.
+//! The one contract for a second parameter p besides λ: a [`Family`] of λ-objectives
+//! L(θ, λ; p) (the objective at any p, ∂p∇L, ∂pH·u). Fold and branch-point curves in (λ, p)
+//! use it directly; continuation in p at a fixed λ uses it through [`FixedLambda`], which
+//! presents p in the λ slot of an [`Objective`]. [`Tikhonov`] is the family of the Tikhonov α
+//! of any objective: L + (α − α₀)/2‖θ‖² (∂α∇L = θ, ∂αH = I, higher derivatives unchanged);
+//! [`family_of`] resolves a parameter name of a [`ParametricObjective`] to its family; model
+//! families live with their model (the two-layer output weight:
+//! `models::two_layer::output_weight`).
 
-use crate::derivatives::parametric::{ParametricObjective, ALPHA};
-use crate::derivatives::Objective;
+use super::parametric::{ParametricObjective, ALPHA};
+use super::Objective;
 use crate::error::{Error, Result};
 use ndarray::{Array1, Array2, ArrayView1};
 
@@ -30,6 +34,19 @@ pub trait Family: Sync {
         p: f64,
         u: ArrayView1<f64>,
     ) -> Array1<f64>;
+    /// ∂pH at (θ, λ, p), dense (default: n products with the unit vectors).
+    fn hessian_p(&self, theta: ArrayView1<f64>, lambda: f64, p: f64) -> Array2<f64> {
+        let n = theta.len();
+        let mut h = Array2::zeros((n, n));
+        let mut e = Array1::zeros(n);
+        for j in 0..n {
+            e[j] = 1.0;
+            h.column_mut(j)
+                .assign(&self.hessian_p_vec(theta, lambda, p, e.view()));
+            e[j] = 0.0;
+        }
+        h
+    }
 }
 
 /// The family of the Tikhonov α of `obj` (whose own α is `alpha0`).
@@ -93,6 +110,9 @@ impl<O: Objective> Family for Tikhonov<O> {
     ) -> Array1<f64> {
         u.to_owned()
     }
+    fn hessian_p(&self, theta: ArrayView1<f64>, _lambda: f64, _p: f64) -> Array2<f64> {
+        Array2::eye(theta.len())
+    }
 }
 
 /// L(θ, λ) + shift/2‖θ‖²: an objective at another Tikhonov α.
@@ -153,5 +173,74 @@ impl<O: Objective> Objective for Shifted<'_, O> {
         u: ArrayView1<f64>,
     ) -> Array2<f64> {
         self.obj.hessian_directional(theta, lambda, u)
+    }
+}
+
+/// "Continue in p at fixed λ": the family seen as an objective whose λ argument is p (so the
+/// λ engine continues p unchanged). Its ∂λ derivatives are the family's ∂p ones; the
+/// θ-derivatives are those of the objective at p, at the fixed λ.
+#[derive(Clone, Debug)]
+pub struct FixedLambda<F> {
+    /// The family.
+    pub family: F,
+    /// The fixed homotopy parameter.
+    pub lambda: f64,
+}
+
+impl<F: Family + Send> Objective for FixedLambda<F> {
+    fn dim(&self) -> usize {
+        self.family.at(self.family.base()).dim()
+    }
+    fn value(&self, theta: ArrayView1<f64>, p: f64) -> f64 {
+        self.family.at(p).value(theta, self.lambda)
+    }
+    fn gradient(&self, theta: ArrayView1<f64>, p: f64) -> Array1<f64> {
+        self.family.at(p).gradient(theta, self.lambda)
+    }
+    fn hessian(&self, theta: ArrayView1<f64>, p: f64) -> Array2<f64> {
+        self.family.at(p).hessian(theta, self.lambda)
+    }
+    fn hessian_vec(&self, theta: ArrayView1<f64>, p: f64, u: ArrayView1<f64>) -> Array1<f64> {
+        self.family.at(p).hessian_vec(theta, self.lambda, u)
+    }
+    fn grad_lambda(&self, theta: ArrayView1<f64>, p: f64) -> Array1<f64> {
+        self.family.grad_p(theta, self.lambda, p)
+    }
+    fn hessian_lambda(&self, theta: ArrayView1<f64>, p: f64) -> Array2<f64> {
+        self.family.hessian_p(theta, self.lambda, p)
+    }
+    fn hessian_lambda_vec(
+        &self,
+        theta: ArrayView1<f64>,
+        p: f64,
+        u: ArrayView1<f64>,
+    ) -> Array1<f64> {
+        self.family.hessian_p_vec(theta, self.lambda, p, u)
+    }
+    fn d3_vec(&self, theta: ArrayView1<f64>, p: f64, u: ArrayView1<f64>) -> Array1<f64> {
+        self.family.at(p).d3_vec(theta, self.lambda, u)
+    }
+    fn d3_mixed_vec(
+        &self,
+        theta: ArrayView1<f64>,
+        p: f64,
+        u: ArrayView1<f64>,
+        v: ArrayView1<f64>,
+    ) -> Array1<f64> {
+        self.family.at(p).d3_mixed_vec(theta, self.lambda, u, v)
+    }
+    fn d3(&self, theta: ArrayView1<f64>, p: f64, u: ArrayView1<f64>) -> f64 {
+        self.family.at(p).d3(theta, self.lambda, u)
+    }
+    fn d4(&self, theta: ArrayView1<f64>, p: f64, u: ArrayView1<f64>) -> f64 {
+        self.family.at(p).d4(theta, self.lambda, u)
+    }
+    fn hessian_directional(
+        &self,
+        theta: ArrayView1<f64>,
+        p: f64,
+        u: ArrayView1<f64>,
+    ) -> Array2<f64> {
+        self.family.at(p).hessian_directional(theta, self.lambda, u)
     }
 }

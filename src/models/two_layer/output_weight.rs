@@ -3,9 +3,9 @@
 //! derivatives); ∂p∇L and ∂pH·u are exact by num-dual AD: the loss is written generic in
 //! (θ, λ, v_k), and p rides in the λ slot of a dual loss.
 
-use super::family::Family;
 use crate::activation::homotopy;
 use crate::derivatives::ad::{AdObjective, GenericLoss};
+use crate::derivatives::family::Family;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
 use crate::models::two_layer::{regularised_mse, TwoLayer};
