@@ -223,6 +223,22 @@ class PhaseBoundary(_Report):
         ]
         return pd.DataFrame(rows, columns=cols)
 
+    def plot(self, ax: Optional[Any] = None) -> Any:
+        """α_c·m against m (verified boundaries filled, others open), with the paper's |K|
+        as a line; returns the matplotlib Axes."""
+        ax = _axes(ax, "PhaseBoundary.plot")
+        for r in self._raw["rows"]:
+            if r["alpha_c"] is None:
+                continue
+            fill = "C0" if r["verified"] else "none"
+            ax.plot([r["m"]], [r["alpha_c"] * r["m"]], "o", mec="C0", mfc=fill)
+        ax.axhline(abs(self.paper_k), color="0.5", ls="--", lw=0.8, label="|K| (paper)")
+        ax.set_xlabel("m")
+        ax.set_ylabel("α_c · m")
+        ax.set_title(f"phase boundary, {self.per_decade} α per decade")
+        ax.legend()
+        return ax
+
     def __repr__(self) -> str:
         return f"PhaseBoundary(widths={self.widths}, per_decade={self.per_decade})"
 

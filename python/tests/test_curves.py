@@ -149,6 +149,13 @@ def test_phase_boundary_separates_traces_with_and_without_events(boundary):
     assert not has_event(alpha_c * (1 + 1e-3))
 
 
+def test_phase_boundary_plot(boundary):
+    pytest.importorskip("matplotlib")
+    ax = boundary.plot()
+    xs, ys = ax.lines[0].get_data()
+    assert xs[0] == 3 and ys[0] == pytest.approx(3 * boundary.width(3)["alpha_c"])
+
+
 def test_phase_boundary_bad_input():
     with pytest.raises(ValueError, match="widths"):
         actbif.TwoLayer.phase_boundary([1])
@@ -160,8 +167,9 @@ def test_phase_boundary_bad_input():
         actbif.TwoLayer.phase_boundary([])
 
 
-def test_plots_without_matplotlib_raise_a_clear_import_error(curve, monkeypatch):
-    """Branch.plot, Diagram.plot and FoldCurve.plot name the missing package."""
+def test_plots_without_matplotlib_raise_a_clear_import_error(curve, boundary, monkeypatch):
+    """Branch.plot, Diagram.plot, FoldCurve.plot and PhaseBoundary.plot name the missing
+    package."""
     import sys
 
     branch = actbif.TwoLayer.paper(2).trace(progress=False)
@@ -169,6 +177,6 @@ def test_plots_without_matplotlib_raise_a_clear_import_error(curve, monkeypatch)
     diagram = actbif.TwoLayer(x, y, width=2, v=np.array([1.0, 1.0])).diagram(lambda_max=0.2)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    for obj in (branch, diagram, curve):
+    for obj in (branch, diagram, curve, boundary):
         with pytest.raises(ImportError, match="pip install matplotlib"):
             obj.plot()
