@@ -26,17 +26,22 @@ from ._actbif import (
     paper_data,
 )
 from ._diagram import Diagram
+from ._results import CoefficientsReport, FoldCurve, PhaseBoundary, check_derivatives
 from ._sweep import run_config, sweep
 
 __all__ = [
     "Branch",
     "Coefficients",
+    "CoefficientsReport",
     "ContinuationError",
     "Diagram",
     "Event",
+    "FoldCurve",
     "Mlp",
+    "PhaseBoundary",
     "TwoLayer",
     "__version__",
+    "check_derivatives",
     "digits_data",
     "paper_data",
     "run_config",

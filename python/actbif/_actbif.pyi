@@ -2,6 +2,9 @@
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ._diagram import Diagram
+from ._results import CoefficientsReport, FoldCurve, PhaseBoundary
+
 import numpy as np
 import numpy.typing as npt
 
@@ -36,10 +39,17 @@ class TwoLayer:
         alpha: float = 4e-3,
         activation: str = "tanh",
         v: Optional[F64] = None,
-    ) -> None: ...
+        train_output: bool = False,
+    ) -> None:
+        """train_output=True trains v too (θ = [vec(W), v], α > 0, no v); then only the
+        derivatives and ``diagram`` apply (the λ = 0 minimisers form a sphere)."""
     @staticmethod
     def paper(width: int) -> "TwoLayer":
         """The paper's Appendix B model (d = 5, N = 500, seed 77, α = 4e-3, tanh)."""
+    @staticmethod
+    def phase_boundary(widths: Sequence[int], per_decade: int = 20) -> "PhaseBoundary":
+        """The exact phase boundary α_c(m) of the paper's model at each width ≥ 2 (see
+        ``actbif phase-boundary``)."""
     @property
     def width(self) -> int: ...
     @property
@@ -51,7 +61,10 @@ class TwoLayer:
     @property
     def activation(self) -> str: ...
     @property
-    def v(self) -> F64: ...
+    def train_output(self) -> bool: ...
+    @property
+    def v(self) -> Optional[F64]:
+        """The fixed output weights; None with train_output=True."""
     def start_point(self) -> F64:
         """The λ = 0 minimum W0 as θ."""
     def diagram(
@@ -71,9 +84,23 @@ class TwoLayer:
         seed: int = 1,
         test_x: Optional[Any] = None,
         test_y: Optional[Any] = None,
-    ) -> Any:
-        """The whole bifurcation diagram (see ``actbif diagram``)."""
-        ...
+    ) -> "Diagram":
+        """The whole bifurcation diagram (see ``actbif diagram``); with train_output=True the
+        branches from the λ = 0 sphere (``.start_manifold``, ``.selected_orbits``; starts,
+        deflation_at and points are not supported)."""
+    def fold_curve(
+        self,
+        param: str = "alpha",
+        p_min: Optional[float] = None,
+        p_max: Optional[float] = None,
+    ) -> "FoldCurve":
+        """The fold curve in (λ, p) through the first fold of the λ-branch (see ``actbif
+        fold-curve``); default window p ∈ [1e-4, 1e-1]."""
+    def coefficients(
+        self, event: int = 0, method: str = "exact", progress: bool = False
+    ) -> "CoefficientsReport":
+        """The Lyapunov–Schmidt coefficients at an event of the branch traced by ``method``
+        ("exact" or "paper"), checked against the branch (see ``actbif coefficients``)."""
     def trace(
         self,
         lambda_max: float = 1.0,
@@ -234,6 +261,15 @@ class Branch:
     def to_pandas(self) -> Any: ...
     def plot(self, ax: Any = None, n_eigenvalues: int = 3) -> Any: ...
 
+def check_derivatives_json(
+    model: TwoLayer,
+    lam: float = 0.5,
+    seed: int = 0,
+    theta: Optional[F64] = None,
+    u: Optional[F64] = None,
+) -> str:
+    """The JSON of ``actbif check-derivatives --json`` on ``model`` (see
+    ``actbif.check_derivatives``)."""
 def run_config(config_json: str) -> Tuple[str, Optional[str]]: ...
 def expand_grid(grid_json: str) -> str: ...
 def config_id(config_json: str) -> str: ...

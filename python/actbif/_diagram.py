@@ -50,6 +50,31 @@ class Diagram:
         return self._raw["symmetry"]
 
     @property
+    def start_manifold(self) -> Optional[Dict[str, Any]]:
+        """Both layers trained (``TwoLayer(..., train_output=True)``): the λ = 0 critical
+        manifold, a sphere: ``dimension`` (m − 1), ``kernel_dim_at_lambda0`` (equal to the
+        dimension when the sphere is non-degenerate) and ``euler_check`` (``sum`` of
+        (−1)^morse_on_manifold over the selected orbits with their sizes, the sphere's ``chi``,
+        ``complete``). None for fixed output weights.
+
+        >>> import actbif
+        >>> x, y = actbif.paper_data(n=100)
+        >>> d = actbif.TwoLayer(x, y, width=2, train_output=True).diagram(lambda_max=0.3)
+        >>> d.start_manifold["dimension"], d.start_manifold["euler_check"]["complete"]
+        (1, True)
+        """
+        return self._raw.get("start_manifold")
+
+    @property
+    def selected_orbits(self) -> Optional[List[Dict[str, Any]]]:
+        """Both layers trained: the points of the λ = 0 sphere that continue into λ > 0, one
+        dict per orbit (``size``, ``active_units``, ``F`` = ∂λL there, ``morse_on_manifold``,
+        ``morse_index`` in the full space at the first λ, ``theta`` on the sphere, ``branch``:
+        the id of the branch it starts, None when Newton did not converge from it). None for
+        fixed output weights."""
+        return self._raw.get("selected_orbits")
+
+    @property
     def census_lambdas(self) -> List[float]:
         """λ values with a census."""
         return [c["lambda"] for c in self._raw["census"]]
@@ -108,16 +133,23 @@ class Diagram:
                 "switched_branches", "switch_status"]
         return pd.DataFrame(rows, columns=cols)
 
+    def to_dict(self) -> Dict[str, Any]:
+        """The diagram as a dict (a copy of the parsed JSON)."""
+        return json.loads(json.dumps(self._raw))
+
     def to_json(self) -> str:
         """The diagram's JSON (the same shape as ``actbif diagram --out``)."""
         return json.dumps(self._raw)
 
     def plot(self, ax: Optional[Any] = None) -> Any:
-        """Loss against λ for every branch, points coloured by Morse index (matplotlib)."""
+        """Loss against λ for every branch, points coloured by Morse index (needs matplotlib);
+        returns the matplotlib Axes."""
         try:
             import matplotlib.pyplot as plt
         except ImportError as e:
-            raise ImportError("Diagram.plot needs matplotlib: pip install matplotlib") from e
+            raise ImportError(
+                "Diagram.plot needs matplotlib, which is not installed: pip install matplotlib"
+            ) from e
         if ax is None:
             _, ax = plt.subplots()
         kmax = max((p["morse_index"] for b in self.branches for p in b["points"]), default=0)

@@ -2,11 +2,11 @@
 //! its located events, and the normal form at an event.
 
 use crate::errors::to_py;
-use actbif::continuation::Solver;
-use actbif::continuation::{Branch, Event, Status};
 use actbif::app::commands::trace_report;
 use actbif::app::mlp::mlp_trace_report;
 use actbif::app::sweep::tag_name as tag;
+use actbif::continuation::Solver;
+use actbif::continuation::{Branch, Event, Status};
 use actbif::models::mlp::Mlp;
 use actbif::models::two_layer::theory::directional::closed_form_coefficients;
 use actbif::models::two_layer::TwoLayer;

@@ -1,15 +1,19 @@
 //! `TwoLayer.diagram`: the whole bifurcation diagram of the model, returned as an
 //! `actbif.Diagram` (the pure-Python wrapper of the diagram's JSON, with `.branches` and
-//! `.census(lam)` as a pandas DataFrame).
+//! `.census(lam)` as a pandas DataFrame); with `train_output=True` the diagram of both layers
+//! trained, from the λ = 0 sphere (`.start_manifold`, `.selected_orbits`).
 
 use crate::convert::f64_array;
-use crate::errors::to_py;
+use crate::errors::{to_py, value_error};
+use crate::net::Net;
+use actbif::app::commands::{trained_diagram, TrainedOutputs};
+use actbif::app::start_point;
 use actbif::data::Dataset;
 use actbif::diagram::build::DiagramInput;
 use actbif::diagram::symmetry::UnitPermutations;
 use actbif::diagram::{DiagramOptions, NoSymmetry, Orbits};
-use actbif::app::start_point;
 use actbif::models::two_layer::TwoLayer;
+use actbif::models::two_layer_trained::TwoLayerTrained;
 use ndarray::Array1;
 use numpy::{Ix1, Ix2};
 use pyo3::prelude::*;
@@ -23,9 +27,9 @@ pub struct DiagramData {
     pub points: Vec<Array1<f64>>,
 }
 
-/// Reads `test_x`, `test_y` and `points` (1-D or 2-D) into Rust arrays.
+/// Reads `test_x`, `test_y` and `points` (1-D or 2-D, rows of `n` entries) into Rust arrays.
 pub fn diagram_data(
-    model: &TwoLayer,
+    n: usize,
     test_x: Option<&Bound<'_, PyAny>>,
     test_y: Option<&Bound<'_, PyAny>>,
     points: Option<&Bound<'_, PyAny>>,
@@ -37,22 +41,69 @@ pub fn diagram_data(
             Some(Dataset::new(x, y).map_err(to_py)?)
         }
         (None, None) => None,
-        _ => return Err(crate::errors::value_error("give both test_x and test_y, or neither")),
+        _ => return Err(value_error("give both test_x and test_y, or neither")),
     };
-    let n = model.n_params();
     let points = match points {
         None => Vec::new(),
         Some(p) => match f64_array::<Ix2>(p, "points") {
-            Ok(a) => a.as_array().rows().into_iter().map(|r| r.to_owned()).collect(),
+            Ok(a) => a
+                .as_array()
+                .rows()
+                .into_iter()
+                .map(|r| r.to_owned())
+                .collect(),
             Err(_) => vec![f64_array::<Ix1>(p, "points")?.as_array().to_owned()],
         },
     };
     for p in &points {
         if p.len() != n {
-            return Err(to_py(actbif::Error::shape("user point (points)", n, p.len())));
+            return Err(to_py(actbif::Error::shape(
+                "user point (points)",
+                n,
+                p.len(),
+            )));
         }
     }
     Ok(DiagramData { test, points })
+}
+
+/// The diagram of `net` (GIL released) as an `actbif.Diagram`.
+pub fn run<'py>(
+    py: Python<'py>,
+    net: &Net,
+    data: DiagramData,
+    opts: DiagramOptions,
+) -> PyResult<Bound<'py, PyAny>> {
+    let json = match net {
+        Net::Fixed(model) => {
+            let model = model.clone();
+            py.detach(move || diagram_json(model, data, opts))
+        }
+        Net::Trained(obj) => {
+            if !data.points.is_empty() {
+                return Err(value_error(
+                    "points are not supported with train_output=True: the branches start at \
+                     the points of the λ = 0 sphere that F = ∂λL selects",
+                ));
+            }
+            let obj = obj.clone();
+            py.detach(move || trained_json(&obj.0, data.test, &opts))
+        }
+    }
+    .map_err(to_py)?;
+    py.import("actbif._diagram")?
+        .getattr("Diagram")?
+        .call1((json,))
+}
+
+/// The both-layers-trained diagram (`actbif diagram --train-output`) as JSON.
+fn trained_json(
+    model: &TwoLayerTrained,
+    test: Option<Dataset>,
+    opts: &DiagramOptions,
+) -> actbif::Result<String> {
+    let d = trained_diagram(model, test, opts, TrainedOutputs::default())?;
+    Ok(serde_json::to_string(&d)?)
 }
 
 /// Runs the diagram (GIL released by the caller) and returns its JSON.
@@ -66,9 +117,9 @@ pub fn diagram_json(
         .test
         .map(|t| TwoLayer::new(t, model.output_weights().clone(), 0.0, *model.activation()))
         .transpose()?;
-    let test_fn = test_model.as_ref().map(|m| {
-        move |th: ndarray::ArrayView1<f64>, l: f64| actbif::Objective::value(m, th, l)
-    });
+    let test_fn = test_model
+        .as_ref()
+        .map(|m| move |th: ndarray::ArrayView1<f64>, l: f64| actbif::Objective::value(m, th, l));
     let mut start = start_point(&*model)?;
     if opts.lambda_min != 0.0 {
         start = actbif::continuation::newton_critical_point(

@@ -3,12 +3,15 @@
 
 mod branch;
 mod convert;
+mod curves;
 mod diagram;
 mod errors;
 mod interrupt;
 mod methods;
 mod mlp;
 mod model;
+mod net;
+mod report;
 mod sweep;
 mod tracing;
 
@@ -56,6 +59,7 @@ fn _actbif(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<branch::PyBranch>()?;
     m.add_class::<branch::PyEvent>()?;
     m.add_class::<branch::PyCoefficients>()?;
+    m.add_function(wrap_pyfunction!(model::check_derivatives_json, m)?)?;
     m.add_function(wrap_pyfunction!(paper_data, m)?)?;
     m.add_function(wrap_pyfunction!(digits_data, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::run_config, m)?)?;

@@ -3,8 +3,8 @@
 
 use crate::branch::PyBranch;
 use crate::errors::{continuation_error, to_py, value_error};
-use actbif::continuation::{ContinuationParams, Status};
 use actbif::app::sweep::Solver;
+use actbif::continuation::{ContinuationParams, Status};
 use pyo3::prelude::*;
 
 /// The trace arguments every model class takes.
@@ -60,7 +60,10 @@ pub fn unfinished(status: &Status) -> Option<(&'static str, String)> {
             Some(("time_budget_exhausted", "the time budget was spent".into()))
         }
         Status::InProgress => Some(("in_progress", "the trace did not finish".into())),
-        Status::ReachedLambdaMax | Status::ReachedLambdaMin | Status::MaxEvents | Status::ClosedLoop => None,
+        Status::ReachedLambdaMax
+        | Status::ReachedLambdaMin
+        | Status::MaxEvents
+        | Status::ClosedLoop => None,
     }
 }
 

@@ -37,3 +37,29 @@ def dask_client():
     yield client
     client.close()
     cluster.close()
+
+
+@pytest.fixture(scope="session")
+def cli_json(actbif_bin, tmp_path_factory):
+    """run(args, x=None, y=None, stdout=False) → the parsed JSON the CLI writes for `args`
+    (via --out, or on stdout with stdout=True); with (x, y) given, `--data <file>` points at
+    them saved as a .npy pair. Exit codes 0 and 3 (incomplete) are accepted."""
+    import json
+    import subprocess
+
+    import numpy as np
+
+    def run(args, x=None, y=None, stdout=False):
+        d = tmp_path_factory.mktemp("cli")
+        args = [str(a) for a in args]
+        if x is not None:
+            np.save(d / "data_x.npy", x)
+            np.save(d / "data_y.npy", y)
+            args += ["--data", str(d / "data_x.npy")]
+        out = d / "out.json"
+        extra = [] if stdout else ["--out", str(out)]
+        p = subprocess.run([actbif_bin, *args, *extra], capture_output=True, text=True)
+        assert p.returncode in (0, 3), p.stderr
+        return json.loads(p.stdout if stdout else out.read_text())
+
+    return run

@@ -48,3 +48,41 @@ def test_sigint_interrupts_a_trace():
     p.wait()
     assert line and line[0] == "interrupted", line
     assert waited <= PROMPT_S, f"KeyboardInterrupt came {waited:.2f} s after SIGINT"
+
+
+LONG_CALLS = {
+    # The full phase boundary at large widths runs for minutes.
+    "phase_boundary": "actbif.TwoLayer.phase_boundary([50, 75, 100], per_decade=20)",
+    # Repeated fold curves of the m = 10 paper model (seconds each).
+    "fold_curve": "[actbif.TwoLayer.paper(10).fold_curve() for _ in range(50)]",
+}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("name", sorted(LONG_CALLS))
+def test_sigint_interrupts_curves(name):
+    """fold_curve and phase_boundary run on a worker thread: SIGINT raises at once."""
+    script = (
+        "import signal, time, actbif\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "print('start', flush=True)\n"
+        "t = time.time()\n"
+        "try:\n"
+        f"    {LONG_CALLS[name]}\n"
+        "    print('finished', time.time() - t, flush=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', time.time() - t, flush=True)\n"
+    )
+    p = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert p.stdout.readline().strip() == "start"
+    time.sleep(0.5)
+    sent = time.time()
+    p.send_signal(signal.SIGINT)
+    line = p.stdout.readline().split()
+    waited = time.time() - sent
+    p.kill()
+    p.wait()
+    assert line and line[0] == "interrupted", line
+    assert waited <= PROMPT_S, f"KeyboardInterrupt came {waited:.2f} s after SIGINT"

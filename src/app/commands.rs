@@ -10,12 +10,13 @@ mod diagram_trained;
 mod exit;
 mod sweep;
 
-pub use coefficients::{run_coefficients, CoefficientsReport};
+pub use coefficients::{coefficients_on, run_coefficients, CoefficientsReport};
 pub use curves::{
     branch_point_curve_command, fold_curve_command, phase_boundary_command, CurveOutput,
 };
 pub use derivatives::{run_bench_derivatives, run_check_derivatives, BENCH_WIDTHS};
 pub use diagram::{load_points, run_diagram, split_data, DiagramCommand, OutputWeights};
+pub use diagram_trained::{trained_diagram, TrainedOutputs, LAMBDA0};
 pub use exit::{
     error_exit_code, is_input_error, status_exit_code, EXIT_BAD_INPUT, EXIT_INCOMPLETE,
     EXIT_INTERNAL, EXIT_OK,

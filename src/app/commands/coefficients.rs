@@ -7,6 +7,7 @@ use crate::app::{paper_event_at, paper_singular_point, Setting};
 use crate::continuation::{Event, Method};
 use crate::error::{Error, Result};
 use crate::models::two_layer::theory::directional::closed_form_coefficients;
+use crate::models::two_layer::TwoLayer;
 use crate::normal_form::{
     branch_check, coefficients, BranchCheck, CoefficientOptions, Coefficients,
 };
@@ -33,9 +34,8 @@ pub struct CoefficientsReport {
     pub branch_check: std::result::Result<BranchCheck, String>,
 }
 
-/// `actbif coefficients`: reduced coefficients at the `index`-th event of the branch (the
-/// paper method's "event" is its grid point nearest the interpolated crossing, kernel from its
-/// forward-difference Hessian).
+/// `actbif coefficients`: reduced coefficients at the `index`-th event of the branch of the
+/// model `spec` describes ([`coefficients_on`] on the built model).
 pub fn run_coefficients(
     spec: &ModelSpec,
     method: Method,
@@ -43,7 +43,22 @@ pub fn run_coefficients(
     progress: bool,
 ) -> Result<CoefficientsReport> {
     let model = spec.build()?;
-    let b = trace_branch(&model, method, 1.0, progress)?;
+    coefficients_on(&model, &spec.data.to_string(), method, index, progress)
+}
+
+/// The reduced coefficients at the `index`-th event of the branch of `model` traced over
+/// λ ∈ \[0, 1\] by `method` (the paper method's "event" is its grid point nearest the
+/// interpolated crossing, kernel from its forward-difference Hessian), with the normal form
+/// checked against the branch. `data` names the data in the report's setting. Shared by
+/// `actbif coefficients` and Python's `TwoLayer.coefficients`.
+pub fn coefficients_on(
+    model: &TwoLayer,
+    data: &str,
+    method: Method,
+    index: usize,
+    progress: bool,
+) -> Result<CoefficientsReport> {
+    let b = trace_branch(model, method, 1.0, progress)?;
     let event = match method {
         Method::Exact => b.events.get(index).cloned().ok_or_else(|| {
             Error::param(
@@ -62,20 +77,20 @@ pub fn run_coefficients(
                     format!("the paper method has one point of interest (index 0); index {index} does not exist"),
                 )
             })?;
-            paper_event_at(&model, &b.points[c.index_nearest])?
+            paper_event_at(model, &b.points[c.index_nearest])?
         }
     };
     let closed_form =
-        |t: ArrayView1<f64>, l: f64, p: ArrayView1<f64>| closed_form_coefficients(&model, t, l, p);
+        |t: ArrayView1<f64>, l: f64, p: ArrayView1<f64>| closed_form_coefficients(model, t, l, p);
     let c = coefficients(
-        &model,
+        model,
         &event,
         Some(&closed_form),
         &CoefficientOptions::default(),
     )?;
     let check = branch_check(&c, &event, &b).map_err(|e| e.to_string());
     Ok(CoefficientsReport {
-        setting: spec.setting(&model),
+        setting: Setting::of(model, data),
         method,
         event_index: index,
         event,

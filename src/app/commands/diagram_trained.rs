@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::models::two_layer_trained::TwoLayerTrained;
 use crate::Objective;
 use ndarray::{Array1, ArrayView1};
+use std::path::Path;
 
 /// First λ of the selected branches: at λ = 0 the Hessian is singular along the sphere; at
 /// λ = 1e-3 the selected points are isolated (their kernel lifted by O(λ)).
@@ -24,7 +25,8 @@ pub const LAMBDA0: f64 = 1e-3;
 /// Random starts of Newton on the sphere (besides the k-equal-unit candidates).
 const SPHERE_STARTS: usize = 200;
 
-/// Runs the both-layers-trained diagram.
+/// Runs the both-layers-trained diagram of `actbif diagram --train-output`: the command's
+/// data (split by `--test-fraction`) loaded, then [`trained_diagram`].
 pub fn run_trained_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
     if cmd.output_weights.is_some() {
         return Err(Error::param(
@@ -32,31 +34,66 @@ pub fn run_trained_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
             "--train-output trains v: it cannot also be fixed by --output-weights",
         ));
     }
-    if cmd.opts.starts > 0 || !cmd.opts.deflation_at.is_empty() {
+    check_trained_options(&cmd.opts)?;
+    let (train, test) = train_test(cmd)?;
+    let model = TwoLayerTrained::new(train, cmd.spec.width, cmd.spec.alpha, cmd.spec.activation)?;
+    let out = TrainedOutputs {
+        json: cmd.out.as_deref(),
+        figures: cmd.figures.as_deref(),
+    };
+    trained_diagram(&model, test, &cmd.opts, out)
+}
+
+/// Where [`trained_diagram`] writes: the JSON (atomically, after each phase: a checkpoint)
+/// and the figures; nothing for `None`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TrainedOutputs<'a> {
+    /// The diagram's JSON.
+    pub json: Option<&'a Path>,
+    /// The directory of its figures.
+    pub figures: Option<&'a Path>,
+}
+
+/// The options the trained diagram does not support (many-start training, deflation).
+fn check_trained_options(opts: &DiagramOptions) -> Result<()> {
+    if opts.starts > 0 || !opts.deflation_at.is_empty() {
         return Err(Error::param(
             "train-output",
             "--train-output follows the branches selected on the λ = 0 sphere; --starts and \
              --deflation-at are not supported with it yet",
         ));
     }
-    let (train, test) = train_test(cmd)?;
-    let act = cmd.spec.activation;
-    let model = TwoLayerTrained::new(train, cmd.spec.width, cmd.spec.alpha, act)?;
+    Ok(())
+}
+
+/// The both-layers-trained diagram of `model` (`test`: held-out data for `test_loss`): the
+/// critical points of F on the λ = 0 sphere, each Newton-polished at
+/// λ_min = max(`opts.lambda_min`, [`LAMBDA0`]) and followed to λ_max; the census at
+/// `opts.census_at` (default λ_max). Shared by the CLI and Python (`TwoLayer(...,
+/// train_output=True).diagram`).
+pub fn trained_diagram(
+    model: &TwoLayerTrained,
+    test: Option<Dataset>,
+    opts: &DiagramOptions,
+    out: TrainedOutputs<'_>,
+) -> Result<Diagram> {
+    check_trained_options(opts)?;
+    let act = *model.activation();
     let obj = model.objective();
-    let lambda0 = cmd.opts.lambda_min.max(LAMBDA0);
+    let lambda0 = opts.lambda_min.max(LAMBDA0);
     let opts = DiagramOptions {
         lambda_min: lambda0,
         starts_at: Some(lambda0),
-        census_at: if cmd.opts.census_at.is_empty() {
-            vec![cmd.opts.lambda_max]
+        census_at: if opts.census_at.is_empty() {
+            vec![opts.lambda_max]
         } else {
-            cmd.opts.census_at.clone()
+            opts.census_at.clone()
         },
-        ..cmd.opts.clone()
+        ..opts.clone()
     };
     opts.validate(obj.dim())?;
     let m = model.width();
-    let (points, thetas, polished) = selection(&model, lambda0, &opts)?;
+    let (points, thetas, polished) = selection(model, lambda0, &opts)?;
     let orbits = TrainedUnits::new(m, model.input_dim(), &act);
     let test_model = test
         .map(|t: Dataset| TwoLayerTrained::new(t, m, 0.0f64.max(f64::MIN_POSITIVE), act))
@@ -73,8 +110,7 @@ pub fn run_trained_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
         test: test_fn.as_ref().map(|f| f as _),
         init_scale: 1.0 / (model.input_dim() as f64).sqrt(),
     };
-    let out = cmd.out.clone();
-    let mut checkpoint = |d: &Diagram| match &out {
+    let mut checkpoint = |d: &Diagram| match out.json {
         Some(p) => crate::io::write_json_atomic(p, d),
         None => Ok(()),
     };
@@ -97,10 +133,10 @@ pub fn run_trained_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
     d.selected_orbits = Some(selected(
         &d, &obj, &orbits, &points, &thetas, &polished, lambda0,
     ));
-    if let Some(p) = &cmd.out {
+    if let Some(p) = out.json {
         crate::io::write_json_atomic(p, &d)?;
     }
-    if let Some(dir) = &cmd.figures {
+    if let Some(dir) = out.figures {
         crate::diagram::figure::write_figures(&d, dir)?;
     }
     Ok(d)
