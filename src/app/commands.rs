@@ -5,6 +5,7 @@
 mod coefficients;
 mod derivatives;
 mod diagram;
+mod diagram_mlp;
 mod diagram_trained;
 mod exit;
 mod sweep;
@@ -12,6 +13,7 @@ mod sweep;
 pub use coefficients::{run_coefficients, CoefficientsReport};
 pub use derivatives::{run_bench_derivatives, run_check_derivatives, BENCH_WIDTHS};
 pub use diagram::{load_points, run_diagram, split_data, DiagramCommand, OutputWeights};
+pub use diagram_mlp::start_manifold;
 pub use exit::{
     error_exit_code, is_input_error, status_exit_code, EXIT_BAD_INPUT, EXIT_INCOMPLETE,
     EXIT_INTERNAL, EXIT_OK,
