@@ -333,9 +333,9 @@ struct ArchArgs {
     /// MLP widths d,n1,…,1 (--model mlp), e.g. 64,128,128,1.
     #[arg(long, value_delimiter = ',')]
     layers: Vec<usize>,
-    /// MLP trained layer indices (--model mlp), e.g. 0 or 0,2.
-    #[arg(long, value_delimiter = ',', default_value = "0")]
-    trained: Vec<usize>,
+    /// MLP trained layers (--model mlp): indices, e.g. 0 or 0,2, or `all`.
+    #[arg(long, default_value = "0")]
+    trained: mlp::Trained,
 }
 
 #[derive(Args)]

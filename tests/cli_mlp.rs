@@ -137,3 +137,94 @@ fn mlp_step_budget_exits_3_with_partial_branch() {
     assert!((1..=3).contains(&n), "{n} points");
     assert!(out.with_extension("jsonl").exists());
 }
+
+/// `--trained all` (issue 23): out-of-range indices, a typo and a partial `diagram` are bad
+/// input (exit 2, named); `trace` without a start point explains why it needs one.
+#[test]
+fn trained_all_bad_input_exits_2() {
+    let arch = ["--model", "mlp", "--layers", "5,4,4,1"];
+    let with = |cmd: &'static str, extra: &[&'static str]| -> Vec<&'static str> {
+        std::iter::once(cmd)
+            .chain(arch)
+            .chain(extra.iter().copied())
+            .collect()
+    };
+    assert_bad_input(
+        &with("check-derivatives", &["--trained", "0,3"]),
+        "out of range",
+    );
+    assert_bad_input(&with("trace", &["--trained", "1,7"]), "out of range");
+    assert_bad_input(&with("trace", &["--trained", "alll"]), "expected `all`");
+    assert_bad_input(&with("trace", &["--trained", "all"]), "λ₀ > 0");
+    assert_bad_input(&with("diagram", &["--trained", "0"]), "--trained all");
+}
+
+/// `check-derivatives --model mlp --trained all`: the backprop/dual-GEMM derivatives of every
+/// layer against the generic num-dual path (exact: rounding, ≤ 1e-10) and finite differences
+/// (truncation + rounding: first-order quantities ≤ 1e-6, D³/D⁴ by nested differences ≤ 1e-4).
+#[test]
+fn trained_all_derivatives_agree_with_ad_and_fd() {
+    let o = actbif(&[
+        "check-derivatives",
+        "--model",
+        "mlp",
+        "--layers",
+        "5,3,2,1",
+        "--trained",
+        "all",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["setting"]["trained"], serde_json::json!([0, 1, 2]));
+    assert_eq!(v["setting"]["n_params"], 23);
+    let ad = v["ad_rel_err"].as_object().unwrap();
+    assert_eq!(ad.len(), 6, "{ad:?}");
+    for (k, e) in ad {
+        assert!(e.as_f64().unwrap() <= 1e-10, "AD {k}: {e}");
+    }
+    let fd = v["fd_rel_err"].as_object().unwrap();
+    for (k, e) in fd {
+        let tol = if k.starts_with("d3") || k == "d4" {
+            1e-4
+        } else {
+            1e-6
+        };
+        assert!(e.as_f64().unwrap() <= tol, "FD {k}: {e}");
+    }
+}
+
+/// `diagram --model mlp --trained all` on 5 → 2 → 2 → 1: the start manifold's dimension
+/// Σ(n_l − 1) = 2 (by hand) equals the λ = 0 kernel and the orbit rank; θ = 0 is a branch.
+#[test]
+fn trained_all_diagram_reports_the_start_manifold() {
+    let o = actbif(&[
+        "diagram",
+        "--model",
+        "mlp",
+        "--layers",
+        "5,2,2,1",
+        "--trained",
+        "all",
+        "--starts",
+        "2",
+        "--no-switch",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let sm = &v["start_manifold"];
+    assert_eq!(sm["dimension"], 2);
+    assert_eq!(sm["kernel_dim_at_lambda0"], 2);
+    assert_eq!(sm["orbit_tangent_rank"], 2);
+    assert!(sm["euler_check"].is_null());
+    assert!(v["symmetry"]
+        .as_str()
+        .unwrap()
+        .contains("signed permutations"));
+    let zero = v["census"][0]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["theta"].as_array().unwrap().iter().all(|x| x == 0.0));
+    assert!(zero, "θ = 0 is in the census");
+}

@@ -287,7 +287,8 @@ fn both_layers_trained_select_points_of_the_lambda0_sphere() {
     let d = run_diagram(&cmd).unwrap();
     let sm = d.start_manifold.as_ref().unwrap();
     assert_eq!((sm.dimension, sm.kernel_dim_at_lambda0), (1, 1));
-    assert_eq!((sm.euler_check.sum, sm.euler_check.chi), (0, 0));
+    let ec = sm.euler_check.as_ref().unwrap();
+    assert_eq!((ec.sum, ec.chi), (0, 0));
     let sel = d.selected_orbits.as_ref().unwrap();
     assert!(sel.len() >= 2, "{sel:?}");
     let model = actbif::models::two_layer_trained::TwoLayerTrained::new(

@@ -136,7 +136,7 @@ class Mlp:
         x: F64,
         y: F64,
         layers: List[int],
-        trained: List[int] = [0],
+        trained: List[int] | str = [0],  # or "all"
         alpha: float = 4e-3,
         activation: str = "tanh",
         weights: Optional[List[F64]] = None,

@@ -12,7 +12,7 @@ use crate::tracing::{finish, trace_params, TraceArgs};
 use actbif::continuation::{newton_critical_point, trace_observed, Branch, ContinuationParams};
 use actbif::data::Dataset;
 use actbif::app::START_TOL;
-use actbif::models::mlp::{Mlp, MlpSpec};
+use actbif::models::mlp::{Mlp, MlpSpec, Trained};
 use actbif::models::two_layer::PAPER_ALPHA;
 use actbif::Objective;
 use numpy::ndarray::{Array1, Array2};
@@ -42,6 +42,23 @@ fn counts(values: Vec<i64>, name: &str) -> PyResult<Vec<usize>> {
                 .map_err(|_| value_error(format!("{name} must be non-negative integers, got {v}")))
         })
         .collect()
+}
+
+/// `trained`: a list of layer indices or the string "all" (default [0]).
+fn trained_layers(trained: Option<&Bound<'_, PyAny>>, depth: usize) -> PyResult<Vec<usize>> {
+    let Some(t) = trained else {
+        return Ok(vec![0]);
+    };
+    if let Ok(s) = t.extract::<String>() {
+        let parsed: Trained = s.parse().map_err(to_py)?;
+        if parsed != Trained::All {
+            return Err(value_error(format!(
+                "trained must be \"all\" or a list of layer indices, got {s:?}"
+            )));
+        }
+        return Ok(parsed.resolve(depth));
+    }
+    counts(t.extract::<Vec<i64>>()?, "trained")
 }
 
 /// The user's weight matrices, one per layer (float64, finite; shapes checked by the model).
@@ -81,26 +98,28 @@ fn trace_job(
 model_pymethods!(PyMlp {
     /// Mlp(x, y, layers, trained=(0,), alpha=4e-3, activation="tanh", weights=None)
     ///
-    /// layers: widths [d, n_1, …, 1]; trained: indices l of the trained weight matrices W_l
-    /// (W_l is n_{l+1} × n_l; θ stacks the trained ones row-major, in ascending l). weights:
+    /// layers: widths [d, n_1, …, 1]; trained: indices l of the trained weight matrices W_l,
+    /// or "all" (W_l is n_{l+1} × n_l; θ stacks the trained ones row-major, in ascending l). weights:
     /// all L matrices (the trained ones only give a default point); default: the output layer is
     /// v_j = 0.5 + j/(n − 1) as in the paper, hidden layers N(0, 1/n_l) from a fixed seed.
     /// With one trained layer the λ = 0 minimum is unique and `trace` starts there; with
     /// several, pass `theta0` (and λ₀ > 0) to `trace`.
     #[new]
-    #[pyo3(signature = (x, y, layers, trained = vec![0], alpha = PAPER_ALPHA, activation = "tanh", weights = None))]
+    #[pyo3(signature = (x, y, layers, trained = None, alpha = PAPER_ALPHA, activation = "tanh", weights = None))]
     fn new(
         x: &Bound<'_, PyAny>,
         y: &Bound<'_, PyAny>,
         layers: Vec<i64>,
-        trained: Vec<i64>,
+        trained: Option<&Bound<'_, PyAny>>,
         alpha: f64,
         activation: &str,
         weights: Option<Vec<Bound<'_, PyAny>>>,
     ) -> PyResult<Self> {
+        let layers = counts(layers, "layers")?;
+        let depth = layers.len().saturating_sub(1);
         let spec = MlpSpec {
-            layers: counts(layers, "layers")?,
-            trained: counts(trained, "trained")?,
+            trained: trained_layers(trained, depth)?,
+            layers,
         };
         let act = parse_activation(activation)?;
         let xa = f64_array::<Ix2>(x, "x")?;

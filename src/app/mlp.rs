@@ -12,6 +12,7 @@ use crate::derivatives::finite_diff::{FdConfig, FiniteDifference};
 use crate::error::Result;
 use crate::models::mlp::gemm::{jet_gemm, JetMat, Op};
 use crate::models::mlp::jet::product_table;
+pub use crate::models::mlp::Trained;
 use crate::models::mlp::{Mlp, MlpSpec};
 use crate::Objective;
 use ndarray::Array1;
@@ -39,7 +40,7 @@ pub fn build(spec: &ModelSpec) -> Result<Mlp> {
     let data = spec.load_data()?;
     let arch = MlpSpec {
         layers: spec.layers.clone(),
-        trained: spec.trained.clone(),
+        trained: spec.trained.resolve(spec.layers.len().saturating_sub(1)),
     };
     Mlp::with_default_weights(data, &arch, spec.alpha, spec.activation)
 }

@@ -166,6 +166,7 @@ pub fn follow_both_ways<O: Objective + ?Sized>(
 ) -> Result<Followed> {
     let at_top = lambda >= params.lambda_max;
     let at_bottom = lambda <= params.lambda_min;
+    let started = std::time::Instant::now();
     let mut rejected = Vec::new();
     let (up, closed) = if at_top {
         (None, false)
@@ -177,7 +178,15 @@ pub fn follow_both_ways<O: Objective + ?Sized>(
     let down = if closed || at_bottom {
         None
     } else {
-        let (b, _, r) = one_way(obj, theta, lambda, -1.0, params)?;
+        // One budget for both ways: going down gets what going up left (at least 1 ms).
+        let left = params
+            .max_seconds
+            .map(|t| (t - started.elapsed().as_secs_f64()).max(1e-3));
+        let down_params = ContinuationParams {
+            max_seconds: left,
+            ..params.clone()
+        };
+        let (b, _, r) = one_way(obj, theta, lambda, -1.0, &down_params)?;
         // Going down, "before" is the upper side: in branch order it is after.
         rejected.extend(r.into_iter().map(|e| RejectedEvent {
             morse_before: e.morse_after,

@@ -21,6 +21,7 @@ pub mod deflation;
 pub mod equivariant;
 pub mod figure;
 pub mod follow;
+pub mod mlp_symmetry;
 pub mod options;
 pub mod restricted;
 pub mod run;
@@ -201,8 +202,16 @@ pub struct StartManifold {
     /// Dimension of the λ = 0 Hessian's kernel at a point of it (eigenvalues at rounding
     /// level): equal to `dimension` when the manifold is non-degenerate.
     pub kernel_dim_at_lambda0: usize,
-    /// Σ(−1)ᵏ over the critical points of F found (orbits with their size) against χ.
-    pub euler_check: EulerCheck,
+    /// Σ(−1)ᵏ over the critical points of F found (orbits with their size) against χ;
+    /// `null` when no selection on the manifold was done (the MLP with every layer trained).
+    pub euler_check: Option<EulerCheck>,
+    /// Rank of the symmetry group's infinitesimal action at that point (the orbit's
+    /// dimension, computed independently of the Hessian); MLP only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orbit_tangent_rank: Option<usize>,
+    /// L(θ, 0) on the manifold; MLP only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<f64>,
 }
 
 /// Σ(−1)ᵏ over the critical points of F on the manifold against its Euler characteristic.

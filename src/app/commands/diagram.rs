@@ -151,11 +151,8 @@ pub fn run_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
     if cmd.train_output && cmd.spec.model == super::spec::ModelKind::TwoLayer {
         return super::diagram_trained::run_trained_diagram(cmd);
     }
-    if cmd.spec.model != super::spec::ModelKind::TwoLayer {
-        return Err(Error::param(
-            "model",
-            "`diagram` supports --model two-layer",
-        ));
+    if cmd.spec.model == super::spec::ModelKind::Mlp {
+        return super::diagram_mlp::run_mlp_diagram(cmd);
     }
     let (train, test) = train_test(cmd)?;
     let v = match &cmd.output_weights {

@@ -124,11 +124,13 @@ pub fn trained_diagram(
     d.start_manifold = Some(StartManifold {
         dimension: m - 1,
         kernel_dim_at_lambda0: kernel_dim_at(&obj, thetas.first()),
-        euler_check: EulerCheck {
+        euler_check: Some(EulerCheck {
             sum,
             chi,
             complete: sum == chi,
-        },
+        }),
+        orbit_tangent_rank: None,
+        loss: None,
     });
     d.selected_orbits = Some(selected(
         &d, &obj, &orbits, &points, &thetas, &polished, lambda0,
@@ -166,7 +168,7 @@ fn selection(model: &TwoLayerTrained, lambda0: f64, opts: &DiagramOptions) -> Re
 }
 
 /// Eigenvalues of the λ = 0 Hessian at rounding level (≤ 1e-9·‖H‖) at θ.
-fn kernel_dim_at<O: Objective + ?Sized>(obj: &O, theta: Option<&Array1<f64>>) -> usize {
+pub(super) fn kernel_dim_at<O: Objective + ?Sized>(obj: &O, theta: Option<&Array1<f64>>) -> usize {
     let Some(t) = theta else { return 0 };
     match crate::linalg::sym_eigenvalues(&obj.hessian(t.view(), 0.0)) {
         Ok(ev) => {

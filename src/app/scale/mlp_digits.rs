@@ -41,7 +41,7 @@ pub fn spec() -> ModelSpec {
     ModelSpec {
         model: ModelKind::Mlp,
         layers: LAYERS.to_vec(),
-        trained: vec![TRAINED],
+        trained: crate::models::mlp::Trained::Layers(vec![TRAINED]),
         data: DataSource::Digits,
         ..Default::default()
     }

@@ -7,6 +7,7 @@ use crate::app::Setting;
 use crate::continuation::Solver;
 use crate::data::{self, Dataset};
 use crate::error::{Error, Result};
+use crate::models::mlp::Trained;
 use crate::models::two_layer::{TwoLayer, PAPER_ALPHA};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -76,8 +77,8 @@ pub struct ModelSpec {
     pub model: ModelKind,
     /// MLP widths d, n_1, …, 1 (`--layers`; `--model mlp` only).
     pub layers: Vec<usize>,
-    /// MLP trained layer indices (`--trained`; `--model mlp` only).
-    pub trained: Vec<usize>,
+    /// MLP trained layers (`--trained`, indices or `all`; `--model mlp` only).
+    pub trained: Trained,
 }
 
 /// Model family of a [`ModelSpec`].
@@ -100,7 +101,7 @@ impl Default for ModelSpec {
             data: DataSource::Paper,
             model: ModelKind::TwoLayer,
             layers: Vec::new(),
-            trained: vec![0],
+            trained: Trained::default(),
         }
     }
 }

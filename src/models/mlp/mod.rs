@@ -48,6 +48,7 @@ pub mod gauss_newton;
 pub mod gemm;
 pub mod hessian_operator;
 pub mod jet;
+pub mod linear_start;
 pub mod objective;
 pub mod reference;
 
@@ -61,6 +62,78 @@ use ndarray::{Array1, Array2, ArrayView1};
 /// Seed of the numpy-compatible stream that draws frozen hidden layers in
 /// [`Mlp::with_default_weights`] (layer l uses seed `FROZEN_SEED + l`).
 pub const FROZEN_SEED: u32 = 1234;
+
+/// Which layers are trained, as `--trained` gives it: `all`, or indices such as `0` or `0,2`.
+///
+/// ```
+/// use actbif::models::mlp::Trained;
+/// assert_eq!("all".parse::<Trained>().unwrap().resolve(3), vec![0, 1, 2]);
+/// assert_eq!("0,2".parse::<Trained>().unwrap().resolve(3), vec![0, 2]);
+/// assert!("0,x".parse::<Trained>().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trained {
+    /// Every weight matrix W_0, …, W_{L−1}.
+    All,
+    /// These indices (checked against the depth by [`MlpSpec::validate`]).
+    Layers(Vec<usize>),
+}
+
+impl Default for Trained {
+    fn default() -> Self {
+        Trained::Layers(vec![0])
+    }
+}
+
+impl Trained {
+    /// The indices for a network of `depth` weight matrices (out-of-range ones are kept, for
+    /// [`MlpSpec::validate`] to name them).
+    pub fn resolve(&self, depth: usize) -> Vec<usize> {
+        match self {
+            Trained::All => (0..depth).collect(),
+            Trained::Layers(v) => v.clone(),
+        }
+    }
+
+    /// Whether every layer of a `depth`-matrix network is trained.
+    pub fn is_all(&self, depth: usize) -> bool {
+        let mut v = self.resolve(depth);
+        v.sort_unstable();
+        v.dedup();
+        v == (0..depth).collect::<Vec<_>>()
+    }
+}
+
+impl std::str::FromStr for Trained {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        if s.trim() == "all" {
+            return Ok(Trained::All);
+        }
+        s.split(',')
+            .map(|x| x.trim().parse::<usize>())
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map(Trained::Layers)
+            .map_err(|_| {
+                Error::param(
+                    "trained",
+                    format!("expected `all` or layer indices such as 0 or 0,2; got `{s}`"),
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for Trained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Trained::All => f.write_str("all"),
+            Trained::Layers(v) => {
+                let s: Vec<String> = v.iter().map(|l| l.to_string()).collect();
+                f.write_str(&s.join(","))
+            }
+        }
+    }
+}
 
 /// Architecture as the CLI gives it: widths `[d, n_1, …, 1]` and trained layer indices.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,7 +12,8 @@
 //! | `d3_mixed_vec` | `HyperDual64` | θ + ε₁u + ε₂v | ≈ 5× gradient |
 //! | `d3` | `Dual3_64` | θ + tu, forward only | O(C) |
 //! | `d4` | `Dual2<Dual2_64>` | θ + (s + t)u, forward only | O(C) |
-//! | `hessian`, `hessian_lambda`, `hessian_directional` | as above | n unit columns | O(n·C) |
+//! | `hessian` | block `Dual64` | blocks of unit columns | O(n·C), one pass per block |
+//! | `hessian_lambda`, `hessian_directional` | as above | n unit columns | O(n·C) |
 
 use super::jet::Jet;
 use super::Mlp;
@@ -21,6 +22,10 @@ use crate::derivatives::{symmetrised, Objective};
 use ndarray::{Array1, Array2, ArrayView1};
 use num_dual::{Dual2, Dual2_64, Dual3_64, Dual64, HyperDual64};
 use rayon::prelude::*;
+
+/// Directions per block pass of the dense Hessian (64 → 16 → 16 → 1 on digits, n = 1296:
+/// 16 to 128 all take ≈ 4.1–4.6 s on 2 cores, vs 18 s for n single products).
+const HESSIAN_BLOCK: usize = 32;
 
 /// Component of `Dual2<Dual2_64>` holding ∂s²∂t² (outer v2, inner v2).
 const D4_PART: usize = 8;
@@ -81,9 +86,22 @@ impl<A: Activation + Clone + 'static> Objective for Mlp<A> {
         self.grad_part::<f64>(theta, lambda, &[], 0)
     }
 
-    /// n Hessian-vector products (one per unit vector), in parallel.
+    /// H·E for blocks of [`HESSIAN_BLOCK`] unit vectors E, one block pass each
+    /// ([`Mlp::hessian_block`]): ≈ 4.5× faster than n single products at the digits size.
     fn hessian(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
-        self.by_columns(|e| self.hessian_vec(theta, lambda, e))
+        let n = self.n_params();
+        let mut out = Array2::zeros((n, n));
+        for start in (0..n).step_by(HESSIAN_BLOCK) {
+            let b = HESSIAN_BLOCK.min(n - start);
+            let mut e = Array2::zeros((n, b));
+            for k in 0..b {
+                e[[start + k, k]] = 1.0;
+            }
+            let cols = self.hessian_block(theta, lambda, e.view());
+            out.slice_mut(ndarray::s![.., start..start + b])
+                .assign(&cols);
+        }
+        symmetrised(out)
     }
 
     /// Forward over reverse: the ε-part of ∇L(θ + εu).
