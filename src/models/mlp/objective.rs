@@ -86,7 +86,7 @@ impl<A: Activation + Clone + 'static> Objective for Mlp<A> {
         self.grad_part::<f64>(theta, lambda, &[], 0)
     }
 
-    /// H·E for blocks of [`HESSIAN_BLOCK`] unit vectors E, one block pass each
+    /// H·E for blocks of `HESSIAN_BLOCK` unit vectors E, one block pass each
     /// ([`Mlp::hessian_block`]): ≈ 4.5× faster than n single products at the digits size.
     fn hessian(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
         let n = self.n_params();
