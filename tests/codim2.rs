@@ -4,11 +4,11 @@
 //! family's shifted objective), the normal-form module's cubic coefficient, and λ-traces on
 //! either side of a cusp.
 
+use actbif::app::curves::{log_grid, width_row, with_alpha};
 use actbif::app::start_point;
 use actbif::continuation::codim2::*;
 use actbif::continuation::{newton_critical_point, trace, ContinuationParams, Event, EventKind};
 use actbif::derivatives::Objective;
-use actbif::experiments::exp9_phase_boundary::{log_grid, width_row, with_alpha};
 use actbif::linalg::{norm, sym_eigen};
 use actbif::models::two_layer::TwoLayer;
 use actbif::normal_form::{coefficients, CoefficientOptions};

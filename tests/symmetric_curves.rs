@@ -2,12 +2,12 @@
 //! references: the dense spectrum and gradient of the model built directly at each (a, α),
 //! and branch points located by 1-parameter traces.
 
-use actbif::derivatives::Objective;
-use actbif::experiments::exp10_symmetric_curves::{
+use actbif::app::curves::{
     cusp_exponent, run_branch_point_curve, run_imperfect_fold_curve, toy_branch_point,
 };
-use actbif::experiments::exp1_symmetric_toy::toy_model;
+use actbif::derivatives::Objective;
 use actbif::linalg::{sym_eigen, sym_eigenvalues};
+use actbif::models::two_layer::toy_model;
 use actbif::models::two_layer::PAPER_ALPHA;
 use actbif::Error;
 

@@ -5,7 +5,7 @@
 use crate::errors::{to_py, value_error};
 use crate::interrupt::run_interruptible;
 use crate::net::PYTHON_DATA;
-use actbif::app::curves::{run_fold_curve, run_phase_boundary, ALPHA_WINDOW};
+use actbif::app::curves::{self, run_fold_curve, run_phase_boundary, ALPHA_WINDOW};
 use actbif::models::two_layer::TwoLayer;
 use pyo3::prelude::*;
 use std::sync::Arc;
@@ -13,15 +13,6 @@ use std::sync::Arc;
 /// `actbif._results.<class>(json)`.
 pub fn wrap<'py>(py: Python<'py>, class: &str, json: String) -> PyResult<Bound<'py, PyAny>> {
     py.import("actbif._results")?.getattr(class)?.call1((json,))
-}
-
-/// The p window as the CLI reads `--p-min` / `--p-max`: `None` when neither is given, else the
-/// missing end from [`ALPHA_WINDOW`].
-pub fn window(p_min: Option<f64>, p_max: Option<f64>) -> Option<(f64, f64)> {
-    match (p_min, p_max) {
-        (None, None) => None,
-        (lo, hi) => Some((lo.unwrap_or(ALPHA_WINDOW.0), hi.unwrap_or(ALPHA_WINDOW.1))),
-    }
 }
 
 /// The fold curve of `model` in `param` (worker thread; Ctrl-C raises at once).
@@ -32,7 +23,7 @@ pub fn fold_curve<'py>(
     p_min: Option<f64>,
     p_max: Option<f64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let window = window(p_min, p_max);
+    let window = curves::window(p_min, p_max, ALPHA_WINDOW);
     if let Some((lo, hi)) = window {
         if !(lo.is_finite() && hi.is_finite()) {
             return Err(value_error(format!(

@@ -33,10 +33,11 @@ except KeyboardInterrupt:
 PROMPT_S = 1.0
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_sigint_interrupts_a_trace():
+def assert_sigint_interrupts(script):
+    """Runs `script`, sends SIGINT once it prints "start": it must print "interrupted" within
+    PROMPT_S."""
     p = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert p.stdout.readline().strip() == "start"
     time.sleep(0.5)
@@ -48,6 +49,11 @@ def test_sigint_interrupts_a_trace():
     p.wait()
     assert line and line[0] == "interrupted", line
     assert waited <= PROMPT_S, f"KeyboardInterrupt came {waited:.2f} s after SIGINT"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigint_interrupts_a_trace():
+    assert_sigint_interrupts(SCRIPT)
 
 
 LONG_CALLS = {
@@ -73,16 +79,4 @@ def test_sigint_interrupts_curves(name):
         "except KeyboardInterrupt:\n"
         "    print('interrupted', time.time() - t, flush=True)\n"
     )
-    p = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert p.stdout.readline().strip() == "start"
-    time.sleep(0.5)
-    sent = time.time()
-    p.send_signal(signal.SIGINT)
-    line = p.stdout.readline().split()
-    waited = time.time() - sent
-    p.kill()
-    p.wait()
-    assert line and line[0] == "interrupted", line
-    assert waited <= PROMPT_S, f"KeyboardInterrupt came {waited:.2f} s after SIGINT"
+    assert_sigint_interrupts(script)

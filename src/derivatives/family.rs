@@ -22,6 +22,9 @@ pub trait Family: Sync {
     fn name(&self) -> &'static str;
     /// The p built into the underlying model.
     fn base(&self) -> f64;
+    /// Number of parameters θ (without building the objective at some p, which may copy the
+    /// model and its data).
+    fn dim(&self) -> usize;
     /// The objective at p.
     fn at(&self, p: f64) -> Self::At<'_>;
     /// ∂p∇L at (θ, λ, p).
@@ -91,6 +94,9 @@ impl<O: Objective> Family for Tikhonov<O> {
     }
     fn base(&self) -> f64 {
         self.alpha0
+    }
+    fn dim(&self) -> usize {
+        self.obj.dim()
     }
     fn at(&self, p: f64) -> Shifted<'_, O> {
         Shifted {
@@ -189,7 +195,7 @@ pub struct FixedLambda<F> {
 
 impl<F: Family + Send> Objective for FixedLambda<F> {
     fn dim(&self) -> usize {
-        self.family.at(self.family.base()).dim()
+        self.family.dim()
     }
     fn value(&self, theta: ArrayView1<f64>, p: f64) -> f64 {
         self.family.at(p).value(theta, self.lambda)

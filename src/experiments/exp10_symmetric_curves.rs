@@ -11,9 +11,9 @@
 //! branch-point-curve`); this experiment runs them at the paper's α and draws them.
 
 use super::{Context, Experiment, Finding, Meta, Outcome};
-pub use crate::app::curves::{
+use crate::app::curves::{
     bp_figure, cusp_exponent, imperfect_figure, run_branch_point_curve, run_imperfect_fold_curve,
-    toy_branch_point, BranchPointCurveReport, ImperfectFolds, A_WINDOW, BP_ALPHA_WINDOW,
+    toy_branch_point, BranchPointCurveReport, ImperfectFolds,
 };
 use crate::error::Result;
 use crate::models::two_layer::PAPER_ALPHA;

@@ -18,7 +18,7 @@ use crate::continuation::{
 };
 use crate::derivatives::Objective;
 use crate::error::Result;
-use crate::models::two_layer::TwoLayer;
+use crate::models::two_layer::{toy_model, TwoLayer};
 use crate::report::{LinePlot, LineStyle};
 use ndarray::{array, Array1, Array2};
 use rayon::prelude::*;
@@ -28,8 +28,6 @@ use serde::Serialize;
 pub const CONTOUR_LAMBDAS: [f64; 4] = [0.0, 0.3, 0.7, 1.0];
 /// The λ values of the reduced-potential curves.
 pub const POTENTIAL_LAMBDAS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
-
-pub use crate::models::two_layer::toy_model;
 
 /// One point of the diagonal branch with the full 2 × 2 spectrum.
 #[derive(Clone, Debug, Serialize)]

@@ -16,13 +16,13 @@ use super::common::{
     first_crossing, linspace, par_map, report_event, series, start_point, w0_closed_form, Setting,
     START_TOL,
 };
-use super::exp1_symmetric_toy::toy_model;
 use super::{Context, Experiment, Figure, Meta, Outcome};
 use crate::continuation::{
     newton_critical_point, trace, trace_paper, ContinuationParams, PaperParams, Spectrum, Status,
 };
 use crate::derivatives::Objective;
 use crate::error::Result;
+use crate::models::two_layer::toy_model;
 use crate::models::two_layer::{TwoLayer, PAPER_ALPHA};
 use crate::report::{LegendPosition, LinePlot, LineStyle};
 use ndarray::{array, Array1};

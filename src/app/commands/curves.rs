@@ -19,15 +19,6 @@ pub struct CurveOutput {
     pub exit: u8,
 }
 
-/// The window from optional ends, each end defaulting to `default`'s; `None` when neither is
-/// given (the command's own default).
-fn window(lo: Option<f64>, hi: Option<f64>, default: (f64, f64)) -> Option<(f64, f64)> {
-    match (lo, hi) {
-        (None, None) => None,
-        (lo, hi) => Some((lo.unwrap_or(default.0), hi.unwrap_or(default.1))),
-    }
-}
-
 fn exit_of(complete: bool) -> u8 {
     if complete {
         EXIT_OK
@@ -44,7 +35,7 @@ pub fn fold_curve_command(
     p_max: Option<f64>,
 ) -> Result<CurveOutput> {
     let model = spec.build()?;
-    let w = window(p_min, p_max, c::ALPHA_WINDOW);
+    let w = c::window(p_min, p_max, c::ALPHA_WINDOW);
     let r = c::run_fold_curve(&model, &spec.data.to_string(), param, w)?;
     Ok(CurveOutput {
         json: serde_json::to_string_pretty(&r)?,
@@ -73,7 +64,7 @@ pub fn branch_point_curve_command(
             ))
         }
     };
-    let w = window(p_min, p_max, default);
+    let w = c::window(p_min, p_max, default);
     let name = svg.map(|p| p.to_string_lossy().to_string());
     let name = name.as_deref().unwrap_or("");
     let (json, complete, figure) = if param == "alpha" {

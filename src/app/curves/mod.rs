@@ -74,3 +74,12 @@ pub fn run_phase_boundary(widths: &[usize], per_decade: usize) -> Result<PhaseBo
         seconds: t.elapsed().as_secs_f64(),
     })
 }
+
+/// The p window as `--p-min` / `--p-max` give it: `None` when neither is given (the curve's
+/// own default), else each missing end from `default`.
+pub fn window(lo: Option<f64>, hi: Option<f64>, default: (f64, f64)) -> Option<(f64, f64)> {
+    match (lo, hi) {
+        (None, None) => None,
+        (lo, hi) => Some((lo.unwrap_or(default.0), hi.unwrap_or(default.1))),
+    }
+}

@@ -73,7 +73,7 @@ pub fn branch_point_curve<F: Family>(
     params: &FoldCurveParams,
 ) -> Result<BranchPointCurve> {
     params.validate(start.lambda, start.p)?;
-    let n = fam.at(start.p).dim();
+    let n = fam.dim();
     if start.theta.len() != n || start.kernel.len() != n || sym.fix().nrows() != n {
         return Err(Error::shape(
             "branch-point start θ / kernel / symmetry",

@@ -25,7 +25,7 @@ pub fn fold_curve<F: Family>(
     params: &FoldCurveParams,
 ) -> Result<FoldCurve> {
     params.validate(start.lambda, start.p)?;
-    let n = fam.at(start.p).dim();
+    let n = fam.dim();
     if start.theta.len() != n || start.kernel.len() != n {
         return Err(Error::shape("fold start θ / kernel", n, start.theta.len()));
     }

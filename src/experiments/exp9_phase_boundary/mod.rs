@@ -10,13 +10,9 @@
 
 pub mod figures;
 
-pub use crate::app::curves::{
-    alpha_c_figure, alpha_c_figure_of, first_fold, first_order_alpha_c, log_grid, run_fold_curve,
-    run_phase_boundary, scan_point, scan_point_with, width_row, with_alpha, AlphaRow, Boundary,
-    CurveReport, FoldCurveReport, PhaseBoundaryReport, Range, ScanPoint, WidthRow, ALPHA_WINDOW,
-    FULL_PER_DECADE, VERIFY_DS_MAX, VERIFY_REL,
+use crate::app::curves::{
+    alpha_c_figure, run_fold_curve, run_phase_boundary, FoldCurveReport, PhaseBoundaryReport,
 };
-pub use figures::fold_curves_figure;
 
 use super::{Context, Experiment, Finding, Meta, Outcome};
 use crate::continuation::codim2::{Codim2Kind, LocateStatus};
@@ -24,7 +20,6 @@ use crate::error::Result;
 use crate::models::two_layer::TwoLayer;
 use serde::Serialize;
 
-pub use crate::models::two_layer::theory::PAPER_K;
 /// Widths of the main job's subset (the full sweep: `actbif phase-boundary`).
 pub const SUBSET_WIDTHS: [usize; 3] = [5, 10, 15];
 /// Widths whose fold curves are drawn in the (λ, α) figure.

@@ -100,6 +100,9 @@ impl Family for OutputWeight<'_> {
     fn base(&self) -> f64 {
         self.model.output_weights()[self.index]
     }
+    fn dim(&self) -> usize {
+        self.model.n_params()
+    }
     fn at(&self, p: f64) -> TwoLayer {
         let mut v = self.model.output_weights().clone();
         v[self.index] = p;
