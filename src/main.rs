@@ -238,6 +238,11 @@ struct FoldCurveArgs {
     /// Upper end of the p window (default 1e-1).
     #[arg(long, allow_negative_numbers = true)]
     p_max: Option<f64>,
+    /// Linear algebra of the trace to the first fold and of the curve: dense, matrix-free
+    /// (bordered GMRES with the structured inverse, no n × n matrix) or auto (dense up to
+    /// n = 4000).
+    #[arg(long, default_value = "auto")]
+    solver: String,
     /// Write the JSON here instead of stdout.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -628,7 +633,13 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(commands::EXIT_OK)
         }
         Command::FoldCurve(a) => curve_output(
-            commands::fold_curve_command(&a.model.spec()?, &a.param, a.p_min, a.p_max)?,
+            commands::fold_curve_command(
+                &a.model.spec()?,
+                &a.param,
+                (a.p_min, a.p_max),
+                a.solver.parse()?,
+                cancel_on_signals(),
+            )?,
             a.out.as_deref(),
         ),
         Command::BranchPointCurve(a) => branch_point_curve_command(a),

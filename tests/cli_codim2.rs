@@ -22,6 +22,16 @@ fn unknown_parameter_exits_2() {
 }
 
 #[test]
+fn unknown_solver_exits_2() {
+    let (code, err) = run(&["fold-curve", "--width", "10", "--solver", "lapack"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("lapack") && err.contains("matrix-free"),
+        "{err}"
+    );
+}
+
+#[test]
 fn no_fold_to_start_from_exits_2() {
     // m = 3 at α = 4e-3 has no interior event (exp5).
     let (code, err) = run(&["fold-curve", "--width", "3", "--param", "alpha"]);

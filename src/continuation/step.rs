@@ -1,4 +1,6 @@
-//! The step-size controller of pseudo-arclength continuation.
+//! The step-size controller of pseudo-arclength continuation: one type for the λ tracer
+//! (chord corrector: growth from its solves and Jacobian refreshes) and the codim-2 curves
+//! (full Newton: growth after an easy corrector), sharing rejection, bounds and the stall test.
 
 use super::ContinuationParams;
 
@@ -14,6 +16,10 @@ const SLOW_ITERS: usize = 8;
 const MANY_REFRESHES: usize = 3;
 /// Factor applied on every rejection (and after a laborious corrector).
 const SHRINK: f64 = 0.5;
+/// Newton correctors (codim-2 curves): growth after an easy corrector.
+const GROW_NEWTON: f64 = 1.5;
+/// Newton iterations that count as easy.
+const EASY_NEWTON_ITERS: usize = 3;
 
 /// Halves the step on rejection; grows it ×2 (×1.3) after correctors that converged by chord
 /// iterations alone (with one Jacobian refresh), up to `ds_max`; halves it after a corrector
@@ -49,6 +55,17 @@ impl StepController {
     /// Restarts at `ds` (within \[ds_min, ds_max\]) after a step the controller did not choose.
     pub fn restart(&mut self, ds: f64) {
         self.ds = ds.clamp(self.ds_min, self.ds_max);
+    }
+    /// A controller with explicit bounds (the codim-2 curves' own parameters).
+    pub fn with_bounds(ds: f64, ds_min: f64, ds_max: f64) -> Self {
+        StepController { ds, ds_min, ds_max }
+    }
+    /// After an accepted step whose full-Newton corrector used `iters` iterations: ×1.5 up to
+    /// `ds_max` after at most three.
+    pub fn accept_newton(&mut self, iters: usize) {
+        if iters <= EASY_NEWTON_ITERS {
+            self.ds = (self.ds * GROW_NEWTON).min(self.ds_max);
+        }
     }
     /// After an accepted step whose corrector used `iters` solves and `refreshes` Jacobians.
     pub fn accept(&mut self, iters: usize, refreshes: usize) {

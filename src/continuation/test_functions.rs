@@ -131,7 +131,8 @@ pub struct RejectedEvent {
 /// Why a located singular point is not reported as an event of its kind, if it is not: it
 /// must have a one-dimensional kernel ([`kernel_gap`] at its nearest-zero eigenvalue `mu`) and
 /// change the Morse index by exactly one. One located only loosely stays an event, with
-/// `located: false` ([`is_located`]): a crossing is never dropped for its residual. A fold (τ_λ changes sign)
+/// `located: false` ([`is_located`]): a crossing is never dropped for its residual, nor for
+/// a spectrum that could not be computed. A fold (τ_λ changes sign)
 /// passes one eigenvalue through zero, as does a simple branch point (the crossing eigenvalue of
 /// a transcritical or pitchfork changes sign on the traced branch), so both change the index
 /// by ±1; an index change by two or more, or none, means either several coalescing events or
@@ -141,7 +142,9 @@ pub fn rejection(event: &Event, mu: f64, second: f64, scale: f64) -> Option<Stri
         return None;
     }
     let gap = kernel_gap(mu, scale);
-    if second.is_nan() || gap.is_nan() || second <= gap {
+    // A spectrum the eigensolver could not deliver (NaN) leaves the kernel's dimension
+    // unjudged: the crossing stays an event (its eigenvalues say NaN), never dropped.
+    if second <= gap {
         return Some(format!(
             "kernel not one-dimensional: second-smallest |eigenvalue| {second:.3e} ≤ {gap:.1e} \
              ({KERNEL_GAP}× the rounding level max(|µ| = {:.1e}, {EIGEN_ROUNDING:.1e}·‖H‖))",
@@ -224,6 +227,12 @@ mod tests {
         // Two-dimensional kernel.
         let r = rejection(&ev(EventKind::Fold, 1e-16, 0, 1), 0.0, 1e-12, 1.0).unwrap();
         assert!(r.contains("kernel"), "{r}");
+        // A failed eigensolve (NaN) does not drop the crossing (m = 1000, α = 4e-5
+        // matrix-free: the first fold at λ ≈ 0.366 was rejected so).
+        assert_eq!(
+            rejection(&ev(EventKind::Fold, 1e-15, 0, 1), 0.0, f64::NAN, 1.0),
+            None
+        );
         // Loosely located: kept (not rejected), marked by `is_located`.
         assert_eq!(
             rejection(&ev(EventKind::Fold, 1e-9, 0, 1), 0.0, 1.0, 1.0),

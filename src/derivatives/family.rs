@@ -154,6 +154,28 @@ impl<O: Objective> Objective for Shifted<'_, O> {
     fn hessian_lambda(&self, theta: ArrayView1<f64>, lambda: f64) -> Array2<f64> {
         self.obj.hessian_lambda(theta, lambda)
     }
+    fn hessian_lambda_vec(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+        u: ArrayView1<f64>,
+    ) -> Array1<f64> {
+        self.obj.hessian_lambda_vec(theta, lambda, u)
+    }
+    /// The objective's structured operator shifted by α − α₀ (`shifted(−shift)` is
+    /// H + shift·I in the same form); `None` where it has none or no shifted form.
+    fn hessian_operator(
+        &self,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+    ) -> Option<Box<dyn crate::linalg::krylov::HessianOperator>> {
+        let op = self.obj.hessian_operator(theta, lambda)?;
+        if self.shift == 0.0 {
+            Some(op)
+        } else {
+            op.shifted(-self.shift)
+        }
+    }
     fn d3_vec(&self, theta: ArrayView1<f64>, lambda: f64, u: ArrayView1<f64>) -> Array1<f64> {
         self.obj.d3_vec(theta, lambda, u)
     }

@@ -166,6 +166,18 @@ impl Hess<'_> {
         }
     }
 
+    /// The eigenvalue nearest zero as a record: dense, from the full spectrum (NaN if the
+    /// eigensolver fails); matrix-free, the Rayleigh quotient φᵀHφ/φᵀφ of the kernel estimate
+    /// `phi`, which is within ‖Hφ − ρφ‖²/(gap·‖φ‖²) of that eigenvalue (no eigensolve per point).
+    pub fn nearest_zero_value(&self, phi: ArrayView1<f64>) -> f64 {
+        match self {
+            Hess::Dense(h) => sym_eigenvalues(h)
+                .map(|e| e[nearest_index(&e)])
+                .unwrap_or(f64::NAN),
+            Hess::Free(f) => phi.dot(&f.op.apply(phi)) / phi.dot(&phi),
+        }
+    }
+
     /// φᵀ(∂λH)φ at (θ, λ): by the assembled ∂λH on the dense path (as the dense results were
     /// computed), by one product on the matrix-free path.
     pub fn phi_hl_phi<O: Objective + ?Sized>(

@@ -4,7 +4,9 @@
 use super::spec::ModelSpec;
 use super::{EXIT_INCOMPLETE, EXIT_OK};
 use crate::app::curves::{self as c, ImperfectFolds};
+use crate::continuation::CancelFlag;
 use crate::error::{Error, Result};
+use crate::hessian::Solver;
 use std::path::{Path, PathBuf};
 
 /// What a curve command produces: its JSON, an optional figure (path, SVG) and its exit code
@@ -31,12 +33,14 @@ fn exit_of(complete: bool) -> u8 {
 pub fn fold_curve_command(
     spec: &ModelSpec,
     param: &str,
-    p_min: Option<f64>,
-    p_max: Option<f64>,
+    (p_min, p_max): (Option<f64>, Option<f64>),
+    solver: Solver,
+    cancel: CancelFlag,
 ) -> Result<CurveOutput> {
     let model = spec.build()?;
     let w = c::window(p_min, p_max, c::ALPHA_WINDOW);
-    let r = c::run_fold_curve(&model, &spec.data.to_string(), param, w)?;
+    let data = spec.data.to_string();
+    let r = c::run_fold_curve_with(&model, &data, param, w, solver, Some(cancel))?;
     Ok(CurveOutput {
         json: serde_json::to_string_pretty(&r)?,
         figure: None,

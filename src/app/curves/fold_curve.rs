@@ -6,8 +6,12 @@ use crate::continuation::codim2::{
     family_of, fold_curve, Codim2Event, Curve, CurveEnd, CurvePoint, Direction, FoldCurveParams,
     FoldStart,
 };
-use crate::continuation::{trace, ContinuationParams, EventKind};
+use crate::continuation::{
+    CancelFlag, ContinuationAlgorithm, ContinuationParams, Control, Event, EventKind, Observer,
+    Observers, PseudoArclength, StopReason,
+};
 use crate::error::{Error, Result};
+use crate::hessian::Solver;
 use crate::models::two_layer::TwoLayer;
 use serde::Serialize;
 use std::time::Instant;
@@ -73,11 +77,41 @@ impl<P> CurveReport<P> {
     }
 }
 
+/// Stops a trace at its first located fold (all a fold curve needs of the λ-branch).
+struct FirstFold;
+
+impl Observer for FirstFold {
+    fn on_event(&mut self, event: &Event) -> Control {
+        if event.kind == EventKind::Fold {
+            Control::Stop(StopReason::Other("first fold located".into()))
+        } else {
+            Control::Continue
+        }
+    }
+}
+
 /// The first located fold of the λ-branch from the λ = 0 minimum of `model` (traced over
-/// λ ∈ \[0, 1\]); an input error if there is none (no curve can start).
+/// λ ∈ \[0, 1\] on the dense backend up to its first fold); an input error if there is none
+/// (no curve can start).
 pub fn first_fold(model: &TwoLayer) -> Result<FoldStart> {
+    first_fold_with(model, Solver::Dense, &CancelFlag::new())
+}
+
+/// [`first_fold`] with the λ-branch traced on `solver`'s backend, stopped by `cancel`.
+pub fn first_fold_with(model: &TwoLayer, solver: Solver, cancel: &CancelFlag) -> Result<FoldStart> {
     let theta0 = start_point(model)?;
-    let b = trace(model, theta0.view(), 0.0, &ContinuationParams::default())?;
+    let params = ContinuationParams {
+        solver,
+        ..ContinuationParams::default()
+    };
+    let b = PseudoArclength::new(params)
+        .run(
+            model,
+            theta0.view(),
+            0.0,
+            &mut Observers(vec![&mut FirstFold, &mut cancel.clone()]),
+        )?
+        .branch;
     let e = b
         .events
         .iter()
@@ -110,13 +144,33 @@ pub fn run_fold_curve(
     param: &str,
     window: Option<(f64, f64)>,
 ) -> Result<FoldCurveReport> {
+    run_fold_curve_with(model, data, param, window, Solver::Auto, None)
+}
+
+/// [`run_fold_curve`] with the Hessian systems (of the λ trace to the first fold and of the
+/// curve) solved on `solver`'s backend ([`Solver::Auto`]: dense up to
+/// [`crate::hessian::AUTO_DENSE_MAX_DIM`] parameters), stopped by `cancel` when it is set
+/// (the trace with an error, the curve with its points so far, `interrupted`).
+pub fn run_fold_curve_with(
+    model: &TwoLayer,
+    data: &str,
+    param: &str,
+    window: Option<(f64, f64)>,
+    solver: Solver,
+    cancel: Option<CancelFlag>,
+) -> Result<FoldCurveReport> {
     let t = Instant::now();
     let fam = family_of(model, param)?;
     let (p_min, p_max) = window.unwrap_or(ALPHA_WINDOW);
-    let params = FoldCurveParams::new(p_min, p_max);
+    let solver = solver.resolve(model.n_params());
+    let params = FoldCurveParams {
+        solver,
+        cancel: cancel.clone(),
+        ..FoldCurveParams::new(p_min, p_max)
+    };
     // Check the window before the (costlier) trace.
     params.validate(0.5, model.alpha())?;
-    let start = first_fold(model)?;
+    let start = first_fold_with(model, solver, &cancel.unwrap_or_default())?;
     let c = fold_curve(&fam, &start, &params)?;
     Ok(CurveReport::new(
         Setting::of(model, data),

@@ -14,7 +14,10 @@ pub use boundary::{
     first_order_alpha_c, width_row, Boundary, Range, WidthRow, VERIFY_DS_MAX, VERIFY_REL,
 };
 pub use figures::{alpha_c_figure, alpha_c_figure_of, AlphaRow};
-pub use fold_curve::{first_fold, run_fold_curve, CurveReport, FoldCurveReport, ALPHA_WINDOW};
+pub use fold_curve::{
+    first_fold, first_fold_with, run_fold_curve, run_fold_curve_with, CurveReport, FoldCurveReport,
+    ALPHA_WINDOW,
+};
 pub use scan::{log_grid, scan_point, scan_point_with, with_alpha, ScanPoint};
 pub use symmetric::{
     bp_figure, cusp_exponent, imperfect_figure, run_branch_point_curve, run_imperfect_fold_curve,

@@ -6,9 +6,10 @@
 //! g_aaa = D⁴L\[φ⁴\] + 3D³L\[φ, φ, ψ20\] (its sign: super- or subcritical).
 
 use super::branch_point::{bp_correct, bp_system, theta_of};
-use super::curve_system::{Correction, CurveSample, CurveSystem, Linearised, WindowExit};
+use super::curve_system::{Correction, CurveSample, CurveSystem, Linearised, Tangent, WindowExit};
+use super::min_aug_fold::DenseJacobian;
 use super::spectrum::nearest_zero;
-use super::stepper::{follow_curve, tangent_up_in_p};
+use super::stepper::follow_curve;
 use super::symmetry::Symmetry;
 use super::{Codim2Event, Codim2Kind, Curve, FoldCurveParams, FoldStart};
 use crate::derivatives::family::Family;
@@ -139,6 +140,7 @@ impl CurveSample for BranchPointPoint {
 
 impl<F: Family> CurveSystem for BranchPointSystem<'_, F> {
     type Point = BranchPointPoint;
+    type Lin = DenseJacobian;
 
     fn correct(
         &self,
@@ -148,28 +150,28 @@ impl<F: Family> CurveSystem for BranchPointSystem<'_, F> {
         t: f64,
         tol: f64,
         max_iters: usize,
-    ) -> Option<Correction> {
+    ) -> Option<Correction<DenseJacobian>> {
         bp_correct(self.fam, self.sym, z0, b, a, t, tol, max_iters).map(|(z, sys, iters)| {
             Correction {
                 y: z,
-                jacobian: sys.jacobian,
+                lin: DenseJacobian(sys.jacobian),
                 iters,
             }
         })
     }
 
-    fn linearise(&self, z: &Array1<f64>, b: &Array1<f64>) -> Result<Linearised> {
+    fn linearise(&self, z: &Array1<f64>, b: &Array1<f64>) -> Result<Linearised<DenseJacobian>> {
         let sys = bp_system(self.fam, self.sym, z, b)?;
         let residual = sys.size();
         Ok(Linearised {
-            jacobian: sys.jacobian,
+            lin: DenseJacobian(sys.jacobian),
             residual,
         })
     }
 
     /// p-component positive; the λ direction decides if the curve starts with p′ = 0.
     fn initial_tangent(&self, z: &Array1<f64>, b: &Array1<f64>) -> Result<Array1<f64>> {
-        tangent_up_in_p(&bp_system(self.fam, self.sym, z, b)?.jacobian)
+        DenseJacobian(bp_system(self.fam, self.sym, z, b)?.jacobian).tangent_up_in_p(z.len())
     }
 
     /// φ = u/‖u‖ keeps the border's orientation.

@@ -12,6 +12,7 @@
 use super::min_aug_fold::{lambda_of, p_of, theta_of};
 use crate::derivatives::family::Family;
 use crate::derivatives::Objective;
+use crate::hessian::Hess;
 use crate::linalg::{norm, solve};
 use ndarray::{concatenate, s, Array1, Array2, ArrayView1, Axis};
 
@@ -42,7 +43,7 @@ pub(crate) struct Solved {
 }
 
 /// Test value and its scale (|test| ≤ scale, so test/scale is a cosine).
-fn test_value<O: Objective>(
+pub(crate) fn test_value<O: Objective>(
     obj: &O,
     which: Which,
     y: &Array1<f64>,
@@ -210,16 +211,14 @@ pub(crate) fn locate<F: Family>(
 /// singular (a kernel of dimension > 1).
 pub(crate) fn cubic_coefficient<O: Objective>(
     obj: &O,
+    hess: &Hess,
     y: &Array1<f64>,
     phi: &Array1<f64>,
 ) -> Option<(f64, f64)> {
     let (theta, lam) = (theta_of(y), lambda_of(y));
     let d3 = obj.d3_vec(theta, lam, phi.view());
     let rhs = -(&d3 - &(phi * d3.dot(phi)));
-    let h = obj.hessian(theta, lam);
-    let (psi, _) =
-        crate::linalg::solve_bordered(h.view(), phi.view(), phi.view(), 0.0, rhs.view(), 0.0)
-            .ok()?;
+    let psi = hess.solve_with_kernel(phi, &rhs).ok()?;
     let d4 = obj.d4(theta, lam, phi.view());
     let corr = 3.0 * d3.dot(&psi);
     Some((d4 + corr, d4.abs() + corr.abs()))

@@ -6,22 +6,42 @@
 
 use super::{Codim2Event, Direction, LocateStatus, WindowSide};
 use crate::error::Result;
-use ndarray::{Array1, Array2};
+use ndarray::Array1;
+
+/// A curve's linearisation at a point: its Jacobian ∂G/∂y (one row fewer than columns), as
+/// far as the stepper needs it — the null vector. Assembled (`DenseJacobian`) or as solves on
+/// the Hessian backend (the fold system).
+pub(crate) trait Tangent {
+    /// The unit null vector of ∂G/∂y oriented by τᵀ`prev` > 0.
+    fn tangent(&self, prev: &Array1<f64>) -> Result<Array1<f64>>;
+
+    /// The unit null vector oriented towards increasing p (the last of `m` coordinates), or,
+    /// where the curve has p′ = 0 there, towards increasing λ.
+    fn tangent_up_in_p(&self, m: usize) -> Result<Array1<f64>> {
+        let mut e = Array1::zeros(m);
+        e[m - 1] = 1.0;
+        self.tangent(&e).or_else(|_| {
+            e[m - 1] = 0.0;
+            e[m - 2] = 1.0;
+            self.tangent(&e)
+        })
+    }
+}
 
 /// A point corrected onto the curve.
-pub(crate) struct Correction {
+pub(crate) struct Correction<L> {
     /// The corrected y.
     pub y: Array1<f64>,
-    /// ∂G/∂y there (one row fewer than columns).
-    pub jacobian: Array2<f64>,
+    /// The linearisation there.
+    pub lin: L,
     /// Newton iterations used.
     pub iters: usize,
 }
 
 /// The system at one point.
-pub(crate) struct Linearised {
-    /// ∂G/∂y.
-    pub jacobian: Array2<f64>,
+pub(crate) struct Linearised<L> {
+    /// The linearisation.
+    pub lin: L,
     /// The residual size a window exit reports.
     pub residual: f64,
 }
@@ -52,6 +72,8 @@ pub(crate) trait CurveSample {
 pub(crate) trait CurveSystem {
     /// The point record.
     type Point: CurveSample;
+    /// The linearisation at a point.
+    type Lin: Tangent;
 
     /// Newton on (G(y), aᵀy − t) = 0 from `y0` with border `b`, to `tol`; `None` if it fails
     /// within `max_iters`.
@@ -63,10 +85,10 @@ pub(crate) trait CurveSystem {
         t: f64,
         tol: f64,
         max_iters: usize,
-    ) -> Option<Correction>;
+    ) -> Option<Correction<Self::Lin>>;
 
     /// G's Jacobian and residual size at y.
-    fn linearise(&self, y: &Array1<f64>, b: &Array1<f64>) -> Result<Linearised>;
+    fn linearise(&self, y: &Array1<f64>, b: &Array1<f64>) -> Result<Linearised<Self::Lin>>;
 
     /// The unit tangent at the start, oriented towards increasing p.
     fn initial_tangent(&self, y: &Array1<f64>, b: &Array1<f64>) -> Result<Array1<f64>>;

@@ -1,13 +1,16 @@
 //! Events along a fold curve: sign changes of g_aa (cusp) and g_µ (g_µ = 0 point) between two
-//! accepted points, each located by Newton on its extended system (`codim2_points`) from the
-//! secant estimate.
+//! accepted points, each located from the secant estimate — on the dense backend by Newton on
+//! its extended system (`codim2_points`), matrix-free on the curve itself (`on_curve`: no
+//! 2n + 2 system to solve).
 
-use super::codim2_points::{cubic_coefficient, locate, scaled_residual, Which, LOCATE_TOL};
+use super::codim2_points::{cubic_coefficient, locate, scaled_residual, Solved, Which, LOCATE_TOL};
+use super::fold_curve::FoldSystemOf;
 use super::min_aug_fold::{join, lambda_of, p_of, theta_of};
-use super::spectrum::nearest_zero_eigenvalue;
+use super::on_curve::locate_on_curve;
 use super::{Codim2Event, Codim2Kind, CurvePoint, Direction, LocateStatus};
 use crate::derivatives::family::Family;
 use crate::derivatives::Objective;
+use crate::hessian::Solver;
 use crate::linalg::norm;
 use ndarray::Array1;
 
@@ -17,7 +20,7 @@ const CUBIC_ZERO: f64 = 1e-8;
 /// The cusps and g_µ = 0 points between accepted points a (at `ya`) and b (at `yb`), in
 /// order along the step.
 pub(super) fn codim2_between<F: Family>(
-    fam: &F,
+    sys: &FoldSystemOf<F>,
     a: &CurvePoint,
     b: &CurvePoint,
     ya: &Array1<f64>,
@@ -33,7 +36,12 @@ pub(super) fn codim2_between<F: Family>(
             let s = fa / (fa - fb);
             let y0 = ya + &((yb - ya) * s);
             let phi0 = &a.phi + &((&b.phi - &a.phi) * s);
-            let ev = codim2_event(fam, which, &y0, &phi0, norm((yb - ya).view()), dir);
+            let sol = if sys.backend.kind == Solver::MatrixFree {
+                locate_on_curve(sys, which, (a, ya), (b, yb))
+            } else {
+                locate(sys.fam, which, &y0, &phi0)
+            };
+            let ev = codim2_event(sys, which, sol, (&y0, &phi0), norm((yb - ya).view()), dir);
             // Order along the step by the point's projection on it.
             let d = yb - ya;
             let at = (&join(ev.theta.view(), ev.lambda, ev.p) - ya).dot(&d) / d.dot(&d);
@@ -44,27 +52,25 @@ pub(super) fn codim2_between<F: Family>(
     found.into_iter().map(|(_, e)| e).collect()
 }
 
-/// Locates one codimension-two point from (y0, φ0) and builds its event; `span` is the length
-/// of the step that bracketed it (Newton must stay within it).
+/// The event of one codimension-two point located as `sol` from the secant estimate
+/// (y0, φ0); `span` is the length of the step that bracketed it (the solution must stay
+/// within it).
 fn codim2_event<F: Family>(
-    fam: &F,
+    sys: &FoldSystemOf<F>,
     which: Which,
-    y0: &Array1<f64>,
-    phi0: &Array1<f64>,
+    sol: Solved,
+    (y0, phi0): (&Array1<f64>, &Array1<f64>),
     span: f64,
     dir: Direction,
 ) -> Codim2Event {
-    let sol = locate(fam, which, y0, phi0);
+    let fam = sys.fam;
     let moved = norm((&sol.y - y0).view());
     let ok = sol.residual <= LOCATE_TOL && moved <= 2.0 * span + LOCATE_TOL;
     let (y, phi, status, mut reason) = if ok {
         (sol.y, sol.phi, LocateStatus::Located, None)
     } else {
         let why = if sol.residual > LOCATE_TOL {
-            format!(
-                "Newton on the extended system reached residual {:.1e} only",
-                sol.residual
-            )
+            format!("the location reached residual {:.1e} only", sol.residual)
         } else {
             format!("Newton left the bracketing step (moved {moved:.1e}, step {span:.1e})")
         };
@@ -77,7 +83,8 @@ fn codim2_event<F: Family>(
     };
     let (theta, lam, p) = (theta_of(&y), lambda_of(&y), p_of(&y));
     let obj = fam.at(p);
-    let (cubic, rel) = match (which, cubic_coefficient(&obj, &y, &phi)) {
+    let hess = sys.backend.at(&obj, theta, lam);
+    let (cubic, rel) = match (which, cubic_coefficient(&obj, &hess, &y, &phi)) {
         (Which::Cusp, Some((c, scale))) => (Some(c), Some(c.abs() / scale)),
         _ => (None, None),
     };
@@ -94,7 +101,7 @@ fn codim2_event<F: Family>(
         status,
         reason,
         residual: scaled_residual(fam, which, &y, &phi),
-        kernel_eigenvalue: nearest_zero_eigenvalue(&obj, theta, lam),
+        kernel_eigenvalue: hess.nearest_zero_value(phi.view()),
         g_mu: obj.grad_lambda(theta, lam).dot(&phi),
         g_aa: obj.d3(theta, lam, phi.view()),
         g_p: fam.grad_p(theta, lam, p).dot(&phi),

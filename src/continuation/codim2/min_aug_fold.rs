@@ -4,12 +4,20 @@
 //! equals v and ∂g = −vᵀ(∂H)v: ∇θg = −D³L\[v, v, ·\] (exact AD `d3_vec`), g_λ = −vᵀ∂λH v,
 //! g_p = −vᵀ∂pH v. g vanishes exactly where H is singular; near there g ≈ the eigenvalue
 //! nearest zero (for a unit border aligned with the kernel).
+//!
+//! The Jacobian ∂G/∂y is never assembled: its solves (Newton step, tangent) go by block
+//! elimination with the bordered matrix B = \[\[H, b\], \[bᵀ, 0\]\], which stays regular at
+//! the fold where H does not, on either Hessian backend (dense LU or matrix-free GMRES with
+//! the structured inverse). Writing dθ = z − dλ z_λ − dp z_p + σv with B(z_λ; ξ_λ) =
+//! (∂λ∇L; 0), B(z_p; ξ_p) = (∂p∇L; 0) and B(z; ξ) = (f; 0) leaves a 3 × 3 system in
+//! (σ, dλ, dp): four bordered solves with one matrix per point, none with H alone.
 
 use crate::derivatives::family::Family;
 use crate::derivatives::Objective;
 use crate::error::{Error, Result};
-use crate::linalg::{norm, solve, DenseBordered};
-use ndarray::{concatenate, s, Array1, Array2, ArrayView1, Axis};
+use crate::hessian::{Backend, Bordered};
+use crate::linalg::{norm, solve};
+use ndarray::{array, concatenate, s, Array1, Array2, ArrayView1, Axis};
 
 /// θ of y = (θ, λ, p).
 pub(crate) fn theta_of(y: &Array1<f64>) -> ArrayView1<'_, f64> {
@@ -31,75 +39,143 @@ pub(crate) fn join(theta: ArrayView1<f64>, lambda: f64, p: f64) -> Array1<f64> {
     concatenate![Axis(0), theta, Array1::from(vec![lambda, p])]
 }
 
-/// G(y), its Jacobian and the bordered solution at one point.
+/// A solution (x; ξ) of B(x; ξ) = (f; 0).
+struct Eliminated {
+    x: Array1<f64>,
+    xi: f64,
+}
+
+fn solve_top(bordered: &Bordered, f: &Array1<f64>) -> Result<Eliminated> {
+    let n = f.len();
+    let rhs = concatenate![Axis(0), f.view(), Array1::zeros(1)];
+    let x = bordered
+        .solve(&rhs)
+        .map_err(|e| Error::Linalg(format!("fold border [[H, b], [bᵀ, 0]]: {e}")))?;
+    Ok(Eliminated {
+        xi: x[n],
+        x: x.slice(s![..n]).to_owned(),
+    })
+}
+
+/// G(y) and the data of its Jacobian's solves at one point.
 pub(crate) struct FoldSystem {
-    /// (∇L, g), n + 1 entries.
-    pub residual: Array1<f64>,
-    /// ∂G/∂y, (n + 1) × (n + 2).
-    pub jacobian: Array2<f64>,
+    /// ∇L.
+    pub grad: Array1<f64>,
+    /// g.
+    pub g: f64,
     /// v of the bordered solve (bᵀv = 1).
     pub v: Array1<f64>,
     /// ∂λ∇L (for g_µ).
     pub grad_lambda: Array1<f64>,
+    /// ∇θg = −D³L\[v, v, ·\].
+    g_theta: Array1<f64>,
+    /// (g_λ, g_p).
+    g_param: [f64; 2],
+    /// B⁻¹(∂λ∇L; 0) and B⁻¹(∂p∇L; 0).
+    z_param: [Eliminated; 2],
+    /// B⁻¹(−∇L; 0): the Newton right-hand side's top block.
+    z_newton: Eliminated,
 }
 
 impl FoldSystem {
     /// ‖∇L‖.
     pub fn grad_norm(&self) -> f64 {
-        let n = self.residual.len() - 1;
-        norm(self.residual.slice(s![..n]))
-    }
-    /// g.
-    pub fn g(&self) -> f64 {
-        self.residual[self.residual.len() - 1]
+        norm(self.grad.view())
     }
     /// max(‖∇L‖, |g|): the residual the corrector drives to rounding.
     pub fn size(&self) -> f64 {
-        self.grad_norm().max(self.g().abs())
+        self.grad_norm().max(self.g.abs())
+    }
+
+    /// x with \[\[∂G/∂y\], \[aᵀ\]\] x = (f; r_g; r_a), f = −∇L (`newton`) or 0.
+    fn solve(&self, a: &Array1<f64>, newton: bool, r_g: f64, r_a: f64) -> Result<Array1<f64>> {
+        let n = self.v.len();
+        let a_theta = a.slice(s![..n]);
+        let (a_l, a_p) = (a[n], a[n + 1]);
+        let [zl, zp] = &self.z_param;
+        let zero = Eliminated {
+            x: Array1::zeros(n),
+            xi: 0.0,
+        };
+        let zr = if newton { &self.z_newton } else { &zero };
+        let gt = &self.g_theta;
+        let [g_l, g_p] = self.g_param;
+        let m = array![
+            [self.g, -zl.xi, -zp.xi],
+            [gt.dot(&self.v), g_l - gt.dot(&zl.x), g_p - gt.dot(&zp.x)],
+            [
+                a_theta.dot(&self.v),
+                a_l - a_theta.dot(&zl.x),
+                a_p - a_theta.dot(&zp.x)
+            ],
+        ];
+        let rhs = array![-zr.xi, r_g - gt.dot(&zr.x), r_a - a_theta.dot(&zr.x)];
+        let k = solve(&m, &rhs)?;
+        let (sigma, dl, dp) = (k[0], k[1], k[2]);
+        let mut dtheta = zr.x.clone();
+        dtheta.scaled_add(-dl, &zl.x);
+        dtheta.scaled_add(-dp, &zp.x);
+        dtheta.scaled_add(sigma, &self.v);
+        Ok(concatenate![Axis(0), dtheta, array![dl, dp]])
+    }
+
+    /// The Newton step of (G(y), aᵀy − t) = 0 at y.
+    pub fn newton_step(&self, a: &Array1<f64>, y: &Array1<f64>, t: f64) -> Result<Array1<f64>> {
+        self.solve(a, true, -self.g, t - a.dot(y))
     }
 }
 
-/// Builds G(y) and its Jacobian with border `b` (unit, close to the kernel).
+impl super::curve_system::Tangent for FoldSystem {
+    /// The null vector of ∂G/∂y oriented by τᵀ`prev` > 0, unit.
+    fn tangent(&self, prev: &Array1<f64>) -> Result<Array1<f64>> {
+        let t = self.solve(prev, false, 0.0, 1.0)?;
+        let nt = norm(t.view());
+        Ok(t / nt)
+    }
+}
+
+/// Builds G(y) and its Jacobian's solves with border `b` (unit, close to the kernel) on
+/// `backend`.
 pub(crate) fn fold_system<F: Family>(
     fam: &F,
+    backend: &Backend,
     y: &Array1<f64>,
     b: &Array1<f64>,
 ) -> Result<FoldSystem> {
     let (theta, lam, p) = (theta_of(y), lambda_of(y), p_of(y));
     let n = theta.len();
     let obj = fam.at(p);
-    let h = obj.hessian(theta, lam);
+    let hess = backend.at(&obj, theta, lam);
+    let row = concatenate![Axis(0), b.view(), Array1::zeros(1)];
+    let bordered = hess.bordered(b, row.view());
+    let mut e = Array1::zeros(n + 1);
+    e[n] = 1.0;
+    let x = bordered
+        .solve(&e)
+        .map_err(|e| Error::Linalg(format!("singular fold border [[H, b], [bᵀ, 0]]: {e}")))?;
+    let v = x.slice(s![..n]).to_owned();
+    let g = x[n];
     let grad = obj.gradient(theta, lam);
     let gl = obj.grad_lambda(theta, lam);
     let gp = fam.grad_p(theta, lam, p);
-    let row = concatenate![Axis(0), b.view(), Array1::zeros(1)];
-    let mut rhs = Array1::zeros(n + 1);
-    rhs[n] = 1.0;
-    let x = DenseBordered::new(&h, b, row.view())
-        .solve(&rhs)
-        .ok_or_else(|| Error::Linalg("singular fold border [[H, b], [bᵀ, 0]]".into()))?;
-    let v = x.slice(s![..n]).to_owned();
-    let g = x[n];
     let g_theta = -obj.d3_vec(theta, lam, v.view());
-    let g_lambda = -v.dot(&obj.hessian_lambda(theta, lam).dot(&v));
+    let g_lambda = -hess.phi_hl_phi(&obj, theta, lam, v.view());
     let g_p = -v.dot(&fam.hessian_p_vec(theta, lam, p, v.view()));
-    let mut jac = Array2::zeros((n + 1, n + 2));
-    jac.slice_mut(s![..n, ..n]).assign(&h);
-    jac.slice_mut(s![..n, n]).assign(&gl);
-    jac.slice_mut(s![..n, n + 1]).assign(&gp);
-    jac.slice_mut(s![n, ..n]).assign(&g_theta);
-    jac[[n, n]] = g_lambda;
-    jac[[n, n + 1]] = g_p;
-    let residual = concatenate![Axis(0), grad, Array1::from(vec![g])];
+    let z_param = [solve_top(&bordered, &gl)?, solve_top(&bordered, &gp)?];
+    let z_newton = solve_top(&bordered, &(-&grad))?;
     Ok(FoldSystem {
-        residual,
-        jacobian: jac,
+        grad,
+        g,
         v,
         grad_lambda: gl,
+        g_theta,
+        g_param: [g_lambda, g_p],
+        z_param,
+        z_newton,
     })
 }
 
-/// Solves \[\[J\], \[aᵀ\]\] x = (r; t) ((n + 2) × (n + 2)).
+/// Solves \[\[J\], \[aᵀ\]\] x = (r; t) for an assembled curve Jacobian J (k × (k + 2)).
 pub(crate) fn solve_with_row(
     jac: &Array2<f64>,
     a: &Array1<f64>,
@@ -111,13 +187,17 @@ pub(crate) fn solve_with_row(
     solve(&m, &rhs)
 }
 
-/// The unit tangent of the fold curve at a point: the null vector of J oriented by
-/// τᵀ`prev` > 0.
-pub(crate) fn tangent(jac: &Array2<f64>, prev: &Array1<f64>) -> Result<Array1<f64>> {
-    let r = Array1::zeros(jac.nrows());
-    let t = solve_with_row(jac, prev, &r, 1.0)?;
-    let nt = norm(t.view());
-    Ok(t / nt)
+/// An assembled curve Jacobian (the branch-point curve's, on Fix(S)).
+pub(crate) struct DenseJacobian(pub Array2<f64>);
+
+impl super::curve_system::Tangent for DenseJacobian {
+    /// The unit null vector of J oriented by τᵀ`prev` > 0.
+    fn tangent(&self, prev: &Array1<f64>) -> Result<Array1<f64>> {
+        let r = Array1::zeros(self.0.nrows());
+        let t = solve_with_row(&self.0, prev, &r, 1.0)?;
+        let nt = norm(t.view());
+        Ok(t / nt)
+    }
 }
 
 /// Outcome of [`correct`].
@@ -133,8 +213,10 @@ pub(crate) struct Corrected {
 /// Newton on (G(y), aᵀy − t) = 0 from `y0` with border `b`, until max(‖∇L‖, |g|) ≤ `tol`, or
 /// ≤ 10·`tol` once a step no longer halves it (the rounding floor). `None` if it fails within
 /// `max_iters`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn correct<F: Family>(
     fam: &F,
+    backend: &Backend,
     y0: &Array1<f64>,
     b: &Array1<f64>,
     a: &Array1<f64>,
@@ -143,7 +225,7 @@ pub(crate) fn correct<F: Family>(
     max_iters: usize,
 ) -> Option<Corrected> {
     let mut y = y0.clone();
-    let mut sys = fold_system(fam, &y, b).ok()?;
+    let mut sys = fold_system(fam, backend, &y, b).ok()?;
     let mut last = f64::INFINITY;
     for iters in 0..=max_iters {
         let size = sys.size().max((a.dot(&y) - t).abs());
@@ -157,9 +239,9 @@ pub(crate) fn correct<F: Family>(
             break;
         }
         last = size;
-        let dy = solve_with_row(&sys.jacobian, a, &(-&sys.residual), t - a.dot(&y)).ok()?;
+        let dy = sys.newton_step(a, &y, t).ok()?;
         y += &dy;
-        sys = fold_system(fam, &y, b).ok()?;
+        sys = fold_system(fam, backend, &y, b).ok()?;
     }
     None
 }

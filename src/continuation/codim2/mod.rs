@@ -15,7 +15,15 @@
 //! * where the curve **leaves** the window λ ∈ \[λ_min, λ_max\], p ∈ \[p_min, p_max\] (located
 //!   exactly on the boundary).
 //!
-//! A point that Newton cannot locate is still reported, with status `not_located` and why.
+//! A point that cannot be located is still reported, with status `not_located` and why.
+//!
+//! Both Hessian backends run the fold curve (`FoldCurveParams::solver`): the fold system's
+//! Jacobian is never assembled — its solves go by block elimination with the bordered
+//! \[\[H, b\], \[bᵀ, 0\]\] on the backend (`min_aug_fold`), dense LU or matrix-free GMRES with
+//! the model's structured inverse. The codimension-two points are located on the dense
+//! backend by Newton on their 2n + 2 extended systems, on the matrix-free one by regula falsi
+//! along the curve (`on_curve`); both to the same [`LOCATE_TOL`]. Step control is the λ
+//! tracer's [`crate::continuation::StepController`] (its Newton growth rule).
 //!
 //! In a family that keeps a symmetry S (`symmetry`), a symmetry-breaking branch point (a
 //! pitchfork) is not a regular fold: [`branch_point_curve`] follows it on Fix(S) with the test
@@ -26,8 +34,9 @@
 //!
 //! Both curves are followed by one stepper (`stepper`, with `window_exit`) over the
 //! `curve_system::CurveSystem` trait: each curve supplies its bordered system (corrector,
-//! Jacobian, initial tangent), its point record, the border update, the events it detects
-//! between accepted points (`fold_events` for folds) and its window-exit event.
+//! linearisation with its tangent, initial tangent), its point record, the border update,
+//! the events it detects between accepted points (`fold_events` for folds) and its
+//! window-exit event. The branch-point curve (on Fix(S)) stays dense.
 
 mod branch_point;
 mod branch_point_curve;
@@ -36,6 +45,7 @@ mod curve_system;
 mod fold_curve;
 mod fold_events;
 mod min_aug_fold;
+mod on_curve;
 mod spectrum;
 mod stepper;
 #[cfg(test)]
@@ -51,7 +61,9 @@ pub use crate::models::two_layer::output_weight::{OutputWeight, OUTPUT_WEIGHT};
 pub use fold_curve::fold_curve;
 pub use symmetry::Symmetry;
 
+use crate::continuation::CancelFlag;
 use crate::error::{ensure_positive, Error, Result};
+use crate::hessian::Solver;
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
@@ -108,8 +120,17 @@ pub struct FoldCurveParams {
     pub max_turn: f64,
     /// Directions to follow.
     pub directions: Directions,
-    /// Locate cusps and g_µ = 0 points (Newton on their extended systems).
+    /// Locate cusps and g_µ = 0 points (dense: Newton on their extended systems;
+    /// matrix-free: regula falsi on the curve).
     pub locate: bool,
+    /// How the Hessian systems are solved (dense, or matrix-free with the model's structured
+    /// inverse where it has one: the fold curve at n ≫ 10³).
+    #[serde(default)]
+    pub solver: Solver,
+    /// Checked after every accepted point: once set, each direction ends `interrupted`
+    /// with every point and event so far (Ctrl-C in the CLI).
+    #[serde(skip)]
+    pub cancel: Option<CancelFlag>,
 }
 
 impl FoldCurveParams {
@@ -129,6 +150,8 @@ impl FoldCurveParams {
             max_turn: 0.3,
             directions: Directions::Both,
             locate: true,
+            solver: Solver::Dense,
+            cancel: None,
         }
     }
 
@@ -307,6 +330,8 @@ pub enum CurveEnd {
     Stalled(String),
     /// The step budget was spent.
     StepBudgetExhausted,
+    /// Cancelled from outside ([`FoldCurveParams::cancel`]).
+    Interrupted,
 }
 
 /// A followed codimension-one curve in (λ, p): fold curves ([`FoldCurve`]) and branch-point

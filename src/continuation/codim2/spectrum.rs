@@ -1,8 +1,4 @@
-//! The Hessian eigenvalue nearest zero, which the codim-2 point records report.
-
-use crate::derivatives::Objective;
-use crate::linalg::sym_eigenvalues;
-use ndarray::ArrayView1;
+//! The nearest-zero entry of a spectrum, which the branch-point curve's records report.
 
 /// The nearest-zero entry of a spectrum (NaN if empty).
 pub(super) fn nearest_zero(eigs: &[f64]) -> f64 {
@@ -13,15 +9,4 @@ pub(super) fn nearest_zero(eigs: &[f64]) -> f64 {
             m
         }
     })
-}
-
-/// The Hessian eigenvalue nearest zero at (θ, λ) (dense; NaN if the eigensolver fails).
-pub(super) fn nearest_zero_eigenvalue<O: Objective>(
-    obj: &O,
-    theta: ArrayView1<f64>,
-    lambda: f64,
-) -> f64 {
-    sym_eigenvalues(&obj.hessian(theta, lambda))
-        .map(|e| nearest_zero(&e.to_vec()))
-        .unwrap_or(f64::NAN)
 }

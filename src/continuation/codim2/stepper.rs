@@ -4,17 +4,14 @@
 //! points, exact window exits and closed-curve detection, in both directions of p.
 
 use super::curve_system::CurveSystem;
-use super::min_aug_fold::tangent;
+use super::curve_system::Tangent;
 use super::window_exit::{exit_of, exit_point, inside};
 use super::{Codim2Event, Curve, CurveEnd, Direction, Directions, FoldCurveParams};
+use crate::continuation::StepController;
 use crate::error::Result;
 use crate::linalg::norm;
-use ndarray::{Array1, Array2};
+use ndarray::Array1;
 
-/// Step growth after a corrector that needed at most [`EASY_ITERS`] iterations.
-const GROW: f64 = 1.5;
-/// Corrector iterations that count as easy.
-const EASY_ITERS: usize = 3;
 /// A correction longer than this fraction of the step means the predictor was poor.
 const MAX_CORRECTION: f64 = 0.5;
 /// Steps before a return to the start may count as a closed curve.
@@ -41,16 +38,20 @@ pub(crate) fn follow_curve<S: CurveSystem>(
     };
     for dir in dirs {
         let (mut pts, mut evs, end) = follow(sys, y0, b0, dir, params)?;
+        let stop = end == CurveEnd::Interrupted;
         if dir == Direction::DecreasingP {
             pts.reverse();
             evs.reverse();
-            if params.directions == Directions::Both {
+            if params.directions == Directions::Both && !stop {
                 pts.pop(); // the start, pushed again by the other direction
             }
         }
         curve.points.extend(pts);
         curve.events.extend(evs);
         curve.ends.push((dir, end));
+        if stop {
+            break;
+        }
     }
     Ok(curve)
 }
@@ -63,8 +64,8 @@ pub(super) struct Walker {
     pub b: Array1<f64>,
     /// The unit tangent there.
     pub t: Array1<f64>,
-    /// The next step.
-    pub ds: f64,
+    /// The step controller (the λ tracer's type, Newton growth).
+    pub ctrl: StepController,
     /// Signed arclength there.
     pub s: f64,
 }
@@ -94,15 +95,15 @@ fn follow<S: CurveSystem>(
         y: y0.clone(),
         b: b0.clone(),
         t: t0.clone(),
-        ds: params.ds_initial,
+        ctrl: StepController::with_bounds(params.ds_initial, params.ds_min, params.ds_max),
         s: 0.0,
     };
     let mut points = vec![sys.record(y0, b0, &t0, 0.0)?];
     let mut events = Vec::new();
     for step in 0..params.max_steps {
         let Some((y, t, iters)) = try_step(sys, &w, params) else {
-            w.ds *= 0.5;
-            if w.ds < params.ds_min {
+            w.ctrl.reject();
+            if w.ctrl.stalled() {
                 let n = w.y.len();
                 let at = format!("at (λ, p) = ({}, {})", w.y[n - 2], w.y[n - 1]);
                 return Ok((points, events, CurveEnd::Stalled(at)));
@@ -131,10 +132,11 @@ fn follow<S: CurveSystem>(
         w.t = t;
         w.s = s_new;
         points.push(q);
-        if iters <= EASY_ITERS {
-            w.ds = (w.ds * GROW).min(params.ds_max);
+        w.ctrl.accept_newton(iters);
+        if params.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+            return Ok((points, events, CurveEnd::Interrupted));
         }
-        if step >= CLOSE_MIN_STEPS && norm((&w.y - y0).view()) < 0.5 * w.ds {
+        if step >= CLOSE_MIN_STEPS && norm((&w.y - y0).view()) < 0.5 * w.ctrl.ds() {
             return Ok((points, events, CurveEnd::Closed));
         }
     }
@@ -147,7 +149,8 @@ fn try_step<S: CurveSystem>(
     w: &Walker,
     params: &FoldCurveParams,
 ) -> Option<(Array1<f64>, Array1<f64>, usize)> {
-    let pred = &w.y + &(&w.t * w.ds);
+    let ds = w.ctrl.ds();
+    let pred = &w.y + &(&w.t * ds);
     let c = sys.correct(
         &pred,
         &w.b,
@@ -156,25 +159,12 @@ fn try_step<S: CurveSystem>(
         params.tol,
         params.max_newton_iters,
     )?;
-    if norm((&c.y - &pred).view()) > MAX_CORRECTION * w.ds {
+    if norm((&c.y - &pred).view()) > MAX_CORRECTION * ds {
         return None;
     }
-    let t = tangent(&c.jacobian, &w.t).ok()?;
+    let t = c.lin.tangent(&w.t).ok()?;
     if t.dot(&w.t).clamp(-1.0, 1.0).acos() > params.max_turn {
         return None;
     }
     Some((c.y, t, c.iters))
-}
-
-/// The unit null vector of a curve Jacobian (k × (k + 2), λ and p the last two coordinates)
-/// oriented towards increasing p, or, where the curve starts with p′ = 0, towards increasing λ.
-pub(super) fn tangent_up_in_p(jac: &Array2<f64>) -> Result<Array1<f64>> {
-    let m = jac.ncols();
-    let mut e = Array1::zeros(m);
-    e[m - 1] = 1.0;
-    tangent(jac, &e).or_else(|_| {
-        e[m - 1] = 0.0;
-        e[m - 2] = 1.0;
-        tangent(jac, &e)
-    })
 }

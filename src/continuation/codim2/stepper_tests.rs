@@ -3,8 +3,8 @@
 //! the window exactly where the circle meets its edge, and record the start of a one-direction
 //! curve with that direction's tangent.
 
-use super::curve_system::{Correction, CurveSample, CurveSystem, Linearised, WindowExit};
-use super::min_aug_fold::{solve_with_row, tangent};
+use super::curve_system::{Correction, CurveSample, CurveSystem, Linearised, Tangent, WindowExit};
+use super::min_aug_fold::{solve_with_row, DenseJacobian};
 use super::stepper::follow_curve;
 use super::{
     Codim2Event, Codim2Kind, CurveEnd, Direction, Directions, FoldCurveParams, WindowSide,
@@ -49,6 +49,7 @@ impl Circle {
 
 impl CurveSystem for Circle {
     type Point = Pt;
+    type Lin = DenseJacobian;
 
     fn correct(
         &self,
@@ -58,28 +59,28 @@ impl CurveSystem for Circle {
         t: f64,
         tol: f64,
         max_iters: usize,
-    ) -> Option<Correction> {
+    ) -> Option<Correction<DenseJacobian>> {
         let mut y = y0.clone();
         for iters in 0..=max_iters {
             let g = Self::residual(&y);
             if norm(g.view()).max((a.dot(&y) - t).abs()) <= tol {
-                let jacobian = Self::jacobian(&y);
-                return Some(Correction { y, jacobian, iters });
+                let lin = DenseJacobian(Self::jacobian(&y));
+                return Some(Correction { y, lin, iters });
             }
             y += &solve_with_row(&Self::jacobian(&y), a, &(-&g), t - a.dot(&y)).ok()?;
         }
         None
     }
 
-    fn linearise(&self, y: &Array1<f64>, _b: &Array1<f64>) -> Result<Linearised> {
+    fn linearise(&self, y: &Array1<f64>, _b: &Array1<f64>) -> Result<Linearised<DenseJacobian>> {
         Ok(Linearised {
-            jacobian: Self::jacobian(y),
+            lin: DenseJacobian(Self::jacobian(y)),
             residual: norm(Self::residual(y).view()),
         })
     }
 
     fn initial_tangent(&self, y: &Array1<f64>, _b: &Array1<f64>) -> Result<Array1<f64>> {
-        tangent(&Self::jacobian(y), &array![0.0, 0.0, 1.0])
+        DenseJacobian(Self::jacobian(y)).tangent(&array![0.0, 0.0, 1.0])
     }
 
     fn record(&self, y: &Array1<f64>, _b: &Array1<f64>, t: &Array1<f64>, _s: f64) -> Result<Pt> {
@@ -188,4 +189,24 @@ fn a_one_direction_curve_records_its_start_with_that_direction_tangent() {
             s.tangent_p
         );
     }
+}
+
+#[test]
+fn a_cancelled_curve_ends_interrupted_after_one_step_and_keeps_it() {
+    let flag = crate::continuation::CancelFlag::new();
+    flag.cancel();
+    let params = FoldCurveParams {
+        cancel: Some(flag),
+        ..FoldCurveParams::new(0.0, 1.0)
+    };
+    let c = follow_curve(&Circle, "p", &start(), &Array1::zeros(1), &params).unwrap();
+    // The first direction stops after its first accepted point; the second is not started.
+    assert_eq!(
+        c.ends,
+        vec![(Direction::DecreasingP, CurveEnd::Interrupted)]
+    );
+    assert!(!c.complete());
+    // Decreasing p alone: the accepted point, then the start (order of signed arclength).
+    assert_eq!(c.points.len(), 2, "{}", c.points.len());
+    assert!(c.points.iter().all(on_circle));
 }

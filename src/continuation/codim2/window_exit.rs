@@ -2,8 +2,7 @@
 //! a step crosses first, and the exit point located exactly on that side (Newton on the
 //! curve's system with the boundary coordinate fixed).
 
-use super::curve_system::{CurveSample, CurveSystem, WindowExit};
-use super::min_aug_fold::tangent;
+use super::curve_system::{CurveSample, CurveSystem, Tangent, WindowExit};
 use super::stepper::Walker;
 use super::{Codim2Event, Direction, FoldCurveParams, LocateStatus, WindowSide};
 use crate::error::Result;
@@ -90,7 +89,7 @@ pub(super) fn exit_point<S: CurveSystem>(
         ),
     };
     let lin = sys.linearise(&yb, &w.b)?;
-    let t = tangent(&lin.jacobian, &w.t)?;
+    let t = lin.lin.tangent(&w.t)?;
     let pt = sys.record(&yb, &w.b, &t, w.s + sign * norm((&yb - &w.y).view()))?;
     let exit = WindowExit {
         side,
