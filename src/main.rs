@@ -632,16 +632,7 @@ fn run(cli: Cli) -> Result<u8> {
             println!("{}", commands::run_bench_derivatives(a.width)?);
             Ok(commands::EXIT_OK)
         }
-        Command::FoldCurve(a) => curve_output(
-            commands::fold_curve_command(
-                &a.model.spec()?,
-                &a.param,
-                (a.p_min, a.p_max),
-                a.solver.parse()?,
-                cancel_on_signals(),
-            )?,
-            a.out.as_deref(),
-        ),
+        Command::FoldCurve(a) => fold_curve_command(a),
         Command::BranchPointCurve(a) => branch_point_curve_command(a),
         Command::PhaseBoundary(a) => phase_boundary_command(a),
         Command::Scale(a) => scale_command(a),
@@ -653,6 +644,20 @@ fn run(cli: Cli) -> Result<u8> {
             commands::EXIT_INTERNAL
         }),
     }
+}
+
+/// `actbif fold-curve`: JSON (Ctrl-C ends the curve `interrupted`, its points kept).
+fn fold_curve_command(a: FoldCurveArgs) -> Result<u8> {
+    let window = (a.p_min, a.p_max);
+    let cancel = cancel_on_signals();
+    let o = commands::fold_curve_command(
+        &a.model.spec()?,
+        &a.param,
+        window,
+        a.solver.parse()?,
+        cancel,
+    )?;
+    curve_output(o, a.out.as_deref())
 }
 
 /// `actbif branch-point-curve`: JSON, and the figure beside `--out`.
