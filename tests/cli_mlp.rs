@@ -195,7 +195,8 @@ fn trained_all_derivatives_agree_with_ad_and_fd() {
 }
 
 /// `diagram --model mlp --trained all` on 5 → 2 → 2 → 1: the start manifold's dimension
-/// Σ(n_l − 1) = 2 (by hand) equals the λ = 0 kernel and the orbit rank; θ = 0 is a branch.
+/// Σ(n_l − 1) = 2 (by hand) equals the λ = 0 kernel and the orbit rank; θ = 0 is a branch;
+/// the selected orbits each start a branch at λ_min.
 #[test]
 fn trained_all_diagram_reports_the_start_manifold() {
     let o = actbif(&[
@@ -216,7 +217,19 @@ fn trained_all_diagram_reports_the_start_manifold() {
     assert_eq!(sm["dimension"], 2);
     assert_eq!(sm["kernel_dim_at_lambda0"], 2);
     assert_eq!(sm["orbit_tangent_rank"], 2);
-    assert!(sm["euler_check"].is_null());
+    // χ(S¹ × S¹) = 0: the signed sum over the selected orbits is an integer against it.
+    let ec = &sm["euler_check"];
+    assert_eq!(ec["chi"], 0);
+    assert!(ec["sum"].is_i64(), "{ec}");
+    let sel = v["selected_orbits"].as_array().expect("selected orbits");
+    assert!(!sel.is_empty());
+    for o in sel {
+        // A branch, or a reason why none.
+        assert!(o["branch"].is_u64() || o["branch_note"].is_string(), "{o}");
+        assert!(o["F"].is_f64() && o["morse_on_manifold"].is_u64());
+    }
+    let branches = v["branches"].as_array().unwrap();
+    assert!(branches.iter().any(|b| b["origin"]["kind"] == "lambda0"));
     assert!(v["symmetry"]
         .as_str()
         .unwrap()

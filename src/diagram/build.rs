@@ -259,6 +259,18 @@ pub fn diagram<O: Objective + ?Sized>(
     opts: &DiagramOptions,
     checkpoint: &mut dyn FnMut(&Diagram) -> Result<()>,
 ) -> Result<Diagram> {
+    diagram_from(input, input.start.as_slice(), opts, checkpoint)
+}
+
+/// [`diagram`] with several branches from λ_min: each of `starts` (critical points at λ_min,
+/// e.g. those selected on a λ = 0 manifold) seeds a [`OriginKind::Lambda0`] branch, in
+/// order (one already on a traced branch is recorded as `known`); `input.start` is ignored.
+pub fn diagram_from<O: Objective + ?Sized>(
+    input: &DiagramInput<'_, O>,
+    starts: &[Array1<f64>],
+    opts: &DiagramOptions,
+    checkpoint: &mut dyn FnMut(&Diagram) -> Result<()>,
+) -> Result<Diagram> {
     opts.validate(input.obj.dim())?;
     let mut run = Run {
         input,
@@ -281,15 +293,15 @@ pub fn diagram<O: Objective + ?Sized>(
         crossings: HashMap::new(),
         stopped: None,
     };
-    if let Some(s) = &input.start {
+    for s in starts {
         run.queue.push_back(Seed {
             theta: s.clone(),
             lambda: opts.lambda_min,
             origin: origin(OriginKind::Lambda0, opts.lambda_min),
             parent_coeffs: None,
         });
+        run.drain()?;
     }
-    run.drain()?;
     checkpoint(&run.diagram)?;
     run.user_seeds()?;
     run.training_seeds()?;

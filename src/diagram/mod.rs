@@ -21,10 +21,12 @@ pub mod deflation;
 pub mod equivariant;
 pub mod figure;
 pub mod follow;
+pub mod mlp_selection;
 pub mod mlp_symmetry;
 pub mod options;
 pub mod restricted;
 pub mod run;
+pub mod selected;
 pub mod selection;
 pub mod switch;
 pub mod switching;
@@ -241,8 +243,11 @@ pub struct SelectedOrbit {
     pub morse_index: Option<usize>,
     /// θ on the manifold (λ = 0).
     pub theta: Vec<f64>,
-    /// The branch it starts (`null`: Newton at λ_min did not converge from it).
+    /// The branch it starts or lies on (`null`: see `branch_note`).
     pub branch: Option<usize>,
+    /// Why `branch` is `null` (Newton at λ_min failed, the budget ran out, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_note: Option<String>,
 }
 
 /// Recognises points related by a symmetry of the model.

@@ -114,6 +114,10 @@ pub fn simple_switch<O: Objective + ?Sized>(
             }
             let start = (&theta_star + &(&phi * a), lambda0);
             match correct_on_section(obj, theta_star.view(), phi.view(), a, start, tol) {
+                // λ is free in the corrector: it can leave the window the prediction was in.
+                Some((_, lambda)) if !(window.0..=window.1).contains(&lambda) => {
+                    why = format!("the corrected seed at λ = {lambda:.4e} leaves the window");
+                }
                 Some((theta, lambda)) if off_parent(obj, parent, &theta, lambda, a, tol) => {
                     let s = SwitchSeed {
                         theta,

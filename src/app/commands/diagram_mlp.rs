@@ -4,16 +4,21 @@
 //! symmetry's infinitesimal action. The branches come from many-start training, deflation,
 //! the user's points and the trivial critical point θ = 0 (critical for every λ: h(0, λ) = 0),
 //! followed on [λ_min, λ_max] with λ_min ≥ [`LAMBDA0`], census per λ, orbits of the
-//! hidden-unit signed permutations ([`HiddenUnits`]). No selection on the manifold is done:
-//! `euler_check` is `null`.
+//! hidden-unit signed permutations ([`HiddenUnits`]). On the manifold the critical points of
+//! F = ∂λL are selected ([`crate::diagram::mlp_selection`]); each, Newton-polished at λ_min,
+//! starts a branch there (`selected_orbits`), and Σ(−1)ᵏ over them is checked against χ.
 
 use super::diagram::{load_points, train_test, DiagramCommand};
-use super::diagram_trained::{kernel_dim_at, LAMBDA0};
+use super::diagram_trained::{kernel_dim_at, LAMBDA0, SPHERE_STARTS};
 use crate::diagram::build::DiagramInput;
+use crate::diagram::mlp_selection::{manifold_critical_points, product_euler_check};
 use crate::diagram::mlp_symmetry::HiddenUnits;
-use crate::diagram::{Diagram, DiagramOptions, Orbits, StartManifold};
+use crate::diagram::selected::selected_orbits;
+use crate::diagram::selection::SpherePoint;
+use crate::diagram::{Diagram, DiagramOptions, EulerCheck, Orbits, StartManifold};
 use crate::error::{Error, Result};
 use crate::models::mlp::linear_start::column_rank;
+use crate::models::mlp::manifold::ProductSphere;
 use crate::models::mlp::{Mlp, MlpSpec};
 use crate::Objective;
 use ndarray::{Array1, ArrayView1};
@@ -83,8 +88,22 @@ pub fn run_mlp_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
         Some(p) => crate::io::write_json_atomic(p, d),
         None => Ok(()),
     };
-    let mut d = crate::diagram::diagram(&input, &opts, &mut checkpoint)?;
+    let sel = select(&model, lambda0, &opts)?;
+    let starts: Vec<Array1<f64>> = sel.polished.iter().flatten().cloned().collect();
+    let mut d = crate::diagram::build::diagram_from(&input, &starts, &opts, &mut checkpoint)?;
+    let mut manifold = manifold;
+    if let Some((sum, chi)) = sel.euler {
+        manifold.euler_check = Some(EulerCheck {
+            sum,
+            chi,
+            complete: sum == chi,
+        });
+    }
     d.start_manifold = Some(manifold);
+    let tol = opts.newton_tol;
+    let orbits = &orbits as &dyn Orbits;
+    let s = selected_orbits(&d, &model, orbits, &sel.points, &sel.polished, lambda0, tol);
+    d.selected_orbits = Some(s);
     if let Some(p) = &cmd.out {
         crate::io::write_json_atomic(p, &d)?;
     }
@@ -106,5 +125,41 @@ pub fn start_manifold(model: &Mlp) -> Result<StartManifold> {
         euler_check: None,
         orbit_tangent_rank: Some(rank),
         loss: Some(model.value(theta.view(), 0.0)),
+    })
+}
+
+/// The critical points of F on the manifold with their θ, θ Newton-polished at λ0 (or why
+/// not), and (Σ(−1)ᵏ, χ); empty when p* = 0 (the "manifold" is the point θ = 0, a user seed).
+struct Selected {
+    points: Vec<(SpherePoint, Array1<f64>)>,
+    polished: Vec<std::result::Result<Array1<f64>, String>>,
+    euler: Option<(i64, i64)>,
+}
+
+fn select(model: &Mlp, lambda0: f64, opts: &DiagramOptions) -> Result<Selected> {
+    let start = model.balanced_start()?;
+    if start.dimension == 0 && start.p.iter().all(|&x| x == 0.0) {
+        return Ok(Selected {
+            points: Vec::new(),
+            polished: Vec::new(),
+            euler: None,
+        });
+    }
+    let ps = ProductSphere::new(model, &start);
+    let found = manifold_critical_points(&ps, model, SPHERE_STARTS, opts.seed);
+    let widths = &model.layers()[1..model.depth()];
+    let (sum, chi) = product_euler_check(&found, widths);
+    let tol = opts.newton_tol;
+    let polished = found
+        .iter()
+        .map(|p| {
+            crate::continuation::newton_critical_point(model, p.theta.view(), lambda0, tol)
+                .map_err(|e| e.to_string())
+        })
+        .collect();
+    Ok(Selected {
+        points: found.into_iter().map(|p| (p.point, p.theta)).collect(),
+        polished,
+        euler: Some((sum, chi)),
     })
 }

@@ -6,12 +6,11 @@
 use super::diagram::{train_test, DiagramCommand};
 use crate::data::Dataset;
 use crate::diagram::build::DiagramInput;
+use crate::diagram::selected::selected_orbits;
 use crate::diagram::selection::{euler_check, sphere_critical_points, Phi, SpherePoint};
 use crate::diagram::symmetry::is_odd;
 use crate::diagram::trained_symmetry::TrainedUnits;
-use crate::diagram::{
-    Diagram, DiagramOptions, EulerCheck, Orbits, OriginKind, SelectedOrbit, StartManifold,
-};
+use crate::diagram::{Diagram, DiagramOptions, EulerCheck, OriginKind, StartManifold};
 use crate::error::{Error, Result};
 use crate::models::two_layer_trained::TwoLayerTrained;
 use crate::Objective;
@@ -23,7 +22,7 @@ use std::path::Path;
 pub const LAMBDA0: f64 = 1e-3;
 
 /// Random starts of Newton on the sphere (besides the k-equal-unit candidates).
-const SPHERE_STARTS: usize = 200;
+pub(super) const SPHERE_STARTS: usize = 200;
 
 /// Runs the both-layers-trained diagram of `actbif diagram --train-output`: the command's
 /// data (split by `--test-fraction`) loaded, then [`trained_diagram`].
@@ -132,8 +131,15 @@ pub fn trained_diagram(
         orbit_tangent_rank: None,
         loss: None,
     });
-    d.selected_orbits = Some(selected(
-        &d, &obj, &orbits, &points, &thetas, &polished, lambda0,
+    let pts: Vec<(SpherePoint, Array1<f64>)> = points.iter().cloned().zip(thetas).collect();
+    d.selected_orbits = Some(selected_orbits(
+        &d,
+        &obj,
+        &orbits,
+        &pts,
+        &polished,
+        lambda0,
+        opts.newton_tol,
     ));
     if let Some(p) = out.json {
         crate::io::write_json_atomic(p, &d)?;
@@ -145,7 +151,11 @@ pub fn trained_diagram(
 }
 
 /// The critical points of F on the λ = 0 sphere, their θ, and θ Newton-polished at λ0.
-type Selection = (Vec<SpherePoint>, Vec<Array1<f64>>, Vec<Option<Array1<f64>>>);
+type Selection = (
+    Vec<SpherePoint>,
+    Vec<Array1<f64>>,
+    Vec<std::result::Result<Array1<f64>, String>>,
+);
 
 fn selection(model: &TwoLayerTrained, lambda0: f64, opts: &DiagramOptions) -> Result<Selection> {
     let act = *model.activation();
@@ -162,7 +172,10 @@ fn selection(model: &TwoLayerTrained, lambda0: f64, opts: &DiagramOptions) -> Re
     let tol = opts.newton_tol;
     let polished = thetas
         .iter()
-        .map(|t| crate::continuation::newton_critical_point(&obj, t.view(), lambda0, tol).ok())
+        .map(|t| {
+            crate::continuation::newton_critical_point(&obj, t.view(), lambda0, tol)
+                .map_err(|e| e.to_string())
+        })
         .collect();
     Ok((points, thetas, polished))
 }
@@ -177,47 +190,4 @@ pub(super) fn kernel_dim_at<O: Objective + ?Sized>(obj: &O, theta: Option<&Array
         }
         Err(_) => 0,
     }
-}
-
-/// The selected orbits with their branch (the branch whose λ_min crossing is the polished
-/// point, up to symmetry) and full-space Morse index there.
-fn selected<O: Objective + ?Sized>(
-    d: &Diagram,
-    obj: &O,
-    orbits: &dyn Orbits,
-    points: &[SpherePoint],
-    thetas: &[Array1<f64>],
-    polished: &[Option<Array1<f64>>],
-    lambda0: f64,
-) -> Vec<SelectedOrbit> {
-    points
-        .iter()
-        .zip(thetas)
-        .zip(polished)
-        .map(|((p, t), q)| {
-            let branch = q.as_ref().and_then(|q| {
-                let tol = crate::diagram::same_tol(q.view());
-                d.branches.iter().find_map(|b| {
-                    b.points
-                        .iter()
-                        .any(|pt| {
-                            (pt.lambda - lambda0).abs() <= 1e-12
-                                && orbits.same_orbit(pt.theta.view(), q.view(), tol)
-                        })
-                        .then_some(b.id)
-                })
-            });
-            SelectedOrbit {
-                size: p.orbit_size,
-                active_units: p.active_units,
-                f: p.f,
-                morse_on_manifold: p.morse_on_manifold,
-                morse_index: q
-                    .as_ref()
-                    .map(|q| crate::diagram::crossings::morse_index(obj, q.view(), lambda0, 0)),
-                theta: t.to_vec(),
-                branch,
-            }
-        })
-        .collect()
 }

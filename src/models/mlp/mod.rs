@@ -49,6 +49,7 @@ pub mod gemm;
 pub mod hessian_operator;
 pub mod jet;
 pub mod linear_start;
+pub mod manifold;
 pub mod objective;
 pub mod reference;
 
