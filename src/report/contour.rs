@@ -399,3 +399,153 @@ fn band_level(tmin: f64, tmax: f64, nb: usize, k: usize) -> f64 {
 fn band_rgb(nb: usize, b: usize) -> RGBColor {
     Rgb::viridis((b as f64 + 0.5) / nb as f64).color()
 }
+
+#[cfg(test)]
+mod crate_comparison {
+    //! Measurement: the hand-written marching squares against the `contour` crate on the
+    //! fields of the project's contour figures.
+    use super::*;
+    use crate::models::two_layer::toy_model;
+    use crate::Objective;
+    use std::time::Instant;
+
+    fn field_toy(lam: f64) -> Vec<Vec<f64>> {
+        let model = toy_model(1.0, 0.0).unwrap();
+        let axis: Vec<f64> = (0..81).map(|k| -0.5 + 2.5 * k as f64 / 80.0).collect();
+        // values[j][i] at (w1 = axis[i], w2 = axis[j]) as LossContour lays it out.
+        let z: Vec<Vec<f64>> = axis
+            .iter()
+            .map(|&w2| {
+                axis.iter()
+                    .map(|&w1| model.value(ndarray::array![w1, w2].view(), lam))
+                    .collect()
+            })
+            .collect();
+        let lo = z.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+        let hi = z
+            .iter()
+            .flatten()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        let floor = 1e-6 * (hi - lo);
+        z.iter()
+            .map(|r| r.iter().map(|v| (v - lo + floor).log10()).collect())
+            .collect()
+    }
+
+    fn nearest(p: (f64, f64), set: &[(f64, f64)]) -> f64 {
+        set.iter()
+            .map(|q| (p.0 - q.0).hypot(p.1 - q.1))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    fn compare(name: &str, t: &[Vec<f64>], levels: usize) {
+        let (nx, ny) = (t[0].len(), t.len());
+        let (tmin, tmax) = value_range(t);
+        let nb = levels + 1;
+        let thresholds: Vec<f64> = (1..nb).map(|k| band_level(tmin, tmax, nb, k)).collect();
+        let flat: Vec<f64> = t.iter().flatten().copied().collect();
+        let builder = contour::ContourBuilder::new(nx, ny, true)
+            .x_origin(-0.5)
+            .y_origin(-0.5);
+        let reps = 20;
+        let s = Instant::now();
+        let mut ours = Vec::new();
+        for _ in 0..reps {
+            ours = thresholds
+                .iter()
+                .map(|&c| iso_lines(t, c))
+                .collect::<Vec<_>>();
+        }
+        let t_ours = s.elapsed().as_secs_f64() / reps as f64;
+        let s = Instant::now();
+        let mut theirs = Vec::new();
+        for _ in 0..reps {
+            theirs = builder.lines(&flat, &thresholds).unwrap();
+        }
+        let t_theirs = s.elapsed().as_secs_f64() / reps as f64;
+        // Cells whose four corners alternate above/below a level: where the two codes
+        // may join the same crossing points differently.
+        let saddles: usize = thresholds
+            .iter()
+            .map(|&c| {
+                (0..ny - 1)
+                    .flat_map(|j| (0..nx - 1).map(move |i| (i, j)))
+                    .filter(|&(i, j)| {
+                        let b = [
+                            t[j][i] > c,
+                            t[j][i + 1] > c,
+                            t[j + 1][i + 1] > c,
+                            t[j + 1][i] > c,
+                        ];
+                        b[0] == b[2] && b[1] == b[3] && b[0] != b[1]
+                    })
+                    .count()
+            })
+            .sum();
+        eprintln!("{name}: {saddles} saddle cells over all levels");
+        let (mut n_a, mut n_b, mut n_out, mut d_ab, mut d_ba) = (0, 0, 0, 0.0f64, 0.0f64);
+        let (mut pieces_a, mut pieces_b) = (0, 0);
+        for (a, b) in ours.iter().zip(&theirs) {
+            let pa: Vec<(f64, f64)> = a.iter().flatten().copied().collect();
+            let pb: Vec<(f64, f64)> = b
+                .geometry()
+                .0
+                .iter()
+                .flat_map(|l| l.0.iter().map(|c| (c.x, c.y)))
+                .collect();
+            pieces_a += a.len();
+            pieces_b += b.geometry().0.len();
+            let inside = |p: &(f64, f64)| {
+                p.0 >= -1e-9
+                    && p.0 <= (nx - 1) as f64 + 1e-9
+                    && p.1 >= -1e-9
+                    && p.1 <= (ny - 1) as f64 + 1e-9
+            };
+            let pb_in: Vec<(f64, f64)> = pb.iter().copied().filter(inside).collect();
+            n_out += pb.len() - pb_in.len();
+            n_a += pa.len();
+            n_b += pb.len();
+            for &p in &pa {
+                d_ab = d_ab.max(nearest(p, &pb_in));
+            }
+            for &p in &pb_in {
+                d_ba = d_ba.max(nearest(p, &pa));
+            }
+        }
+        eprintln!(
+            "{name}: {} levels; ours {n_a} points in {pieces_a} pieces, {:.3} ms; contour crate \
+             {n_b} points in {pieces_b} rings ({n_out} outside the grid), {:.3} ms; max dist \
+             ours→crate {d_ab:.2e}, crate(inside)→ours {d_ba:.2e} cells",
+            thresholds.len(),
+            t_ours * 1e3,
+            t_theirs * 1e3
+        );
+    }
+
+    #[test]
+    #[ignore = "measurement"]
+    fn measure_against_contour_crate() {
+        for lam in [0.0, 0.3, 0.7, 1.0] {
+            compare(&format!("toy λ = {lam}"), &field_toy(lam), 14);
+        }
+        // A saddle field with a NaN hole.
+        let mut t: Vec<Vec<f64>> = (0..41)
+            .map(|j| {
+                (0..41)
+                    .map(|i| ((i as f64 - 20.0) * (j as f64 - 20.0)) / 40.0)
+                    .collect()
+            })
+            .collect();
+        t[5][5] = f64::NAN;
+        compare("saddle x·y with one NaN", &t, 6);
+        let t: Vec<Vec<f64>> = (0..41)
+            .map(|j| {
+                (0..41)
+                    .map(|i| ((i as f64 - 20.3) * (j as f64 - 19.6) / 9.0).sin())
+                    .collect()
+            })
+            .collect();
+        compare("sin(x·y), many saddles", &t, 9);
+    }
+}
