@@ -101,14 +101,10 @@ struct ScaleArgs {
     #[arg(long, default_value = actbif::app::scale::DEFAULT_OUT)]
     out: PathBuf,
     /// Width sweep: widths m.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "10,20,50,100,200,500,1000"
-    )]
+    #[arg(long, value_delimiter = ',', default_values_t = actbif::app::scale::width_sweep::WIDTHS)]
     widths: Vec<usize>,
     /// Width sweep: the products α·m.
-    #[arg(long, value_delimiter = ',', default_value = "0.02,0.04")]
+    #[arg(long, value_delimiter = ',', default_values_t = actbif::app::scale::width_sweep::ALPHA_M)]
     alpha_m: Vec<f64>,
 }
 

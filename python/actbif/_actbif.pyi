@@ -1,6 +1,6 @@
 """Type stubs of the native module (Rust, PyO3)."""
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._diagram import Diagram
 from ._results import CoefficientsReport, FoldCurve, PhaseBoundary
@@ -262,14 +262,14 @@ class Branch:
     def plot(self, ax: Any = None, n_eigenvalues: int = 3) -> Any: ...
 
 def check_derivatives_json(
-    model: TwoLayer,
+    model: Union[TwoLayer, Mlp],
     lam: float = 0.5,
     seed: int = 0,
     theta: Optional[F64] = None,
     u: Optional[F64] = None,
 ) -> str:
-    """The JSON of ``actbif check-derivatives --json`` on ``model`` (see
-    ``actbif.check_derivatives``)."""
+    """The JSON of ``actbif check-derivatives --json`` (``--model mlp`` for an Mlp) on
+    ``model`` (see ``actbif.check_derivatives``)."""
 def run_config(config_json: str) -> Tuple[str, Optional[str]]: ...
 def expand_grid(grid_json: str) -> str: ...
 def config_id(config_json: str) -> str: ...

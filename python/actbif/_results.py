@@ -315,37 +315,54 @@ def check_derivatives(
     u: Optional[np.ndarray] = None,
 ) -> Any:
     """The derivative cross-check of ``actbif check-derivatives`` on ``model`` (an
-    ``actbif.TwoLayer`` with fixed output weights) at λ = ``lam``, as a pandas DataFrame: one
-    row per quantity, columns ``ad`` (structured vs generic AD), ``closed_form`` (vs the
-    paper's closed forms) and ``fd`` (vs finite differences), each a relative error (NaN where
-    not compared). θ ~ N(0, 0.3²) and the unit direction u are drawn from ``seed`` exactly as
-    the CLI draws them unless given. ``df.attrs`` holds ``max_rel_err_exact``, ``skipped``,
-    ``lambda``, ``width`` and ``dim``.
+    ``actbif.TwoLayer`` with fixed output weights, or an ``actbif.Mlp`` as ``--model mlp``,
+    any ``trained`` layers) at λ = ``lam``, as a pandas DataFrame: one row per quantity,
+    columns ``ad`` (structured vs generic AD), ``closed_form`` (vs the paper's closed forms;
+    all NaN for an Mlp, which has none) and ``fd`` (vs finite differences), each a relative
+    error (NaN where not compared). θ and the unit direction u are drawn from ``seed`` exactly
+    as the CLI draws them unless given. ``df.attrs`` holds ``max_rel_err_exact``, ``skipped``,
+    ``lambda`` and ``dim``, plus ``width`` (TwoLayer) or ``layers`` and ``trained`` (Mlp).
 
     >>> import actbif
     >>> x, y = actbif.paper_data(n=100)
     >>> df = actbif.check_derivatives(actbif.TwoLayer(x, y, width=3))
     >>> bool(df.loc["gradient", "ad"] < 1e-12), df.attrs["max_rel_err_exact"] < 1e-10
     (True, True)
+    >>> df = actbif.check_derivatives(actbif.Mlp(x, y, layers=[5, 3, 1], trained="all"))
+    >>> bool(df["ad"].max() < 1e-10), bool(df["closed_form"].isna().all())
+    (True, True)
     """
     import pandas as pd
 
     from . import _actbif
 
-    if not isinstance(model, _actbif.TwoLayer):
+    if not isinstance(model, (_actbif.TwoLayer, _actbif.Mlp)):
         raise TypeError(
-            f"check_derivatives takes an actbif.TwoLayer, got {type(model).__name__} "
-            "(for an Mlp use `actbif check-derivatives --model mlp`)"
+            f"check_derivatives takes an actbif.TwoLayer or actbif.Mlp, got {type(model).__name__}"
         )
     c = json.loads(_actbif.check_derivatives_json(model, lam, seed, theta, u))
-    parts = {"ad": c["ad_rel_err"], "closed_form": c["closed_form_rel_err"], "fd": c["fd_rel_err"]}
+    parts = {
+        "ad": c["ad_rel_err"],
+        "closed_form": c.get("closed_form_rel_err", {}),
+        "fd": c["fd_rel_err"],
+    }
     names = sorted(set().union(*parts.values()))
     df = pd.DataFrame(
         {k: [v.get(q, np.nan) for q in names] for k, v in parts.items()},
         index=pd.Index(names, name="quantity"),
     )
-    for key in ("max_rel_err_exact", "skipped", "lambda", "width", "dim"):
+    for key in ("skipped", "lambda"):
         df.attrs[key] = c[key]
+    if "setting" in c:  # Mlp: the exact comparison is against generic AD only
+        s = c["setting"]
+        ad = list(c["ad_rel_err"].values())
+        df.attrs["max_rel_err_exact"] = max(ad) if ad else float("nan")
+        df.attrs["dim"] = s["n_params"]
+        df.attrs["layers"] = s["layers"]
+        df.attrs["trained"] = s["trained"]
+    else:
+        for key in ("max_rel_err_exact", "width", "dim"):
+            df.attrs[key] = c[key]
     return df
 
 

@@ -348,18 +348,29 @@ model_pymethods!(PyTwoLayer {
     }
 });
 
-/// The JSON of `actbif check-derivatives --json` on `model` at λ = `lam` (θ and u from `seed`
-/// as the CLI draws them, unless given); `actbif.check_derivatives` makes it a DataFrame.
+/// The JSON of `actbif check-derivatives --json` (`--model mlp` for an `actbif.Mlp`) on
+/// `model` at λ = `lam` (θ and u from `seed` as the CLI draws them, unless given);
+/// `actbif.check_derivatives` makes it a DataFrame.
 #[pyfunction]
 #[pyo3(signature = (model, lam = 0.5, seed = 0, theta = None, u = None))]
 pub fn check_derivatives_json(
     py: Python<'_>,
-    model: &PyTwoLayer,
+    model: &Bound<'_, PyAny>,
     lam: f64,
     seed: u64,
     theta: Option<&Bound<'_, PyAny>>,
     u: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<String> {
-    let m = model.fixed("check_derivatives")?.clone();
+    if let Ok(mlp) = model.cast::<crate::mlp::PyMlp>() {
+        let m = mlp.get().model.clone();
+        return crate::report::check_mlp_json(py, m, lam, seed, theta, u);
+    }
+    let Ok(two) = model.cast::<PyTwoLayer>() else {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "check_derivatives takes an actbif.TwoLayer or actbif.Mlp, got {}",
+            model.get_type().name()?
+        )));
+    };
+    let m = two.get().fixed("check_derivatives")?.clone();
     crate::report::check_derivatives_json(py, m, lam, seed, theta, u)
 }

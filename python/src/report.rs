@@ -10,8 +10,11 @@ use crate::interrupt::run_interruptible;
 use crate::net::PYTHON_DATA;
 use actbif::app::check::{check_derivatives, random_point, CheckOptions};
 use actbif::app::commands::{coefficients_on, validate_lambda};
+use actbif::app::mlp::{check_at, check_point};
 use actbif::continuation::Method;
+use actbif::models::mlp::Mlp;
 use actbif::models::two_layer::TwoLayer;
+use numpy::ndarray::Array1;
 use pyo3::prelude::*;
 use std::sync::Arc;
 
@@ -58,15 +61,7 @@ pub fn check_derivatives_json(
 ) -> PyResult<String> {
     validate_lambda(lam, 1.0).map_err(to_py)?;
     let n = model.n_params();
-    let (theta0, u0) = random_point(n, seed);
-    let theta = match theta {
-        Some(t) => vector(t, "theta", n)?.as_array().to_owned(),
-        None => theta0,
-    };
-    let u = match u {
-        Some(u) => vector(u, "u", n)?.as_array().to_owned(),
-        None => u0,
-    };
+    let (theta, u) = point(n, random_point(n, seed), theta, u)?;
     let c = py
         .detach(move || {
             check_derivatives(
@@ -77,6 +72,43 @@ pub fn check_derivatives_json(
                 &CheckOptions::default(),
             )
         })
+        .map_err(to_py)?;
+    serde_json::to_string(&c).map_err(|e| to_py(e.into()))
+}
+
+/// θ and u as given (length n), else the seed's.
+fn point(
+    n: usize,
+    (theta0, u0): (Array1<f64>, Array1<f64>),
+    theta: Option<&Bound<'_, PyAny>>,
+    u: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(Array1<f64>, Array1<f64>)> {
+    let theta = match theta {
+        Some(t) => vector(t, "theta", n)?.as_array().to_owned(),
+        None => theta0,
+    };
+    let u = match u {
+        Some(u) => vector(u, "u", n)?.as_array().to_owned(),
+        None => u0,
+    };
+    Ok((theta, u))
+}
+
+/// `actbif check-derivatives --model mlp --json` on `model` at λ = `lam`: θ and u from `seed`
+/// as the CLI draws them ([`actbif::app::mlp::check_point`]), unless given.
+pub fn check_mlp_json(
+    py: Python<'_>,
+    model: Arc<Mlp>,
+    lam: f64,
+    seed: u64,
+    theta: Option<&Bound<'_, PyAny>>,
+    u: Option<&Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    validate_lambda(lam, 1.0).map_err(to_py)?;
+    let n = model.n_params();
+    let (theta, u) = point(n, check_point(n, seed), theta, u)?;
+    let c = py
+        .detach(move || check_at(&model, PYTHON_DATA, lam, theta.view(), u.view()))
         .map_err(to_py)?;
     serde_json::to_string(&c).map_err(|e| to_py(e.into()))
 }

@@ -134,9 +134,6 @@ def test_check_derivatives_bad_input(model, data):
         actbif.check_derivatives(model, u=np.zeros(model.n_params))
     with pytest.raises(TypeError, match="TwoLayer"):
         actbif.check_derivatives("not a model")
-    mlp = actbif.Mlp(x, y, layers=[5, 3, 1])
-    with pytest.raises(TypeError, match="Mlp"):
-        actbif.check_derivatives(mlp)
     trained = actbif.TwoLayer(x, y, width=2, train_output=True)
     with pytest.raises(ValueError, match="train_output"):
         actbif.check_derivatives(trained)

@@ -15,7 +15,7 @@ use crate::models::mlp::jet::product_table;
 pub use crate::models::mlp::Trained;
 use crate::models::mlp::{Mlp, MlpSpec};
 use crate::Objective;
-use ndarray::Array1;
+use ndarray::{Array1, ArrayView1};
 use num_dual::Dual64;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -209,18 +209,58 @@ fn compare<O: Objective>(
     out
 }
 
+/// The random point of `check-derivatives --model mlp --seed`: θ (scaled to the nonlinear
+/// range of σ) and the unit direction u, for a model with `n` parameters.
+pub fn check_point(n: usize, seed: u64) -> (Array1<f64>, Array1<f64>) {
+    let (theta, u) = random_point(n, seed);
+    (theta * THETA_SCALE, u)
+}
+
 /// `actbif check-derivatives --model mlp`: the backprop/dual-GEMM derivatives against the
 /// generic num-dual path (n ≤ [`AD_CHECK_MAX_DIM`]) and finite differences.
 pub fn run_check(spec: &ModelSpec, lambda: f64, seed: u64) -> Result<MlpCheck> {
     validate_lambda(lambda, 1.0)?;
     let model = build(spec)?;
+    let (theta, u) = check_point(model.n_params(), seed);
+    check_at(
+        &model,
+        &spec.data.to_string(),
+        lambda,
+        theta.view(),
+        u.view(),
+    )
+}
+
+/// [`run_check`] on a built model (its data described by `data`) at a given θ and direction u
+/// ([`check_point`] gives the CLI's): what the Python binding calls.
+pub fn check_at(
+    model: &Mlp,
+    data: &str,
+    lambda: f64,
+    theta: ArrayView1<f64>,
+    u: ArrayView1<f64>,
+) -> Result<MlpCheck> {
+    validate_lambda(lambda, 1.0)?;
     let n = model.n_params();
-    let (theta, u) = random_point(n, seed);
-    let theta = theta * THETA_SCALE;
+    for (name, v) in [("θ", theta), ("direction u", u)] {
+        if v.len() != n {
+            return Err(crate::Error::shape(name, format!("{n} entries"), v.len()));
+        }
+        if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+            return Err(crate::Error::param(
+                name,
+                format!("must be finite, got {x}"),
+            ));
+        }
+    }
+    if u.iter().all(|&x| x == 0.0) {
+        return Err(crate::Error::param("direction u", "must be non-zero"));
+    }
+    let (theta, u) = (theta.to_owned(), u.to_owned());
     let mut skipped = Vec::new();
     let ad_rel_err = if n <= AD_CHECK_MAX_DIM {
-        let ad = AdObjective(&model);
-        let mut m = compare(&model, &ad, &theta, lambda, &u);
+        let ad = AdObjective(model);
+        let mut m = compare(model, &ad, &theta, lambda, &u);
         m.insert(
             "gradient".into(),
             rel(
@@ -235,10 +275,10 @@ pub fn run_check(spec: &ModelSpec, lambda: f64, seed: u64) -> Result<MlpCheck> {
         ));
         BTreeMap::new()
     };
-    let fd = FiniteDifference::new(&model, FdConfig::default());
-    let fd_rel_err = compare(&model, &fd, &theta, lambda, &u);
+    let fd = FiniteDifference::new(model, FdConfig::default());
+    let fd_rel_err = compare(model, &fd, &theta, lambda, &u);
     Ok(MlpCheck {
-        setting: MlpSetting::of(&model, &spec.data.to_string()),
+        setting: MlpSetting::of(model, data),
         lambda,
         ad_rel_err,
         fd_rel_err,

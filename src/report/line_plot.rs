@@ -203,19 +203,19 @@ impl LinePlot {
             }
             (Scale::Linear, Scale::Log) => {
                 let c = builder
-                    .build_cartesian_2d(TickAxis::linear(xr), (y0..y1).log_scale())
+                    .build_cartesian_2d(TickAxis::linear(xr), LogAxis { lo: y0, hi: y1 })
                     .map_err(plot_err)?;
                 self.finish(c, xr, yr)
             }
             (Scale::Log, Scale::Linear) => {
                 let c = builder
-                    .build_cartesian_2d((x0..x1).log_scale(), TickAxis::linear(yr))
+                    .build_cartesian_2d(LogAxis { lo: x0, hi: x1 }, TickAxis::linear(yr))
                     .map_err(plot_err)?;
                 self.finish(c, xr, yr)
             }
             (Scale::Log, Scale::Log) => {
                 let c = builder
-                    .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+                    .build_cartesian_2d(LogAxis { lo: x0, hi: x1 }, LogAxis { lo: y0, hi: y1 })
                     .map_err(plot_err)?;
                 self.finish(c, xr, yr)
             }

@@ -1,4 +1,16 @@
 //! Iso-lines of a gridded field by marching squares, and bilinear refinement.
+//!
+//! Hand-written rather than the `contour` crate (0.13, d3-contour's port), measured on the
+//! four toy contour figures (81 × 81, 14 levels) and synthetic saddle / NaN fields by an
+//! ignored comparison test (commit dc6158e, `report::contour::crate_comparison`): inside the
+//! grid both give the same crossing points (to 7e-15 cells) in comparable time (4–11 ms
+//! against 6–13 ms per figure, loaded machine), but the crate (a) pads the grid and closes
+//! every line into a ring half a cell outside it — 58–74 % of its points on the toy figures
+//! — which a plot would have to clip; (b) counts NaN as below the level (by its source), so
+//! lines run through cells with a NaN corner and end in NaN coordinates, where ours leaves
+//! such cells blank; (c) resolves saddle cells by a fixed case table, not by the cell mean: 216, 14, 6
+//! and 0 saddle cells on the λ = 0, 0.3, 0.7, 1 figures join their crossings differently.
+//! Getting our lines from it would take clipping and NaN glue around it.
 
 use std::collections::HashMap;
 

@@ -118,6 +118,80 @@ impl Ranged for TickAxis {
     }
 }
 
+/// A base-10 log axis with labels at whole decades, thinned to every k-th when there are
+/// many; with fewer than [`MIN_DECADE_TICKS`] decades in range, also at 2 and 5 (and at every
+/// mantissa 1…9 when even those are too few), so every log chart has enough labels. Minor
+/// grid lines at 1…9 per decade. plotters' own log axis labels decades only: one or two labels
+/// on a chart spanning a decade.
+#[derive(Clone, Debug)]
+pub(super) struct LogAxis {
+    pub(super) lo: f64,
+    pub(super) hi: f64,
+}
+
+/// Below this many decade ticks, a log axis is also labelled at 2 and 5.
+pub(super) const MIN_DECADE_TICKS: usize = 4;
+
+impl LogAxis {
+    /// The values m·10^k (m in `mantissas`) inside \[lo, hi\], ascending.
+    fn at(&self, mantissas: &[f64]) -> Vec<f64> {
+        let (k0, k1) = (
+            self.lo.log10().floor() as i32,
+            self.hi.log10().ceil() as i32,
+        );
+        let inside = |v: &f64| *v >= self.lo * (1.0 - 1e-12) && *v <= self.hi * (1.0 + 1e-12);
+        (k0..=k1)
+            .flat_map(|k| mantissas.iter().map(move |m| m * 10f64.powi(k)))
+            .filter(inside)
+            .collect()
+    }
+
+    /// Labelled positions, at most about `n` (decades are thinned, never dropped for 2 and 5).
+    pub(super) fn ticks(&self, n: usize) -> Vec<f64> {
+        if !(self.lo > 0.0 && self.hi > self.lo && self.hi.is_finite()) {
+            return vec![];
+        }
+        let decades = self.at(&[1.0]);
+        if decades.len() >= MIN_DECADE_TICKS {
+            let every = decades.len().div_ceil(n.max(1)).max(1);
+            return decades.into_iter().step_by(every).collect();
+        }
+        let ticks = self.at(&[1.0, 2.0, 5.0]);
+        if ticks.len() >= 3 {
+            return ticks;
+        }
+        self.at(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+    }
+}
+
+impl Ranged for LogAxis {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let (a, b) = (self.lo.log10(), self.hi.log10());
+        let f = (v.log10() - a) / (b - a);
+        limit.0 + (f * (limit.1 - limit.0) as f64).round() as i32
+    }
+
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            let minor = self.at(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+            // Minor lines only while they stay a few pixels apart (≤ 12 decades).
+            return if minor.len() <= 108 {
+                minor
+            } else {
+                self.at(&[1.0])
+            };
+        }
+        self.ticks(hint.max_num_points())
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
 pub(super) fn plot_err<E: std::error::Error>(e: E) -> Error {
     Error::param("figure", format!("rendering failed: {e}"))
 }
@@ -391,4 +465,68 @@ pub(super) fn render_svg_with(
         root.present().map_err(plot_err)?;
     }
     Ok(apply_dashes(&svg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(lo: f64, hi: f64) -> Vec<String> {
+        LogAxis { lo, hi }
+            .ticks(10)
+            .into_iter()
+            .map(fmt_tick)
+            .collect()
+    }
+
+    #[test]
+    fn log_axis_over_two_decades_is_labelled_at_1_2_5() {
+        assert_eq!(
+            labels(1e-3, 0.1),
+            ["0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1"]
+        );
+    }
+
+    #[test]
+    fn log_axis_over_many_decades_is_labelled_at_decades_thinned() {
+        assert_eq!(
+            labels(1e-4, 10.0),
+            ["1e-4", "0.001", "0.01", "0.1", "1", "10"]
+        );
+        let many = LogAxis { lo: 1e-30, hi: 1.0 }.ticks(10);
+        assert!(many.len() <= 10 && many.len() >= 5, "{many:?}");
+        // Whole decades only, evenly thinned.
+        let exps: Vec<f64> = many.iter().map(|v| v.log10()).collect();
+        assert!(
+            exps.iter().all(|e| (e - e.round()).abs() < 1e-9),
+            "{many:?}"
+        );
+        let step = exps[1] - exps[0];
+        assert!(
+            exps.windows(2).all(|w| (w[1] - w[0] - step).abs() < 1e-9),
+            "{many:?}"
+        );
+    }
+
+    #[test]
+    fn log_axis_inside_one_decade_uses_every_mantissa() {
+        assert_eq!(
+            labels(0.25, 0.85),
+            ["0.3", "0.4", "0.5", "0.6", "0.7", "0.8"]
+        );
+        assert_eq!(labels(0.15, 0.6), ["0.2", "0.3", "0.4", "0.5", "0.6"]);
+    }
+
+    #[test]
+    fn log_axis_labels_are_distinct_and_ascending() {
+        for (lo, hi) in [(3e-5, 2e-3), (0.02, 0.9), (1e-12, 1e-2), (7.0, 3000.0)] {
+            let t = LogAxis { lo, hi }.ticks(10);
+            assert!(t.windows(2).all(|w| w[0] < w[1]), "{t:?}");
+            let l: Vec<String> = t.iter().map(|&v| fmt_tick(v)).collect();
+            let mut u = l.clone();
+            u.dedup();
+            assert_eq!(l, u);
+            assert!(t.len() >= 3, "({lo}, {hi}): {l:?}");
+        }
+    }
 }

@@ -10,14 +10,15 @@ use crate::app::commands::{run_trace_with, DataSource, ModelSpec, TraceOptions};
 use crate::continuation::Solver;
 use crate::error::{Error, Result};
 use crate::models::two_layer::theory::PAPER_K;
-use crate::report::{LegendPosition, LinePlot, LineStyle, Scale, Series};
+use crate::report::{LegendPosition, LinePlot, LineStyle, Rgb, Scale, Series};
 use serde::Serialize;
 use std::time::Instant;
 
 /// Widths of the sweep (n = 5m ≤ 5000).
 pub const WIDTHS: [usize; 7] = [10, 20, 50, 100, 200, 500, 1000];
-/// Products α·m (first-order λ* ≈ 0.28 and 0.57).
-pub const ALPHA_M: [f64; 2] = [0.02, 0.04];
+/// Products α·m: six per width, so that λ*(α·m) is drawn as a curve, about evenly spaced in
+/// log over the range below the phase boundary (first-order λ* ≈ 0.035 … 0.57).
+pub const ALPHA_M: [f64; 6] = [0.0025, 0.005, 0.01, 0.02, 0.03, 0.04];
 /// Largest width accepted by `--widths` (n = 5m; the case is about m ≤ 1000, 5× headroom).
 pub const MAX_WIDTH: usize = 5000;
 /// The figure, next to the case JSON.
@@ -72,6 +73,12 @@ pub struct SweepRow {
     pub lambda_star: Option<f64>,
     /// Its kind (`fold`, `branch_point`, …).
     pub kind: Option<String>,
+    /// λ of the first crossing the tracer detected: the event, or a crossing before it that
+    /// the tracer rejected (then [`SweepRow::first_crossing_rejected`] says why).
+    pub first_crossing_lambda: Option<f64>,
+    /// Why the tracer rejected the first crossing, if it did: the branch then went on past it
+    /// (e.g. around a fold onto the saddle branch), and `lambda_star` is a later event.
+    pub first_crossing_rejected: Option<String>,
     /// First-order law α·m/|K|.
     pub lambda_star_first_order: f64,
     /// Smallest eigenvalue at λ = 0 (should equal α).
@@ -113,6 +120,8 @@ fn trace_row(m: usize, alpha_m: f64, seconds: f64, opts: &ScaleOptions) -> Sweep
         status_detail: Some("not started: the case's time budget was spent".into()),
         lambda_star: None,
         kind: None,
+        first_crossing_lambda: None,
+        first_crossing_rejected: None,
         lambda_star_first_order: alpha_m / PAPER_K.abs(),
         lambda1_at_0: None,
         max_grad_norm: None,
@@ -150,6 +159,12 @@ fn trace_row(m: usize, alpha_m: f64, seconds: f64, opts: &ScaleOptions) -> Sweep
                 row.kind = serde_json::to_value(e.kind)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string));
+            }
+            // The trace stops at its first event, so any rejected crossing came before it.
+            row.first_crossing_lambda = row.lambda_star;
+            if let Some(x) = r.rejected_events.first() {
+                row.first_crossing_lambda = Some(x.lambda);
+                row.first_crossing_rejected = Some(x.reason.clone());
             }
         }
         Err(e) => {
@@ -211,6 +226,10 @@ fn outcome(rows: Vec<SweepRow>) -> CaseOutcome {
                 .is_some_and(|g| g <= super::GRAD_NORM_TARGET)
         }),
     );
+    checks.insert(
+        "first_crossing_accepted".to_string(),
+        rows.iter().all(|r| r.first_crossing_rejected.is_none()),
+    );
     CaseOutcome {
         status,
         status_detail,
@@ -227,25 +246,51 @@ fn outcome(rows: Vec<SweepRow>) -> CaseOutcome {
     }
 }
 
-/// λ* against α·m on log axes, one series per width, with the first-order law α·m/|K|.
+/// The row's first crossing λ, if positive (log axes).
+fn first_crossing(r: &SweepRow) -> Option<f64> {
+    r.first_crossing_lambda.filter(|&l| l > 0.0)
+}
+
+/// The first crossing λ* against α·m on log axes, one series per width (viridis by width:
+/// ordered, colour-blind safe), with the first-order law α·m/|K| in black. A crossing the
+/// tracer rejected is ringed in red (its later event is in the JSON, not here).
 pub fn figure(rows: &[SweepRow]) -> Result<String> {
-    let mut plot = LinePlot::new("Width sweep: first event λ* against α·m")
+    let mut plot = LinePlot::new("Width sweep: first crossing λ* against α·m")
         .x_label("α · m")
-        .y_label("λ* (first event)")
+        .y_label("λ* (first crossing)")
         .x_scale(Scale::Log)
         .y_scale(Scale::Log)
-        .legend(LegendPosition::LowerRight);
+        .legend(LegendPosition::UpperLeft);
+    let rejected: Vec<(f64, f64)> = rows
+        .iter()
+        .filter(|r| r.first_crossing_rejected.is_some())
+        .filter_map(|r| first_crossing(r).map(|l| (r.alpha_m, l)))
+        .collect();
+    // Drawn first and larger: a red ring around the width's own marker.
+    if !rejected.is_empty() {
+        plot.push_series(
+            Series::new("first crossing rejected by the tracer", rejected)
+                .style(LineStyle::Points)
+                .color(Rgb::RED)
+                .width(4),
+        );
+    }
     let mut widths: Vec<usize> = rows.iter().map(|r| r.m).collect();
     widths.dedup();
-    for m in widths {
+    let last = widths.len().saturating_sub(1).max(1) as f64;
+    for (k, &m) in widths.iter().enumerate() {
         let pts: Vec<(f64, f64)> = rows
             .iter()
             .filter(|r| r.m == m)
-            .filter_map(|r| r.lambda_star.filter(|&l| l > 0.0).map(|l| (r.alpha_m, l)))
+            .filter_map(|r| first_crossing(r).map(|l| (r.alpha_m, l)))
             .collect();
         if !pts.is_empty() {
+            // Viridis up to 0.85: its yellow end is too pale for a line on white.
+            let color = Rgb::viridis(0.85 * k as f64 / last);
             plot.push_series(
-                Series::new(format!("exact, m = {m}"), pts).style(LineStyle::LinePoints),
+                Series::new(format!("m = {m}"), pts)
+                    .style(LineStyle::LinePoints)
+                    .color(color),
             );
         }
     }
@@ -256,18 +301,96 @@ pub fn figure(rows: &[SweepRow]) -> Result<String> {
         .iter()
         .map(|&x| (x, x / PAPER_K.abs()))
         .collect();
-    // Whole decades around the data, so that the log axes carry tick labels.
+    // Whole decades around the data: every axis has labelled decades (and 2, 5 between).
     let ys = rows
         .iter()
-        .filter_map(|r| r.lambda_star)
+        .filter_map(first_crossing)
         .chain(law.iter().map(|p| p.1));
     let (ylo, yhi) = ys.fold((f64::INFINITY, 0.0f64), |(a, b), y| (a.min(y), b.max(y)));
     let decade_below = |v: f64| 10f64.powf(v.log10().floor());
     let decade_above = |v: f64| 10f64.powf(v.log10().ceil());
     plot.push_series(
-        Series::new("first order: λ* = α·m/|K|, K = −0.0705", law).style(LineStyle::Dashed),
+        Series::new("α·m/|K| (first order)", law)
+            .style(LineStyle::Dashed)
+            .color(Rgb::BLACK),
     );
     plot.x_range(decade_below(lo * 0.8), decade_above(hi * 1.25))
         .y_range(decade_below(ylo), decade_above(yhi))
         .render_svg()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(m: usize, alpha_m: f64, lambda: f64, rejected: bool) -> SweepRow {
+        SweepRow {
+            m,
+            alpha_m,
+            alpha: alpha_m / m as f64,
+            n_params: 5 * m,
+            solver: None,
+            status: "max_events".into(),
+            status_detail: None,
+            lambda_star: Some(if rejected { lambda / 40.0 } else { lambda }),
+            kind: Some("fold".into()),
+            first_crossing_lambda: Some(lambda),
+            first_crossing_rejected: rejected.then(|| "kernel not one-dimensional".into()),
+            lambda_star_first_order: alpha_m / PAPER_K.abs(),
+            lambda1_at_0: None,
+            max_grad_norm: None,
+            points: 1,
+            wall_s: 0.0,
+        }
+    }
+
+    /// (text-anchor, text) of every numeric label in the SVG.
+    fn numeric_labels(svg: &str) -> Vec<(String, String)> {
+        let flat = svg.replace('\n', " ");
+        flat.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let anchor = t.split("text-anchor=\"").nth(1)?.split('"').next()?;
+                let body = t.split('>').nth(1)?.split('<').next()?.trim();
+                body.parse::<f64>()
+                    .is_ok()
+                    .then(|| (anchor.to_string(), body.to_string()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn figure_has_enough_distinct_ticks_and_marks_rejected_crossings() {
+        let rows: Vec<SweepRow> = [10, 1000]
+            .iter()
+            .flat_map(|&m| {
+                ALPHA_M
+                    .iter()
+                    .map(move |&a| row(m, a, 7.0 * a, m == 1000 && a == 0.02))
+            })
+            .collect();
+        let svg = figure(&rows).unwrap();
+        let labels = numeric_labels(&svg);
+        assert!(labels.len() >= 6, "{labels:?}");
+        for axis in ["end", "middle"] {
+            let mut on: Vec<&String> = labels
+                .iter()
+                .filter(|l| l.0 == axis)
+                .map(|l| &l.1)
+                .collect();
+            assert!(on.len() >= 3, "{axis}: {on:?}");
+            let n = on.len();
+            on.sort();
+            on.dedup();
+            assert_eq!(on.len(), n, "duplicate tick labels on {axis}");
+        }
+        // x spans 0.001…0.1, y 0.01…1: decades and 2, 5 between.
+        for t in [
+            "0.001", "0.002", "0.005", "0.01", "0.05", "0.1", "0.2", "0.5", "1",
+        ] {
+            assert!(labels.iter().any(|l| l.1 == t), "no tick {t}: {labels:?}");
+        }
+        assert!(svg.contains("first crossing rejected by the tracer"));
+        assert!(svg.contains("m = 1000"));
+    }
 }
