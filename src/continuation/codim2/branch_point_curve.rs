@@ -179,6 +179,7 @@ impl<F: Family> CurveSystem for BranchPointSystem<'_, F> {
         &self,
         z: &Array1<f64>,
         b: &Array1<f64>,
+        _lin: &DenseJacobian,
         t: &Array1<f64>,
         s: f64,
     ) -> Result<BranchPointPoint> {

@@ -93,11 +93,13 @@ pub(crate) trait CurveSystem {
     /// The unit tangent at the start, oriented towards increasing p.
     fn initial_tangent(&self, y: &Array1<f64>, b: &Array1<f64>) -> Result<Array1<f64>>;
 
-    /// The point record at y (tangent t, signed arclength s).
+    /// The point record at y (border b, the linearisation `lin` there with that border,
+    /// tangent t, signed arclength s).
     fn record(
         &self,
         y: &Array1<f64>,
         b: &Array1<f64>,
+        lin: &Self::Lin,
         t: &Array1<f64>,
         s: f64,
     ) -> Result<Self::Point>;

@@ -142,11 +142,11 @@ impl<F: Family> CurveSystem for FoldSystemOf<'_, F> {
     fn record(
         &self,
         y: &Array1<f64>,
-        b: &Array1<f64>,
+        _b: &Array1<f64>,
+        sys: &FoldSystem,
         t: &Array1<f64>,
         s: f64,
     ) -> Result<CurvePoint> {
-        let sys = fold_system(self.fam, &self.backend, y, b)?;
         let (theta, lam, p) = (theta_of(y), lambda_of(y), p_of(y));
         let obj = self.fam.at(p);
         let phi = &sys.v / norm(sys.v.view());

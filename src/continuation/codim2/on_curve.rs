@@ -68,9 +68,10 @@ pub(super) fn locate_on_curve<F: Family>(
         y: yb.clone(),
         phi: b.phi.clone(),
     };
+    let (y_sec, phi_sec) = interpolate(&e0, &e1, e0.f / (e0.f - e1.f));
     let mut best = Solved {
-        y: interpolate(&e0, &e1, 0.5).0,
-        phi: interpolate(&e0, &e1, 0.5).1,
+        y: y_sec,
+        phi: phi_sec,
         residual: f64::INFINITY,
     };
     let Ok(tau) = fold_system(sys.fam, &sys.backend, ya, &a.phi).and_then(|l| l.tangent(&d)) else {

@@ -4,7 +4,7 @@
 //! points, exact window exits and closed-curve detection, in both directions of p.
 
 use super::curve_system::CurveSystem;
-use super::curve_system::Tangent;
+use super::curve_system::{Correction, Tangent};
 use super::window_exit::{exit_of, exit_point, inside};
 use super::{Codim2Event, Curve, CurveEnd, Direction, Directions, FoldCurveParams};
 use crate::continuation::StepController;
@@ -98,10 +98,11 @@ fn follow<S: CurveSystem>(
         ctrl: StepController::with_bounds(params.ds_initial, params.ds_min, params.ds_max),
         s: 0.0,
     };
-    let mut points = vec![sys.record(y0, b0, &t0, 0.0)?];
+    let lin0 = sys.linearise(y0, b0)?.lin;
+    let mut points = vec![sys.record(y0, b0, &lin0, &t0, 0.0)?];
     let mut events = Vec::new();
     for step in 0..params.max_steps {
-        let Some((y, t, iters)) = try_step(sys, &w, params) else {
+        let Some((Correction { y, lin, iters }, t)) = try_step(sys, &w, params) else {
             w.ctrl.reject();
             if w.ctrl.stalled() {
                 let n = w.y.len();
@@ -111,7 +112,7 @@ fn follow<S: CurveSystem>(
             continue;
         };
         let s_new = w.s + sign * norm((&y - &w.y).view());
-        let q = sys.record(&y, &w.b, &t, s_new)?;
+        let q = sys.record(&y, &w.b, &lin, &t, s_new)?;
         let prev = points.last().expect("start recorded");
         let exit = exit_of(prev, &q, params);
         if params.locate {
@@ -143,12 +144,13 @@ fn follow<S: CurveSystem>(
     Ok((points, events, CurveEnd::StepBudgetExhausted))
 }
 
-/// One predictor–corrector step; `None` if it must be retried with a smaller step.
+/// One predictor–corrector step (the correction and its tangent); `None` if it must be
+/// retried with a smaller step.
 fn try_step<S: CurveSystem>(
     sys: &S,
     w: &Walker,
     params: &FoldCurveParams,
-) -> Option<(Array1<f64>, Array1<f64>, usize)> {
+) -> Option<(Correction<S::Lin>, Array1<f64>)> {
     let ds = w.ctrl.ds();
     let pred = &w.y + &(&w.t * ds);
     let c = sys.correct(
@@ -166,5 +168,5 @@ fn try_step<S: CurveSystem>(
     if t.dot(&w.t).clamp(-1.0, 1.0).acos() > params.max_turn {
         return None;
     }
-    Some((c.y, t, c.iters))
+    Some((c, t))
 }

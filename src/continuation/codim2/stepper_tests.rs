@@ -83,7 +83,14 @@ impl CurveSystem for Circle {
         DenseJacobian(Self::jacobian(y)).tangent(&array![0.0, 0.0, 1.0])
     }
 
-    fn record(&self, y: &Array1<f64>, _b: &Array1<f64>, t: &Array1<f64>, _s: f64) -> Result<Pt> {
+    fn record(
+        &self,
+        y: &Array1<f64>,
+        _b: &Array1<f64>,
+        _lin: &DenseJacobian,
+        t: &Array1<f64>,
+        _s: f64,
+    ) -> Result<Pt> {
         Ok(Pt {
             lambda: y[1],
             p: y[2],

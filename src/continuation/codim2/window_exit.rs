@@ -90,7 +90,8 @@ pub(super) fn exit_point<S: CurveSystem>(
     };
     let lin = sys.linearise(&yb, &w.b)?;
     let t = lin.lin.tangent(&w.t)?;
-    let pt = sys.record(&yb, &w.b, &t, w.s + sign * norm((&yb - &w.y).view()))?;
+    let s = w.s + sign * norm((&yb - &w.y).view());
+    let pt = sys.record(&yb, &w.b, &lin.lin, &t, s)?;
     let exit = WindowExit {
         side,
         status,
