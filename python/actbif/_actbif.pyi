@@ -93,9 +93,11 @@ class TwoLayer:
         param: str = "alpha",
         p_min: Optional[float] = None,
         p_max: Optional[float] = None,
+        solver: str = "auto",
     ) -> "FoldCurve":
         """The fold curve in (λ, p) through the first fold of the λ-branch (see ``actbif
-        fold-curve``); default window p ∈ [1e-4, 1e-1]."""
+        fold-curve``); default window p ∈ [1e-4, 1e-1]; solver "auto", "dense" or
+        "matrix-free"."""
     def coefficients(
         self, event: int = 0, method: str = "exact", progress: bool = False
     ) -> "CoefficientsReport":

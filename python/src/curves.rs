@@ -5,7 +5,8 @@
 use crate::errors::{to_py, value_error};
 use crate::interrupt::run_interruptible;
 use crate::net::PYTHON_DATA;
-use actbif::app::curves::{self, run_fold_curve, run_phase_boundary, ALPHA_WINDOW};
+use actbif::app::curves::{self, run_fold_curve_with, run_phase_boundary, ALPHA_WINDOW};
+use actbif::continuation::Solver;
 use actbif::models::two_layer::TwoLayer;
 use pyo3::prelude::*;
 use std::sync::Arc;
@@ -15,14 +16,17 @@ pub fn wrap<'py>(py: Python<'py>, class: &str, json: String) -> PyResult<Bound<'
     py.import("actbif._results")?.getattr(class)?.call1((json,))
 }
 
-/// The fold curve of `model` in `param` (worker thread; Ctrl-C raises at once).
+/// The fold curve of `model` in `param` on `solver`'s backend (worker thread; Ctrl-C raises
+/// at once and stops the worker at its next step).
 pub fn fold_curve<'py>(
     py: Python<'py>,
     model: Arc<TwoLayer>,
     param: &str,
-    p_min: Option<f64>,
-    p_max: Option<f64>,
+    window: (Option<f64>, Option<f64>),
+    solver: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let (p_min, p_max) = window;
+    let solver: Solver = solver.parse().map_err(to_py)?;
     let window = curves::window(p_min, p_max, ALPHA_WINDOW);
     if let Some((lo, hi)) = window {
         if !(lo.is_finite() && hi.is_finite()) {
@@ -32,8 +36,9 @@ pub fn fold_curve<'py>(
         }
     }
     let param = param.to_string();
-    let json = run_interruptible(py, move |_| {
-        let r = run_fold_curve(&model, PYTHON_DATA, &param, window)?;
+    let json = run_interruptible(py, move |cancel| {
+        let cancel = actbif::continuation::CancelFlag(cancel);
+        let r = run_fold_curve_with(&model, PYTHON_DATA, &param, window, solver, Some(cancel))?;
         Ok::<_, actbif::Error>(serde_json::to_string(&r)?)
     })?
     .map_err(to_py)?;

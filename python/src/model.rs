@@ -303,16 +303,18 @@ model_pymethods!(PyTwoLayer {
     /// one end given, the other keeps its default), λ ∈ [0, 1]. Returns an `actbif.FoldCurve`
     /// (`.lambdas`, `.ps`, `.events`, `.status`, `.to_json()`). GIL released; Ctrl-C raises
     /// KeyboardInterrupt at once. ValueError when the branch has no fold or the window is bad.
-    #[pyo3(signature = (param = "alpha", p_min = None, p_max = None))]
+    /// `solver`: "auto" (dense up to 4000 parameters), "dense" or "matrix-free".
+    #[pyo3(signature = (param = "alpha", p_min = None, p_max = None, solver = "auto"))]
     fn fold_curve<'py>(
         &self,
         py: Python<'py>,
         param: &str,
         p_min: Option<f64>,
         p_max: Option<f64>,
+        solver: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let model = self.fixed("fold_curve")?.clone();
-        crate::curves::fold_curve(py, model, param, p_min, p_max)
+        crate::curves::fold_curve(py, model, param, (p_min, p_max), solver)
     }
 
     /// The exact kernel/feature-learning boundary α_c(m) of the paper's model at each of

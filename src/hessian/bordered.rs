@@ -113,13 +113,21 @@ impl FreeBordered<'_> {
 impl Bordered<'_> {
     /// Solves with the bordered matrix.
     pub fn solve(&self, rhs: &Array1<f64>) -> std::result::Result<Array1<f64>, HessianError> {
+        self.solve_to(rhs, KRYLOV_TOL)
+    }
+    /// [`Bordered::solve`] to the backward error `tol` on the matrix-free path.
+    pub(super) fn solve_to(
+        &self,
+        rhs: &Array1<f64>,
+        tol: f64,
+    ) -> std::result::Result<Array1<f64>, HessianError> {
         match self {
             Bordered::Dense(b) => b.solve(rhs).ok_or(HessianError::Singular),
             Bordered::Free(f) => {
                 let a = |u: ArrayView1<f64>| f.apply(u);
                 let m = |u: ArrayView1<f64>| f.precondition(u);
                 let norm = || f.norm();
-                let s = gmres_backward(&a, &m, rhs, None, KRYLOV_TOL, KRYLOV_MAX_ITERS, &norm)
+                let s = gmres_backward(&a, &m, rhs, None, tol, KRYLOV_MAX_ITERS, &norm)
                     .map_err(HessianError::Krylov)?;
                 f.h.count(s.iters);
                 Ok(s.x)

@@ -272,7 +272,9 @@ impl FreeHess<'_> {
     /// [`FreeHess::kernel`] by block Lanczos on the exact structured H⁻¹ (largest |ν| ↔ µ = 1/ν
     /// nearest zero): ‖H⁻¹φ − νφ‖ ≤ tol·|ν| gives ‖Hφ − µφ‖ ≤ tol·‖H‖, the dense path's
     /// kernel accuracy, without a scale estimate. The second value is the next Ritz value (an
-    /// estimate, as on the subspace path); on failure the caller falls back to that path.
+    /// estimate, as on the subspace path). A pair stalled above [`KERNEL_FLOOR_RTOL`] by the
+    /// inverse's rounding is finished by `polish_kernel`; on failure the caller falls back to
+    /// the subspace path.
     fn kernel_lanczos(&self) -> std::result::Result<(f64, Array1<f64>, f64), KrylovFailure> {
         let n = self.op.dim();
         let inv = |x: ndarray::ArrayView2<f64>| {
@@ -288,22 +290,39 @@ impl FreeHess<'_> {
             max_basis: LANCZOS_BASIS_BLOCKS * KERNEL_LANCZOS_BLOCK,
             tol: KERNEL_RTOL,
             max_restarts: KERNEL_LANCZOS_RESTARTS,
-            tol_last: KERNEL_FLOOR_RTOL,
+            tol_last: KERNEL_POLISH_RTOL,
         };
         // Only the nearest pair is converged: the rounding of H⁻¹ is relative to its largest
         // |ν|, so a second pair's relative residual cannot go below ε·|ν₁/ν₂| near a fold.
         let r = block_lanczos(&inv, n, 1, None, Which::LargestMagnitude, &opts)?;
         self.count(r.applications);
         let second = r.next_value.map_or(f64::INFINITY, |nu| 1.0 / nu);
-        Ok((1.0 / r.values[0], r.vectors.column(0).to_owned(), second))
+        let phi = r.vectors.column(0).to_owned();
+        if r.residuals[0] <= KERNEL_FLOOR_RTOL * r.values[0].abs() {
+            return Ok((1.0 / r.values[0], phi, second));
+        }
+        // Stalled at the inverse's rounding (a located fold): finish by inverse iteration.
+        let tol = KERNEL_RTOL * self.scale();
+        let (mu, phi) = self.polish_kernel(&phi, tol).ok_or(KrylovFailure {
+            method: "kernel (bordered inverse iteration)",
+            iters: r.applications,
+            residual: r.residuals[0] / r.values[0].abs(),
+            tol: KERNEL_RTOL,
+        })?;
+        Ok((mu, phi, second))
     }
 }
 
 /// Block of the kernel's Lanczos (the nearest-zero pair and the second, with room).
 const KERNEL_LANCZOS_BLOCK: usize = 4;
-/// Restarts of the kernel's Lanczos before the [`KERNEL_FLOOR_RTOL`] acceptance: the
-/// nearest-zero pair of a located fold (ratio ~1e-4 to the next) converges in one or two.
-const KERNEL_LANCZOS_RESTARTS: usize = 10;
+/// Restarts of the kernel's Lanczos before the [`KERNEL_FLOOR_RTOL`] acceptance or the
+/// polish: a well-separated nearest-zero pair converges in one or two, and one stalled at
+/// the inverse's rounding does not move after that (m = 500: the same 1.8e-9 after 10 or 100).
+const KERNEL_LANCZOS_RESTARTS: usize = 4;
+/// A stalled kernel pair with relative residual ≤ this on H⁻¹ (its direction is then right
+/// to far better than the ratio to the next eigenvalue needs) is finished by
+/// `FreeHess::polish_kernel`.
+const KERNEL_POLISH_RTOL: f64 = 1e-6;
 /// Block and basis of the scale estimate (largest |eigenvalue|): a few digits suffice.
 const SCALE_BLOCK: usize = 4;
 /// See [`SCALE_BLOCK`].

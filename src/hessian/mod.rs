@@ -25,6 +25,7 @@ mod bordered;
 mod error;
 mod free_generic;
 mod free_hess;
+mod kernel_polish;
 mod methods;
 mod spectrum;
 

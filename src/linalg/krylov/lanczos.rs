@@ -68,29 +68,44 @@ const DEPENDENT_RTOL: f64 = 1e-8;
 
 /// Orthonormalises the columns of `r` against the orthonormal columns of `basis` and each
 /// other (classical Gram–Schmidt, twice); dependent columns are replaced by random ones.
+/// The projection on `basis` is done for the whole block at once (two GEMMs per pass: at
+/// n = 64,000 the column-by-column strided products took 17 % of a digits m = 1000 trace),
+/// the columns among themselves one by one on a transposed (contiguous) copy.
 fn orthonormalise_against(basis: ArrayView2<f64>, r: &mut Array2<f64>, rng: &mut SplitMix64) {
-    for j in 0..r.ncols() {
+    let q = r.ncols();
+    let n0: Vec<f64> = (0..q).map(|j| vnorm(r.column(j))).collect();
+    for _pass in 0..2 {
+        let c = basis.t().dot(&*r);
+        *r -= &basis.dot(&c);
+    }
+    let mut rt = r.t().as_standard_layout().into_owned();
+    for (j, &n0_orig) in n0.iter().enumerate() {
+        let mut fresh = false;
         for _attempt in 0..3 {
-            let n0 = vnorm(r.column(j));
+            let n0j = if fresh { vnorm(rt.row(j)) } else { n0_orig };
             for _pass in 0..2 {
-                let c = basis.t().dot(&r.column(j));
-                let proj = basis.dot(&c);
-                let mut col = r.column_mut(j);
-                col -= &proj;
+                if fresh {
+                    let c = basis.t().dot(&rt.row(j));
+                    let proj = basis.dot(&c);
+                    rt.row_mut(j).scaled_add(-1.0, &proj);
+                }
                 for i in 0..j {
-                    let qi = r.column(i).to_owned();
-                    let c = qi.dot(&r.column(j));
-                    r.column_mut(j).scaled_add(-c, &qi);
+                    let (done, mut rest) = rt.view_mut().split_at(Axis(0), j);
+                    let qi = done.row(i);
+                    let c = qi.dot(&rest.row(0));
+                    rest.row_mut(0).scaled_add(-c, &qi);
                 }
             }
-            let nj = vnorm(r.column(j));
-            if nj.is_finite() && nj > DEPENDENT_RTOL * n0 && nj > 0.0 {
-                r.column_mut(j).mapv_inplace(|v| v / nj);
+            let nj = vnorm(rt.row(j));
+            if nj.is_finite() && nj > DEPENDENT_RTOL * n0j && nj > 0.0 {
+                rt.row_mut(j).mapv_inplace(|v| v / nj);
                 break;
             }
-            r.column_mut(j).mapv_inplace(|_| rng.next_signed());
+            rt.row_mut(j).mapv_inplace(|_| rng.next_signed());
+            fresh = true;
         }
     }
+    r.assign(&rt.t());
 }
 
 /// The Krylov basis with its image.
