@@ -119,6 +119,21 @@ impl Backend {
     pub fn iterations(&self) -> usize {
         self.counter.load(Ordering::Relaxed)
     }
+    /// [`Hess::nearest_zero_value`] at (θ, λ) for the kernel estimate `phi`; matrix-free, the
+    /// Rayleigh quotient from one [`Objective::hessian_vec`], without the structured setup
+    /// (an N²n GEMM for the two-layer Woodbury form) that [`Backend::at`] would do for it.
+    pub fn nearest_zero_value<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        theta: ArrayView1<f64>,
+        lambda: f64,
+        phi: ArrayView1<f64>,
+    ) -> f64 {
+        match self.kind {
+            Solver::MatrixFree => phi.dot(&obj.hessian_vec(theta, lambda, phi)) / phi.dot(&phi),
+            _ => self.at(obj, theta, lambda).nearest_zero_value(phi),
+        }
+    }
     /// The Hessian at (θ, λ) in this backend's form.
     pub fn at<'o, O: Objective + ?Sized>(
         &self,

@@ -151,11 +151,12 @@ impl<F: Family> CurveSystem for FoldSystemOf<'_, F> {
         let obj = self.fam.at(p);
         let phi = &sys.v / norm(sys.v.view());
         let n = theta.len();
-        let hess = self.backend.at(&obj, theta, lam);
         Ok(CurvePoint {
             lambda: lam,
             p,
-            kernel_eigenvalue: hess.nearest_zero_value(phi.view()),
+            kernel_eigenvalue: self
+                .backend
+                .nearest_zero_value(&obj, theta, lam, phi.view()),
             g_mu: phi.dot(&sys.grad_lambda),
             g_aa: obj.d3(theta, lam, phi.view()),
             grad_norm: sys.grad_norm(),
