@@ -1,6 +1,7 @@
 //! `actbif diagram --resume` through the built binary: a run stopped by a small budget and
 //! resumed (several times) ends with the branches and census of the uninterrupted run; each
-//! invocation keeps to its budget; bad checkpoints exit 2 and are left as they were.
+//! invocation keeps to its budget; switches and a cut branch left by a stop are redone; bad
+//! checkpoints exit 2 and are left as they were.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -219,5 +220,134 @@ fn bad_checkpoints_exit_2_and_are_not_overwritten() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(std::fs::read(&full).unwrap(), before);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// The symmetric toy (B.4): its λ = 0 branch has a pitchfork, switched onto.
+#[test]
+fn switches_left_by_a_stop_are_done_on_resume() {
+    let d = dir("switch");
+    let p = |n: &str| d.join(n).to_str().unwrap().to_string();
+    let (full, part) = (p("full.json"), p("part.json"));
+    assert_eq!(
+        actbif(&[&TOY[..], &["--out", &full]].concat())
+            .status
+            .code(),
+        Some(0)
+    );
+    let reference = read(Path::new(&full));
+    assert!(reference["branches"].as_array().unwrap().len() >= 2);
+
+    // One branch allowed: its switched seeds are computed but stay queued.
+    let o = actbif(&[&TOY[..], &["--max-branches", "1", "--out", &part]].concat());
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stopped = read(Path::new(&part));
+    assert_eq!(stopped["status"], "max_branches");
+    assert!(!stopped["resume"]["queue"].as_array().unwrap().is_empty());
+
+    // As if the budget had run out before switching: no queued seeds, switches not done.
+    let mut doctored = stopped.clone();
+    doctored["resume"]["queue"] = Value::Array(Vec::new());
+    doctored["seeds"] = Value::Array(Vec::new());
+    for b in doctored["branches"].as_array_mut().unwrap() {
+        for e in b["events"].as_array_mut().unwrap() {
+            if e["switch_status"] == "not followed: budget" {
+                e["switch_status"] = "not switched: budget".into();
+                e["switched_branches"] = Value::Array(Vec::new());
+            }
+        }
+    }
+    let unswitched = p("unswitched.json");
+    std::fs::write(&unswitched, serde_json::to_vec(&doctored).unwrap()).unwrap();
+
+    for file in [&part, &unswitched] {
+        let o = actbif(&[&TOY[..], &["--resume", file]].concat());
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let resumed = read(Path::new(file));
+        assert_eq!(resumed["status"], "complete");
+        same_branches(&reference, &resumed);
+        for k in ["total", "euler_sum", "counts_by_index"] {
+            assert_eq!(
+                reference["census"][0][k], resumed["census"][0][k],
+                "{file}: {k}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// A branch the budget cut mid-trace (made so by hand: when a real budget cuts one depends on
+/// the machine) is dropped and retraced whole on resume.
+#[test]
+fn a_branch_cut_by_the_budget_is_retraced_on_resume() {
+    let d = dir("cut");
+    let p = |n: &str| d.join(n).to_str().unwrap().to_string();
+    let (full, part) = (p("full.json"), p("part.json"));
+    assert_eq!(
+        actbif(&[&TOY[..], &["--out", &full]].concat())
+            .status
+            .code(),
+        Some(0)
+    );
+    let reference = read(Path::new(&full));
+    let o = actbif(&[&TOY[..], &["--max-branches", "1", "--out", &part]].concat());
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut c = read(Path::new(&part));
+
+    // Branch 0 cut a few points past its seed, before any switching.
+    let flat = c["resume"]["thetas"][0].as_array().unwrap().clone();
+    let b = &mut c["branches"][0];
+    let pts = b["points"].as_array().unwrap().clone();
+    let k = pts
+        .iter()
+        .position(|q| q["arclength"].as_f64().unwrap() == 0.0)
+        .unwrap();
+    let keep = (k + 6).min(pts.len() - 1);
+    let n = flat.len() / pts.len();
+    let seed = serde_json::json!({
+        "theta": flat[k * n..(k + 1) * n],
+        "lambda": pts[k]["lambda"],
+        "origin": b["origin"],
+        "count": 1,
+        "amplitude": null,
+        "parent_coeffs": null,
+    });
+    b["points"] = Value::Array(pts[..keep].to_vec());
+    b["events"] = Value::Array(Vec::new());
+    b["ends"][1] = serde_json::json!({"reason": "time_budget_exhausted"});
+    c["resume"]["thetas"][0] = Value::Array(flat[..keep * n].to_vec());
+    c["resume"]["cut"] = seed;
+    c["resume"]["queue"] = Value::Array(Vec::new());
+    c["status"] = "time_budget_exhausted".into();
+    std::fs::write(&part, serde_json::to_vec(&c).unwrap()).unwrap();
+
+    let o = actbif(&[&TOY[..], &["--resume", &part]].concat());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let resumed = read(Path::new(&part));
+    same_branches(&reference, &resumed);
+    assert_eq!(
+        reference["census"][0]["total"],
+        resumed["census"][0]["total"]
+    );
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -44,7 +44,8 @@ pub struct ResumeState {
     #[serde(default)]
     pub deflation: Option<DeflationPartial>,
     /// θ of every point of every branch (not in `points`), one flat row-major list per
-    /// branch: the resumed run needs them to recognise, switch and count.
+    /// branch: the resumed run needs them to recognise, switch and count (empty when the
+    /// diagram is complete).
     pub thetas: Vec<Vec<f64>>,
 }
 

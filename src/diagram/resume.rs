@@ -85,7 +85,11 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
                 cut: self.cut.as_ref().map(seed_state),
                 trained: self.trained.clone(),
                 deflation: self.deflation_part.clone(),
-                thetas: self.diagram.branches.iter().map(flat_thetas).collect(),
+                // A complete diagram is never continued: its θ would only weigh the file.
+                thetas: match self.diagram.status.as_str() {
+                    "complete" => Vec::new(),
+                    _ => self.diagram.branches.iter().map(flat_thetas).collect(),
+                },
             });
         }
         (self.checkpoint)(&self.diagram)

@@ -147,8 +147,9 @@ fn symmetry_of<A: Activation>(model: &TwoLayer<A>, all_members: bool) -> Box<dyn
 }
 
 /// Runs the diagram command; writes `out` (and figures) and returns the diagram.
+/// Unlike the CLI ([`crate::app::commands::run_diagram_resuming`]), writes no resume state.
 pub fn run_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
-    super::diagram_resume::run_diagram_resuming(cmd, None)
+    run_diagram_with(cmd, ResumeFrom::default())
 }
 
 /// [`run_diagram`] on the clock, fingerprint and checkpoint of `from`.
