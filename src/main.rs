@@ -167,9 +167,13 @@ struct DiagramArgs {
     /// Follow at most this many branches (status max_branches beyond).
     #[arg(long, default_value_t = 500)]
     max_branches: usize,
-    /// Write the JSON here (atomically, after each phase) instead of stdout.
+    /// Write the JSON here (atomically, after each branch and phase) instead of stdout.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Continue the checkpoint FILE.json of a stopped run (same options; written back to
+    /// it unless --out is given).
+    #[arg(long, value_name = "FILE.json")]
+    resume: Option<PathBuf>,
     /// Write the figures into this directory.
     #[arg(long)]
     figures: Option<PathBuf>,
@@ -204,8 +208,8 @@ fn diagram_command(a: DiagramArgs) -> Result<u8> {
         figures: a.figures,
         train_output: a.train_output,
     };
-    let d = commands::run_diagram(&cmd)?;
-    if a.out.is_none() {
+    let d = commands::run_diagram_resuming(&cmd, a.resume.as_deref())?;
+    if a.out.is_none() && a.resume.is_none() {
         println!("{}", serde_json::to_string_pretty(&d)?);
     }
     for c in &d.census {

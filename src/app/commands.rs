@@ -7,6 +7,7 @@ mod curves;
 mod derivatives;
 mod diagram;
 mod diagram_mlp;
+mod diagram_resume;
 mod diagram_trained;
 mod exit;
 mod sweep;
@@ -18,6 +19,7 @@ pub use curves::{
 pub use derivatives::{run_bench_derivatives, run_check_derivatives, BENCH_WIDTHS};
 pub use diagram::{load_points, run_diagram, split_data, DiagramCommand, OutputWeights};
 pub use diagram_mlp::start_manifold;
+pub use diagram_resume::{fingerprint, run_diagram_resuming};
 pub use diagram_trained::{trained_diagram, TrainedOutputs, LAMBDA0};
 pub use exit::{
     error_exit_code, is_input_error, status_exit_code, EXIT_BAD_INPUT, EXIT_INCOMPLETE,

@@ -1,33 +1,32 @@
 //! The diagram run: seeds → branches (followed both ways) → switching → census.
 
 use super::census::census;
+use super::checkpoint::ResumeFrom;
 use super::crossings::{crossings, morse_index, Crossing};
 use super::equivariant::{follow_in_fix, EQUIVARIANT_MAX_DIM};
 use super::follow::follow_both_ways;
 pub use super::run::DiagramInput;
 use super::run::{Run, Seed};
 use super::switching::{switch_check, PENDING_MULTI};
-use super::training::{train_starts, TrainOptions};
 use super::{
     same_tol, Diagram, DiagramBranch, DiagramEvent, DiagramOptions, OrbitInfo, Origin, OriginKind,
     SeedRecord,
 };
-use crate::continuation::{newton_critical_point, EventKind};
+use crate::continuation::EventKind;
 use crate::derivatives::Objective;
 use crate::error::Result;
 use ndarray::{Array1, ArrayView1};
 use std::collections::{HashMap, VecDeque};
-use std::time::Instant;
 
 impl<'a, O: Objective + ?Sized> Run<'a, O> {
-    fn remaining(&self) -> Option<f64> {
+    pub(super) fn remaining(&self) -> Option<f64> {
         self.opts
             .max_seconds
             .map(|t| t - self.started.elapsed().as_secs_f64())
     }
 
     /// Whether the budget or the branch limit ends the run (and records why).
-    fn out_of_budget(&mut self) -> bool {
+    pub(super) fn out_of_budget(&mut self) -> bool {
         if self.stopped.is_some() {
             return true;
         }
@@ -40,7 +39,7 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
     }
 
     /// The crossings of branch `id` with λ (cached).
-    fn crossings_of(&mut self, id: usize, lambda: f64) -> &Vec<Crossing> {
+    pub(super) fn crossings_of(&mut self, id: usize, lambda: f64) -> &Vec<Crossing> {
         let (obj, tol) = (self.input.obj, self.opts.newton_tol);
         let points = &self.diagram.branches[id].points;
         self.crossings
@@ -49,7 +48,7 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
     }
 
     /// The traced branch the critical point (θ, λ) lies on (up to symmetry), if any.
-    fn known_branch(&mut self, theta: ArrayView1<f64>, lambda: f64) -> Option<usize> {
+    pub(super) fn known_branch(&mut self, theta: ArrayView1<f64>, lambda: f64) -> Option<usize> {
         let tol = same_tol(theta);
         let orbits = self.input.orbits;
         (0..self.diagram.branches.len()).find(|&id| {
@@ -59,7 +58,13 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
         })
     }
 
-    fn record_seed(&mut self, s: &Seed, outcome: String, branch: Option<usize>, count: usize) {
+    pub(super) fn record_seed(
+        &mut self,
+        s: &Seed,
+        outcome: String,
+        branch: Option<usize>,
+        count: usize,
+    ) {
         let obj = self.input.obj;
         self.diagram.seeds.push(SeedRecord {
             kind: s.origin.kind,
@@ -72,39 +77,60 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
         });
     }
 
-    /// Follows every queued seed (and the switched seeds they produce).
-    fn drain(&mut self) -> Result<()> {
-        while let Some(seed) = self.queue.pop_front() {
-            if self.out_of_budget() {
-                let why = format!("not traced: {}", self.stopped.clone().unwrap_or_default());
-                self.record_switch(&seed, None);
-                if seed.origin.kind != OriginKind::Switch && seed.origin.kind != OriginKind::Lambda0
-                {
-                    self.record_seed(&seed, why, None, 1);
-                }
-                continue;
+    /// Follows the queued seeds (switched ones first, then the pending seeds of the phases,
+    /// in order) until none is left or the budget ends the run; checkpoints after each branch.
+    pub(super) fn drain(&mut self) -> Result<()> {
+        loop {
+            let from_queue = !self.queue.is_empty();
+            if !from_queue && self.pending.is_empty() {
+                return Ok(());
             }
+            // What is left stays queued: it is recorded, and checkpointed, when the run ends.
+            if self.out_of_budget() {
+                return Ok(());
+            }
+            let seed = match from_queue {
+                true => self.queue.pop_front(),
+                false => self.pending.pop_front(),
+            }
+            .expect("a seed is queued");
+            let kind = seed.origin.kind;
             if let Some(id) = self.known_branch(seed.theta.view(), seed.lambda) {
                 self.record_switch(&seed, Some(id));
-                if seed.origin.kind != OriginKind::Switch {
-                    self.record_seed(&seed, "known".into(), Some(id), 1);
+                if kind != OriginKind::Switch {
+                    self.record_seed(&seed, "known".into(), Some(id), seed.count);
                 }
                 continue;
             }
             let id = self.follow(&seed)?;
             self.record_switch(&seed, Some(id));
-            if !matches!(seed.origin.kind, OriginKind::Switch | OriginKind::Lambda0) {
-                self.record_seed(&seed, "traced".into(), Some(id), 1);
+            if !matches!(kind, OriginKind::Switch | OriginKind::Lambda0) {
+                self.record_seed(&seed, "traced".into(), Some(id), seed.count);
             }
-            if self.opts.switch {
+            let cut = self.diagram.branches[id]
+                .ends
+                .iter()
+                .any(|e| matches!(e, crate::continuation::Status::TimeBudgetExhausted));
+            if cut && self.retracing && self.opts.progress {
+                eprintln!(
+                    "warning: branch {id} was cut by the budget again: a resume retraces it \
+                     whole, so it needs a larger --max-seconds to make progress"
+                );
+            }
+            self.retracing = false;
+            if cut {
+                // Kept as traced so far; a resumed run retraces it from its seed.
+                self.cut = Some(seed);
+                self.stopped = Some("time_budget_exhausted".into());
+            } else if self.opts.switch {
                 self.queue_switches(id)?;
             }
+            self.save()?;
         }
-        Ok(())
     }
 
     /// Notes on the parent's event which branch a switched seed led to.
-    fn record_switch(&mut self, seed: &Seed, id: Option<usize>) {
+    pub(super) fn record_switch(&mut self, seed: &Seed, id: Option<usize>) {
         if let (OriginKind::Switch, Some(p), Some(e)) =
             (seed.origin.kind, seed.origin.parent, seed.origin.event)
         {
@@ -253,7 +279,7 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
 }
 
 /// The whole diagram (see the [module](super) doc). `checkpoint` is called with the diagram so
-/// far after each phase (e.g. to write it atomically).
+/// far after each branch and phase (e.g. to write it atomically).
 pub fn diagram<O: Objective + ?Sized>(
     input: &DiagramInput<'_, O>,
     opts: &DiagramOptions,
@@ -271,11 +297,25 @@ pub fn diagram_from<O: Objective + ?Sized>(
     opts: &DiagramOptions,
     checkpoint: &mut dyn FnMut(&Diagram) -> Result<()>,
 ) -> Result<Diagram> {
+    diagram_with(input, starts, opts, ResumeFrom::default(), checkpoint)
+}
+
+/// [`diagram_from`] on a clock started at `from.started`, continuing `from.previous` when
+/// given (its branches kept, its processed seeds and phases skipped, `seconds` added up), and
+/// writing `from.fingerprint` with the resume state into every checkpoint.
+pub fn diagram_with<O: Objective + ?Sized>(
+    input: &DiagramInput<'_, O>,
+    starts: &[Array1<f64>],
+    opts: &DiagramOptions,
+    from: ResumeFrom,
+    checkpoint: &mut dyn FnMut(&Diagram) -> Result<()>,
+) -> Result<Diagram> {
     opts.validate(input.obj.dim())?;
     let mut run = Run {
         input,
         opts,
-        started: Instant::now(),
+        started: from.started,
+        seconds_before: 0.0,
         diagram: Diagram {
             status: "in_progress".into(),
             lambda_min: opts.lambda_min,
@@ -288,25 +328,27 @@ pub fn diagram_from<O: Objective + ?Sized>(
             selected_orbits: None,
             symmetry: input.orbits.describe(),
             seconds: 0.0,
+            resume: None,
         },
         queue: VecDeque::new(),
+        pending: VecDeque::new(),
+        next_phase: 0,
+        trained: Vec::new(),
+        deflation_part: None,
+        cut: None,
+        retracing: false,
+        fingerprint: from.fingerprint,
         crossings: HashMap::new(),
         stopped: None,
+        checkpoint,
     };
-    for s in starts {
-        run.queue.push_back(Seed {
-            theta: s.clone(),
-            lambda: opts.lambda_min,
-            origin: origin(OriginKind::Lambda0, opts.lambda_min),
-            parent_coeffs: None,
-        });
-        run.drain()?;
+    if let Some(prev) = from.previous {
+        run.restore(prev)?;
     }
-    checkpoint(&run.diagram)?;
-    run.user_seeds()?;
-    run.training_seeds()?;
-    checkpoint(&run.diagram)?;
-    run.deflation_seeds()?;
+    run.run_phases(starts)?;
+    if run.stopped.is_some() {
+        run.record_left();
+    }
     for lambda in opts.census_lambdas() {
         let c = census(
             input.obj,
@@ -328,179 +370,15 @@ pub fn diagram_from<O: Objective + ?Sized>(
         run.stopped = Some("time_budget_exhausted".into());
     }
     run.diagram.status = run.stopped.clone().unwrap_or_else(|| "complete".into());
-    run.diagram.seconds = run.started.elapsed().as_secs_f64();
-    checkpoint(&run.diagram)?;
+    run.save()?;
     Ok(run.diagram)
 }
 
-fn origin(kind: OriginKind, lambda: f64) -> Origin {
+pub(super) fn origin(kind: OriginKind, lambda: f64) -> Origin {
     Origin {
         kind,
         parent: None,
         event: None,
         seed_lambda: lambda,
-    }
-}
-
-impl<'a, O: Objective + ?Sized> Run<'a, O> {
-    /// Queues the unique critical points among `found` (found `count` times each) and drains.
-    fn queue_found(
-        &mut self,
-        kind: OriginKind,
-        lambda: f64,
-        found: Vec<Array1<f64>>,
-    ) -> Result<()> {
-        let orbits = self.input.orbits;
-        let mut unique: Vec<(Array1<f64>, usize)> = Vec::new();
-        for t in found {
-            let tol = same_tol(t.view());
-            match unique
-                .iter_mut()
-                .find(|(u, _)| orbits.same_orbit(u.view(), t.view(), tol))
-            {
-                Some((_, c)) => *c += 1,
-                None => unique.push((t, 1)),
-            }
-        }
-        for (theta, count) in unique {
-            let seed = Seed {
-                theta,
-                lambda,
-                origin: origin(kind, lambda),
-                parent_coeffs: None,
-            };
-            if let Some(id) = self.known_branch(seed.theta.view(), lambda) {
-                self.record_seed(&seed, "known".into(), Some(id), count);
-                continue;
-            }
-            self.queue.push_back(seed);
-            let before = self.diagram.seeds.len();
-            self.drain()?;
-            if let Some(r) = self.diagram.seeds.get_mut(before) {
-                r.count = count;
-            }
-        }
-        Ok(())
-    }
-
-    fn user_seeds(&mut self) -> Result<()> {
-        let (obj, lambda) = (self.input.obj, self.opts.starts_lambda());
-        let mut found = Vec::new();
-        for p in &self.input.user_points {
-            match newton_critical_point(obj, p.view(), lambda, self.opts.newton_tol) {
-                Ok(t) => found.push(t),
-                Err(e) => {
-                    let s = Seed {
-                        theta: p.clone(),
-                        lambda,
-                        origin: origin(OriginKind::User, lambda),
-                        parent_coeffs: None,
-                    };
-                    self.record_seed(&s, format!("failed: {e}"), None, 1);
-                }
-            }
-        }
-        self.queue_found(OriginKind::User, lambda, found)
-    }
-
-    fn training_seeds(&mut self) -> Result<()> {
-        if self.opts.starts == 0 || self.out_of_budget() {
-            return Ok(());
-        }
-        let lambda = self.opts.starts_lambda();
-        let t = TrainOptions {
-            starts: self.opts.starts,
-            seed: self.opts.seed,
-            iters: self.opts.train_iters,
-            lr: self.opts.train_lr,
-            init_scale: self.opts.init_scale.unwrap_or(self.input.init_scale),
-            tol: self.opts.newton_tol,
-        };
-        let results = train_starts(self.input.obj, lambda, &t);
-        let failed = results.iter().filter(|r| r.is_err()).count();
-        if failed > 0 {
-            let s = Seed {
-                theta: Array1::zeros(self.input.obj.dim()),
-                lambda,
-                origin: origin(OriginKind::Training, lambda),
-                parent_coeffs: None,
-            };
-            let why = results
-                .iter()
-                .find_map(|r| r.as_ref().err())
-                .cloned()
-                .unwrap_or_default();
-            self.record_seed(
-                &s,
-                format!("failed: Newton after Adam did not converge ({why})"),
-                None,
-                failed,
-            );
-        }
-        self.queue_found(
-            OriginKind::Training,
-            lambda,
-            results.into_iter().flatten().collect(),
-        )
-    }
-
-    fn deflation_seeds(&mut self) -> Result<()> {
-        for &lambda in &self.opts.deflation_at.clone() {
-            if self.out_of_budget() {
-                return Ok(());
-            }
-            let known = self.known_at(lambda);
-            let starts = self.deflation_starts(&known, lambda);
-            let opts = super::deflation::DeflationOptions {
-                tol: self.opts.newton_tol,
-                ..Default::default()
-            };
-            let mut r =
-                super::deflation::deflation_search(self.input.obj, lambda, &known, &starts, &opts)?;
-            let found = std::mem::take(&mut r.found);
-            self.diagram.deflation.push(r);
-            self.queue_found(OriginKind::Deflation, lambda, found)?;
-        }
-        Ok(())
-    }
-
-    /// Starts for deflation at λ: every known point perturbed, then random weights after a
-    /// fifth of the training's Adam steps (from raw random weights Newton-type iterations on
-    /// ∇L = 0 stagnate on plateaus of ‖∇L‖: measured 0 of 20 found on B.4-like data against
-    /// 5 of 20 after 300 Adam steps).
-    fn deflation_starts(&self, known: &[Array1<f64>], lambda: f64) -> Vec<Array1<f64>> {
-        use rayon::prelude::*;
-        let n = self.input.obj.dim();
-        let scale = self.opts.init_scale.unwrap_or(self.input.init_scale);
-        let mut rng = crate::linalg::SplitMix64::new(self.opts.seed ^ 0x0DEF_1A7E);
-        let mut out: Vec<Array1<f64>> = known
-            .iter()
-            .map(|k| k + &(super::training::gaussian_vector(&mut rng, n) * (0.1 * scale)))
-            .collect();
-        let raw: Vec<Array1<f64>> = (0..self.opts.deflation_starts)
-            .map(|_| super::training::gaussian_vector(&mut rng, n) * scale)
-            .collect();
-        let (obj, iters, lr) = (
-            self.input.obj,
-            self.opts.train_iters / 5,
-            self.opts.train_lr,
-        );
-        out.par_extend(
-            raw.into_par_iter()
-                .map(|t| super::training::adam(obj, t, lambda, iters, lr)),
-        );
-        out
-    }
-
-    /// Every critical point at λ on the branches traced so far.
-    pub(super) fn known_at(&mut self, lambda: f64) -> Vec<Array1<f64>> {
-        (0..self.diagram.branches.len())
-            .flat_map(|id| {
-                self.crossings_of(id, lambda)
-                    .iter()
-                    .map(|c| c.theta.clone())
-                    .collect::<Vec<_>>()
-            })
-            .collect()
     }
 }

@@ -35,6 +35,8 @@ pub struct DeflationOptions {
     /// Levenberg–Marquardt steps on ½‖G‖² instead of backtracked Newton steps (dense only;
     /// [`deflation_search`] runs both variants from every start when dense).
     pub lm: bool,
+    /// Stop (the report's `interrupted` set) once this instant passes.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for DeflationOptions {
@@ -48,6 +50,7 @@ impl Default for DeflationOptions {
             attempts_per_start: 3,
             dense_max_dim: 2000,
             lm: false,
+            deadline: None,
         }
     }
 }
@@ -280,6 +283,13 @@ pub struct DeflationReport {
     pub failed: usize,
     /// Runs that spent their iterations.
     pub iteration_limit: usize,
+    /// The deadline passed before every start was tried (not in the JSON; a resumed run
+    /// continues the search from start `tried`).
+    #[serde(skip)]
+    pub interrupted: bool,
+    /// Starts tried so far (not in the JSON).
+    #[serde(skip)]
+    pub tried: usize,
 }
 
 impl DeflationReport {
@@ -304,16 +314,32 @@ pub fn deflation_search<O: Objective + ?Sized>(
     starts: &[Array1<f64>],
     opts: &DeflationOptions,
 ) -> Result<DeflationReport> {
-    let mut all: Vec<Array1<f64>> = known.to_vec();
     let mut r = DeflationReport {
         lambda,
         starts: starts.len(),
         ..Default::default()
     };
-    for s in starts {
+    deflation_continue(obj, known, starts, opts, &mut r)?;
+    Ok(r)
+}
+
+/// [`deflation_search`] continued from start `r.tried` (what `r` found deflated too). At the
+/// deadline the start under way is undone and `r.interrupted` set.
+pub fn deflation_continue<O: Objective + ?Sized>(
+    obj: &O,
+    known: &[Array1<f64>],
+    starts: &[Array1<f64>],
+    opts: &DeflationOptions,
+    r: &mut DeflationReport,
+) -> Result<()> {
+    let mut all: Vec<Array1<f64>> = known.iter().chain(&r.found).cloned().collect();
+    let lambda = r.lambda;
+    r.interrupted = false;
+    for s in &starts[r.tried.min(starts.len())..] {
         if s.len() != obj.dim() {
             return Err(crate::Error::shape("deflation start", obj.dim(), s.len()));
         }
+        let before = r.clone();
         // Both variants when dense: each finds points the other misses (see above).
         let variants: &[bool] = if obj.dim() <= opts.dense_max_dim {
             &[true, false]
@@ -323,6 +349,14 @@ pub fn deflation_search<O: Objective + ?Sized>(
         for &lm in variants {
             let o = DeflationOptions { lm, ..opts.clone() };
             for _ in 0..opts.attempts_per_start {
+                if opts
+                    .deadline
+                    .is_some_and(|d| std::time::Instant::now() >= d)
+                {
+                    *r = before;
+                    r.interrupted = true;
+                    return Ok(());
+                }
                 match deflated_newton(obj, lambda, &all, s, &o) {
                     Outcome::Found(t) => {
                         all.push(t.clone());
@@ -337,8 +371,9 @@ pub fn deflation_search<O: Objective + ?Sized>(
                 break;
             }
         }
+        r.tried += 1;
     }
-    Ok(r)
+    Ok(())
 }
 
 #[cfg(test)]

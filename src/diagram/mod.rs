@@ -12,10 +12,12 @@
 //! Morse function on Rⁿ); branches related by a symmetry of the model ([`symmetry`]) are
 //! reported as one orbit, and each census orbit counts with its size.
 //!
-//! [`build::diagram`] runs it all; its JSON shape is [`Diagram`].
+//! [`build::diagram`] runs it all; its JSON shape is [`Diagram`]. A run checkpoints after every
+//! branch and can be continued from its checkpoint ([`checkpoint`]).
 
 pub mod build;
 pub mod census;
+pub mod checkpoint;
 pub mod crossings;
 pub mod deflation;
 pub mod equivariant;
@@ -24,7 +26,9 @@ pub mod follow;
 pub mod mlp_selection;
 pub mod mlp_symmetry;
 pub mod options;
+mod phases;
 pub mod restricted;
+mod resume;
 pub mod run;
 pub mod selected;
 pub mod selection;
@@ -192,8 +196,11 @@ pub struct Diagram {
     /// Both layers trained: the points of the sphere that continue into λ > 0, one per orbit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_orbits: Option<Vec<SelectedOrbit>>,
-    /// Wall-clock seconds.
+    /// Wall-clock seconds (summed over the runs a resumed diagram was made by).
     pub seconds: f64,
+    /// What `actbif diagram --resume` needs to continue this run (CLI checkpoints only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<checkpoint::ResumeState>,
 }
 
 /// The λ = 0 critical manifold of a model with every layer trained.

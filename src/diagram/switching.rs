@@ -26,6 +26,7 @@ fn switched(s: SwitchSeed, id: usize, k: usize, coeffs: Option<(Coefficients, f6
             seed_lambda: s.lambda,
         },
         parent_coeffs: coeffs,
+        count: 1,
     }
 }
 
@@ -35,6 +36,11 @@ impl<'a, O: Objective + ?Sized> Run<'a, O> {
         let obj = self.input.obj;
         let window = (self.opts.lambda_min, self.opts.lambda_max);
         for k in 0..self.diagram.branches[id].events.len() {
+            // Left `pending` past the deadline: recorded as not switched, redone on resume.
+            if self.remaining().is_some_and(|r| r <= 0.0) {
+                self.stopped = Some("time_budget_exhausted".into());
+                return Ok(());
+            }
             let b = &self.diagram.branches[id];
             if b.events[k].event.kind != EventKind::BranchPoint
                 || !b.events[k].switch_status.starts_with("pending")

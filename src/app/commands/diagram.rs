@@ -5,7 +5,8 @@ use super::spec::ModelSpec;
 use crate::activation::Activation;
 use crate::app::start_point;
 use crate::data::{self, Dataset};
-use crate::diagram::build::DiagramInput;
+use crate::diagram::build::{diagram_with, DiagramInput};
+use crate::diagram::checkpoint::ResumeFrom;
 use crate::diagram::symmetry::UnitPermutations;
 use crate::diagram::{Diagram, DiagramOptions, NoSymmetry, Orbits};
 use crate::error::{Error, Result};
@@ -71,7 +72,7 @@ pub struct DiagramCommand {
     pub points: Option<PathBuf>,
     /// The diagram's options.
     pub opts: DiagramOptions,
-    /// Where the JSON goes (written atomically after each phase: a checkpoint).
+    /// Where the JSON goes (written atomically after each branch and phase: a checkpoint).
     pub out: Option<PathBuf>,
     /// Where the figures go.
     pub figures: Option<PathBuf>,
@@ -146,13 +147,19 @@ fn symmetry_of<A: Activation>(model: &TwoLayer<A>, all_members: bool) -> Box<dyn
 }
 
 /// Runs the diagram command; writes `out` (and figures) and returns the diagram.
+/// Unlike the CLI ([`crate::app::commands::run_diagram_resuming`]), writes no resume state.
 pub fn run_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
+    run_diagram_with(cmd, ResumeFrom::default())
+}
+
+/// [`run_diagram`] on the clock, fingerprint and checkpoint of `from`.
+pub(super) fn run_diagram_with(cmd: &DiagramCommand, from: ResumeFrom) -> Result<Diagram> {
     cmd.spec.validate()?;
     if cmd.train_output && cmd.spec.model == super::spec::ModelKind::TwoLayer {
-        return super::diagram_trained::run_trained_diagram(cmd);
+        return super::diagram_trained::run_trained_diagram(cmd, from);
     }
     if cmd.spec.model == super::spec::ModelKind::Mlp {
-        return super::diagram_mlp::run_mlp_diagram(cmd);
+        return super::diagram_mlp::run_mlp_diagram(cmd, from);
     }
     let (train, test) = train_test(cmd)?;
     let v = match &cmd.output_weights {
@@ -194,7 +201,8 @@ pub fn run_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
         Some(p) => crate::io::write_json_atomic(p, d),
         None => Ok(()),
     };
-    let d = crate::diagram::diagram(&input, &cmd.opts, &mut checkpoint)?;
+    let starts = input.start.as_slice();
+    let d = diagram_with(&input, starts, &cmd.opts, from, &mut checkpoint)?;
     if let Some(dir) = &cmd.figures {
         crate::diagram::figure::write_figures(&d, dir)?;
     }

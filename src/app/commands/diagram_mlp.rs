@@ -11,6 +11,7 @@
 use super::diagram::{load_points, train_test, DiagramCommand};
 use super::diagram_trained::{kernel_dim_at, LAMBDA0, SPHERE_STARTS};
 use crate::diagram::build::DiagramInput;
+use crate::diagram::checkpoint::ResumeFrom;
 use crate::diagram::mlp_selection::{manifold_critical_points, product_euler_check};
 use crate::diagram::mlp_symmetry::HiddenUnits;
 use crate::diagram::selected::selected_orbits;
@@ -29,7 +30,7 @@ use ndarray::{Array1, ArrayView1};
 const TANGENT_RANK_RTOL: f64 = 1e-10;
 
 /// Runs the every-layer-trained MLP diagram.
-pub fn run_mlp_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
+pub fn run_mlp_diagram(cmd: &DiagramCommand, from: ResumeFrom) -> Result<Diagram> {
     if cmd.output_weights.is_some() || cmd.train_output {
         return Err(Error::param(
             "output-weights",
@@ -90,7 +91,11 @@ pub fn run_mlp_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
     };
     let sel = select(&model, lambda0, &opts)?;
     let starts: Vec<Array1<f64>> = sel.polished.iter().flatten().cloned().collect();
-    let mut d = crate::diagram::build::diagram_from(&input, &starts, &opts, &mut checkpoint)?;
+    let (t0, before) = (
+        from.started,
+        from.previous.as_ref().map_or(0.0, |d| d.seconds),
+    );
+    let mut d = crate::diagram::build::diagram_with(&input, &starts, &opts, from, &mut checkpoint)?;
     let mut manifold = manifold;
     if let Some((sum, chi)) = sel.euler {
         manifold.euler_check = Some(EulerCheck {
@@ -104,6 +109,7 @@ pub fn run_mlp_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
     let orbits = &orbits as &dyn Orbits;
     let s = selected_orbits(&d, &model, orbits, &sel.points, &sel.polished, lambda0, tol);
     d.selected_orbits = Some(s);
+    d.seconds = before + t0.elapsed().as_secs_f64();
     if let Some(p) = &cmd.out {
         crate::io::write_json_atomic(p, &d)?;
     }

@@ -6,6 +6,7 @@
 use super::diagram::{train_test, DiagramCommand};
 use crate::data::Dataset;
 use crate::diagram::build::DiagramInput;
+use crate::diagram::checkpoint::ResumeFrom;
 use crate::diagram::selected::selected_orbits;
 use crate::diagram::selection::{euler_check, sphere_critical_points, Phi, SpherePoint};
 use crate::diagram::symmetry::is_odd;
@@ -26,7 +27,7 @@ pub(super) const SPHERE_STARTS: usize = 200;
 
 /// Runs the both-layers-trained diagram of `actbif diagram --train-output`: the command's
 /// data (split by `--test-fraction`) loaded, then [`trained_diagram`].
-pub fn run_trained_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
+pub fn run_trained_diagram(cmd: &DiagramCommand, from: ResumeFrom) -> Result<Diagram> {
     if cmd.output_weights.is_some() {
         return Err(Error::param(
             "output-weights",
@@ -40,7 +41,7 @@ pub fn run_trained_diagram(cmd: &DiagramCommand) -> Result<Diagram> {
         json: cmd.out.as_deref(),
         figures: cmd.figures.as_deref(),
     };
-    trained_diagram(&model, test, &cmd.opts, out)
+    trained_diagram_with(&model, test, &cmd.opts, out, from)
 }
 
 /// Where [`trained_diagram`] writes: the JSON (atomically, after each phase: a checkpoint)
@@ -75,6 +76,17 @@ pub fn trained_diagram(
     test: Option<Dataset>,
     opts: &DiagramOptions,
     out: TrainedOutputs<'_>,
+) -> Result<Diagram> {
+    trained_diagram_with(model, test, opts, out, ResumeFrom::default())
+}
+
+/// [`trained_diagram`] on the clock, fingerprint and checkpoint of `from`.
+fn trained_diagram_with(
+    model: &TwoLayerTrained,
+    test: Option<Dataset>,
+    opts: &DiagramOptions,
+    out: TrainedOutputs<'_>,
+    from: ResumeFrom,
 ) -> Result<Diagram> {
     check_trained_options(opts)?;
     let act = *model.activation();
@@ -113,7 +125,11 @@ pub fn trained_diagram(
         Some(p) => crate::io::write_json_atomic(p, d),
         None => Ok(()),
     };
-    let mut d = crate::diagram::diagram(&input, &opts, &mut checkpoint)?;
+    let (t0, before) = (
+        from.started,
+        from.previous.as_ref().map_or(0.0, |d| d.seconds),
+    );
+    let mut d = crate::diagram::build::diagram_with(&input, &[], &opts, from, &mut checkpoint)?;
     for b in &mut d.branches {
         if b.origin.kind == OriginKind::User {
             b.origin.kind = OriginKind::Lambda0;
@@ -141,6 +157,7 @@ pub fn trained_diagram(
         lambda0,
         opts.newton_tol,
     ));
+    d.seconds = before + t0.elapsed().as_secs_f64();
     if let Some(p) = out.json {
         crate::io::write_json_atomic(p, &d)?;
     }
