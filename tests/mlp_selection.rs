@@ -164,3 +164,54 @@ fn euler_check_equals_chi_of_the_product_of_spheres() {
         pts.iter().map(|p| p.point.orbit_size).sum::<usize>()
     );
 }
+
+/// A large α collapses the λ = 0 manifold to θ = 0: with two hidden layers the output is a
+/// product of three weight matrices, so at θ = 0 the data term has zero Hessian and
+/// H = αI (no kernel), and θ = 0 beats every balanced factorisation once α is large. The
+/// diagram then reports a 0-dimensional start (no selection, no Euler check) at loss
+/// ½·mean(y²), traces θ = 0's branch and closes its census.
+#[test]
+fn a_large_alpha_collapses_the_start_manifold_to_the_origin() {
+    let out = std::env::temp_dir().join(format!("actbif-collapse-{}.json", std::process::id()));
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_actbif"))
+        .args([
+            "diagram",
+            "--model",
+            "mlp",
+            "--layers",
+            "5,2,2,1",
+            "--trained",
+            "all",
+        ])
+        .args(["--alpha", "1", "--starts", "2", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&out);
+    let sm = &v["start_manifold"];
+    assert_eq!(
+        (
+            sm["dimension"].as_u64(),
+            sm["kernel_dim_at_lambda0"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+    assert!(sm["euler_check"].is_null());
+    let y = actbif::data::paper_teacher(actbif::data::PAPER_SEED, actbif::data::PAPER_N).y;
+    let half_mean_sq = 0.5 * y.mapv(|t| t * t).mean().unwrap();
+    let loss = sm["loss"].as_f64().unwrap();
+    assert!(
+        (loss - half_mean_sq).abs() <= 1e-12 * half_mean_sq,
+        "{loss} vs {half_mean_sq}"
+    );
+    assert_eq!(v["selected_orbits"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["status"], "complete");
+    let last = v["census"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["complete_by_morse"], true, "{last}");
+}
