@@ -31,6 +31,20 @@ fn unknown_solver_exits_2() {
     );
 }
 
+/// The memory check is the chosen solver's: a width too large even matrix-free is refused by
+/// the matrix-free estimate (it was the dense one's, which refused digits m = 1000 at
+/// 737 GiB although the matrix-free run needs about 1 GB).
+#[test]
+fn memory_check_follows_the_solver() {
+    let args = ["fold-curve", "--data", "digits", "--width", "10000000"];
+    let (code, err) = run(&[&args[..], &["--solver", "matrix-free"]].concat());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("even with the matrix-free solver"), "{err}");
+    let (code, err) = run(&[&args[..], &["--solver", "dense"]].concat());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("with the dense solver"), "{err}");
+}
+
 #[test]
 fn no_fold_to_start_from_exits_2() {
     // m = 3 at α = 4e-3 has no interior event (exp5).

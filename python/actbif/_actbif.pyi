@@ -84,10 +84,13 @@ class TwoLayer:
         seed: int = 1,
         test_x: Optional[Any] = None,
         test_y: Optional[Any] = None,
+        checkpoint: Optional[str] = None,
     ) -> "Diagram":
         """The whole bifurcation diagram (see ``actbif diagram``); with train_output=True the
         branches from the λ = 0 sphere (``.start_manifold``, ``.selected_orbits``; starts,
-        deflation_at and points are not supported)."""
+        deflation_at, points and checkpoint are not supported). ``checkpoint``: a JSON path
+        written after every branch; a later call with the same settings (max_seconds and
+        max_branches may differ) continues it, or returns it when complete."""
     def fold_curve(
         self,
         param: str = "alpha",

@@ -4,12 +4,13 @@
 //! trained, from the λ = 0 sphere (`.start_manifold`, `.selected_orbits`).
 
 use crate::convert::f64_array;
+use crate::diagram_checkpoint::{fingerprint, start, Start};
 use crate::errors::{to_py, value_error};
 use crate::net::Net;
 use actbif::app::commands::{trained_diagram, TrainedOutputs};
 use actbif::app::start_point;
 use actbif::data::Dataset;
-use actbif::diagram::build::DiagramInput;
+use actbif::diagram::build::{diagram_with, DiagramInput};
 use actbif::diagram::symmetry::UnitPermutations;
 use actbif::diagram::{DiagramOptions, NoSymmetry, Orbits};
 use actbif::models::two_layer::TwoLayer;
@@ -17,6 +18,7 @@ use actbif::models::two_layer_trained::TwoLayerTrained;
 use ndarray::Array1;
 use numpy::{Ix1, Ix2};
 use pyo3::prelude::*;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Held-out data and user points from Python, checked against the model.
@@ -67,17 +69,25 @@ pub fn diagram_data(
     Ok(DiagramData { test, points })
 }
 
-/// The diagram of `net` (GIL released) as an `actbif.Diagram`.
+/// The diagram of `net` (GIL released) as an `actbif.Diagram`, checkpointed to
+/// `checkpoint` when given (see `diagram_checkpoint`).
 pub fn run<'py>(
     py: Python<'py>,
     net: &Net,
     data: DiagramData,
     opts: DiagramOptions,
+    checkpoint: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let json = match net {
         Net::Fixed(model) => {
             let model = model.clone();
-            py.detach(move || diagram_json(model, data, opts))
+            py.detach(move || diagram_json(model, data, opts, checkpoint.as_deref()))
+        }
+        Net::Trained(_) if checkpoint.is_some() => {
+            return Err(value_error(
+                "checkpoint is not supported with train_output=True (use `actbif diagram \
+                 --train-output --out FILE` and `--resume FILE`)",
+            ));
         }
         Net::Trained(obj) => {
             if !data.points.is_empty() {
@@ -106,13 +116,20 @@ fn trained_json(
     Ok(serde_json::to_string(&d)?)
 }
 
-/// Runs the diagram (GIL released by the caller) and returns its JSON.
+/// Runs the diagram (GIL released by the caller) and returns its JSON; with `checkpoint`,
+/// written there after every branch and continued from it (see `diagram_checkpoint`).
 pub fn diagram_json(
     model: Arc<TwoLayer>,
     data: DiagramData,
     opts: DiagramOptions,
+    checkpoint: Option<&Path>,
 ) -> actbif::Result<String> {
     opts.validate(model.n_params())?;
+    let now = fingerprint(&model, data.test.as_ref(), &data.points, &opts);
+    let from = match start(checkpoint, now)? {
+        Start::Done(d) => return Ok(serde_json::to_string(&d)?),
+        Start::Run(from) => *from,
+    };
     let test_model = data
         .test
         .map(|t| TwoLayer::new(t, model.output_weights().clone(), 0.0, *model.activation()))
@@ -142,6 +159,10 @@ pub fn diagram_json(
         test: test_fn.as_ref().map(|f| f as _),
         init_scale: 1.0 / (model.input_dim() as f64).sqrt(),
     };
-    let d = actbif::diagram::diagram(&input, &opts, &mut |_| Ok(()))?;
+    let mut save = |d: &actbif::diagram::Diagram| match checkpoint {
+        Some(p) => actbif::io::write_json_atomic(p, d),
+        None => Ok(()),
+    };
+    let d = diagram_with(&input, input.start.as_slice(), &opts, from, &mut save)?;
     Ok(serde_json::to_string(&d)?)
 }

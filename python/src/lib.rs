@@ -5,6 +5,7 @@ mod branch;
 mod convert;
 mod curves;
 mod diagram;
+mod diagram_checkpoint;
 mod errors;
 mod interrupt;
 mod methods;

@@ -258,7 +258,9 @@ model_pymethods!(PyTwoLayer {
     /// `deflation_at` λ, the user's `points` (θ rows), each followed both ways; the census at
     /// each `census_at` λ. Returns an `actbif.Diagram` (`.branches`, `.census(lam)` →
     /// DataFrame). GIL released. `test_x`, `test_y`: held-out data for `test_loss`.
-    #[pyo3(signature = (starts = 0, starts_at = None, deflation_at = None, deflation_starts = 20, points = None, census_at = None, lambda_min = 0.0, lambda_max = 1.0, max_seconds = None, max_branches = 500, switch = true, all_orbit_members = false, seed = 1, test_x = None, test_y = None))]
+    /// `checkpoint`: a JSON path written after every branch; a later call with the same
+    /// settings (budgets may differ) continues it, or returns it when complete.
+    #[pyo3(signature = (starts = 0, starts_at = None, deflation_at = None, deflation_starts = 20, points = None, census_at = None, lambda_min = 0.0, lambda_max = 1.0, max_seconds = None, max_branches = 500, switch = true, all_orbit_members = false, seed = 1, test_x = None, test_y = None, checkpoint = None))]
     #[allow(clippy::too_many_arguments)]
     fn diagram<'py>(
         &self,
@@ -278,6 +280,7 @@ model_pymethods!(PyTwoLayer {
         seed: u64,
         test_x: Option<&Bound<'py, PyAny>>,
         test_y: Option<&Bound<'py, PyAny>>,
+        checkpoint: Option<std::path::PathBuf>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let data = crate::diagram::diagram_data(self.n_params(), test_x, test_y, points)?;
         let opts = actbif::diagram::DiagramOptions {
@@ -295,7 +298,7 @@ model_pymethods!(PyTwoLayer {
             seed,
             ..Default::default()
         };
-        crate::diagram::run(py, &self.net, data, opts)
+        crate::diagram::run(py, &self.net, data, opts, checkpoint)
     }
 
     /// The fold curve in (λ, p) through the first fold of the λ-branch (see `actbif

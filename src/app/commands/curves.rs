@@ -37,7 +37,7 @@ pub fn fold_curve_command(
     solver: Solver,
     cancel: CancelFlag,
 ) -> Result<CurveOutput> {
-    let model = spec.build()?;
+    let model = spec.build_for(solver)?;
     let w = c::window(p_min, p_max, c::ALPHA_WINDOW);
     let data = spec.data.to_string();
     let r = c::run_fold_curve_with(&model, &data, param, w, solver, Some(cancel))?;
