@@ -3,15 +3,12 @@
 //! unfinished diagram of the same run continues it (as `actbif diagram --resume`), one
 //! holding a complete diagram returns it.
 
-use actbif::diagram::checkpoint::{check_fingerprint, read_checkpoint, Fingerprint, ResumeFrom};
+use actbif::diagram::checkpoint::{put_options, read_checkpoint_of, Fingerprint, ResumeFrom};
 use actbif::diagram::{Diagram, DiagramOptions};
 use actbif::models::two_layer::TwoLayer;
 use ndarray::Array1;
 use std::path::Path;
 use std::time::Instant;
-
-/// Options that may change between calls: budgets and progress output (as on the CLI).
-const NOT_FINGERPRINTED: [&str; 3] = ["max_seconds", "max_branches", "progress"];
 
 /// FNV-1a over the bits of `values`: a stable digest (std's hasher may change between Rust
 /// releases, and a checkpoint outlives a build).
@@ -50,13 +47,7 @@ pub fn fingerprint(
     let t = test.map(|t| digest(t.x.iter().chain(&t.y)));
     put("test_data", format!("{t:?}"));
     put("points", digest(points.iter().flatten()));
-    if let Ok(serde_json::Value::Object(m)) = serde_json::to_value(opts) {
-        for (k, v) in m {
-            if !NOT_FINGERPRINTED.contains(&k.as_str()) {
-                put(&k, v.to_string());
-            }
-        }
-    }
+    put_options(&mut f, opts);
     f
 }
 
@@ -77,10 +68,7 @@ pub fn start(path: Option<&Path>, now: Fingerprint) -> actbif::Result<Start> {
     };
     let started = Instant::now();
     let previous = if path.exists() {
-        let d = read_checkpoint(path)?;
-        if let Some(state) = &d.resume {
-            check_fingerprint(&state.fingerprint, &now, path)?;
-        }
+        let d = read_checkpoint_of(path, &now)?;
         if d.status == "complete" {
             return Ok(Start::Done(Box::new(d)));
         }

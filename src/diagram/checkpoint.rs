@@ -140,6 +140,29 @@ pub fn read_checkpoint(path: &Path) -> Result<Diagram> {
     Ok(d)
 }
 
+/// Options that may change on resume: budgets and progress output.
+const NOT_FINGERPRINTED: [&str; 3] = ["max_seconds", "max_branches", "progress"];
+
+/// Adds every option of `opts` but budgets and progress output to `f` (by its JSON name).
+pub fn put_options(f: &mut Fingerprint, opts: &super::DiagramOptions) {
+    if let Ok(serde_json::Value::Object(m)) = serde_json::to_value(opts) {
+        for (k, v) in m {
+            if !NOT_FINGERPRINTED.contains(&k.as_str()) {
+                f.insert(k, v.to_string());
+            }
+        }
+    }
+}
+
+/// [`read_checkpoint`], checked to be of the run `now` ([`check_fingerprint`]).
+pub fn read_checkpoint_of(path: &Path, now: &Fingerprint) -> Result<Diagram> {
+    let d = read_checkpoint(path)?;
+    if let Some(state) = &d.resume {
+        check_fingerprint(&state.fingerprint, now, path)?;
+    }
+    Ok(d)
+}
+
 /// Errors (naming every setting that differs) unless `now` is the checkpoint's fingerprint.
 pub fn check_fingerprint(saved: &Fingerprint, now: &Fingerprint, path: &Path) -> Result<()> {
     let none = String::from("(unset)");

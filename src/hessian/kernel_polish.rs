@@ -8,6 +8,7 @@
 //! small µ is; measured there: residual 2e-15 after two GMRES iterations.
 
 use super::*;
+use crate::linalg::norm;
 
 /// Backward error asked of the polishing solve: the rounding level of the bordered product
 /// (measured: 2 GMRES iterations; 1e-10 would leave ‖Hφ − µφ‖ ≈ 1e-13).
@@ -24,26 +25,19 @@ impl FreeHess<'_> {
         for _ in 0..POLISH_STEPS {
             let mut row = Array1::zeros(n + 1);
             row.slice_mut(s![..n]).assign(&phi);
-            let bordered = FreeBordered {
-                h: self.clone(),
-                c: phi.clone(),
-                row: row.clone(),
-                mixed: bordered::MixedElimination::new(self, &phi, row.view()),
-                norm: std::sync::OnceLock::new(),
-            };
+            let bordered = Hess::Free(self.clone()).bordered(&phi, row.view());
             let mut rhs = Array1::zeros(n + 1);
             rhs[n] = 1.0;
-            let x = Bordered::Free(bordered).solve_to(&rhs, POLISH_TOL).ok()?;
+            let x = bordered.solve_to(&rhs, POLISH_TOL).ok()?;
             let x = x.slice(s![..n]);
-            let norm = x.dot(&x).sqrt();
-            if !(norm.is_finite() && norm > 0.0) {
+            let size = norm(x);
+            if !(size.is_finite() && size > 0.0) {
                 return None;
             }
-            phi = x.mapv(|v| v / norm);
+            phi = x.mapv(|v| v / size);
             let hphi = self.op.apply(phi.view());
             let mu = phi.dot(&hphi);
-            let res = (&hphi - &(&phi * mu)).dot(&(&hphi - &(&phi * mu))).sqrt();
-            if res <= tol {
+            if norm((&hphi - &(&phi * mu)).view()) <= tol {
                 return Some((mu, phi));
             }
         }

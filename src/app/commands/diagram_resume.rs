@@ -2,14 +2,11 @@
 //! checked against it, and the run continued from it (see [`crate::diagram::checkpoint`]).
 
 use super::diagram::DiagramCommand;
-use crate::diagram::checkpoint::{check_fingerprint, read_checkpoint, Fingerprint, ResumeFrom};
+use crate::diagram::checkpoint::{put_options, read_checkpoint_of, Fingerprint, ResumeFrom};
 use crate::diagram::Diagram;
 use crate::error::Result;
 use std::path::Path;
 use std::time::Instant;
-
-/// Options that may change on resume: budgets and progress output.
-const NOT_FINGERPRINTED: [&str; 3] = ["max_seconds", "max_branches", "progress"];
 
 /// What the command computes: its model, data and options (not its budgets or outputs).
 pub fn fingerprint(cmd: &DiagramCommand) -> Fingerprint {
@@ -29,13 +26,7 @@ pub fn fingerprint(cmd: &DiagramCommand) -> Fingerprint {
     put("test_fraction", format!("{:?}", cmd.test_fraction));
     put("points", format!("{:?}", cmd.points));
     put("train_output", cmd.train_output.to_string());
-    if let Ok(serde_json::Value::Object(m)) = serde_json::to_value(&cmd.opts) {
-        for (k, v) in m {
-            if !NOT_FINGERPRINTED.contains(&k.as_str()) {
-                put(&k, v.to_string());
-            }
-        }
-    }
+    put_options(&mut f, &cmd.opts);
     f
 }
 
@@ -44,16 +35,7 @@ pub fn fingerprint(cmd: &DiagramCommand) -> Fingerprint {
 pub fn resume_from(cmd: &DiagramCommand, resume: Option<&Path>) -> Result<ResumeFrom> {
     let started = Instant::now();
     let now = fingerprint(cmd);
-    let previous = match resume {
-        Some(p) => {
-            let d = read_checkpoint(p)?;
-            if let Some(state) = &d.resume {
-                check_fingerprint(&state.fingerprint, &now, p)?;
-            }
-            Some(d)
-        }
-        None => None,
-    };
+    let previous = resume.map(|p| read_checkpoint_of(p, &now)).transpose()?;
     Ok(ResumeFrom {
         started,
         fingerprint: Some(now),

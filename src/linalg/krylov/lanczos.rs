@@ -89,11 +89,11 @@ fn orthonormalise_against(basis: ArrayView2<f64>, r: &mut Array2<f64>, rng: &mut
                     let proj = basis.dot(&c);
                     rt.row_mut(j).scaled_add(-1.0, &proj);
                 }
-                for i in 0..j {
-                    let (done, mut rest) = rt.view_mut().split_at(Axis(0), j);
-                    let qi = done.row(i);
-                    let c = qi.dot(&rest.row(0));
-                    rest.row_mut(0).scaled_add(-c, &qi);
+                let (done, mut rest) = rt.view_mut().split_at(Axis(0), j);
+                let mut col = rest.row_mut(0);
+                for qi in done.rows() {
+                    let c = qi.dot(&col);
+                    col.scaled_add(-c, &qi);
                 }
             }
             let nj = vnorm(rt.row(j));
