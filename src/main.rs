@@ -82,6 +82,11 @@ enum Command {
         after_help = "Examples:\n  actbif scale --case width_sweep                  # into results/scale/\n  actbif scale --case digits_m1000 --max-seconds 600"
     )]
     Scale(ScaleArgs),
+    /// Redraw a diagram's figures (diagram_loss.svg, …) from its JSON, without re-running it.
+    #[command(
+        after_help = "Examples:\n  actbif figures --diagram results/diagram/b4.json --out results/diagram/b4"
+    )]
+    Figures(FiguresArgs),
 }
 
 fn parse_case(s: &str) -> std::result::Result<actbif::app::scale::Case, String> {
@@ -291,6 +296,16 @@ struct SweepArgs {
     grid: PathBuf,
     /// Output directory (rows.jsonl and one <config-id>.json branch per configuration);
     /// rerunning into the same directory skips finished configurations.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct FiguresArgs {
+    /// The diagram's JSON (as `actbif diagram --out` writes it).
+    #[arg(long)]
+    diagram: PathBuf,
+    /// Directory the figures are written into (created if missing).
     #[arg(long)]
     out: PathBuf,
 }
@@ -637,6 +652,12 @@ fn run(cli: Cli) -> Result<u8> {
         Command::PhaseBoundary(a) => phase_boundary_command(a),
         Command::Scale(a) => scale_command(a),
         Command::Diagram(a) => diagram_command(a),
+        Command::Figures(a) => {
+            for name in commands::run_figures(&a.diagram, &a.out)? {
+                eprintln!("wrote {}", a.out.join(name).display());
+            }
+            Ok(commands::EXIT_OK)
+        }
         // Exit 1 when any configuration failed (each failure is a row with its error).
         Command::Sweep(a) => Ok(if commands::run_sweep_command(&a.grid, &a.out)? {
             commands::EXIT_OK

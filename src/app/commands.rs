@@ -10,6 +10,7 @@ mod diagram_mlp;
 mod diagram_resume;
 mod diagram_trained;
 mod exit;
+mod figures;
 mod sweep;
 
 pub use coefficients::{coefficients_on, run_coefficients, CoefficientsReport};
@@ -25,6 +26,7 @@ pub use exit::{
     error_exit_code, is_input_error, status_exit_code, EXIT_BAD_INPUT, EXIT_INCOMPLETE,
     EXIT_INTERNAL, EXIT_OK,
 };
+pub use figures::run_figures;
 pub use sweep::run_sweep_command;
 
 // Model specifications, as `super::spec` for the subcommands.

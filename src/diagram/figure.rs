@@ -4,24 +4,15 @@
 use super::{Diagram, DiagramBranch};
 use crate::continuation::EventKind;
 use crate::error::{Error, Result};
+use crate::report::Rgb;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 use std::path::Path;
 
-/// Okabe–Ito, the colour-blind-safe qualitative palette (plotters ships none), by Morse index.
-const OKABE_ITO: [RGBColor; 8] = [
-    RGBColor(0, 114, 178),
-    RGBColor(213, 94, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(230, 159, 0),
-    RGBColor(86, 180, 233),
-    RGBColor(240, 228, 66),
-    RGBColor(0, 0, 0),
-];
-
+/// The report palette (no yellow: unreadable on white), clamped so high indices share one colour.
 fn morse_colour(k: usize) -> RGBColor {
-    OKABE_ITO[k.min(OKABE_ITO.len() - 1)]
+    let c = Rgb::ordered(k);
+    RGBColor(c.0, c.1, c.2)
 }
 
 fn plot_err<E: std::fmt::Debug>(e: E) -> Error {
@@ -43,16 +34,18 @@ pub fn render(d: &Diagram) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-/// Writes [`render`]'s figures into `dir` (atomically).
-pub fn write_figures(d: &Diagram, dir: &Path) -> Result<()> {
+/// Writes [`render`]'s figures into `dir` (atomically); returns their file names.
+pub fn write_figures(d: &Diagram, dir: &Path) -> Result<Vec<String>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::Io {
         path: dir.to_path_buf(),
         source: e,
     })?;
+    let mut names = Vec::new();
     for (name, svg) in render(d)? {
-        crate::io::write_atomic(&dir.join(name), svg.as_bytes())?;
+        crate::io::write_atomic(&dir.join(&name), svg.as_bytes())?;
+        names.push(name);
     }
-    Ok(())
+    Ok(names)
 }
 
 /// (min, max) of an iterator, padded by 5 %.
@@ -157,11 +150,18 @@ fn legend_panel<DB: DrawingBackend>(
     let mut y = 60;
     area.draw(&Text::new("Morse index", (10, y - 25), font.clone()))
         .map_err(plot_err)?;
-    for k in 0..=kmax.min(OKABE_ITO.len() - 1) {
+    let last = Rgb::PALETTE.len() - 1;
+    for k in 0..=kmax.min(last) {
         let c = morse_colour(k);
         area.draw(&PathElement::new(vec![(10, y), (40, y)], c.stroke_width(3)))
             .map_err(plot_err)?;
-        area.draw(&Text::new(format!("{k}"), (48, y - 7), font.clone()))
+        // The last colour stands for every index from it up.
+        let label = if k == last && kmax > last {
+            format!("≥ {k}")
+        } else {
+            format!("{k}")
+        };
+        area.draw(&Text::new(label, (48, y - 7), font.clone()))
             .map_err(plot_err)?;
         y += 22;
     }

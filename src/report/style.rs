@@ -36,17 +36,31 @@ impl Rgb {
     /// assert_eq!(Rgb::palette(7), Rgb::palette(0));
     /// ```
     pub fn palette(i: usize) -> Rgb {
-        const OKABE_ITO: [Rgb; 7] = [
-            Rgb(0, 114, 178),
-            Rgb(213, 94, 0),
-            Rgb(0, 0, 0),
-            Rgb(204, 121, 167),
-            Rgb(0, 158, 115),
-            Rgb(230, 159, 0),
-            Rgb(86, 180, 233),
-        ];
-        OKABE_ITO[i % OKABE_ITO.len()]
+        Self::PALETTE[i % Self::PALETTE.len()]
     }
+
+    /// Colour `i` of the same palette for an ordered quantity (e.g. a Morse index): indices
+    /// past the end share the last colour rather than wrapping onto a small index's.
+    ///
+    /// ```
+    /// use actbif::report::Rgb;
+    /// assert_eq!(Rgb::ordered(1), Rgb::palette(1));
+    /// assert_eq!(Rgb::ordered(100), Rgb::PALETTE[Rgb::PALETTE.len() - 1]);
+    /// ```
+    pub fn ordered(i: usize) -> Rgb {
+        Self::PALETTE[i.min(Self::PALETTE.len() - 1)]
+    }
+
+    /// The series palette itself (see [`Rgb::palette`]).
+    pub const PALETTE: [Rgb; 7] = [
+        Rgb(0, 114, 178),
+        Rgb(213, 94, 0),
+        Rgb(0, 0, 0),
+        Rgb(204, 121, 167),
+        Rgb(0, 158, 115),
+        Rgb(230, 159, 0),
+        Rgb(86, 180, 233),
+    ];
 
     /// The viridis colour map at `t` ∈ \[0, 1\] (clamped; NaN gives the low end): plotters'
     /// `ViridisRGB`.
