@@ -89,6 +89,13 @@ enum Command {
     Figures(FiguresArgs),
 }
 
+fn figures_command(a: FiguresArgs) -> Result<u8> {
+    for name in commands::run_figures(&a.diagram, &a.out)? {
+        eprintln!("wrote {}", a.out.join(name).display());
+    }
+    Ok(commands::EXIT_OK)
+}
+
 fn parse_case(s: &str) -> std::result::Result<actbif::app::scale::Case, String> {
     s.parse().map_err(|e: actbif::Error| e.to_string())
 }
@@ -652,12 +659,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::PhaseBoundary(a) => phase_boundary_command(a),
         Command::Scale(a) => scale_command(a),
         Command::Diagram(a) => diagram_command(a),
-        Command::Figures(a) => {
-            for name in commands::run_figures(&a.diagram, &a.out)? {
-                eprintln!("wrote {}", a.out.join(name).display());
-            }
-            Ok(commands::EXIT_OK)
-        }
+        Command::Figures(a) => figures_command(a),
         // Exit 1 when any configuration failed (each failure is a row with its error).
         Command::Sweep(a) => Ok(if commands::run_sweep_command(&a.grid, &a.out)? {
             commands::EXIT_OK

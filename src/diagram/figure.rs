@@ -150,7 +150,7 @@ fn legend_panel<DB: DrawingBackend>(
     let mut y = 60;
     area.draw(&Text::new("Morse index", (10, y - 25), font.clone()))
         .map_err(plot_err)?;
-    let last = Rgb::PALETTE.len() - 1;
+    let last = Rgb::ORDERED.len() - 1;
     for k in 0..=kmax.min(last) {
         let c = morse_colour(k);
         area.draw(&PathElement::new(vec![(10, y), (40, y)], c.stroke_width(3)))

@@ -39,17 +39,28 @@ impl Rgb {
         Self::PALETTE[i % Self::PALETTE.len()]
     }
 
-    /// Colour `i` of the same palette for an ordered quantity (e.g. a Morse index): indices
+    /// Colour `i` of [`Rgb::ORDERED`] for an ordered quantity (e.g. a Morse index): indices
     /// past the end share the last colour rather than wrapping onto a small index's.
     ///
     /// ```
     /// use actbif::report::Rgb;
     /// assert_eq!(Rgb::ordered(1), Rgb::palette(1));
-    /// assert_eq!(Rgb::ordered(100), Rgb::PALETTE[Rgb::PALETTE.len() - 1]);
+    /// assert_eq!(Rgb::ordered(100), Rgb::ORDERED[Rgb::ORDERED.len() - 1]);
+    /// assert!((0..10).all(|i| Rgb::ordered(i) != Rgb(0, 0, 0)));
     /// ```
     pub fn ordered(i: usize) -> Rgb {
-        Self::PALETTE[i.min(Self::PALETTE.len() - 1)]
+        Self::ORDERED[i.min(Self::ORDERED.len() - 1)]
     }
+
+    /// The palette without black, which figures keep for markers and annotations.
+    pub const ORDERED: [Rgb; 6] = [
+        Self::PALETTE[0],
+        Self::PALETTE[1],
+        Self::PALETTE[4],
+        Self::PALETTE[3],
+        Self::PALETTE[5],
+        Self::PALETTE[6],
+    ];
 
     /// The series palette itself (see [`Rgb::palette`]).
     pub const PALETTE: [Rgb; 7] = [
