@@ -123,15 +123,22 @@ impl ResumeFrom {
     }
 }
 
+/// Reads a diagram's JSON; `what` names it in the error (exit code 2) when it does not parse.
+pub fn read_diagram(path: &Path, what: &str) -> Result<Diagram> {
+    let bytes = crate::io::read_bytes(path)?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Parse {
+        path: path.to_path_buf(),
+        reason: format!("not a {what}: {e}"),
+    })
+}
+
 /// Reads a diagram checkpoint (exit code 2 when missing, malformed, or without `resume`).
 pub fn read_checkpoint(path: &Path) -> Result<Diagram> {
-    let bytes = crate::io::read_bytes(path)?;
     let malformed = |reason: String| Error::Parse {
         path: path.to_path_buf(),
         reason,
     };
-    let d: Diagram = serde_json::from_slice(&bytes)
-        .map_err(|e| malformed(format!("not a diagram checkpoint: {e}")))?;
+    let d = read_diagram(path, "diagram checkpoint")?;
     if d.resume.is_none() {
         return Err(malformed(
             "no `resume` state: not a checkpoint written by `actbif diagram --out`".into(),

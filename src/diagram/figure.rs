@@ -9,10 +9,10 @@ use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 use std::path::Path;
 
-/// The report palette (no yellow: unreadable on white), clamped so high indices share one colour.
+/// [`Rgb::ordered`]: no yellow (unreadable on white), no black (the markers'); high indices
+/// share one colour.
 fn morse_colour(k: usize) -> RGBColor {
-    let c = Rgb::ordered(k);
-    RGBColor(c.0, c.1, c.2)
+    Rgb::ordered(k).color()
 }
 
 fn plot_err<E: std::fmt::Debug>(e: E) -> Error {

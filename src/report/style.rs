@@ -86,7 +86,8 @@ impl Rgb {
         Rgb(c.0, c.1, c.2)
     }
 
-    pub(super) fn color(self) -> RGBColor {
+    /// As plotters' colour.
+    pub fn color(self) -> RGBColor {
         RGBColor(self.0, self.1, self.2)
     }
 }
